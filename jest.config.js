@@ -1,0 +1,22 @@
+/** Two tiers: fast unit tests, and tests that need DynamoDB Local (integration, end-to-end). */
+const common = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  // Type-checking happens once, in `tsc --noEmit`; ts-jest only transpiles.
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'dynamodb',
+      testMatch: ['<rootDir>/test/{integration,e2e}/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/dynamodb-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/dynamodb-global-teardown.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,118 @@
+import { JwtVerifier } from 'aws-jwt-verify';
+import {
+  FetchError,
+  JwksValidationError,
+  JwtExpiredError,
+  JwtInvalidAudienceError,
+  JwtInvalidIssuerError,
+  JwtInvalidScopeError,
+  JwtNotBeforeError,
+} from 'aws-jwt-verify/error';
+import type { JwksCache } from 'aws-jwt-verify/jwk';
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../domain/errors';
+
+/** The person a management request acts for: the token's `sub`, never anything in the request. */
+export interface Principal {
+  readonly sub: string;
+  readonly scopes: readonly string[];
+}
+
+export interface AccessTokenVerifierOptions {
+  /** e.g. `https://example.eu.auth0.com/` (Auth0 issuers end with a slash). */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly requiredScope?: string;
+  /** Defaults to `<issuer>.well-known/jwks.json`. */
+  readonly jwksUri?: string;
+  /** Inject a cache (and its fetcher) for tests or a local identity provider. */
+  readonly jwksCache?: JwksCache;
+}
+
+const MAX_TOKEN_LENGTH = 8192;
+const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/i;
+
+/** Throwing inside customJwtCheck makes aws-jwt-verify reject the token. */
+class MissingClaimError extends Error {}
+
+/**
+ * Verifies Auth0 access tokens: RS256 only, issuer, audience, signature via the
+ * issuer's JWKS (fetched once and cached), and `exp` and `sub` present, which
+ * aws-jwt-verify alone would leave optional.
+ */
+export class AccessTokenVerifier {
+  private readonly verifier;
+
+  constructor(options: AccessTokenVerifierOptions) {
+    const properties = {
+      issuer: options.issuer,
+      audience: options.audience,
+      jwksUri: options.jwksUri ?? new URL('.well-known/jwks.json', options.issuer).toString(),
+      ...(options.requiredScope !== undefined ? { scope: options.requiredScope } : {}),
+      customJwtCheck: ({ header, payload }: { header: { alg?: unknown }; payload: Record<string, unknown> }) => {
+        if (header.alg !== 'RS256') {
+          throw new MissingClaimError('Access token must be signed with RS256');
+        }
+        if (typeof payload.exp !== 'number') {
+          throw new MissingClaimError('Access token has no exp claim');
+        }
+        if (typeof payload.sub !== 'string' || payload.sub === '') {
+          throw new MissingClaimError('Access token has no sub claim');
+        }
+      },
+    };
+    this.verifier =
+      options.jwksCache === undefined
+        ? JwtVerifier.create(properties)
+        : JwtVerifier.create(properties, { jwksCache: options.jwksCache });
+  }
+
+  /** Loads the JWKS ahead of the first request (cold start), so no request waits for it. */
+  async hydrate(): Promise<void> {
+    await this.verifier.hydrate();
+  }
+
+  async verify(authorizationHeader: string | undefined): Promise<Principal> {
+    if (authorizationHeader === undefined || authorizationHeader === '') {
+      throw new UnauthorizedError('Send an access token: Authorization: Bearer <token>', 'MISSING_TOKEN');
+    }
+    const match = authorizationHeader.length <= MAX_TOKEN_LENGTH + 7 ? BEARER.exec(authorizationHeader) : null;
+    if (match === null || match[1] === undefined) {
+      throw new UnauthorizedError('Authorization must be "Bearer <access token>"');
+    }
+    try {
+      const payload = await this.verifier.verify(match[1]);
+      return { sub: payload.sub as string, scopes: readScopes(payload.scope) };
+    } catch (error) {
+      throw describeFailure(error);
+    }
+  }
+}
+
+function readScopes(scope: unknown): string[] {
+  return typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : [];
+}
+
+/** Fixed messages: nothing from the token itself is echoed back. */
+function describeFailure(error: unknown): Error {
+  if (error instanceof JwtInvalidScopeError) {
+    return new ForbiddenError('Access token lacks the scope this API requires', 'INSUFFICIENT_SCOPE');
+  }
+  if (error instanceof FetchError || error instanceof JwksValidationError) {
+    return new ServiceUnavailableError('The identity provider could not be reached; try again shortly', 'IDP_UNAVAILABLE', {
+      cause: error,
+    });
+  }
+  const reason =
+    error instanceof JwtExpiredError
+      ? 'Access token has expired'
+      : error instanceof JwtNotBeforeError
+        ? 'Access token is not valid yet'
+        : error instanceof JwtInvalidAudienceError
+          ? 'Access token is for another audience'
+          : error instanceof JwtInvalidIssuerError
+            ? 'Access token is from another issuer'
+            : error instanceof MissingClaimError
+              ? error.message
+              : 'Access token is invalid';
+  return new UnauthorizedError(reason, 'INVALID_TOKEN', { cause: error });
+}

@@ -1,0 +1,86 @@
+/**
+ * One error hierarchy for the whole service. Each error that a client may see
+ * carries its HTTP status and a stable machine-readable code; `toErrorBody`
+ * in lambdas/http is the one place that turns them into responses.
+ */
+export abstract class ApiError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends ApiError {
+  readonly status = 400;
+  constructor(
+    message: string,
+    readonly code: string = 'INVALID_REQUEST',
+  ) {
+    super(message);
+  }
+}
+
+export class UnauthorizedError extends ApiError {
+  readonly status = 401;
+  constructor(
+    message: string,
+    readonly code: string = 'INVALID_TOKEN',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class ForbiddenError extends ApiError {
+  readonly status = 403;
+  constructor(
+    message: string,
+    readonly code: string = 'FORBIDDEN',
+  ) {
+    super(message);
+  }
+}
+
+export class KeyNotFoundError extends ApiError {
+  readonly status = 404;
+  readonly code = 'KEY_NOT_FOUND';
+  constructor(keyId: string) {
+    super(`No key with id "${keyId}"`);
+  }
+}
+
+export class RouteNotFoundError extends ApiError {
+  readonly status = 404;
+  readonly code = 'ROUTE_NOT_FOUND';
+}
+
+export class KeyLimitReachedError extends ApiError {
+  readonly status = 409;
+  readonly code = 'KEY_LIMIT_REACHED';
+  constructor(limit: number) {
+    super(`You already have ${limit} active keys, the most allowed; revoke one first`);
+  }
+}
+
+export class PayloadTooLargeError extends ApiError {
+  readonly status = 413;
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  constructor(limitBytes: number) {
+    super(`Request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+/** A dependency (DynamoDB, the identity provider) failed; the client may retry. */
+export class ServiceUnavailableError extends ApiError {
+  readonly status = 503;
+  constructor(
+    message: string,
+    readonly code: string = 'SERVICE_UNAVAILABLE',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,4 @@
+import { createAuthorizerHandler } from '../handlers/authorizer';
+import { lambdaAuthorizerDependencies } from '../runtime/lambda-environment';
+
+export const handler = createAuthorizerHandler(lambdaAuthorizerDependencies());

@@ -1,0 +1,1 @@
+export { whoamiHandler as handler } from '../handlers/whoami';

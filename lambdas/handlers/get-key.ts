@@ -1,0 +1,9 @@
+import { pathParameter } from '../http/request';
+import { jsonResponse } from '../http/responses';
+import { managementHandler, type ManagementDependencies, type ManagementHandler } from './management-handler';
+
+/** GET /keys/{id}: 404 for a missing key and for someone else's alike. */
+export const createGetKeyHandler = (deps: ManagementDependencies): ManagementHandler =>
+  managementHandler('GET /keys/{id}', deps, async (principal, event) =>
+    jsonResponse(200, await deps.keys.get(principal.sub, pathParameter(event, 'id'))),
+  );

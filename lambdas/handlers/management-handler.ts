@@ -1,0 +1,43 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { AccessTokenVerifier, Principal } from '../auth/access-token-verifier';
+import type { KeyService } from '../domain/key-service';
+import { header } from '../http/request';
+import { errorResponse, type HttpResponse } from '../http/responses';
+import { describeError, type AppLogger } from '../observability/logger';
+
+export interface ManagementDependencies {
+  readonly keys: KeyService;
+  readonly tokens: Pick<AccessTokenVerifier, 'verify'>;
+  readonly logger: AppLogger;
+}
+
+export type ManagementHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+
+/**
+ * The frame every key-management route shares: verify the caller's access
+ * token, run the route with the verified principal, map any error to the one
+ * `{ code, message }` shape, and log the outcome (never the token).
+ */
+export function managementHandler(
+  route: string,
+  deps: ManagementDependencies,
+  run: (principal: Principal, event: APIGatewayProxyEventV2) => Promise<HttpResponse>,
+): ManagementHandler {
+  return async (event) => {
+    let sub: string | undefined;
+    let response: HttpResponse;
+    try {
+      const principal = await deps.tokens.verify(header(event, 'authorization'));
+      sub = principal.sub;
+      response = await run(principal, event);
+    } catch (error) {
+      response = errorResponse(error);
+      if (response.statusCode >= 500) {
+        deps.logger.error('request failed', { route, sub, status: response.statusCode, ...describeError(error) });
+        return response;
+      }
+    }
+    deps.logger.info('request', { route, sub, status: response.statusCode });
+    return response;
+  };
+}

@@ -1,0 +1,10 @@
+import { pathParameter } from '../http/request';
+import { emptyResponse } from '../http/responses';
+import { managementHandler, type ManagementDependencies, type ManagementHandler } from './management-handler';
+
+/** DELETE /keys/{id}: 204, again and again for the owner; 404 for anyone else. */
+export const createRevokeKeyHandler = (deps: ManagementDependencies): ManagementHandler =>
+  managementHandler('DELETE /keys/{id}', deps, async (principal, event) => {
+    await deps.keys.revoke(principal.sub, pathParameter(event, 'id'));
+    return emptyResponse(204);
+  });

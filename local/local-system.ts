@@ -1,0 +1,143 @@
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { ROUTES, type FunctionName } from '../lambdas/api-definition';
+import type { Clock } from '../lambdas/domain/key-store';
+import { createAuthorizerHandler } from '../lambdas/handlers/authorizer';
+import { createCreateKeyHandler } from '../lambdas/handlers/create-key';
+import { createGetKeyHandler } from '../lambdas/handlers/get-key';
+import { healthHandler } from '../lambdas/handlers/health';
+import { createListKeysHandler } from '../lambdas/handlers/list-keys';
+import { createRevokeKeyHandler } from '../lambdas/handlers/revoke-key';
+import { whoamiHandler } from '../lambdas/handlers/whoami';
+import type { AppLogger } from '../lambdas/observability/logger';
+import { createDocumentClient } from '../lambdas/runtime/clients';
+import type { AuthConfig, KeyConfig } from '../lambdas/runtime/config';
+import { authorizerDependencies, managementDependencies } from '../lambdas/runtime/dependencies';
+import { startDevIdentityProvider, type DevIdentityProvider } from './dev-identity-provider';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { createGateway, type LocalRoute, type RouteFunction } from './gateway';
+import { closeServer, listenOnLoopback } from './http-util';
+import { LoopbackJwksFetcher } from './loopback-jwks-fetcher';
+import { ensureTable } from './table';
+
+export type DynamoDbSetting =
+  /** Use a DynamoDB that is already running (DYNAMODB_ENDPOINT). */
+  | { readonly endpoint: string }
+  /** Start DynamoDB Local; `dataDir` absolute, or omitted for in-memory. */
+  | { readonly port: number; readonly dataDir?: string };
+
+export type IdentitySetting =
+  /** Start the development identity provider. */
+  | { readonly devPort: number; readonly audience: string }
+  /** Verify real Auth0 tokens. */
+  | { readonly auth: AuthConfig };
+
+export interface LocalSystemOptions {
+  readonly port: number;
+  readonly keys: KeyConfig;
+  readonly dynamodb: DynamoDbSetting;
+  readonly identity: IdentitySetting;
+  readonly authorizerCacheTtlSeconds: number;
+  readonly logger: AppLogger;
+  readonly clock?: Clock;
+  readonly onRequest?: (line: { method: string; path: string; status: number }) => void;
+}
+
+export interface LocalSystem {
+  readonly gatewayUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly tableName: string;
+  readonly tableCreated: boolean;
+  /** Present when the development identity provider runs. */
+  readonly devIdentityProvider?: DevIdentityProvider;
+  readonly auth: AuthConfig;
+  /** The embedded DynamoDB Local, when this system started one. */
+  readonly dynamodbLocal?: DynamoDbLocal;
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up the whole system on one machine: DynamoDB (embedded or given), the
+ * table, an identity provider (development or Auth0), and the gateway in front
+ * of the very handlers that run in Lambda. Stops whatever it started if a
+ * later step fails.
+ */
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    let dynamodbLocal: DynamoDbLocal | undefined;
+    if ('endpoint' in options.dynamodb) {
+      // use as given
+    } else {
+      dynamodbLocal = await startDynamoDbLocal(options.dynamodb);
+      stops.push(() => dynamodbLocal!.stop());
+    }
+    const dynamodbEndpoint = dynamodbLocal?.endpoint ?? (options.dynamodb as { endpoint: string }).endpoint;
+    const client = createDocumentClient({ endpoint: dynamodbEndpoint });
+    stops.push(async () => client.destroy());
+    const tableCreated = (await ensureTable(client, options.keys.tableName)) === 'created';
+
+    let devIdentityProvider: DevIdentityProvider | undefined;
+    let auth: AuthConfig;
+    if ('auth' in options.identity) {
+      auth = options.identity.auth;
+    } else {
+      devIdentityProvider = await startDevIdentityProvider({
+        port: options.identity.devPort,
+        audience: options.identity.audience,
+      });
+      stops.push(() => devIdentityProvider!.stop());
+      auth = { issuer: devIdentityProvider.issuer, audience: options.identity.audience };
+    }
+
+    const wiring = {
+      keys: options.keys,
+      client,
+      logger: options.logger,
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    };
+    const management = managementDependencies({
+      ...wiring,
+      auth,
+      ...(devIdentityProvider !== undefined
+        ? {
+            jwksUri: devIdentityProvider.jwksUri,
+            jwksCache: new SimpleJwksCache({ fetcher: new LoopbackJwksFetcher() }),
+          }
+        : {}),
+    });
+    const functions: Record<FunctionName, RouteFunction> = {
+      health: healthHandler,
+      whoami: whoamiHandler as unknown as RouteFunction,
+      createKey: createCreateKeyHandler(management),
+      listKeys: createListKeysHandler(management),
+      getKey: createGetKeyHandler(management),
+      revokeKey: createRevokeKeyHandler(management),
+    };
+    const routes: LocalRoute[] = ROUTES.map((route) => ({ ...route, handler: functions[route.function] }));
+    const gateway = createGateway({
+      routes,
+      authorizer: createAuthorizerHandler(authorizerDependencies(wiring)),
+      authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,
+      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
+    });
+    const port = await listenOnLoopback(gateway, options.port);
+    stops.push(() => closeServer(gateway));
+
+    return {
+      gatewayUrl: `http://127.0.0.1:${port}`,
+      dynamodbEndpoint,
+      tableName: options.keys.tableName,
+      tableCreated,
+      auth,
+      ...(devIdentityProvider !== undefined ? { devIdentityProvider } : {}),
+      ...(dynamodbLocal !== undefined ? { dynamodbLocal } : {}),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,3 @@
+// Handlers log through Powertools; tests that read logs capture them explicitly.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.DDB_LOCAL_TELEMETRY = '0';
