@@ -26,6 +26,8 @@ export interface GatewayOptions {
   readonly routes: readonly LocalRoute[];
   readonly authorizer: AuthorizerFunction;
   readonly authorizerCacheTtlSeconds: number;
+  /** Milliseconds since the epoch; injected by tests to expire cached verdicts without sleeping. */
+  readonly now?: () => number;
   /** Called for each request (method, path, status), e.g. to print an access log. */
   readonly onRequest?: (line: { method: string; path: string; status: number }) => void;
 }
@@ -82,7 +84,7 @@ function safeDecode(segment: string): string {
  * identity source for the configured TTL.
  */
 export function createGateway(options: GatewayOptions): Server {
-  const cache = new AuthorizerCache<SimpleAuthorizerResult>(options.authorizerCacheTtlSeconds);
+  const cache = new AuthorizerCache<SimpleAuthorizerResult>(options.authorizerCacheTtlSeconds, options.now);
 
   async function respond(request: IncomingMessage, response: ServerResponse): Promise<number> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');

@@ -121,6 +121,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       routes,
       authorizer: createAuthorizerHandler(authorizerDependencies(wiring)),
       authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,
+      ...(options.clock !== undefined ? { now: () => options.clock!().getTime() } : {}),
       ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
     });
     const port = await listenOnLoopback(gateway, options.port);
