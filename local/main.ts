@@ -7,6 +7,8 @@ import { localSettingsFromEnv } from './settings';
 /** `npm start`: the whole system on 127.0.0.1, stopped cleanly by Ctrl-C. */
 async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // The SDK warns that releases after January 2027 need Node 22; this repo pins its SDK version.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = localSettingsFromEnv(process.env, process.cwd());
   const system = await startLocalSystem({
     ...settings,

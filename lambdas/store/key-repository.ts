@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -92,22 +94,45 @@ export class DynamoKeyStore implements KeyStore {
     });
   }
 
+  /**
+   * The owner index is eventually consistent, so a key created or revoked a
+   * moment ago may be missing or stale there. The owner item (read strongly
+   * consistently) names every active key: keys it names that the index lacks,
+   * and keys the index shows unrevoked that it does not name, are read from
+   * the table itself, so an owner always sees their own latest writes.
+   */
   async listKeys(ownerId: string): Promise<KeySummary[]> {
+    const [indexed, active] = await this.call(() =>
+      Promise.all([this.queryOwnerIndex(ownerId), this.activeKeyIds(ownerId)]),
+    );
+    const byId = new Map(indexed.map((key) => [key.keyId, key] as const));
+    const doubtful = [
+      ...[...active].filter((keyId) => !byId.has(keyId)),
+      ...indexed.filter((key) => key.revokedAt === undefined && !active.has(key.keyId)).map((key) => key.keyId),
+    ];
+    for (const fresh of await this.call(() => this.getKeysConsistently(doubtful))) {
+      if (fresh.ownerId === ownerId) {
+        const { secretHash: _hidden, ...summary } = fresh;
+        byId.set(fresh.keyId, summary);
+      }
+    }
+    return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  }
+
+  private async queryOwnerIndex(ownerId: string): Promise<KeySummary[]> {
     const keys: KeySummary[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.call(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: TABLE.ownerIndex.name,
-            KeyConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': TABLE.ownerIndex.partitionKey },
-            ExpressionAttributeValues: { ':owner': ownerId },
-            ScanIndexForward: false,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE.ownerIndex.name,
+          KeyConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': TABLE.ownerIndex.partitionKey },
+          ExpressionAttributeValues: { ':owner': ownerId },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
       );
       for (const item of page.Items ?? []) {
         const summary = toKeySummary(item);
@@ -118,6 +143,39 @@ export class DynamoKeyStore implements KeyStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return keys;
+  }
+
+  private async activeKeyIds(ownerId: string): Promise<Set<string>> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+        ConsistentRead: true,
+      }),
+    );
+    return new Set(Object.keys((Item?.activeKeys ?? {}) as Record<string, unknown>));
+  }
+
+  private async getKeysConsistently(keyIds: readonly string[]): Promise<StoredKey[]> {
+    const found: StoredKey[] = [];
+    for (let i = 0; i < keyIds.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = keyIds
+        .slice(i, i + 100)
+        .map((keyId) => ({ [TABLE.partitionKey]: keyId }));
+      for (let attempt = 0; keys !== undefined && keys.length > 0; attempt += 1) {
+        if (attempt > 0) await this.sleep(Math.random() * 20 * 2 ** Math.min(attempt, 5));
+        if (attempt > 5) throw new Error('BatchGetItem left keys unprocessed');
+        const result: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const key = toStoredKey(item);
+          if (key !== undefined) found.push(key);
+        }
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
   }
 
   async revokeKey(ownerId: string, keyId: string, at: Date): Promise<RevokeOutcome> {

@@ -4,6 +4,7 @@ import { freePort } from './free-port';
 /** One in-memory DynamoDB Local for the integration and end-to-end tiers; each test file uses its own tables. */
 export default async function setup(): Promise<void> {
   process.env.DDB_LOCAL_TELEMETRY = '0';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dynamodb = await startDynamoDbLocal({ port: await freePort() });
   process.env.TEST_DYNAMODB_ENDPOINT = dynamodb.endpoint;
   (globalThis as { __dynamodbLocal?: typeof dynamodb }).__dynamodbLocal = dynamodb;

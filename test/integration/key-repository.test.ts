@@ -1,0 +1,140 @@
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StoredKey } from '../../lambdas/domain/api-key';
+import { KeyLimitReachedError, ServiceUnavailableError } from '../../lambdas/domain/errors';
+import { KeyFormat } from '../../lambdas/domain/key-format';
+import { hashSecret } from '../../lambdas/domain/secret-hash';
+import { createDocumentClient } from '../../lambdas/runtime/clients';
+import { DynamoKeyStore } from '../../lambdas/store/key-repository';
+import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
+import { freshTable } from '../support/dynamodb';
+
+const format = new KeyFormat('uak');
+const NOW = new Date('2026-06-01T12:00:00Z');
+const nowSeconds = NOW.getTime() / 1000;
+
+function newKey(ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey {
+  const generated = format.generate();
+  return {
+    keyId: generated.keyId,
+    ownerId,
+    secretHash: hashSecret(generated.secret),
+    name: 'test key',
+    scopes: ['read'],
+    createdAt: NOW.toISOString(),
+    expiresAt: nowSeconds + 3600,
+    ...overrides,
+  };
+}
+
+describe('DynamoKeyStore against DynamoDB Local', () => {
+  let client: DynamoDBDocumentClient;
+  let tableName: string;
+  let store: DynamoKeyStore;
+
+  beforeAll(async () => {
+    ({ client, tableName } = await freshTable());
+    store = new DynamoKeyStore({ client, tableName });
+  });
+  afterAll(() => client.destroy());
+
+  it('creates the table with TTL on expiresAt and an owner index that holds no hashes', async () => {
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const index = Table?.GlobalSecondaryIndexes?.find((gsi) => gsi.IndexName === TABLE.ownerIndex.name);
+    expect(index?.Projection?.ProjectionType).toBe('INCLUDE');
+    expect(index?.Projection?.NonKeyAttributes).not.toContain('secretHash');
+  });
+
+  it('stores a key under its id and reads it back, hash but no secret', async () => {
+    const key = newKey('alice');
+    await store.insertKey(key, 20, NOW);
+    expect(await store.getKey(key.keyId)).toEqual(key);
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: key.keyId }, ConsistentRead: true }));
+    expect(Object.keys(Item ?? {}).sort()).toEqual(
+      ['createdAt', 'expiresAt', 'keyId', 'name', 'ownerId', 'pk', 'scopes', 'secretHash'].sort(),
+    );
+  });
+
+  it('returns undefined for an unknown id', async () => {
+    expect(await store.getKey(format.generate().keyId)).toBeUndefined();
+  });
+
+  it('treats an item with missing or mistyped fields as absent', async () => {
+    const key = newKey('mallory');
+    await client.send(
+      new PutCommand({ TableName: tableName, Item: { pk: key.keyId, keyId: key.keyId, ownerId: 'mallory', secretHash: key.secretHash, expiresAt: 'soon' } }),
+    );
+    expect(await store.getKey(key.keyId)).toBeUndefined();
+  });
+
+  it("lists an owner's keys newest first, without hashes, and nobody else's", async () => {
+    const first = newKey('lister', { createdAt: '2026-06-01T10:00:00.000Z' });
+    const second = newKey('lister', { createdAt: '2026-06-01T11:00:00.000Z' });
+    await store.insertKey(first, 20, NOW);
+    await store.insertKey(second, 20, NOW);
+    await store.insertKey(newKey('someone-else'), 20, NOW);
+    const listed = await store.listKeys('lister');
+    expect(listed.map((k) => k.keyId)).toEqual([second.keyId, first.keyId]);
+    for (const summary of listed) expect(summary).not.toHaveProperty('secretHash');
+  });
+
+  it('revokes only for the owner, idempotently, keeping a tombstone', async () => {
+    const key = newKey('revoker');
+    await store.insertKey(key, 20, NOW);
+    expect(await store.revokeKey('intruder', key.keyId, NOW)).toBe('not-found');
+    expect((await store.getKey(key.keyId))?.revokedAt).toBeUndefined();
+    expect(await store.revokeKey('revoker', key.keyId, NOW)).toBe('revoked');
+    expect(await store.revokeKey('revoker', key.keyId, NOW)).toBe('already-revoked');
+    expect((await store.getKey(key.keyId))?.revokedAt).toBe(NOW.toISOString());
+    expect(await store.revokeKey('revoker', format.generate().keyId, NOW)).toBe('not-found');
+  });
+
+  it('frees a slot under the limit when a key is revoked', async () => {
+    const keys = [newKey('limited'), newKey('limited')];
+    for (const key of keys) await store.insertKey(key, 2, NOW);
+    await expect(store.insertKey(newKey('limited'), 2, NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    await store.revokeKey('limited', keys[0]!.keyId, NOW);
+    await expect(store.insertKey(newKey('limited'), 2, NOW)).resolves.toBeUndefined();
+  });
+
+  it('frees the slots of expired keys when the limit is hit', async () => {
+    await store.insertKey(newKey('expiring', { expiresAt: nowSeconds + 60 }), 2, NOW);
+    await store.insertKey(newKey('expiring', { expiresAt: nowSeconds + 7200 }), 2, NOW);
+    await expect(store.insertKey(newKey('expiring'), 2, NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    const later = new Date(NOW.getTime() + 120_000);
+    await expect(store.insertKey(newKey('expiring'), 2, later)).resolves.toBeUndefined();
+    await expect(store.insertKey(newKey('expiring'), 2, later)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('expiring') }, ConsistentRead: true }));
+    expect(Object.keys(Item?.activeKeys ?? {})).toHaveLength(2);
+  });
+
+  it('holds the per-owner limit exactly when 50 creates race', async () => {
+    const attempts = Array.from({ length: 50 }, () => store.insertKey(newKey('racer'), 7, NOW));
+    const results = await Promise.allSettled(attempts);
+    const fulfilled = results.filter((r) => r.status === 'fulfilled');
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(fulfilled).toHaveLength(7);
+    expect(rejected.every((r) => r.reason instanceof KeyLimitReachedError)).toBe(true);
+    expect(await store.listKeys('racer')).toHaveLength(7);
+  });
+
+  it('turns an unreachable DynamoDB into a retryable ServiceUnavailableError', async () => {
+    const deadClient = createDocumentClient({ endpoint: 'http://127.0.0.1:9' });
+    const deadStore = new DynamoKeyStore({ client: deadClient, tableName });
+    await expect(deadStore.getKey(format.generate().keyId)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(deadStore.insertKey(newKey('x'), 20, NOW)).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    deadClient.destroy();
+  });
+
+  it('leaves no key item and no slot behind when the key write fails', async () => {
+    const key = newKey('collider');
+    await store.insertKey(key, 20, NOW);
+    // Same key id again: the Put's condition fails, so the whole transaction must roll back.
+    await expect(store.insertKey({ ...key, ownerId: 'collider-2' }, 20, NOW)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('collider-2') }, ConsistentRead: true }));
+    expect(Item?.activeKeys).toEqual({});
+    expect((await store.getKey(key.keyId))?.ownerId).toBe('collider');
+  });
+});

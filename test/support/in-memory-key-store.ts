@@ -1,0 +1,114 @@
+import type { StoredKey } from '../../lambdas/domain/api-key';
+import { isExpired } from '../../lambdas/domain/api-key';
+import { KeyLimitReachedError, ServiceUnavailableError } from '../../lambdas/domain/errors';
+import type { KeyStore, KeySummary, RevokeOutcome } from '../../lambdas/domain/key-store';
+
+type Operation = keyof KeyStore;
+
+/**
+ * A KeyStore in memory, with the semantics of DynamoKeyStore
+ * (lambdas/store/key-repository.ts):
+ *
+ * - insertKey refuses with KeyLimitReachedError when the owner already has
+ *   `limit` active keys (not revoked, not expired at `now`);
+ * - listKeys returns the owner's keys newest first (by createdAt), without hashes;
+ * - revokeKey answers 'not-found' for a missing key and for another owner's,
+ *   'already-revoked' the second time, 'revoked' otherwise.
+ *
+ * For tests: `failNext(error)` makes the next call (optionally of one operation)
+ * reject with `error`; `getKeyCalls` counts reads; `seed` puts a key in directly.
+ */
+export class InMemoryKeyStore implements KeyStore {
+  private readonly keys = new Map<string, StoredKey>();
+  private readonly pendingFailures: Array<{ error: unknown; operation?: Operation }> = [];
+  private insertions = 0;
+  private readonly insertionOrder = new Map<string, number>();
+
+  /** How many times getKey was called (the authorizer's only database read). */
+  getKeyCalls = 0;
+
+  /** The next call (of `operation`, or of any operation) rejects with `error`; queued in order. */
+  failNext(error: unknown, operation?: Operation): this {
+    this.pendingFailures.push(operation === undefined ? { error } : { error, operation });
+    return this;
+  }
+
+  /** Puts a key in as is, bypassing the limit (e.g. to set up revoked or expired keys). */
+  seed(key: StoredKey): this {
+    this.store(key);
+    return this;
+  }
+
+  /** What the store holds for an id, as stored (a copy). */
+  peek(keyId: string): StoredKey | undefined {
+    const key = this.keys.get(keyId);
+    return key === undefined ? undefined : copy(key);
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  async getKey(keyId: string): Promise<StoredKey | undefined> {
+    this.getKeyCalls += 1;
+    this.throwIfFailing('getKey');
+    return this.peek(keyId);
+  }
+
+  async insertKey(key: StoredKey, limit: number, now: Date): Promise<void> {
+    this.throwIfFailing('insertKey');
+    const active = [...this.keys.values()].filter(
+      (existing) => existing.ownerId === key.ownerId && existing.revokedAt === undefined && !isExpired(existing.expiresAt, now),
+    ).length;
+    if (active >= limit) {
+      throw new KeyLimitReachedError(limit);
+    }
+    if (this.keys.has(key.keyId)) {
+      // DynamoKeyStore's conditional Put fails, and its wrapper reports a store fault.
+      throw new ServiceUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE');
+    }
+    this.store(key);
+  }
+
+  async listKeys(ownerId: string): Promise<KeySummary[]> {
+    this.throwIfFailing('listKeys');
+    return [...this.keys.values()]
+      .filter((key) => key.ownerId === ownerId)
+      .sort(
+        (a, b) =>
+          b.createdAt.localeCompare(a.createdAt) ||
+          (this.insertionOrder.get(b.keyId) ?? 0) - (this.insertionOrder.get(a.keyId) ?? 0),
+      )
+      .map(({ secretHash: _hidden, ...summary }) => ({ ...summary, scopes: [...summary.scopes] }));
+  }
+
+  async revokeKey(ownerId: string, keyId: string, at: Date): Promise<RevokeOutcome> {
+    this.throwIfFailing('revokeKey');
+    const existing = this.keys.get(keyId);
+    if (existing === undefined || existing.ownerId !== ownerId) {
+      return 'not-found';
+    }
+    if (existing.revokedAt !== undefined) {
+      return 'already-revoked';
+    }
+    this.keys.set(keyId, { ...existing, revokedAt: at.toISOString() });
+    return 'revoked';
+  }
+
+  private store(key: StoredKey): void {
+    this.insertions += 1;
+    this.insertionOrder.set(key.keyId, this.insertions);
+    this.keys.set(key.keyId, copy(key));
+  }
+
+  private throwIfFailing(operation: Operation): void {
+    const index = this.pendingFailures.findIndex((failure) => failure.operation === undefined || failure.operation === operation);
+    if (index < 0) return;
+    const [failure] = this.pendingFailures.splice(index, 1);
+    throw failure?.error;
+  }
+}
+
+function copy(key: StoredKey): StoredKey {
+  return { ...key, scopes: [...key.scopes] };
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
+import type { AppLogger } from '../../lambdas/observability/logger';
+import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../../local/local-system';
+import { LOCAL_AUDIENCE } from '../../local/settings';
+import { testDynamoDbEndpoint } from './dynamodb';
+
+/** A clock the test moves by hand. */
+export class ManualClock {
+  constructor(private current: Date = new Date()) {}
+  readonly now = (): Date => new Date(this.current);
+  advance(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+}
+
+/** A logger that keeps every call, so tests can search logs for secrets. */
+export function capturingLogger(): AppLogger & { lines: () => string } {
+  const calls: unknown[][] = [];
+  const record = (...args: unknown[]) => void calls.push(args);
+  return { debug: record, info: record, warn: record, error: record, lines: () => JSON.stringify(calls) } as never;
+}
+
+export interface TestSystem extends LocalSystem {
+  readonly clock: ManualClock;
+  readonly logger: ReturnType<typeof capturingLogger>;
+  call(path: string, init?: RequestInit & { token?: string; key?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  tokenFor(user: string, extra?: Record<string, string>): Promise<string>;
+}
+
+/** The local system on the shared DynamoDB Local, a fresh table, random ports. */
+export async function startTestSystem(overrides: Partial<LocalSystemOptions> = {}): Promise<TestSystem> {
+  const clock = new ManualClock();
+  const logger = capturingLogger();
+  const system = await startLocalSystem({
+    port: 0,
+    keys: { tableName: `e2e${randomUUID().replace(/-/g, '')}`, keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY },
+    dynamodb: { endpoint: testDynamoDbEndpoint() },
+    identity: { devPort: 0, audience: LOCAL_AUDIENCE },
+    authorizerCacheTtlSeconds: 0,
+    logger,
+    clock: clock.now,
+    ...overrides,
+  });
+  const call: TestSystem['call'] = async (path, init = {}) => {
+    const { token, key, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    const credential = token ?? key;
+    if (credential !== undefined) headers.set('authorization', `Bearer ${credential}`);
+    const response = await fetch(`${system.gatewayUrl}${path}`, { ...rest, headers });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text), headers: response.headers };
+  };
+  const tokenFor: TestSystem['tokenFor'] = async (user, extra = {}) => {
+    const idp = system.devIdentityProvider;
+    if (idp === undefined) throw new Error('no development identity provider');
+    const response = await fetch(`${idp.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials', client_id: user, ...extra }),
+    });
+    const body = (await response.json()) as { access_token: string };
+    return body.access_token;
+  };
+  return Object.assign(system, { clock, logger, call, tokenFor });
+}

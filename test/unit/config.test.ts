@@ -1,0 +1,199 @@
+import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
+import { ConfigError, DEFAULT_KEY_PREFIX, loadAuthConfig, loadKeyConfig } from '../../lambdas/runtime/config';
+
+/** The ConfigError that `load` fails with; fails the test if it succeeds or fails otherwise. */
+function configError(load: () => unknown): ConfigError {
+  let loaded: unknown;
+  try {
+    loaded = load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).name).toBe('ConfigError');
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError, but loaded ${JSON.stringify(loaded)}`);
+}
+
+describe('loadKeyConfig', () => {
+  const withTable = (env: Record<string, string>) => ({ TABLE_NAME: 'api-keys', ...env });
+
+  describe('defaults', () => {
+    it('uses the default table name, the "uak" prefix and the default policy when nothing is set', () => {
+      expect(loadKeyConfig({}, { tableName: 'default-table' })).toEqual({
+        tableName: 'default-table',
+        keyPrefix: 'uak',
+        policy: { maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365 },
+      });
+      expect(DEFAULT_KEY_PREFIX).toBe('uak');
+      expect(DEFAULT_KEY_POLICY).toEqual({ maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365 });
+    });
+
+    it('prefers TABLE_NAME over the default', () => {
+      expect(loadKeyConfig({ TABLE_NAME: 'from-env' }, { tableName: 'default-table' }).tableName).toBe('from-env');
+    });
+
+    it('treats empty and blank variables as unset', () => {
+      const config = loadKeyConfig(
+        { TABLE_NAME: '  ', KEY_PREFIX: '', MAX_KEYS_PER_USER: ' ', DEFAULT_KEY_LIFETIME_DAYS: '', MAX_KEY_LIFETIME_DAYS: '' },
+        { tableName: 'default-table' },
+      );
+      expect(config).toEqual({ tableName: 'default-table', keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY });
+    });
+
+    it('trims surrounding whitespace', () => {
+      const config = loadKeyConfig({ TABLE_NAME: ' api-keys\n', KEY_PREFIX: ' acme ', MAX_KEYS_PER_USER: ' 5 ' });
+      expect(config.tableName).toBe('api-keys');
+      expect(config.keyPrefix).toBe('acme');
+      expect(config.policy.maxKeysPerUser).toBe(5);
+    });
+
+    it('lowers the default lifetime to a smaller maximum', () => {
+      expect(loadKeyConfig(withTable({ MAX_KEY_LIFETIME_DAYS: '30' })).policy).toEqual({
+        maxKeysPerUser: 20,
+        defaultLifetimeDays: 30,
+        maxLifetimeDays: 30,
+      });
+    });
+  });
+
+  describe('values that are set', () => {
+    it('reads all settings', () => {
+      const config = loadKeyConfig({
+        TABLE_NAME: 'prod.api_keys-v2',
+        KEY_PREFIX: 'acme2',
+        MAX_KEYS_PER_USER: '50',
+        DEFAULT_KEY_LIFETIME_DAYS: '30',
+        MAX_KEY_LIFETIME_DAYS: '180',
+      });
+      expect(config).toEqual({
+        tableName: 'prod.api_keys-v2',
+        keyPrefix: 'acme2',
+        policy: { maxKeysPerUser: 50, defaultLifetimeDays: 30, maxLifetimeDays: 180 },
+      });
+    });
+
+    it('accepts the bounds of each number', () => {
+      expect(loadKeyConfig(withTable({ MAX_KEYS_PER_USER: '1' })).policy.maxKeysPerUser).toBe(1);
+      expect(loadKeyConfig(withTable({ MAX_KEYS_PER_USER: '1000' })).policy.maxKeysPerUser).toBe(1000);
+      expect(loadKeyConfig(withTable({ MAX_KEY_LIFETIME_DAYS: '3650' })).policy.maxLifetimeDays).toBe(3650);
+      expect(loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '365' })).policy.defaultLifetimeDays).toBe(365);
+      expect(
+        loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '1', MAX_KEY_LIFETIME_DAYS: '1' })).policy,
+      ).toMatchObject({ defaultLifetimeDays: 1, maxLifetimeDays: 1 });
+    });
+
+    it('accepts a default lifetime equal to the maximum', () => {
+      expect(
+        loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '30', MAX_KEY_LIFETIME_DAYS: '30' })).policy,
+      ).toMatchObject({ defaultLifetimeDays: 30, maxLifetimeDays: 30 });
+    });
+  });
+
+  describe('errors name the variable', () => {
+    it('TABLE_NAME missing with no default', () => {
+      expect(configError(() => loadKeyConfig({})).message).toBe('TABLE_NAME must be set');
+      expect(configError(() => loadKeyConfig({ TABLE_NAME: '   ' })).message).toBe('TABLE_NAME must be set');
+    });
+
+    it.each(['ab', 'bad name', 'tbl/../x', 'x'.repeat(256), 'tâble'])('TABLE_NAME %j', (tableName) => {
+      expect(configError(() => loadKeyConfig({ TABLE_NAME: tableName })).message).toMatch(/^TABLE_NAME must be/);
+    });
+
+    it.each(['A', 'UPPER', 'a', 'has_underscore', 'waytoolongprefix', 'u-k'])('KEY_PREFIX %j', (prefix) => {
+      const { message } = configError(() => loadKeyConfig(withTable({ KEY_PREFIX: prefix })));
+      expect(message).toBe(`KEY_PREFIX must be 2-10 lowercase letters or digits, got "${prefix}"`);
+    });
+
+    it.each(['abc', '0', '-1', '1.5', '1e3', '0x10', '1001', '+5', '5 keys', 'Infinity', '\u0663'])(
+      'MAX_KEYS_PER_USER %j',
+      (value) => {
+        const { message } = configError(() => loadKeyConfig(withTable({ MAX_KEYS_PER_USER: value })));
+        expect(message).toBe(`MAX_KEYS_PER_USER must be a whole number from 1 to 1000, got "${value}"`);
+      },
+    );
+
+    it.each(['0', '3651', 'forever', '-30'])('MAX_KEY_LIFETIME_DAYS %j', (value) => {
+      const { message } = configError(() => loadKeyConfig(withTable({ MAX_KEY_LIFETIME_DAYS: value })));
+      expect(message).toBe(`MAX_KEY_LIFETIME_DAYS must be a whole number from 1 to 3650, got "${value}"`);
+    });
+
+    it('DEFAULT_KEY_LIFETIME_DAYS greater than MAX_KEY_LIFETIME_DAYS', () => {
+      const { message } = configError(() =>
+        loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '31', MAX_KEY_LIFETIME_DAYS: '30' })),
+      );
+      expect(message).toBe('DEFAULT_KEY_LIFETIME_DAYS must be a whole number from 1 to 30, got "31"');
+    });
+
+    it('DEFAULT_KEY_LIFETIME_DAYS greater than the default maximum of 365', () => {
+      const { message } = configError(() => loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '366' })));
+      expect(message).toBe('DEFAULT_KEY_LIFETIME_DAYS must be a whole number from 1 to 365, got "366"');
+    });
+
+    it.each(['0', 'abc', '1.5'])('DEFAULT_KEY_LIFETIME_DAYS %j', (value) => {
+      const { message } = configError(() => loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: value })));
+      expect(message).toMatch(/^DEFAULT_KEY_LIFETIME_DAYS must be/);
+    });
+  });
+});
+
+describe('loadAuthConfig', () => {
+  const AUDIENCE = 'https://api.example.com';
+
+  it.each([
+    'tenant.eu.auth0.com',
+    'https://tenant.eu.auth0.com/',
+    'https://tenant.eu.auth0.com',
+    'tenant.eu.auth0.com/',
+    '  tenant.eu.auth0.com  ',
+  ])('turns AUTH0_DOMAIN %j into the issuer https://tenant.eu.auth0.com/', (domain) => {
+    expect(loadAuthConfig({ AUTH0_DOMAIN: domain, AUTH0_AUDIENCE: AUDIENCE })).toEqual({
+      issuer: 'https://tenant.eu.auth0.com/',
+      audience: AUDIENCE,
+    });
+  });
+
+  it('accepts a custom domain with a port', () => {
+    expect(loadAuthConfig({ AUTH0_DOMAIN: 'login.example.com:8443', AUTH0_AUDIENCE: AUDIENCE }).issuer).toBe(
+      'https://login.example.com:8443/',
+    );
+  });
+
+  it('refuses a missing AUTH0_DOMAIN, naming it', () => {
+    expect(configError(() => loadAuthConfig({ AUTH0_AUDIENCE: AUDIENCE })).message).toBe('AUTH0_DOMAIN must be set');
+  });
+
+  it.each([undefined, '', '   '])('refuses AUTH0_AUDIENCE %j, naming it', (audience) => {
+    const env = { AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: audience };
+    expect(configError(() => loadAuthConfig(env)).message).toBe('AUTH0_AUDIENCE must be set');
+  });
+
+  it.each([
+    'http://evil/x y',
+    'http://tenant.eu.auth0.com',
+    'tenant.eu.auth0.com/oauth/token',
+    'user@evil.example',
+    'evil.example?tenant.eu.auth0.com',
+    'evil.example#tenant.eu.auth0.com',
+    'tenant.eu.auth0.com:port',
+    'https://tenant.eu.auth0.com//',
+  ])('refuses the junk AUTH0_DOMAIN %j, naming the variable', (domain) => {
+    const { message } = configError(() => loadAuthConfig({ AUTH0_DOMAIN: domain, AUTH0_AUDIENCE: AUDIENCE }));
+    expect(message).toBe(`AUTH0_DOMAIN must be a host name such as example.eu.auth0.com, got "${domain}"`);
+  });
+
+  describe('REQUIRED_SCOPE', () => {
+    const base = { AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: AUDIENCE };
+
+    it('is optional', () => {
+      expect(loadAuthConfig(base)).not.toHaveProperty('requiredScope');
+    });
+
+    it('is left out when blank', () => {
+      expect(loadAuthConfig({ ...base, REQUIRED_SCOPE: '  ' })).not.toHaveProperty('requiredScope');
+    });
+
+    it('is read and trimmed when set', () => {
+      expect(loadAuthConfig({ ...base, REQUIRED_SCOPE: ' manage:keys ' }).requiredScope).toBe('manage:keys');
+    });
+  });
+});
