@@ -93,11 +93,11 @@ export function proxyEvent(matched: MatchedRequest, now = new Date()): APIGatewa
 }
 
 export function authorizerEvent(event: APIGatewayProxyEventV2, identitySource: string[]): APIGatewayRequestAuthorizerEventV2 {
-  const [method = 'GET', path = '/'] = event.routeKey.split(' ');
+  const method = event.requestContext.http.method;
   return {
     version: '2.0',
     type: 'REQUEST',
-    routeArn: `arn:aws:execute-api:local:${event.requestContext.accountId}:${event.requestContext.apiId}/$default/${method}${path}`,
+    routeArn: `arn:aws:execute-api:local:${event.requestContext.accountId}:${event.requestContext.apiId}/$default/${method}${event.rawPath}`,
     identitySource,
     routeKey: event.routeKey,
     rawPath: event.rawPath,

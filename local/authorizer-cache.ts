@@ -32,10 +32,12 @@ export class AuthorizerCache<T> {
 
   set(identity: readonly string[], value: T): void {
     if (this.ttlSeconds === 0) return;
+    const key = AuthorizerCache.keyOf(identity);
+    this.entries.delete(key); // re-inserted below as the newest
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(AuthorizerCache.keyOf(identity), { value, expiresAtMs: this.now() + this.ttlSeconds * 1000 });
+    this.entries.set(key, { value, expiresAtMs: this.now() + this.ttlSeconds * 1000 });
   }
 }

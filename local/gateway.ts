@@ -135,7 +135,8 @@ export function createGateway(options: GatewayOptions): Server {
       if (!verdict.isAuthorized) {
         return gatewayError(response, 403, 'Forbidden');
       }
-      Object.assign(event.requestContext, { authorizer: { lambda: verdict.context ?? {} } });
+      // Each request gets its own copy, as each Lambda invocation gets its own event.
+      Object.assign(event.requestContext, { authorizer: { lambda: structuredClone(verdict.context ?? {}) } });
     }
 
     let result: FunctionResult;

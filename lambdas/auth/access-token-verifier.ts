@@ -5,7 +5,6 @@ import {
   JwtExpiredError,
   JwtInvalidAudienceError,
   JwtInvalidIssuerError,
-  JwtInvalidScopeError,
   JwtNotBeforeError,
 } from 'aws-jwt-verify/error';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
@@ -33,6 +32,7 @@ const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/i;
 
 /** Throwing inside customJwtCheck makes aws-jwt-verify reject the token. */
 class MissingClaimError extends Error {}
+class MissingScopeError extends Error {}
 
 /**
  * Verifies Auth0 access tokens: RS256 only, issuer, audience, signature via the
@@ -43,11 +43,13 @@ export class AccessTokenVerifier {
   private readonly verifier;
 
   constructor(options: AccessTokenVerifierOptions) {
+    const requiredScope = options.requiredScope;
     const properties = {
       issuer: options.issuer,
       audience: options.audience,
       jwksUri: options.jwksUri ?? new URL('.well-known/jwks.json', options.issuer).toString(),
-      ...(options.requiredScope !== undefined ? { scope: options.requiredScope } : {}),
+      // The scope is checked last, in customJwtCheck, so a token that is bad in
+      // other ways is a 401 even when it also lacks the scope.
       customJwtCheck: ({ header, payload }: { header: { alg?: unknown }; payload: Record<string, unknown> }) => {
         if (header.alg !== 'RS256') {
           throw new MissingClaimError('Access token must be signed with RS256');
@@ -57,6 +59,9 @@ export class AccessTokenVerifier {
         }
         if (typeof payload.sub !== 'string' || payload.sub === '') {
           throw new MissingClaimError('Access token has no sub claim');
+        }
+        if (requiredScope !== undefined && !readScopes(payload.scope).includes(requiredScope)) {
+          throw new MissingScopeError();
         }
       },
     };
@@ -94,7 +99,7 @@ function readScopes(scope: unknown): string[] {
 
 /** Fixed messages: nothing from the token itself is echoed back. */
 function describeFailure(error: unknown): Error {
-  if (error instanceof JwtInvalidScopeError) {
+  if (error instanceof MissingScopeError) {
     return new ForbiddenError('Access token lacks the scope this API requires', 'INSUFFICIENT_SCOPE');
   }
   if (error instanceof FetchError || error instanceof JwksValidationError) {

@@ -4,8 +4,9 @@ import type { KeyPolicy } from './key-policy';
 import { MAX_SCOPES_PER_KEY, NAME_MAX_LENGTH, SCOPE_MAX_LENGTH } from './key-policy';
 
 const DAY_SECONDS = 86_400;
-// Printable characters only: names are shown in terminals and tables.
-const NAME_PATTERN = /^[^\p{Cc}\p{Cf}]+$/u;
+// Printable characters only: names are shown in terminals and tables. Empty
+// is left to the length check, so an empty name gets one clear message.
+const NAME_PATTERN = /^[^\p{C}\p{Zl}\p{Zp}]*$/u;
 const SCOPE_PATTERN = /^[A-Za-z0-9:._\-/*]+$/;
 
 const createKeySchema = z.strictObject({

@@ -77,7 +77,8 @@ export function loadKeyConfig(env: Env, defaults: { tableName?: string } = {}): 
 /** Accepts `example.eu.auth0.com`, with or without `https://` and a trailing slash. */
 export function auth0Issuer(domain: string): string {
   const host = domain.replace(/^https:\/\//, '').replace(/\/$/, '');
-  if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) {
+  const label = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+  if (!new RegExp(`^${label}(?:\\.${label})+(?::\\d{1,5})?$`).test(host)) {
     throw new ConfigError(`AUTH0_DOMAIN must be a host name such as example.eu.auth0.com, got "${domain}"`);
   }
   return `https://${host}/`;

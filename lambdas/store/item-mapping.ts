@@ -7,6 +7,9 @@ type Item = Record<string, unknown>;
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+/** Whole seconds up to the year 9999, so every expiry converts to a Date. */
+const isEpochSeconds = (value: unknown): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 253_402_300_799;
 const optionalString = (value: unknown): value is string | undefined => value === undefined || isString(value);
 
 export function toItem(key: StoredKey): Item {
@@ -37,8 +40,7 @@ export function toKeySummary(item: Item): KeySummary | undefined {
     !isString(name) ||
     !isStringArray(scopes) ||
     !isString(createdAt) ||
-    typeof expiresAt !== 'number' ||
-    !Number.isFinite(expiresAt) ||
+    !isEpochSeconds(expiresAt) ||
     !optionalString(revokedAt) ||
     !optionalString(lastUsedAt)
   ) {

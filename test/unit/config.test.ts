@@ -176,6 +176,11 @@ describe('loadAuthConfig', () => {
     'evil.example#tenant.eu.auth0.com',
     'tenant.eu.auth0.com:port',
     'https://tenant.eu.auth0.com//',
+    '.',
+    '-',
+    'a..b',
+    'localhost',
+    '-tenant.auth0.com',
   ])('refuses the junk AUTH0_DOMAIN %j, naming the variable', (domain) => {
     const { message } = configError(() => loadAuthConfig({ AUTH0_DOMAIN: domain, AUTH0_AUDIENCE: AUDIENCE }));
     expect(message).toBe(`AUTH0_DOMAIN must be a host name such as example.eu.auth0.com, got "${domain}"`);

@@ -280,6 +280,10 @@ describe('AccessTokenVerifier refuses tokens whose claims do not hold, with 401'
   });
 });
 
+/** Deferred signing, for it.each tables built before `tokens` exists. */
+const deferredToken = (claims: Record<string, unknown>, options: Parameters<typeof tokens.signToken>[1]) => () =>
+  tokens.signToken(claims, options);
+
 describe('AccessTokenVerifier with a required scope', () => {
   beforeEach(() => {
     ({ verifier, fetcher } = createTestVerifier(tokens, { requiredScope: 'keys:manage' }));
@@ -307,6 +311,14 @@ describe('AccessTokenVerifier with a required scope', () => {
 
   it('still answers 401, not 403, for an invalid token', async () => {
     await expectUnauthorized(await tokens.signToken({ scope: 'keys:manage', exp: Math.floor(Date.now() / 1000) - 60 }));
+  });
+
+  it.each([
+    ['no sub', deferredToken({}, { omit: ['sub'] })],
+    ['no exp', deferredToken({}, { omit: ['exp'] })],
+    ['RS384', deferredToken({}, { alg: 'RS384' })],
+  ])('answers 401, not 403, for a token that lacks the scope and is also bad: %s', async (_label, sign) => {
+    await expectUnauthorized(await sign());
   });
 });
 

@@ -409,6 +409,15 @@ describe('AuthorizerCache', () => {
     expect(cache.get(['a'])).toBeUndefined();
   });
 
+  it('refreshing an identity already held evicts nothing else', () => {
+    const cache = new AuthorizerCache<string>(60, clock, 2);
+    cache.set(['1'], 'one');
+    cache.set(['2'], 'two');
+    cache.set(['2'], 'two again');
+    expect(cache.get(['1'])).toBe('one');
+    expect(cache.get(['2'])).toBe('two again');
+  });
+
   it('stores nothing with TTL 0', () => {
     const cache = new AuthorizerCache<string>(0, clock);
     cache.set(['Bearer a'], 'allow');
