@@ -21,15 +21,13 @@ export function banner(system: LocalSystem, options: { authorizerCacheTtlSeconds
   ];
   if (idp) {
     lines.push(
-      'Try it (bash):',
-      `  TOKEN=$(curl -s ${idp.url}/oauth/token -H 'content-type: application/json' \\`,
-      `    -d '{"grant_type":"client_credentials","client_id":"alice"}' | jq -r .access_token)`,
-      `  KEY=$(curl -s ${api}/keys -H "authorization: Bearer $TOKEN" -d '{"name":"my script"}' | jq -r .key)`,
-      `  curl -s ${api}/whoami -H "authorization: Bearer $KEY"`,
-      `  curl -s ${api}/keys -H "authorization: Bearer $TOKEN"`,
-      `  KEY_ID=$(echo "$KEY" | cut -d_ -f2)`,
-      `  curl -s -X DELETE ${api}/keys/$KEY_ID -H "authorization: Bearer $TOKEN" -w '%{http_code}\\n'`,
-      `  sleep ${options.authorizerCacheTtlSeconds}; curl -s ${api}/whoami -H "authorization: Bearer $KEY"   # {"message":"Forbidden"}`,
+      'Try it (bash; the README has the whole walk-through):',
+      `  API=${api}; IDP=${idp.url}`,
+      `  field() { node -pe "JSON.parse(require('fs').readFileSync(0, 'utf8')).$1"; }`,
+      '  TOKEN=$(curl -s $IDP/oauth/token -d grant_type=client_credentials -d client_id=alice | field access_token)',
+      `  KEY=$(curl -s $API/keys -H "authorization: Bearer $TOKEN" -d '{"name":"my script"}' | field key)`,
+      '  curl -s $API/whoami -H "authorization: Bearer $KEY"',
+      '  curl -s $API/keys -H "authorization: Bearer $TOKEN"',
       '',
     );
   }
