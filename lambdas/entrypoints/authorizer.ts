@@ -1,4 +1,4 @@
 import { createAuthorizerHandler } from '../handlers/authorizer';
-import { lambdaAuthorizerDependencies } from '../runtime/lambda-environment';
+import { lambdaAuthorizerDependencies } from '../runtime/authorizer-wiring';
 
 export const handler = createAuthorizerHandler(lambdaAuthorizerDependencies());

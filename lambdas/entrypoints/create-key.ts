@@ -1,4 +1,4 @@
 import { createCreateKeyHandler } from '../handlers/create-key';
-import { lambdaManagementDependencies } from '../runtime/lambda-environment';
+import { lambdaManagementDependencies } from '../runtime/management-wiring';
 
 export const handler = createCreateKeyHandler(lambdaManagementDependencies());

@@ -1,4 +1,4 @@
 import { createGetKeyHandler } from '../handlers/get-key';
-import { lambdaManagementDependencies } from '../runtime/lambda-environment';
+import { lambdaManagementDependencies } from '../runtime/management-wiring';
 
 export const handler = createGetKeyHandler(lambdaManagementDependencies());

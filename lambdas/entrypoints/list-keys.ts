@@ -1,4 +1,4 @@
 import { createListKeysHandler } from '../handlers/list-keys';
-import { lambdaManagementDependencies } from '../runtime/lambda-environment';
+import { lambdaManagementDependencies } from '../runtime/management-wiring';
 
 export const handler = createListKeysHandler(lambdaManagementDependencies());

@@ -1,4 +1,4 @@
 import { createRevokeKeyHandler } from '../handlers/revoke-key';
-import { lambdaManagementDependencies } from '../runtime/lambda-environment';
+import { lambdaManagementDependencies } from '../runtime/management-wiring';
 
 export const handler = createRevokeKeyHandler(lambdaManagementDependencies());

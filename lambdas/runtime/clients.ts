@@ -1,16 +1,50 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export interface DocumentClientOptions {
-  /** For DynamoDB Local; unset in AWS. */
-  readonly endpoint?: string;
+/** How long one DynamoDB call may take, all attempts included. */
+export interface DynamoDbTimeouts {
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxAttempts: number;
 }
 
 /**
- * Short timeouts and few retries: a Lambda that waits on a sick DynamoDB only
- * delays the fail-closed answer. Built once per process.
+ * The authorizer sits on every request's path: it gives up quickly so that
+ * API Gateway hears a failure (a 500, never an allow) well inside the
+ * function's own timeout (lib/ sets it from `worstCaseMs`).
  */
+export const AUTHORIZER_DYNAMODB_TIMEOUTS: DynamoDbTimeouts = {
+  connectionTimeoutMs: 500,
+  requestTimeoutMs: 800,
+  maxAttempts: 2,
+};
+
+export const MANAGEMENT_DYNAMODB_TIMEOUTS: DynamoDbTimeouts = {
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: 2000,
+  maxAttempts: 3,
+};
+
+/**
+ * An upper bound on one call: every attempt times out, with the SDK's
+ * standard-retry backoff between attempts at its most (500 ms base for
+ * throttling, doubling, capped at 20 s).
+ */
+export function worstCaseMs(timeouts: DynamoDbTimeouts): number {
+  let backoff = 0;
+  for (let retry = 1; retry < timeouts.maxAttempts; retry += 1) backoff += Math.min(20_000, 500 * 2 ** retry);
+  return timeouts.maxAttempts * (timeouts.connectionTimeoutMs + timeouts.requestTimeoutMs) + backoff;
+}
+
+export interface DocumentClientOptions {
+  /** For DynamoDB Local; unset in AWS. */
+  readonly endpoint?: string;
+  readonly timeouts?: DynamoDbTimeouts;
+}
+
+/** Built once per process and reused by every invocation. */
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
+  const timeouts = options.timeouts ?? MANAGEMENT_DYNAMODB_TIMEOUTS;
   const local =
     options.endpoint === undefined
       ? {}
@@ -20,8 +54,8 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         };
   const client = new DynamoDBClient({
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+    maxAttempts: timeouts.maxAttempts,
+    requestHandler: { connectionTimeout: timeouts.connectionTimeoutMs, requestTimeout: timeouts.requestTimeoutMs },
     ...local,
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

@@ -1,32 +1,13 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { KeyFormat } from '../domain/key-format';
 import { KeyService } from '../domain/key-service';
-import type { Clock } from '../domain/key-store';
-import { KeyVerifier } from '../domain/key-verifier';
-import type { AuthorizerDependencies } from '../handlers/authorizer';
 import type { ManagementDependencies } from '../handlers/management-handler';
-import type { AppLogger } from '../observability/logger';
+import { createLogger } from '../observability/logger';
 import { DynamoKeyStore } from '../store/key-repository';
-import type { AuthConfig, KeyConfig } from './config';
-
-/** Wiring shared by the Lambda entry points and the local gateway. */
-export interface Wiring {
-  readonly keys: KeyConfig;
-  readonly client: DynamoDBDocumentClient;
-  readonly logger: AppLogger;
-  readonly clock?: Clock;
-}
-
-export function authorizerDependencies(wiring: Wiring): AuthorizerDependencies {
-  const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName });
-  const format = new KeyFormat(wiring.keys.keyPrefix);
-  return {
-    verifier: new KeyVerifier({ store, format, ...(wiring.clock ? { clock: wiring.clock } : {}) }),
-    logger: wiring.logger,
-  };
-}
+import { createDocumentClient, MANAGEMENT_DYNAMODB_TIMEOUTS } from './clients';
+import { loadAuthConfig, loadKeyConfig, type AuthConfig } from './config';
+import type { Wiring } from './wiring';
 
 export function managementDependencies(
   wiring: Wiring & { readonly auth: AuthConfig; readonly jwksUri?: string; readonly jwksCache?: JwksCache },
@@ -46,4 +27,21 @@ export function managementDependencies(
     }),
     logger: wiring.logger,
   };
+}
+
+/**
+ * The deployed management functions: config validated once per cold start,
+ * one DynamoDB client and one JWT verifier per process, and the JWKS fetched
+ * during init rather than on the first request (a failure there is retried by
+ * the first verify()).
+ */
+export function lambdaManagementDependencies(): ManagementDependencies {
+  const deps = managementDependencies({
+    keys: loadKeyConfig(process.env),
+    auth: loadAuthConfig(process.env),
+    client: createDocumentClient({ timeouts: MANAGEMENT_DYNAMODB_TIMEOUTS }),
+    logger: createLogger('api-key-management'),
+  });
+  deps.tokens.hydrate().catch(() => undefined);
+  return deps;
 }

@@ -1,0 +1,33 @@
+import { KeyFormat } from '../domain/key-format';
+import { KeyVerifier } from '../domain/key-verifier';
+import type { AuthorizerDependencies } from '../handlers/authorizer';
+import { createLogger } from '../observability/logger';
+import { DynamoKeyStore } from '../store/key-repository';
+import { AUTHORIZER_DYNAMODB_TIMEOUTS, createDocumentClient } from './clients';
+import { loadKeyConfig } from './config';
+import type { Wiring } from './wiring';
+
+// Kept apart from the management wiring so the authorizer's bundle carries
+// neither request validation nor JWT verification.
+
+export function authorizerDependencies(wiring: Wiring): AuthorizerDependencies {
+  const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName });
+  const format = new KeyFormat(wiring.keys.keyPrefix);
+  return {
+    verifier: new KeyVerifier({ store, format, ...(wiring.clock ? { clock: wiring.clock } : {}) }),
+    logger: wiring.logger,
+  };
+}
+
+/**
+ * The deployed authorizer: config read and validated once per cold start (a
+ * bad setting fails the init, naming the variable); one DynamoDB client with
+ * the authorizer's short timeouts, reused by every invocation.
+ */
+export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
+  return authorizerDependencies({
+    keys: loadKeyConfig(process.env),
+    client: createDocumentClient({ timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS }),
+    logger: createLogger('api-key-authorizer'),
+  });
+}

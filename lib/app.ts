@@ -1,0 +1,21 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadStackConfig } from './stack-config';
+import { UserApiKeysStack } from './user-api-keys-stack';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+
+/** Builds the app `cdk deploy` runs: settings from context, then the environment; cdk-nag on every synth. */
+export function buildApp(app: App = new App()): { app: App; stack: UserApiKeysStack } {
+  const config = loadStackConfig((contextName, envName) => {
+    const fromContext: unknown = app.node.tryGetContext(contextName);
+    return fromContext === undefined ? process.env[envName] : String(fromContext);
+  });
+  const stack = new UserApiKeysStack(app, app.node.tryGetContext('stackName') ?? 'UserApiKeys', {
+    config,
+    description: 'User-scoped API keys for an Auth0-protected API',
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+  acknowledgeNagFindings(stack.keys);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}

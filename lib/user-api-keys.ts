@@ -1,0 +1,332 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  MappingValue,
+  ParameterMapping,
+  type HttpRoute,
+  type HttpRouteIntegration,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration, HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Operation, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { ROUTES, type FunctionName, type RouteDefinition } from '../lambdas/api-definition';
+import { AUTHORIZER_DYNAMODB_TIMEOUTS, MANAGEMENT_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
+import { auth0Issuer } from '../lambdas/runtime/config';
+import { TABLE } from '../lambdas/store/table-schema';
+import { HouseFunction } from './house-function';
+import type { UserApiKeysConfig } from './stack-config';
+
+/** Each function's entry point and the table actions it needs, and no more. */
+const FUNCTIONS: Record<FunctionName | 'authorizer', { entrypoint: string; description: string; actions: string[] }> = {
+  authorizer: { entrypoint: 'authorizer', description: 'API key authorizer', actions: ['dynamodb:GetItem'] },
+  createKey: {
+    entrypoint: 'create-key',
+    description: 'POST /keys',
+    // TransactWriteItems is authorized per contained operation (Put, Update).
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  listKeys: {
+    entrypoint: 'list-keys',
+    description: 'GET /keys',
+    actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+  },
+  getKey: { entrypoint: 'get-key', description: 'GET /keys/{id}', actions: ['dynamodb:GetItem'] },
+  revokeKey: {
+    entrypoint: 'revoke-key',
+    description: 'DELETE /keys/{id}',
+    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  },
+  whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },
+  health: { entrypoint: 'health', description: 'GET /health', actions: [] },
+};
+
+export const MANAGEMENT_FUNCTION_TIMEOUT = Duration.seconds(2 * Math.ceil(worstCaseMs(MANAGEMENT_DYNAMODB_TIMEOUTS) / 1000));
+
+const READ_ONLY_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']);
+
+export interface UserApiKeysProps {
+  readonly config: UserApiKeysConfig;
+}
+
+/**
+ * User-scoped API keys in front of an HTTP API: the key table, the API-key
+ * authorizer, the Auth0-protected key-management routes, and alarms. Use
+ * `protect()` to put your own routes behind API keys.
+ */
+export class UserApiKeys extends Construct {
+  readonly table: Table;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  /** Put this on routes that API keys should protect. */
+  readonly apiKeyAuthorizer: HttpLambdaAuthorizer;
+  /** Auth0 access tokens, checked at the edge (the functions check again). */
+  readonly accessTokenAuthorizer: HttpJwtAuthorizer;
+  readonly authorizerFunction: HouseFunction;
+  readonly functions: Partial<Record<FunctionName, HouseFunction>> = {};
+  readonly alarms: Alarm[] = [];
+  readonly tableKey?: IKey;
+
+  constructor(scope: Construct, id: string, props: UserApiKeysProps) {
+    super(scope, id);
+    const { config } = props;
+
+    this.tableKey =
+      config.tableEncryption !== 'customer-managed'
+        ? undefined
+        : config.tableKmsKeyArn !== undefined
+          ? Key.fromKeyArn(this, 'TableKey', config.tableKmsKeyArn)
+          : new Key(this, 'TableKey', { enableKeyRotation: true, description: 'User API keys table', removalPolicy: RemovalPolicy.RETAIN });
+    this.table = this.createTable(config);
+
+    const keyEnvironment = {
+      TABLE_NAME: this.table.tableName,
+      KEY_PREFIX: config.keyPrefix,
+      MAX_KEYS_PER_USER: String(config.keyPolicy.maxKeysPerUser),
+      DEFAULT_KEY_LIFETIME_DAYS: String(config.keyPolicy.defaultLifetimeDays),
+      MAX_KEY_LIFETIME_DAYS: String(config.keyPolicy.maxLifetimeDays),
+    };
+    const authEnvironment = {
+      AUTH0_DOMAIN: config.auth0Domain,
+      AUTH0_AUDIENCE: config.auth0Audience,
+      ...(config.requiredScope !== undefined ? { REQUIRED_SCOPE: config.requiredScope } : {}),
+    };
+
+    // Its DynamoDB client gives up within worstCaseMs, so the function always
+    // answers (with an error, never an allow) before its own timeout.
+    this.authorizerFunction = this.createFunction('authorizer', config, {
+      environment: keyEnvironment,
+      timeout: Duration.seconds(Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + 1000) / 1000)),
+      memorySize: 512,
+    });
+    this.apiKeyAuthorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFunction, {
+      authorizerName: 'api-key',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
+    });
+    this.accessTokenAuthorizer = new HttpJwtAuthorizer('Auth0Authorizer', auth0Issuer(config.auth0Domain), {
+      authorizerName: 'auth0',
+      jwtAudience: [config.auth0Audience],
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'User API keys',
+      createDefaultStage: false,
+      ...(config.corsAllowOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...config.corsAllowOrigins],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+    this.stage = this.createStage(config);
+
+    for (const route of ROUTES) {
+      if (route.function === 'whoami' && config.backend.kind !== 'sample') continue;
+      const fn = this.createFunction(route.function, config, {
+        environment: route.auth === 'accessToken' ? { ...keyEnvironment, ...authEnvironment } : {},
+        // A management call makes a few DynamoDB calls in a row; it still ends
+        // inside API Gateway's 30 s integration limit.
+        timeout: route.auth === 'accessToken' ? MANAGEMENT_FUNCTION_TIMEOUT : Duration.seconds(3),
+      });
+      this.functions[route.function] = fn;
+      this.addRoute(route, new HttpLambdaIntegration(`${route.function}Integration`, fn));
+    }
+
+    if (config.backend.kind === 'url') {
+      this.protect('/{proxy+}', this.urlBackend(config.backend.url));
+    } else if (config.backend.kind === 'function') {
+      const backend = LambdaFunction.fromFunctionArn(this, 'Backend', config.backend.functionArn);
+      this.protect('/{proxy+}', new HttpLambdaIntegration('BackendIntegration', backend));
+    }
+
+    this.createAlarms(config);
+  }
+
+  /** Routes `path` (any method by default) to `integration`, behind the API-key authorizer. */
+  protect(path: string, integration: HttpRouteIntegration, methods: HttpMethod[] = [HttpMethod.ANY]): HttpRoute[] {
+    return this.api.addRoutes({ path, methods, integration, authorizer: this.apiKeyAuthorizer });
+  }
+
+  private addRoute(route: RouteDefinition, integration: HttpRouteIntegration): void {
+    const authorizer: IHttpRouteAuthorizer | undefined =
+      route.auth === 'apiKey' ? this.apiKeyAuthorizer : route.auth === 'accessToken' ? this.accessTokenAuthorizer : undefined;
+    this.api.addRoutes({
+      path: route.path,
+      methods: [route.method as HttpMethod],
+      integration,
+      ...(authorizer !== undefined ? { authorizer } : {}),
+    });
+  }
+
+  /**
+   * An HTTP backend gets who the key acts as in headers. It must accept them
+   * only from this API (e.g. behind a private integration or a shared secret).
+   */
+  private urlBackend(url: string): HttpUrlIntegration {
+    return new HttpUrlIntegration('BackendIntegration', `${url}/{proxy}`, {
+      parameterMapping: new ParameterMapping()
+        .overwriteHeader('x-api-key-sub', MappingValue.contextVariable('authorizer.sub'))
+        .overwriteHeader('x-api-key-id', MappingValue.contextVariable('authorizer.keyId')),
+    });
+  }
+
+  private createTable(config: UserApiKeysConfig): Table {
+    const retain = config.tableRemoval === 'retain';
+    const table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: retain,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...(config.tableEncryption === 'aws-managed'
+        ? { encryption: TableEncryption.AWS_MANAGED }
+        : config.tableEncryption === 'customer-managed'
+          ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.tableKey! }
+          : { encryption: TableEncryption.DEFAULT }),
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: TABLE.ownerIndex.name,
+      partitionKey: { name: TABLE.ownerIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.ownerIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TABLE.ownerIndex.projectedAttributes],
+    });
+    return table;
+  }
+
+  private createStage(config: UserApiKeysConfig): HttpStage {
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // No header values: the Authorization header carries keys and tokens.
+    const format = AccessLogFormat.custom(
+      JSON.stringify({
+        requestId: '$context.requestId',
+        time: '$context.requestTime',
+        ip: '$context.identity.sourceIp',
+        userAgent: '$context.identity.userAgent',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+        authorizerError: '$context.authorizer.error',
+        keyId: '$context.authorizer.keyId',
+        sub: '$context.authorizer.sub',
+      }),
+    );
+    return new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      detailedMetricsEnabled: true,
+      throttle: { rateLimit: config.throttle.rateLimit, burstLimit: config.throttle.burstLimit },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format },
+    });
+  }
+
+  private createFunction(
+    name: FunctionName | 'authorizer',
+    config: UserApiKeysConfig,
+    options: { environment: Record<string, string>; timeout: Duration; memorySize?: number },
+  ): HouseFunction {
+    const spec = FUNCTIONS[name];
+    const fn = new HouseFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
+      entrypoint: spec.entrypoint,
+      description: spec.description,
+      serviceName: `user-api-keys-${spec.entrypoint}`,
+      logRetentionDays: config.logRetentionDays,
+      environment: options.environment,
+      timeout: options.timeout,
+      ...(options.memorySize !== undefined ? { memorySize: options.memorySize } : {}),
+    });
+    if (spec.actions.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: spec.actions,
+          // Only Query reads the owner index.
+          resources: spec.actions.includes('dynamodb:Query')
+            ? [this.table.tableArn, `${this.table.tableArn}/index/${TABLE.ownerIndex.name}`]
+            : [this.table.tableArn],
+        }),
+      );
+      if (this.tableKey !== undefined) {
+        // Named actions, no wildcards: what DynamoDB asks of a caller of a CMK-encrypted table.
+        const readOnly = spec.actions.every((action) => READ_ONLY_ACTIONS.has(action));
+        this.tableKey.grant(fn, 'kms:Decrypt', 'kms:DescribeKey', ...(readOnly ? [] : ['kms:Encrypt', 'kms:GenerateDataKey']));
+      }
+    }
+    return fn;
+  }
+
+  private createAlarms(config: UserApiKeysConfig): void {
+    const managementRoutes = ROUTES.filter((route) => route.auth === 'accessToken');
+    const stageName = '$default';
+    const management5xx = new MathExpression({
+      label: 'Key management 5xx',
+      expression: managementRoutes.map((_, i) => `m${i}`).join(' + '),
+      usingMetrics: Object.fromEntries(
+        managementRoutes.map((route, i) => [
+          `m${i}`,
+          new Metric({
+            namespace: 'AWS/ApiGateway',
+            metricName: '5xx',
+            statistic: 'Sum',
+            dimensionsMap: { ApiId: this.api.apiId, Stage: stageName, Method: route.method, Resource: route.path },
+          }),
+        ]),
+      ),
+      period: Duration.minutes(5),
+    });
+    const alarm = (id: string, metric: IMetric, description: string) => {
+      const created = new Alarm(this, id, {
+        metric,
+        alarmDescription: description,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      this.alarms.push(created);
+    };
+    alarm(
+      'AuthorizerErrors',
+      this.authorizerFunction.metricErrors({ period: Duration.minutes(5) }),
+      'The API-key authorizer failed (clients got 500s; nothing was let in)',
+    );
+    alarm('ManagementServerErrors', management5xx, 'Key-management routes answered 5xx');
+    alarm(
+      'TableThrottling',
+      this.table.metricThrottledRequestsForOperations({
+        operations: [Operation.GET_ITEM, Operation.QUERY, Operation.BATCH_GET_ITEM, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.TRANSACT_WRITE_ITEMS],
+        period: Duration.minutes(5),
+      }),
+      'DynamoDB throttled requests to the key table',
+    );
+    if (config.alarmTopicArn !== undefined) {
+      const topic = Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
+      for (const created of this.alarms) created.addAlarmAction(new SnsAction(topic));
+    }
+  }
+}

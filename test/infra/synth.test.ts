@@ -1,0 +1,40 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../../lib/app';
+
+/** The default app, synthesized as `cdk synth` does it: real esbuild bundles, no Docker, cdk-nag on. */
+describe('synthesizing the default app with real bundles', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'uak-cdk-out-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('bundles every function locally into a minified ESM file with a source map', () => {
+    const { app, stack } = buildApp(
+      new App({ outdir, context: { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' } }),
+    );
+    const assembly = app.synth();
+    const template = assembly.getStackByName(stack.stackName).template as {
+      Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }>;
+    };
+    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(7);
+    for (const fn of functions) {
+      const assetHash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
+      const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');
+      expect(existsSync(bundle)).toBe(true);
+      expect(existsSync(`${bundle}.map`)).toBe(true);
+      expect(readFileSync(bundle, 'utf8')).toContain('sourceMappingURL=index.mjs.map');
+      if (fn.Properties.Description === 'API key authorizer') {
+        const code = readFileSync(bundle, 'utf8');
+        // The authorizer carries neither JWT verification nor request validation.
+        expect(code).not.toContain('JwksCache');
+        expect(code).not.toContain('strictObject');
+        // Minified: identifiers renamed.
+        expect(code).toContain('isAuthorized');
+        expect(code).not.toContain('lambdaAuthorizerDependencies');
+        expect(statSync(bundle).size).toBeGreaterThan(1000);
+      }
+    }
+  });
+});
