@@ -149,7 +149,8 @@ function toArrayBuffer(text: string): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-export function jwksFetcher(jwks: { keys: JWK[] }): CountingFetcher {
+/** A fetcher that records each URI it is asked for, then answers with `respond`. */
+function countingFetcher(respond: (uri: string) => ArrayBuffer): CountingFetcher {
   const fetchedUris: string[] = [];
   return {
     fetchedUris,
@@ -158,24 +159,20 @@ export function jwksFetcher(jwks: { keys: JWK[] }): CountingFetcher {
     },
     fetch: async (uri: string) => {
       fetchedUris.push(uri);
-      return toArrayBuffer(JSON.stringify(jwks));
+      return respond(uri);
     },
   };
 }
 
+export function jwksFetcher(jwks: { keys: JWK[] }): CountingFetcher {
+  return countingFetcher(() => toArrayBuffer(JSON.stringify(jwks)));
+}
+
 /** The identity provider is down: every fetch fails as aws-jwt-verify's own fetcher would. */
 export function failingFetcher(): CountingFetcher {
-  const fetchedUris: string[] = [];
-  return {
-    fetchedUris,
-    get fetchCount() {
-      return fetchedUris.length;
-    },
-    fetch: async (uri: string) => {
-      fetchedUris.push(uri);
-      throw new FetchError(uri, 'down');
-    },
-  };
+  return countingFetcher((uri) => {
+    throw new FetchError(uri, 'down');
+  });
 }
 
 export interface TestVerifier {
