@@ -1,0 +1,79 @@
+import { CliError, EXIT, type ExitCode } from './errors';
+
+export interface KeyView {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly status: 'active' | 'expired' | 'revoked';
+  readonly lastUsedAt?: string;
+}
+
+export interface CreatedKey extends Omit<KeyView, 'status' | 'lastUsedAt'> {
+  readonly key: string;
+}
+
+function exitCodeFor(status: number): ExitCode {
+  if (status === 401 || status === 403) return EXIT.auth;
+  if (status === 404) return EXIT.notFound;
+  if (status >= 500) return EXIT.server;
+  return EXIT.usage;
+}
+
+/** The key-management API, called with the user's access token. */
+export class KeysApi {
+  constructor(
+    private readonly endpoint: string,
+    private readonly accessToken: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  create(body: { name: string; scopes?: string[]; expiresAt?: string }): Promise<CreatedKey> {
+    return this.call<CreatedKey>('POST', '/keys', body);
+  }
+
+  async list(): Promise<KeyView[]> {
+    return (await this.call<{ keys: KeyView[] }>('GET', '/keys')).keys;
+  }
+
+  show(id: string): Promise<KeyView> {
+    return this.call<KeyView>('GET', `/keys/${encodeURIComponent(id)}`);
+  }
+
+  async revoke(id: string): Promise<void> {
+    await this.call('DELETE', `/keys/${encodeURIComponent(id)}`);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.endpoint}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.accessToken}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      const cause = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new CliError(`Cannot reach ${this.endpoint}: ${cause}`, EXIT.server, 'NETWORK_ERROR');
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const { code, message } = (parsed ?? {}) as { code?: unknown; message?: unknown };
+      const reason = typeof message === 'string' ? message : `HTTP ${response.status}`;
+      const hint = response.status === 401 ? ' (run apikey login)' : '';
+      throw new CliError(`${reason}${hint}`, exitCodeFor(response.status), typeof code === 'string' ? code : `HTTP_${response.status}`);
+    }
+    return parsed as T;
+  }
+}

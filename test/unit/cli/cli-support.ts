@@ -1,0 +1,47 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, type CliIo } from '../../../cli/app';
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A config directory of its own for each test. */
+export const freshConfigDir = (): string => mkdtempSync(join(tmpdir(), 'apikey-cli-'));
+
+/** Runs the CLI in-process with captured output. */
+export async function run(argv: string[], io: Partial<CliIo> & { tty?: boolean } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    env: io.env ?? { APIKEY_CONFIG_DIR: freshConfigDir() },
+    stdout: { write: (text: string) => (stdout += text), isTTY: io.tty ?? false },
+    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+    ...(io.now ? { now: io.now } : {}),
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+    ...(io.sleep ? { sleep: io.sleep } : {}),
+  });
+  return { code, stdout, stderr };
+}
+
+/** A fetch that answers from a list of canned responses and records the requests. */
+export function scriptedFetch(responses: Array<{ status: number; body?: unknown } | Error>) {
+  const requests: Array<{ url: string; init: RequestInit | undefined }> = [];
+  const fetchImpl = (async (url: string | URL, init?: RequestInit) => {
+    requests.push({ url: String(url), init });
+    const next = responses.shift();
+    if (next === undefined) throw new Error('no more scripted responses');
+    if (next instanceof Error) throw next;
+    return new Response(next.body === undefined ? null : JSON.stringify(next.body), { status: next.status });
+  }) as typeof fetch;
+  return { fetch: fetchImpl, requests };
+}
+
+/** An unsigned JWT-shaped token with the given claims (the CLI only peeks; the server verifies). */
+export function fakeToken(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.signature`;
+}
