@@ -201,7 +201,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     }
     const lastPollAt = entry.lastPollAt;
     entry.lastPollAt = at;
-    if (lastPollAt !== undefined && false) {
+    if (lastPollAt !== undefined && at - lastPollAt < devicePollIntervalSeconds * 1000) {
       sendJson(
         response,
         429,
