@@ -285,7 +285,8 @@ export class UserApiKeys extends Construct {
     const stageName = '$default';
     const management5xx = new MathExpression({
       label: 'Key management 5xx',
-      expression: managementRoutes.map((_, i) => `m${i}`).join(' + '),
+      // FILL: a route without traffic has no datapoint, which would blank the sum.
+      expression: managementRoutes.map((_, i) => `FILL(m${i}, 0)`).join(' + '),
       usingMetrics: Object.fromEntries(
         managementRoutes.map((route, i) => [
           `m${i}`,

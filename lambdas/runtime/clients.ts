@@ -19,6 +19,13 @@ export const AUTHORIZER_DYNAMODB_TIMEOUTS: DynamoDbTimeouts = {
   maxAttempts: 2,
 };
 
+/** DynamoDB Local on a laptop or a busy CI machine answers far slower than DynamoDB. */
+export const LOCAL_DYNAMODB_TIMEOUTS: DynamoDbTimeouts = {
+  connectionTimeoutMs: 2000,
+  requestTimeoutMs: 15_000,
+  maxAttempts: 3,
+};
+
 export const MANAGEMENT_DYNAMODB_TIMEOUTS: DynamoDbTimeouts = {
   connectionTimeoutMs: 1000,
   requestTimeoutMs: 2000,
@@ -44,7 +51,7 @@ export interface DocumentClientOptions {
 
 /** Built once per process and reused by every invocation. */
 export function createDocumentClient(options: DocumentClientOptions = {}): DynamoDBDocumentClient {
-  const timeouts = options.timeouts ?? MANAGEMENT_DYNAMODB_TIMEOUTS;
+  const timeouts = options.timeouts ?? (options.endpoint !== undefined ? LOCAL_DYNAMODB_TIMEOUTS : MANAGEMENT_DYNAMODB_TIMEOUTS);
   const local =
     options.endpoint === undefined
       ? {}

@@ -23,6 +23,7 @@ export interface DynamoKeyStoreOptions {
 }
 
 const CONDITION_FAILED = 'ConditionalCheckFailed';
+const PRUNE_BATCH = 50;
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface CancellationReason {
@@ -73,7 +74,9 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async insertKey(key: StoredKey, limit: number, now: Date): Promise<void> {
-    await this.call(() => this.ensureOwnerItem(key.ownerId));
+    // A plain update on the owner item can lose to a concurrent transaction
+    // (TransactionConflictException, which the SDK does not retry).
+    await this.withConflictRetries(() => this.ensureOwnerItem(key.ownerId));
     let pruned = false;
     await this.withConflictRetries(async () => {
       for (;;) {
@@ -85,9 +88,12 @@ export class DynamoKeyStore implements KeyStore {
           if (ownerCheck !== CONDITION_FAILED) {
             throw error;
           }
-          if (pruned || (await this.pruneExpired(key.ownerId, now)) === 0) {
+          if (pruned) {
             throw new KeyLimitReachedError(limit);
           }
+          // Try once more after pruning, even if this call pruned nothing: a
+          // concurrent create may just have freed the slots.
+          await this.pruneExpired(key.ownerId, now);
           pruned = true;
         }
       }
@@ -205,6 +211,9 @@ export class DynamoKeyStore implements KeyStore {
     });
   }
 
+  // The SDK gives each transaction a ClientRequestToken and reuses it on its
+  // own retries, so a retry of one that timed out but did commit succeeds
+  // instead of failing its own conditions.
   private insertTransaction(key: StoredKey, limit: number): TransactWriteCommand {
     return new TransactWriteCommand({
       TransactItems: [
@@ -282,17 +291,18 @@ export class DynamoKeyStore implements KeyStore {
     const expired = Object.entries(active)
       .filter(([, expiresAt]) => typeof expiresAt !== 'number' || expiresAt <= nowSeconds)
       .map(([keyId]) => keyId);
-    if (expired.length === 0) {
-      return 0;
+    // Chunked: one REMOVE of hundreds of paths would exceed DynamoDB's 4 KB expression limit.
+    for (let i = 0; i < expired.length; i += PRUNE_BATCH) {
+      const batch = expired.slice(i, i + PRUNE_BATCH);
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+          UpdateExpression: `REMOVE ${batch.map((_, j) => `activeKeys.#k${j}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(batch.map((keyId, j) => [`#k${j}`, keyId])),
+        }),
+      );
     }
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-        UpdateExpression: `REMOVE ${expired.map((_, i) => `activeKeys.#k${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(expired.map((keyId, i) => [`#k${i}`, keyId])),
-      }),
-    );
     return expired.length;
   }
 

@@ -160,6 +160,8 @@ describe('the default stack', () => {
     expect(text).toContain('"MetricName":"Errors"');
     expect(text).toContain('"MetricName":"5xx"');
     expect(text).toContain('"MetricName":"ThrottledRequests"');
+    // A quiet route must not blank the management sum.
+    expect(text).toContain('FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)');
   });
 
   it('outputs the API URL and the table name', () => {

@@ -110,6 +110,19 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     expect(Object.keys(Item?.activeKeys ?? {})).toHaveLength(2);
   });
 
+  it('prunes hundreds of expired slots at once (in chunks, within DynamoDB expression limits)', async () => {
+    const expiredIds = Array.from({ length: 300 }, () => format.generate().keyId);
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: ownerItemKey('hoarder'), activeKeys: Object.fromEntries(expiredIds.map((id) => [id, nowSeconds - 1])) },
+      }),
+    );
+    await expect(store.insertKey(newKey('hoarder'), 300, NOW)).resolves.toBeUndefined();
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('hoarder') }, ConsistentRead: true }));
+    expect(Object.keys(Item?.activeKeys ?? {})).toHaveLength(1);
+  });
+
   it('holds the per-owner limit exactly when 50 creates race', async () => {
     const attempts = Array.from({ length: 50 }, () => store.insertKey(newKey('racer'), 7, NOW));
     const results = await Promise.allSettled(attempts);
