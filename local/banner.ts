@@ -28,6 +28,7 @@ export function banner(system: LocalSystem, options: { authorizerCacheTtlSeconds
       `  KEY=$(curl -s $API/keys -H "authorization: Bearer $TOKEN" -d '{"name":"my script"}' | field key)`,
       '  curl -s $API/whoami -H "authorization: Bearer $KEY"',
       '  curl -s $API/keys -H "authorization: Bearer $TOKEN"',
+      'Or from the command line: npx apikey login (see the README).',
       '',
     );
   }

@@ -28,7 +28,7 @@ export type DynamoDbSetting =
 
 export type IdentitySetting =
   /** Start the development identity provider. */
-  | { readonly devPort: number; readonly audience: string }
+  | { readonly devPort: number; readonly audience: string; readonly devicePollIntervalSeconds?: number }
   /** Verify real Auth0 tokens. */
   | { readonly auth: AuthConfig };
 
@@ -88,6 +88,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       devIdentityProvider = await startDevIdentityProvider({
         port: options.identity.devPort,
         audience: options.identity.audience,
+        ...(options.identity.devicePollIntervalSeconds !== undefined
+          ? { devicePollIntervalSeconds: options.identity.devicePollIntervalSeconds }
+          : {}),
       });
       stops.push(() => devIdentityProvider!.stop());
       auth = { issuer: devIdentityProvider.issuer, audience: options.identity.audience };
