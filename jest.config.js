@@ -11,12 +11,16 @@ module.exports = {
   // Global, not per project: the DynamoDB tier starts servers and processes.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/security/**/*.test.ts'],
+    },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     {
       ...common,
       displayName: 'dynamodb',
-      testMatch: ['<rootDir>/test/{integration,e2e}/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/{integration,e2e,reliability}/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/dynamodb-global-setup.ts',
       globalTeardown: '<rootDir>/test/support/dynamodb-global-teardown.ts',
     },
