@@ -17,6 +17,8 @@ export interface UserApiKeysConfig {
   readonly auth0Domain: string;
   readonly auth0Audience: string;
   readonly requiredScope?: string;
+  /** Whether Auth0 machine-to-machine tokens may manage keys (default: people only). */
+  readonly allowMachineTokens: boolean;
   readonly keyPrefix: string;
   readonly keyPolicy: KeyPolicy;
   readonly authorizerCacheTtlSeconds: number;
@@ -138,11 +140,13 @@ export function loadStackConfig(read: SettingSource): UserApiKeysConfig {
     throw new StackConfigError(`alarmTopicArn must be an SNS topic ARN, got "${alarmTopicArn}"`);
   }
   const requiredScope = text('requiredScope', 'REQUIRED_SCOPE');
+  const allowMachineTokens = oneOf('allowMachineTokens', 'ALLOW_MACHINE_TOKENS', ['true', 'false'] as const, 'false') === 'true';
 
   return {
     auth0Domain,
     auth0Audience: required('auth0Audience', 'AUTH0_AUDIENCE'),
     ...(requiredScope !== undefined ? { requiredScope } : {}),
+    allowMachineTokens,
     keyPrefix,
     keyPolicy,
     // API Gateway allows 0 to 3600 seconds.

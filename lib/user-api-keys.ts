@@ -102,6 +102,7 @@ export class UserApiKeys extends Construct {
     const authEnvironment = {
       AUTH0_DOMAIN: config.auth0Domain,
       AUTH0_AUDIENCE: config.auth0Audience,
+      ALLOW_MACHINE_TOKENS: String(config.allowMachineTokens),
       ...(config.requiredScope !== undefined ? { REQUIRED_SCOPE: config.requiredScope } : {}),
     };
 

@@ -93,7 +93,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
           : {}),
       });
       stops.push(() => devIdentityProvider!.stop());
-      auth = { issuer: devIdentityProvider.issuer, audience: options.identity.audience };
+      auth = { issuer: devIdentityProvider.issuer, audience: options.identity.audience, allowMachineTokens: false };
     }
 
     const wiring = {

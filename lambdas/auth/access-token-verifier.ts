@@ -25,6 +25,12 @@ export interface AccessTokenVerifierOptions {
   readonly jwksUri?: string;
   /** Inject a cache (and its fetcher) for tests or a local identity provider. */
   readonly jwksCache?: JwksCache;
+  /**
+   * Auth0 machine-to-machine tokens (client credentials: `gty` =
+   * `client-credentials`, `sub` = `<client id>@clients`) act for no person;
+   * by default they may not own keys.
+   */
+  readonly allowMachineTokens?: boolean;
 }
 
 const MAX_TOKEN_LENGTH = 8192;
@@ -33,6 +39,11 @@ const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/i;
 /** Throwing inside customJwtCheck makes aws-jwt-verify reject the token. */
 class MissingClaimError extends Error {}
 class MissingScopeError extends Error {}
+class MachineTokenError extends Error {}
+
+function isMachineToken(payload: Record<string, unknown>): boolean {
+  return payload.gty === 'client-credentials' || (typeof payload.sub === 'string' && payload.sub.endsWith('@clients'));
+}
 
 /**
  * Verifies Auth0 access tokens: RS256 only, issuer, audience, signature via the
@@ -59,6 +70,9 @@ export class AccessTokenVerifier {
         }
         if (typeof payload.sub !== 'string' || payload.sub === '') {
           throw new MissingClaimError('Access token has no sub claim');
+        }
+        if (options.allowMachineTokens !== true && isMachineToken(payload)) {
+          throw new MachineTokenError();
         }
         if (requiredScope !== undefined && !readScopes(payload.scope).includes(requiredScope)) {
           throw new MissingScopeError();
@@ -99,6 +113,9 @@ function readScopes(scope: unknown): string[] {
 
 /** Fixed messages: nothing from the token itself is echoed back. */
 function describeFailure(error: unknown): Error {
+  if (error instanceof MachineTokenError) {
+    return new ForbiddenError('Machine-to-machine tokens may not manage API keys; log in as a person', 'MACHINE_TOKEN');
+  }
   if (error instanceof MissingScopeError) {
     return new ForbiddenError('Access token lacks the scope this API requires', 'INSUFFICIENT_SCOPE');
   }

@@ -19,6 +19,7 @@ export interface AuthConfig {
   readonly issuer: string;
   readonly audience: string;
   readonly requiredScope?: string;
+  readonly allowMachineTokens: boolean;
 }
 
 export const DEFAULT_KEY_PREFIX = 'uak';
@@ -84,9 +85,18 @@ export function auth0Issuer(domain: string): string {
   return `https://${host}/`;
 }
 
+export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
 export function loadAuthConfig(env: Env): AuthConfig {
   const requiredScope = env.REQUIRED_SCOPE?.trim();
   return {
+    allowMachineTokens: readBoolean(env, 'ALLOW_MACHINE_TOKENS', false),
     issuer: auth0Issuer(readString(env, 'AUTH0_DOMAIN')),
     audience: readString(env, 'AUTH0_AUDIENCE'),
     ...(requiredScope ? { requiredScope } : {}),

@@ -196,7 +196,7 @@ describe('configuration', () => {
     const { template } = synth({ keyPrefix: 'acme', maxKeysPerUser: '5', maxKeyLifetimeDays: '30', authorizerCacheTtlSeconds: '0', requiredScope: 'keys:manage' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'POST /keys',
-      Environment: { Variables: Match.objectLike({ KEY_PREFIX: 'acme', MAX_KEYS_PER_USER: '5', MAX_KEY_LIFETIME_DAYS: '30', DEFAULT_KEY_LIFETIME_DAYS: '30', REQUIRED_SCOPE: 'keys:manage', AUTH0_DOMAIN: 'example.eu.auth0.com' }) },
+      Environment: { Variables: Match.objectLike({ KEY_PREFIX: 'acme', MAX_KEYS_PER_USER: '5', MAX_KEY_LIFETIME_DAYS: '30', DEFAULT_KEY_LIFETIME_DAYS: '30', REQUIRED_SCOPE: 'keys:manage', AUTH0_DOMAIN: 'example.eu.auth0.com', ALLOW_MACHINE_TOKENS: 'false' }) },
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
   });

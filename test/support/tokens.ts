@@ -183,7 +183,7 @@ export interface TestVerifier {
 /** A real AccessTokenVerifier for `tokens`' issuer and audience, its JWKS served by `fetcher`. */
 export function createTestVerifier(
   tokens: TokenIssuer,
-  options: { requiredScope?: string; fetcher?: CountingFetcher; audience?: string } = {},
+  options: { requiredScope?: string; fetcher?: CountingFetcher; audience?: string; allowMachineTokens?: boolean } = {},
 ): TestVerifier {
   const fetcher = options.fetcher ?? jwksFetcher(tokens.jwks);
   const verifier = new AccessTokenVerifier({
@@ -192,6 +192,7 @@ export function createTestVerifier(
     jwksUri: tokens.jwksUri,
     jwksCache: new SimpleJwksCache({ fetcher }),
     ...(options.requiredScope !== undefined ? { requiredScope: options.requiredScope } : {}),
+    ...(options.allowMachineTokens !== undefined ? { allowMachineTokens: options.allowMachineTokens } : {}),
   });
   return { verifier, fetcher };
 }

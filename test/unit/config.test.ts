@@ -149,6 +149,7 @@ describe('loadAuthConfig', () => {
     expect(loadAuthConfig({ AUTH0_DOMAIN: domain, AUTH0_AUDIENCE: AUDIENCE })).toEqual({
       issuer: 'https://tenant.eu.auth0.com/',
       audience: AUDIENCE,
+      allowMachineTokens: false,
     });
   });
 
@@ -184,6 +185,26 @@ describe('loadAuthConfig', () => {
   ])('refuses the junk AUTH0_DOMAIN %j, naming the variable', (domain) => {
     const { message } = configError(() => loadAuthConfig({ AUTH0_DOMAIN: domain, AUTH0_AUDIENCE: AUDIENCE }));
     expect(message).toBe(`AUTH0_DOMAIN must be a host name such as example.eu.auth0.com, got "${domain}"`);
+  });
+
+  describe('ALLOW_MACHINE_TOKENS', () => {
+    const base = { AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: AUDIENCE };
+
+    it.each([
+      ['true', true],
+      ['1', true],
+      ['FALSE', false],
+      ['0', false],
+      ['', false],
+    ])('reads %j as %j', (value, expected) => {
+      expect(loadAuthConfig({ ...base, ALLOW_MACHINE_TOKENS: value }).allowMachineTokens).toBe(expected);
+    });
+
+    it('refuses anything else, naming it', () => {
+      expect(configError(() => loadAuthConfig({ ...base, ALLOW_MACHINE_TOKENS: 'yes please' })).message).toBe(
+        'ALLOW_MACHINE_TOKENS must be true or false, got "yes please"',
+      );
+    });
   });
 
   describe('REQUIRED_SCOPE', () => {

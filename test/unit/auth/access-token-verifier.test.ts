@@ -322,6 +322,23 @@ describe('AccessTokenVerifier with a required scope', () => {
   });
 });
 
+describe('AccessTokenVerifier and machine-to-machine tokens', () => {
+  it.each([
+    ['gty client-credentials', { gty: 'client-credentials' }],
+    ['a sub ending in @clients', { sub: 'AbCdEf123@clients' }],
+  ])('refuses with 403 MACHINE_TOKEN by default: %s', async (_label, claims) => {
+    ({ verifier, fetcher } = createTestVerifier(tokens));
+    const error = await rejectionOf(verifier.verify(`Bearer ${await tokens.signToken(claims)}`));
+    expect(error).toMatchObject({ status: 403, code: 'MACHINE_TOKEN' });
+  });
+
+  it('accepts them when allowed', async () => {
+    ({ verifier, fetcher } = createTestVerifier(tokens, { allowMachineTokens: true }));
+    const token = await tokens.signToken({ gty: 'client-credentials', sub: 'AbCdEf123@clients' });
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({ sub: 'AbCdEf123@clients' });
+  });
+});
+
 describe('AccessTokenVerifier when the JWKS cannot be had', () => {
   it('answers 503 IDP_UNAVAILABLE when the JWKS fetch fails', async () => {
     ({ verifier, fetcher } = createTestVerifier(tokens, { fetcher: failingFetcher() }));
