@@ -33,8 +33,18 @@ export class KeysApi {
     return this.call<CreatedKey>('POST', '/keys', body);
   }
 
+  /** Every key, following the pages (bounded, in case a server keeps answering with a cursor). */
   async list(): Promise<KeyView[]> {
-    return (await this.call<{ keys: KeyView[] }>('GET', '/keys')).keys;
+    const keys: KeyView[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 1000; page += 1) {
+      const query = `?limit=100${cursor !== undefined ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const answer = await this.call<{ keys: KeyView[]; nextCursor?: string }>('GET', `/keys${query}`);
+      keys.push(...answer.keys);
+      cursor = answer.nextCursor;
+      if (cursor === undefined) break;
+    }
+    return keys;
   }
 
   show(id: string): Promise<KeyView> {

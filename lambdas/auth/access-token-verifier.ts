@@ -2,6 +2,7 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import {
   FetchError,
   JwksValidationError,
+  JwkValidationError,
   JwtExpiredError,
   JwtInvalidAudienceError,
   JwtInvalidIssuerError,
@@ -119,7 +120,8 @@ function describeFailure(error: unknown): Error {
   if (error instanceof MissingScopeError) {
     return new ForbiddenError('Access token lacks the scope this API requires', 'INSUFFICIENT_SCOPE');
   }
-  if (error instanceof FetchError || error instanceof JwksValidationError) {
+  // A JWKS the provider served broken (as a whole or one key) is its fault: retryable.
+  if (error instanceof FetchError || error instanceof JwksValidationError || error instanceof JwkValidationError) {
     return new ServiceUnavailableError('The identity provider could not be reached; try again shortly', 'IDP_UNAVAILABLE', {
       cause: error,
     });

@@ -47,8 +47,9 @@ export class ForbiddenError extends ApiError {
 export class KeyNotFoundError extends ApiError {
   readonly status = 404;
   readonly code = 'KEY_NOT_FOUND';
+  /** Echoes the id only when it looks like one: a whole key pasted by mistake must not come back. */
   constructor(keyId: string) {
-    super(`No key with id "${keyId}"`);
+    super(/^[0-9A-Za-z]{22}$/.test(keyId) ? `No key with id "${keyId}"` : 'No key with that id');
   }
 }
 

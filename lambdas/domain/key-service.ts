@@ -1,6 +1,7 @@
 import type { KeyView } from './api-key';
 import { toKeyView } from './api-key';
 import { parseCreateKeyRequest } from './create-key-request';
+import { parseListKeysRequest } from './list-keys-request';
 import { KeyNotFoundError } from './errors';
 import type { KeyFormat } from './key-format';
 import { isWellFormedKeyId } from './key-format';
@@ -68,10 +69,15 @@ export class KeyService {
     };
   }
 
-  async list(ownerId: string): Promise<KeyView[]> {
+  /** One page of the owner's keys; `query` is `GET /keys`' query string. */
+  async list(
+    ownerId: string,
+    query?: Readonly<Record<string, string | undefined>>,
+  ): Promise<{ keys: KeyView[]; nextCursor?: string }> {
+    const page = await this.store.listKeys(ownerId, parseListKeysRequest(query));
     const now = this.clock();
-    const keys = await this.store.listKeys(ownerId);
-    return keys.map((key) => toKeyView(key, now));
+    const keys = page.keys.map((key) => toKeyView(key, now));
+    return page.nextCursor === undefined ? { keys } : { keys, nextCursor: page.nextCursor };
   }
 
   /** Another owner's key is reported exactly like a missing one: no existence leak. */

@@ -3,6 +3,17 @@ import type { StoredKey } from './api-key';
 /** A key as listed through the owner index: everything but the secret hash. */
 export type KeySummary = Omit<StoredKey, 'secretHash'>;
 
+export interface PageRequest {
+  readonly limit: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  readonly cursor?: string;
+}
+
+export interface KeyPage {
+  readonly keys: KeySummary[];
+  readonly nextCursor?: string;
+}
+
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'not-found';
 
 /** What the domain needs from storage (implemented by lambdas/store/key-repository.ts). */
@@ -11,8 +22,8 @@ export interface KeyStore {
   getKey(keyId: string): Promise<StoredKey | undefined>;
   /** Inserts the key unless its owner already has `limit` active keys (KeyLimitReachedError). */
   insertKey(key: StoredKey, limit: number, now: Date): Promise<void>;
-  /** The owner's keys, newest first, without secret hashes. */
-  listKeys(ownerId: string): Promise<KeySummary[]>;
+  /** One page of the owner's keys, newest first, without secret hashes. */
+  listKeys(ownerId: string, page: PageRequest): Promise<KeyPage>;
   revokeKey(ownerId: string, keyId: string, at: Date): Promise<RevokeOutcome>;
 }
 

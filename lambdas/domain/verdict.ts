@@ -79,7 +79,8 @@ export function judgeKey(
   if (stored.revokedAt !== undefined) {
     return { valid: false, code: 'REVOKED', keyId };
   }
-  if (isExpired(stored.expiresAt, now)) {
+  // Anything but a finite expiry counts as expired: a corrupt item fails closed.
+  if (!Number.isFinite(stored.expiresAt) || isExpired(stored.expiresAt, now)) {
     return { valid: false, code: 'EXPIRED', keyId };
   }
   return { valid: true, ownerId: stored.ownerId, keyId, scopes: stored.scopes };

@@ -6,6 +6,7 @@ import { TABLE } from './table-schema';
 type Item = Record<string, unknown>;
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
 /** Whole seconds up to the year 9999, so every expiry converts to a Date. */
 const isEpochSeconds = (value: unknown): value is number =>
@@ -35,8 +36,8 @@ export function toItem(key: StoredKey): Item {
 export function toKeySummary(item: Item): KeySummary | undefined {
   const { keyId, ownerId, name, scopes, createdAt, expiresAt, revokedAt, lastUsedAt } = item;
   if (
-    !isString(keyId) ||
-    !isString(ownerId) ||
+    !isNonEmptyString(keyId) ||
+    !isNonEmptyString(ownerId) ||
     !isString(name) ||
     !isStringArray(scopes) ||
     !isString(createdAt) ||

@@ -10,7 +10,9 @@ import {
 import type { StoredKey } from '../domain/api-key';
 import { ApiError, KeyLimitReachedError, ServiceUnavailableError } from '../domain/errors';
 import { ownerItemKey, TABLE } from './table-schema';
-import type { KeyStore, KeySummary, RevokeOutcome } from '../domain/key-store';
+import type { KeyPage, KeyStore, PageRequest, RevokeOutcome } from '../domain/key-store';
+import type { KeySummary } from '../domain/key-store';
+import { decodeCursor, encodeCursor } from './page-cursor';
 import { toItem, toKeySummary, toStoredKey } from './item-mapping';
 
 
@@ -102,53 +104,64 @@ export class DynamoKeyStore implements KeyStore {
 
   /**
    * The owner index is eventually consistent, so a key created or revoked a
-   * moment ago may be missing or stale there. The owner item (read strongly
-   * consistently) names every active key: keys it names that the index lacks,
-   * and keys the index shows unrevoked that it does not name, are read from
-   * the table itself, so an owner always sees their own latest writes.
+   * moment ago may be missing or stale there. On the first page, the owner
+   * item (read strongly consistently) names every active key: keys it names
+   * that the index lacks (the newest, so they belong on this page), and keys
+   * the index shows unrevoked that it does not name, are read from the table
+   * itself, so an owner always sees their own latest writes.
    */
-  async listKeys(ownerId: string): Promise<KeySummary[]> {
+  async listKeys(ownerId: string, page: PageRequest): Promise<KeyPage> {
+    const startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, ownerId);
     const [indexed, active] = await this.call(() =>
-      Promise.all([this.queryOwnerIndex(ownerId), this.activeKeyIds(ownerId)]),
+      Promise.all([
+        this.queryOwnerIndex(ownerId, page.limit, startKey),
+        startKey === undefined ? this.activeKeyIds(ownerId) : Promise.resolve(undefined),
+      ]),
     );
-    const byId = new Map(indexed.map((key) => [key.keyId, key] as const));
-    const doubtful = [
-      ...[...active].filter((keyId) => !byId.has(keyId)),
-      ...indexed.filter((key) => key.revokedAt === undefined && !active.has(key.keyId)).map((key) => key.keyId),
-    ];
-    for (const fresh of await this.call(() => this.getKeysConsistently(doubtful))) {
-      if (fresh.ownerId === ownerId) {
-        const { secretHash: _hidden, ...summary } = fresh;
-        byId.set(fresh.keyId, summary);
-      }
-    }
-    return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
-  }
-
-  private async queryOwnerIndex(ownerId: string): Promise<KeySummary[]> {
-    const keys: KeySummary[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE.ownerIndex.name,
-          KeyConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': TABLE.ownerIndex.partitionKey },
-          ExpressionAttributeValues: { ':owner': ownerId },
-          ScanIndexForward: false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const summary = toKeySummary(item);
-        if (summary !== undefined) {
-          keys.push(summary);
+    const byId = new Map(indexed.keys.map((key) => [key.keyId, key] as const));
+    if (active !== undefined) {
+      const doubtful = [
+        ...[...active].filter((keyId) => !byId.has(keyId)),
+        ...indexed.keys.filter((key) => key.revokedAt === undefined && !active.has(key.keyId)).map((key) => key.keyId),
+      ];
+      // With more pages to come, an active key missing here may simply be
+      // older than this page: only keys that sort into this page belong.
+      const oldestOnPage = indexed.lastKey === undefined ? undefined : indexed.keys.at(-1)?.createdAt;
+      for (const fresh of await this.call(() => this.getKeysConsistently(doubtful))) {
+        const belongsHere = byId.has(fresh.keyId) || oldestOnPage === undefined || fresh.createdAt > oldestOnPage;
+        if (fresh.ownerId === ownerId && belongsHere) {
+          const { secretHash: _hidden, ...summary } = fresh;
+          byId.set(fresh.keyId, summary);
         }
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return keys;
+    }
+    const keys = [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    return indexed.lastKey === undefined ? { keys } : { keys, nextCursor: encodeCursor(indexed.lastKey) };
+  }
+
+  private async queryOwnerIndex(
+    ownerId: string,
+    limit: number,
+    startKey: Record<string, unknown> | undefined,
+  ): Promise<{ keys: KeySummary[]; lastKey?: Record<string, unknown> }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE.ownerIndex.name,
+        KeyConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': TABLE.ownerIndex.partitionKey },
+        ExpressionAttributeValues: { ':owner': ownerId },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const keys: KeySummary[] = [];
+    for (const item of page.Items ?? []) {
+      const summary = toKeySummary(item);
+      if (summary !== undefined) keys.push(summary);
+    }
+    return page.LastEvaluatedKey === undefined ? { keys } : { keys, lastKey: page.LastEvaluatedKey };
   }
 
   private async activeKeyIds(ownerId: string): Promise<Set<string>> {

@@ -56,6 +56,21 @@ describe('issue, use, list, revoke and expire a key end to end', () => {
     expect(text).not.toMatch(/secret|hash/i);
   });
 
+  it('pages the list, caps the page size, and refuses another owner’s cursor', async () => {
+    const carol = await system.tokenFor('auth0|carol');
+    for (const name of ['one', 'two', 'three']) {
+      system.clock.advance(1); // distinct createdAt: the list is ordered by it
+      await createKey(carol, { name });
+    }
+    const first = await system.call('/keys?limit=2', { token: carol });
+    expect(first.body.keys.map((k: { name: string }) => k.name)).toEqual(['three', 'two']);
+    const second = await system.call(`/keys?limit=2&cursor=${first.body.nextCursor}`, { token: carol });
+    expect(second.body).toEqual({ keys: [expect.objectContaining({ name: 'one' })] });
+    expect(await system.call('/keys?limit=101', { token: carol })).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
+    const stolen = await system.call(`/keys?limit=2&cursor=${first.body.nextCursor}`, { token: bob });
+    expect(stolen).toMatchObject({ status: 400, body: { code: 'INVALID_CURSOR' } });
+  });
+
   it('hides other users’ keys: 404 on read and on revoke, and nothing changes', async () => {
     const { body } = await createKey(alice, { name: 'private' });
     expect(await system.call(`/keys/${body.id}`, { token: bob })).toMatchObject({ status: 404, body: { code: 'KEY_NOT_FOUND' } });

@@ -10,7 +10,8 @@ import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
 import { freshTable } from '../support/dynamodb';
 
 const format = new KeyFormat('uak');
-const NOW = new Date('2026-06-01T12:00:00Z');
+// Real time: DynamoDB Local now runs TTL deletion, so keys must not be already expired by the wall clock.
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 const nowSeconds = NOW.getTime() / 1000;
 
 function newKey(ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey {
@@ -75,9 +76,33 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     await store.insertKey(first, 20, NOW);
     await store.insertKey(second, 20, NOW);
     await store.insertKey(newKey('someone-else'), 20, NOW);
-    const listed = await store.listKeys('lister');
-    expect(listed.map((k) => k.keyId)).toEqual([second.keyId, first.keyId]);
-    for (const summary of listed) expect(summary).not.toHaveProperty('secretHash');
+    const listed = await store.listKeys('lister', { limit: 50 });
+    expect(listed.keys.map((k) => k.keyId)).toEqual([second.keyId, first.keyId]);
+    expect(listed.nextCursor).toBeUndefined();
+    for (const summary of listed.keys) expect(summary).not.toHaveProperty('secretHash');
+  });
+
+  it('pages through an owner’s keys with an opaque cursor that only that owner can use', async () => {
+    const created: StoredKey[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const key = newKey('pager', { createdAt: `2026-06-01T10:0${i}:00.000Z` });
+      created.push(key);
+      await store.insertKey(key, 20, NOW);
+    }
+    const newestFirst = created.map((k) => k.keyId).reverse();
+    const first = await store.listKeys('pager', { limit: 2 });
+    expect(first.keys.map((k) => k.keyId)).toEqual(newestFirst.slice(0, 2));
+    const second = await store.listKeys('pager', { limit: 2, cursor: first.nextCursor! });
+    expect(second.keys.map((k) => k.keyId)).toEqual(newestFirst.slice(2, 4));
+    const third = await store.listKeys('pager', { limit: 2, cursor: second.nextCursor! });
+    expect(third.keys.map((k) => k.keyId)).toEqual(newestFirst.slice(4));
+    await expect(store.listKeys('someone-else', { limit: 2, cursor: first.nextCursor! })).rejects.toMatchObject({
+      status: 400,
+      code: 'INVALID_CURSOR',
+    });
+    for (const junk of ['!!!', 'e30', Buffer.from('{"pk":1}').toString('base64url')]) {
+      await expect(store.listKeys('pager', { limit: 2, cursor: junk })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+    }
   });
 
   it('revokes only for the owner, idempotently, keeping a tombstone', async () => {
@@ -130,7 +155,7 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(fulfilled).toHaveLength(7);
     expect(rejected.every((r) => r.reason instanceof KeyLimitReachedError)).toBe(true);
-    expect(await store.listKeys('racer')).toHaveLength(7);
+    expect((await store.listKeys('racer', { limit: 50 })).keys).toHaveLength(7);
   });
 
   it('turns an unreachable DynamoDB into a retryable ServiceUnavailableError', async () => {

@@ -1,7 +1,7 @@
 import type { StoredKey } from '../../lambdas/domain/api-key';
 import { isExpired } from '../../lambdas/domain/api-key';
 import { KeyLimitReachedError, ServiceUnavailableError } from '../../lambdas/domain/errors';
-import type { KeyStore, KeySummary, RevokeOutcome } from '../../lambdas/domain/key-store';
+import type { KeyPage, KeyStore, PageRequest, RevokeOutcome } from '../../lambdas/domain/key-store';
 
 type Operation = keyof KeyStore;
 
@@ -70,9 +70,9 @@ export class InMemoryKeyStore implements KeyStore {
     this.store(key);
   }
 
-  async listKeys(ownerId: string): Promise<KeySummary[]> {
+  async listKeys(ownerId: string, page: PageRequest): Promise<KeyPage> {
     this.throwIfFailing('listKeys');
-    return [...this.keys.values()]
+    const all = [...this.keys.values()]
       .filter((key) => key.ownerId === ownerId)
       .sort(
         (a, b) =>
@@ -80,7 +80,12 @@ export class InMemoryKeyStore implements KeyStore {
           (this.insertionOrder.get(b.keyId) ?? 0) - (this.insertionOrder.get(a.keyId) ?? 0),
       )
       .map(({ secretHash: _hidden, ...summary }) => ({ ...summary, scopes: [...summary.scopes] }));
+    // The cursor here is simply the offset (the DynamoDB store's is opaque).
+    const start = page.cursor === undefined ? 0 : Number(page.cursor);
+    const keys = all.slice(start, start + page.limit);
+    return start + page.limit < all.length ? { keys, nextCursor: String(start + page.limit) } : { keys };
   }
+
 
   async revokeKey(ownerId: string, keyId: string, at: Date): Promise<RevokeOutcome> {
     this.throwIfFailing('revokeKey');

@@ -1,4 +1,7 @@
 import type { StoredKey } from '../../../lambdas/domain/api-key';
+import { KeyNotFoundError } from '../../../lambdas/domain/errors';
+import { hashSecret } from '../../../lambdas/domain/secret-hash';
+import { judgeKey } from '../../../lambdas/domain/verdict';
 import { toItem, toKeySummary, toStoredKey } from '../../../lambdas/store/item-mapping';
 
 const key: StoredKey = {
@@ -24,6 +27,7 @@ describe('item mapping', () => {
 
   it.each<[string, Record<string, unknown>]>([
     ['no owner', { ownerId: undefined }],
+    ['an empty owner', { ownerId: '' }],
     ['a numeric name', { name: 7 }],
     ['scopes that are not strings', { scopes: [1] }],
     ['a string expiry', { expiresAt: '1800000000' }],
@@ -37,5 +41,18 @@ describe('item mapping', () => {
     const item = { ...toItem(key), ...change };
     for (const [name, value] of Object.entries(change)) if (value === undefined) delete item[name];
     expect(toStoredKey(item)).toBeUndefined();
+  });
+});
+
+describe('fail-closed details', () => {
+  it('treats a key whose expiry is not a finite number as expired', () => {
+    const stored = { ...key, secretHash: hashSecret('s'), expiresAt: Number.NaN };
+    expect(judgeKey({ keyId: key.keyId, secret: 's' }, stored, new Date(0))).toEqual({ valid: false, code: 'EXPIRED', keyId: key.keyId });
+  });
+
+  it('never echoes a whole key pasted where an id belongs', () => {
+    const pasted = `uak_${key.keyId}_${'x'.repeat(49)}`;
+    expect(new KeyNotFoundError(pasted).message).toBe('No key with that id');
+    expect(new KeyNotFoundError(key.keyId).message).toBe(`No key with id "${key.keyId}"`);
   });
 });
