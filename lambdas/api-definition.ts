@@ -11,17 +11,26 @@ export type RouteAuth = 'apiKey' | 'accessToken' | 'none';
 
 export type FunctionName = 'health' | 'whoami' | 'createKey' | 'listKeys' | 'getKey' | 'revokeKey';
 
+/** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
+export interface RouteThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
   readonly auth: RouteAuth;
   readonly function: FunctionName;
+  /** Tighter than the stage's default; applies to the route as a whole, all callers together. */
+  readonly throttle?: RouteThrottle;
 }
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', auth: 'none', function: 'health' },
   { method: 'GET', path: '/whoami', auth: 'apiKey', function: 'whoami' },
-  { method: 'POST', path: '/keys', auth: 'accessToken', function: 'createKey' },
+  // Creating keys is rare for people and costly to abuse: its own, small budget.
+  { method: 'POST', path: '/keys', auth: 'accessToken', function: 'createKey', throttle: { rateLimit: 5, burstLimit: 10 } },
   { method: 'GET', path: '/keys', auth: 'accessToken', function: 'listKeys' },
   { method: 'GET', path: '/keys/{id}', auth: 'accessToken', function: 'getKey' },
   { method: 'DELETE', path: '/keys/{id}', auth: 'accessToken', function: 'revokeKey' },

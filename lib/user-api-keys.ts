@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -237,7 +238,7 @@ export class UserApiKeys extends Construct {
         sub: '$context.authorizer.sub',
       }),
     );
-    return new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -245,6 +246,14 @@ export class UserApiKeys extends Construct {
       throttle: { rateLimit: config.throttle.rateLimit, burstLimit: config.throttle.burstLimit },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format },
     });
+    // The L2 stage has no per-route settings: set them on the CloudFormation resource.
+    (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      ROUTES.filter((route) => route.throttle !== undefined).map((route) => [
+        `${route.method} ${route.path}`,
+        { ThrottlingRateLimit: route.throttle!.rateLimit, ThrottlingBurstLimit: route.throttle!.burstLimit },
+      ]),
+    );
+    return stage;
   }
 
   private createFunction(

@@ -5,6 +5,7 @@ import type { RouteDefinition } from '../lambdas/api-definition';
 import { authorizerEvent, proxyEvent, type MatchedRequest } from './api-gateway-events';
 import { AuthorizerCache } from './authorizer-cache';
 import { BodyTooLargeError, readBody } from './http-util';
+import { TokenBucket } from './token-bucket';
 
 /** What a route's function returns: an HTTP API 2.0 structured result. */
 export interface FunctionResult {
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   readonly authorizerCacheTtlSeconds: number;
   /** Milliseconds since the epoch; injected by tests to expire cached verdicts without sleeping. */
   readonly now?: () => number;
+  /** Apply the routes' own throttles (429 when exhausted), as deployed. Default true. */
+  readonly throttle?: boolean;
   /** Called for each request (method, path, status), e.g. to print an access log. */
   readonly onRequest?: (line: { method: string; path: string; status: number }) => void;
 }
@@ -81,10 +84,15 @@ function safeDecode(segment: string): string {
  * handler functions deployed to Lambda, with API Gateway's Lambda-authorizer
  * semantics: no identity source → 401 without calling the authorizer,
  * `isAuthorized: false` → 403, an authorizer error → 500, verdicts cached per
- * identity source for the configured TTL.
+ * identity source for the configured TTL; per-route throttling answers 429.
  */
 export function createGateway(options: GatewayOptions): Server {
   const cache = new AuthorizerCache<SimpleAuthorizerResult>(options.authorizerCacheTtlSeconds, options.now);
+  const buckets = new Map(
+    options.throttle === false
+      ? []
+      : options.routes.flatMap((route) => (route.throttle ? [[route, new TokenBucket(route.throttle, options.now)] as const] : [])),
+  );
 
   async function respond(request: IncomingMessage, response: ServerResponse): Promise<number> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -101,6 +109,9 @@ export function createGateway(options: GatewayOptions): Server {
       throw error;
     }
     const route = matched.route;
+    if (buckets.get(route)?.take() === false) {
+      return gatewayError(response, 429, 'Too Many Requests');
+    }
     const routeKey = `${route.method} ${route.path}`;
     const matchedRequest: MatchedRequest = {
       request,

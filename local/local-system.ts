@@ -38,6 +38,8 @@ export interface LocalSystemOptions {
   readonly dynamodb: DynamoDbSetting;
   readonly identity: IdentitySetting;
   readonly authorizerCacheTtlSeconds: number;
+  /** Per-route throttling as deployed (default true). */
+  readonly throttle?: boolean;
   readonly logger: AppLogger;
   readonly clock?: Clock;
   readonly onRequest?: (line: { method: string; path: string; status: number }) => void;
@@ -125,6 +127,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       routes,
       authorizer: createAuthorizerHandler(authorizerDependencies(wiring)),
       authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,
+      ...(options.throttle !== undefined ? { throttle: options.throttle } : {}),
       ...(options.clock !== undefined ? { now: () => options.clock!().getTime() } : {}),
       ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
     });

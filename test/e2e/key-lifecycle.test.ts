@@ -172,6 +172,27 @@ describe('the per-user key limit under concurrent creates', () => {
   });
 });
 
+describe('rate limiting on create, as deployed', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem({ throttle: true });
+  });
+  afterAll(() => system.stop());
+
+  it('lets the burst of 10 creates through, then answers 429 until the bucket refills', async () => {
+    const token = await system.tokenFor('auth0|eager');
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      statuses.push((await system.call('/keys', { method: 'POST', token, body: JSON.stringify({ name: `k${i}` }) })).status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(201), 429, 429]);
+    system.clock.advance(1); // 5 tokens a second
+    const after = await system.call('/keys', { method: 'POST', token, body: '{"name":"later"}' });
+    expect(after.status).toBe(201);
+    expect((await system.call('/keys', { token })).body.keys).toHaveLength(11);
+  });
+});
+
 describe('the gateway’s authorizer cache', () => {
   let system: TestSystem;
   beforeAll(async () => {

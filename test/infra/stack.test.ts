@@ -149,6 +149,8 @@ describe('the default stack', () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
+    // Creating keys has its own, smaller budget.
+    expect(stage.Properties.RouteSettings).toEqual({ 'POST /keys': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
   });

@@ -38,6 +38,7 @@ export async function startTestSystem(overrides: Partial<LocalSystemOptions> = {
     dynamodb: { endpoint: testDynamoDbEndpoint() },
     identity: { devPort: 0, audience: LOCAL_AUDIENCE },
     authorizerCacheTtlSeconds: 0,
+    throttle: false, // races and load tests measure the service, not the gateway's budget
     logger,
     clock: clock.now,
     ...overrides,
