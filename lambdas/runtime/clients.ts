@@ -62,7 +62,12 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
         };
   const client = new DynamoDBClient({
     maxAttempts: timeouts.maxAttempts,
-    requestHandler: { connectionTimeout: timeouts.connectionTimeoutMs, requestTimeout: timeouts.requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: timeouts.connectionTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // Without this, newer SDKs only warn when requestTimeout passes and keep waiting.
+      throwOnRequestTimeout: true,
+    },
     ...local,
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
