@@ -41,3 +41,13 @@ export const ROUTES: readonly RouteDefinition[] = [
  * header, deployed and local alike: the longest a revoked key keeps working.
  */
 export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 60;
+
+/**
+ * The revocation delay an operator sets is shared between API Gateway's cache
+ * and the authorizer's in-instance cache, which can stack (a gateway cache
+ * node may refill from a warm instance): their sum never exceeds the setting.
+ */
+export function splitCacheTtl(totalSeconds: number): { gatewaySeconds: number; instanceSeconds: number } {
+  const instanceSeconds = Math.floor(totalSeconds / 2);
+  return { gatewaySeconds: totalSeconds - instanceSeconds, instanceSeconds };
+}

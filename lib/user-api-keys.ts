@@ -24,7 +24,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ROUTES, type FunctionName, type RouteDefinition } from '../lambdas/api-definition';
+import { ROUTES, splitCacheTtl, type FunctionName, type RouteDefinition } from '../lambdas/api-definition';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, MANAGEMENT_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
 import { auth0Issuer } from '../lambdas/runtime/config';
 import { TABLE } from '../lambdas/store/table-schema';
@@ -33,6 +33,7 @@ import type { UserApiKeysConfig } from './stack-config';
 
 /** Each function's entry point and the table actions it needs, and no more. */
 const FUNCTIONS: Record<FunctionName | 'authorizer', { entrypoint: string; description: string; actions: string[] }> = {
+  // UpdateItem only for lastUsedAt: see the condition where it is granted.
   authorizer: { entrypoint: 'authorizer', description: 'API key authorizer', actions: ['dynamodb:GetItem'] },
   createKey: {
     entrypoint: 'create-key',
@@ -109,8 +110,9 @@ export class UserApiKeys extends Construct {
 
     // Its DynamoDB client gives up within worstCaseMs, so the function always
     // answers (with an error, never an allow) before its own timeout.
+    const cacheTtl = splitCacheTtl(config.authorizerCacheTtlSeconds);
     this.authorizerFunction = this.createFunction('authorizer', config, {
-      environment: keyEnvironment,
+      environment: { ...keyEnvironment, VERDICT_CACHE_TTL_SECONDS: String(cacheTtl.instanceSeconds) },
       timeout: Duration.seconds(Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + 1000) / 1000)),
       memorySize: 512,
     });
@@ -118,7 +120,7 @@ export class UserApiKeys extends Construct {
       authorizerName: 'api-key',
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
+      resultsCacheTtl: Duration.seconds(cacheTtl.gatewaySeconds),
     });
     this.accessTokenAuthorizer = new HttpJwtAuthorizer('Auth0Authorizer', auth0Issuer(config.auth0Domain), {
       authorizerName: 'auth0',
@@ -271,6 +273,16 @@ export class UserApiKeys extends Construct {
       timeout: options.timeout,
       ...(options.memorySize !== undefined ? { memorySize: options.memorySize } : {}),
     });
+    if (name === 'authorizer') {
+      // "Last used" bookkeeping: the authorizer may update that one attribute and nothing else.
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [TABLE.partitionKey, 'lastUsedAt'] } },
+        }),
+      );
+    }
     if (spec.actions.length > 0) {
       fn.addToRolePolicy(
         new PolicyStatement({
@@ -283,7 +295,7 @@ export class UserApiKeys extends Construct {
       );
       if (this.tableKey !== undefined) {
         // Named actions, no wildcards: what DynamoDB asks of a caller of a CMK-encrypted table.
-        const readOnly = spec.actions.every((action) => READ_ONLY_ACTIONS.has(action));
+        const readOnly = name !== 'authorizer' && spec.actions.every((action) => READ_ONLY_ACTIONS.has(action));
         this.tableKey.grant(fn, 'kms:Decrypt', 'kms:DescribeKey', ...(readOnly ? [] : ['kms:Encrypt', 'kms:GenerateDataKey']));
       }
     }

@@ -1,5 +1,5 @@
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { ROUTES, type FunctionName } from '../lambdas/api-definition';
+import { ROUTES, splitCacheTtl, type FunctionName } from '../lambdas/api-definition';
 import type { Clock } from '../lambdas/domain/key-store';
 import { createAuthorizerHandler } from '../lambdas/handlers/authorizer';
 import { createCreateKeyHandler } from '../lambdas/handlers/create-key';
@@ -122,11 +122,15 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       getKey: createGetKeyHandler(management),
       revokeKey: createRevokeKeyHandler(management),
     };
+    // As deployed: the revocation delay is split between the gateway's cache and the authorizer's.
+    const cacheTtl = splitCacheTtl(options.authorizerCacheTtlSeconds);
     const routes: LocalRoute[] = ROUTES.map((route) => ({ ...route, handler: functions[route.function] }));
     const gateway = createGateway({
       routes,
-      authorizer: createAuthorizerHandler(authorizerDependencies(wiring)),
-      authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,
+      authorizer: createAuthorizerHandler(
+        authorizerDependencies({ ...wiring, verdictCacheTtlSeconds: cacheTtl.instanceSeconds }),
+      ),
+      authorizerCacheTtlSeconds: cacheTtl.gatewaySeconds,
       ...(options.throttle !== undefined ? { throttle: options.throttle } : {}),
       ...(options.clock !== undefined ? { now: () => options.clock!().getTime() } : {}),
       ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),

@@ -2,12 +2,15 @@ import type { KeyFormat } from './key-format';
 import type { Clock, KeyStore } from './key-store';
 import { systemClock } from './key-store';
 import type { Verdict } from './verdict';
+import { VerdictCache } from './verdict-cache';
 import { judgeKey, readPresentedKey } from './verdict';
 
 export interface KeyVerifierOptions {
   readonly store: Pick<KeyStore, 'getKey'>;
   readonly format: KeyFormat;
   readonly clock?: Clock;
+  /** Verdicts for well-formed keys, reused for a bounded time (see VerdictCache). */
+  readonly cache?: VerdictCache;
 }
 
 /**
@@ -19,19 +22,30 @@ export class KeyVerifier {
   private readonly store: Pick<KeyStore, 'getKey'>;
   private readonly format: KeyFormat;
   private readonly clock: Clock;
+  private readonly cache: VerdictCache | undefined;
 
   constructor(options: KeyVerifierOptions) {
     this.store = options.store;
     this.format = options.format;
     this.clock = options.clock ?? systemClock;
+    this.cache = options.cache?.enabled ? options.cache : undefined;
   }
 
   async verify(authorizationHeader: string | undefined): Promise<Verdict> {
     const presented = readPresentedKey(authorizationHeader, this.format);
     if (!presented.ok) {
-      return { valid: false, code: presented.code };
+      return { valid: false, code: presented.code }; // cheaper than a cache lookup, and keeps garbage out of it
+    }
+    const cacheKey = this.cache === undefined ? undefined : VerdictCache.keyOf(authorizationHeader as string);
+    const cached = cacheKey === undefined ? undefined : this.cache?.get(cacheKey);
+    if (cached !== undefined) {
+      return cached;
     }
     const stored = await this.store.getKey(presented.keyId);
-    return judgeKey(presented, stored, this.clock());
+    const verdict = judgeKey(presented, stored, this.clock());
+    if (cacheKey !== undefined) {
+      this.cache?.set(cacheKey, verdict, stored === undefined ? undefined : stored.expiresAt * 1000);
+    }
+    return verdict;
   }
 }

@@ -18,6 +18,9 @@ export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<KeyCo
 export interface AuthorizerDependencies {
   readonly verifier: Pick<KeyVerifier, 'verify'>;
   readonly logger: AppLogger;
+  /** Notes each allowed key's use; never awaited, so it costs the request nothing. */
+  readonly usage?: { record(keyId: string, now: Date): unknown };
+  readonly clock?: () => Date;
 }
 
 /**
@@ -40,6 +43,7 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
       return { isAuthorized: false, context: {} };
     }
     deps.logger.debug('key allowed', { keyId: verdict.keyId, routeKey: event.routeKey });
+    deps.usage?.record(verdict.keyId, deps.clock?.() ?? new Date());
     return {
       isAuthorized: true,
       context: { sub: verdict.ownerId, keyId: verdict.keyId, scopes: verdict.scopes },

@@ -1,21 +1,34 @@
 import { KeyFormat } from '../domain/key-format';
 import { KeyVerifier } from '../domain/key-verifier';
+import { VerdictCache } from '../domain/verdict-cache';
+import { LastUsedRecorder } from '../store/last-used-recorder';
 import type { AuthorizerDependencies } from '../handlers/authorizer';
 import { createLogger } from '../observability/logger';
 import { DynamoKeyStore } from '../store/key-repository';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, createDocumentClient } from './clients';
-import { loadKeyConfig } from './config';
+import { loadKeyConfig, readInteger } from './config';
 import type { Wiring } from './wiring';
 
 // Kept apart from the management wiring so the authorizer's bundle carries
 // neither request validation nor JWT verification.
 
-export function authorizerDependencies(wiring: Wiring): AuthorizerDependencies {
+export function authorizerDependencies(
+  wiring: Wiring & { readonly verdictCacheTtlSeconds?: number; readonly recordLastUsed?: boolean },
+): AuthorizerDependencies {
   const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName });
   const format = new KeyFormat(wiring.keys.keyPrefix);
+  const clock = wiring.clock;
+  const cache = new VerdictCache({
+    ttlSeconds: wiring.verdictCacheTtlSeconds ?? 0,
+    ...(clock ? { now: () => clock().getTime() } : {}),
+  });
   return {
-    verifier: new KeyVerifier({ store, format, ...(wiring.clock ? { clock: wiring.clock } : {}) }),
+    verifier: new KeyVerifier({ store, format, cache, ...(clock ? { clock } : {}) }),
     logger: wiring.logger,
+    ...(wiring.recordLastUsed !== false
+      ? { usage: new LastUsedRecorder({ client: wiring.client, tableName: wiring.keys.tableName, logger: wiring.logger }) }
+      : {}),
+    ...(clock ? { clock } : {}),
   };
 }
 
@@ -29,5 +42,6 @@ export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
     keys: loadKeyConfig(process.env),
     client: createDocumentClient({ timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS }),
     logger: createLogger('api-key-authorizer'),
+    verdictCacheTtlSeconds: readInteger(process.env, 'VERDICT_CACHE_TTL_SECONDS', 0, 0, 1800),
   });
 }

@@ -68,7 +68,18 @@ describe('the default stack', () => {
   });
 
   it('grants each function only the table actions it uses', () => {
-    expect(tableActionsOf(template, 'API key authorizer')).toEqual(['dynamodb:GetItem']);
+    expect(tableActionsOf(template, 'API key authorizer')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // ...and UpdateItem only for lastUsedAt.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'dynamodb:UpdateItem',
+            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'lastUsedAt'] } },
+          }),
+        ]),
+      },
+    });
     expect(tableActionsOf(template, 'POST /keys')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(tableActionsOf(template, 'GET /keys')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     expect(tableActionsOf(template, 'GET /keys/{id}')).toEqual(['dynamodb:GetItem']);
@@ -106,17 +117,21 @@ describe('the default stack', () => {
     const authorizer = Object.values(resources).find((r) => r.Properties.Description === 'API key authorizer')!;
     expect(authorizer.Properties.Timeout * 1000).toBeGreaterThan(worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS));
     expect(Object.keys(authorizer.Properties.Environment.Variables).sort()).toEqual(
-      ['DEFAULT_KEY_LIFETIME_DAYS', 'KEY_PREFIX', 'MAX_KEYS_PER_USER', 'MAX_KEY_LIFETIME_DAYS', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME'].sort(),
+      ['DEFAULT_KEY_LIFETIME_DAYS', 'KEY_PREFIX', 'MAX_KEYS_PER_USER', 'MAX_KEY_LIFETIME_DAYS', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', 'VERDICT_CACHE_TTL_SECONDS'].sort(),
     );
   });
 
-  it('wires the Lambda authorizer: payload 2.0, simple responses, Authorization header, cached for the configured TTL', () => {
+  it('wires the Lambda authorizer: payload 2.0, simple responses, Authorization header, the TTL split between the two caches', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
       IdentitySource: ['$request.header.Authorization'],
-      AuthorizerResultTtlInSeconds: DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+      AuthorizerResultTtlInSeconds: DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS / 2,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'API key authorizer',
+      Environment: { Variables: Match.objectLike({ VERDICT_CACHE_TTL_SECONDS: String(DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS / 2) }) },
     });
   });
 
@@ -220,16 +235,16 @@ describe('configuration', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY' });
   });
 
-  it('encrypts with a rotating customer key when asked, and lets the authorizer only decrypt', () => {
+  it('encrypts with a rotating customer key when asked, letting read-only functions only decrypt', () => {
     const { template } = synth({ tableEncryption: 'customer-managed' });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::DynamoDB::Table', { SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: 'KMS' }) });
     const resources = template.toJSON().Resources as Resources;
-    const authorizerPolicy = JSON.stringify(
-      Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r).includes('AuthorizerFunctionRole')),
+    const readerPolicy = JSON.stringify(
+      Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r).includes('GetKeyFunctionRole')),
     );
-    expect(authorizerPolicy).toContain('kms:Decrypt');
-    expect(authorizerPolicy).not.toContain('kms:Encrypt');
+    expect(readerPolicy).toContain('kms:Decrypt');
+    expect(readerPolicy).not.toContain('kms:Encrypt');
   });
 
   it('can drop the table with the stack when asked (development stacks)', () => {

@@ -389,7 +389,7 @@ describe('load on loopback: concurrent verifications, creates and revokes', () =
       expect(loadMs).toBeLessThan(30_000);
     });
 
-    it('the cache is really on: a revoked key keeps working until the TTL passes, then is refused', async () => {
+    it('the cache is really on: a revoked key keeps working while cached, and is refused once the TTL has passed', async () => {
       const token = await system.tokenFor('auth0|ttl-check');
       const created = await system.call('/keys', { method: 'POST', token, body: JSON.stringify({ name: 'cached' }), headers: { 'content-type': 'application/json' } });
       expect(created.status).toBe(201);
@@ -397,9 +397,10 @@ describe('load on loopback: concurrent verifications, creates and revokes', () =
       expect((await system.call(`/keys/${created.body.id}`, { method: 'DELETE', token })).status).toBe(204);
       // Cached allow: the gateway did not ask the authorizer again.
       expect((await system.call('/whoami', { key: created.body.key })).status).toBe(200);
-      system.clock.advance(TTL - 0.5);
+      // The TTL is shared between the gateway's cache and the authorizer's (half each).
+      system.clock.advance(TTL / 2 - 0.5);
       expect((await system.call('/whoami', { key: created.body.key })).status).toBe(200);
-      system.clock.advance(0.5);
+      system.clock.advance(TTL / 2 + 0.5);
       expect((await system.call('/whoami', { key: created.body.key })).status).toBe(403);
     });
   });
