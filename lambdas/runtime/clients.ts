@@ -67,6 +67,9 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
       requestTimeout: timeouts.requestTimeoutMs,
       // Without this, newer SDKs only warn when requestTimeout passes and keep waiting.
       throwOnRequestTimeout: true,
+      // Reuse connections across invocations of a warm Lambda: no TLS handshake per request.
+      httpsAgent: { keepAlive: true },
+      httpAgent: { keepAlive: true },
     },
     ...local,
   });
