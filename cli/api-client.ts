@@ -1,18 +1,9 @@
+import type { KeyView } from '../lambdas/domain/api-key';
+import type { CreatedKey } from '../lambdas/domain/key-service';
 import { CliError, EXIT, type ExitCode } from './errors';
 
-export interface KeyView {
-  readonly id: string;
-  readonly name: string;
-  readonly scopes: readonly string[];
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly status: 'active' | 'expired' | 'revoked';
-  readonly lastUsedAt?: string;
-}
-
-export interface CreatedKey extends Omit<KeyView, 'status' | 'lastUsedAt'> {
-  readonly key: string;
-}
+// The API's own response types: the CLI and the server cannot disagree on them.
+export type { CreatedKey, KeyView };
 
 function exitCodeFor(status: number): ExitCode {
   if (status === 401 || status === 403) return EXIT.auth;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ExpiringCache } from '../lambdas/domain/expiring-cache';
 
 /**
  * API Gateway's authorizer result cache: keyed by the identity source values,
@@ -6,38 +7,26 @@ import { createHash } from 'node:crypto';
  * no API key sits in memory as a map key. Bounded, oldest entries go first.
  */
 export class AuthorizerCache<T> {
-  private readonly entries = new Map<string, { value: T; expiresAtMs: number }>();
+  private readonly entries: ExpiringCache<T>;
 
   constructor(
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
-    private readonly maxEntries = 10_000,
-  ) {}
+    maxEntries = 10_000,
+  ) {
+    this.entries = new ExpiringCache(maxEntries, now);
+  }
 
   private static keyOf(identity: readonly string[]): string {
     return createHash('sha256').update(JSON.stringify(identity)).digest('base64');
   }
 
   get(identity: readonly string[]): T | undefined {
-    if (this.ttlSeconds === 0) return undefined;
-    const key = AuthorizerCache.keyOf(identity);
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAtMs <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+    return this.ttlSeconds === 0 ? undefined : this.entries.get(AuthorizerCache.keyOf(identity));
   }
 
   set(identity: readonly string[], value: T): void {
     if (this.ttlSeconds === 0) return;
-    const key = AuthorizerCache.keyOf(identity);
-    this.entries.delete(key); // re-inserted below as the newest
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, { value, expiresAtMs: this.now() + this.ttlSeconds * 1000 });
+    this.entries.set(AuthorizerCache.keyOf(identity), value, this.now() + this.ttlSeconds * 1000);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ExpiringCache } from './expiring-cache';
 import type { Verdict } from './verdict';
 
 export interface VerdictCacheOptions {
@@ -14,15 +15,14 @@ export interface VerdictCacheOptions {
  * allow never past the key's own expiry.
  */
 export class VerdictCache {
-  private readonly entries = new Map<string, { verdict: Verdict; expiresAtMs: number }>();
+  private readonly entries: ExpiringCache<Verdict>;
   private readonly ttlMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
 
   constructor(options: VerdictCacheOptions) {
     this.ttlMs = options.ttlSeconds * 1000;
-    this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
+    this.entries = new ExpiringCache(options.maxEntries ?? 10_000, this.now);
   }
 
   get enabled(): boolean {
@@ -38,26 +38,12 @@ export class VerdictCache {
   }
 
   get(cacheKey: string): Verdict | undefined {
-    const entry = this.entries.get(cacheKey);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAtMs <= this.now()) {
-      this.entries.delete(cacheKey);
-      return undefined;
-    }
-    return entry.verdict;
+    return this.entries.get(cacheKey);
   }
 
   /** `keyExpiresAtMs`: when the key itself expires, for an allow. */
   set(cacheKey: string, verdict: Verdict, keyExpiresAtMs?: number): void {
     if (!this.enabled) return;
-    const now = this.now();
-    const expiresAtMs = Math.min(now + this.ttlMs, keyExpiresAtMs ?? Number.POSITIVE_INFINITY);
-    if (expiresAtMs <= now) return;
-    this.entries.delete(cacheKey);
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(cacheKey, { verdict, expiresAtMs });
+    this.entries.set(cacheKey, verdict, Math.min(this.now() + this.ttlMs, keyExpiresAtMs ?? Number.POSITIVE_INFINITY));
   }
 }
