@@ -114,6 +114,8 @@ export class KeyFormat {
     if (encodeChecksum(body) !== checksum) {
       return { ok: false, reason: 'BAD_CHECKSUM' };
     }
-    return { ok: true, key: { keyId, secret } };
+    // A fresh copy of the id: a regex group is a slice that would keep the whole
+    // header (secret included) alive for as long as a cache holds the id.
+    return { ok: true, key: { keyId: Buffer.from(keyId, 'latin1').toString('latin1'), secret } };
   }
 }

@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { PROJECT_ROOT } from './fixtures';
+import { summarize, type Summary } from './stats';
+
+/**
+ * Bundles lambdas/entrypoints/authorizer.ts as lib/house-function.ts has CDK
+ * do it (aws-cdk-lib/aws-lambda-nodejs runs `esbuild --bundle <entry>
+ * --target=node22 --platform=node --format=esm --outfile=index.mjs --minify
+ * --sourcemap --banner:js=... --main-fields=module,main`, with no externals
+ * because bundleAwsSDK is true), through esbuild's API with the same options.
+ */
+export async function bundleAuthorizer(
+  outDir: string,
+): Promise<{ file: string; bytes: number; gzipBytes: number; mapBytes: number; bytesByPackage: Record<string, number> }> {
+  const file = join(outDir, 'index.mjs');
+  const { metafile } = await build({
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: [join(PROJECT_ROOT, 'lambdas', 'entrypoints', 'authorizer.ts')],
+    bundle: true,
+    target: 'node22',
+    platform: 'node',
+    format: 'esm',
+    outfile: file,
+    minify: true,
+    sourcemap: true,
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    mainFields: ['module', 'main'],
+    logLevel: 'silent',
+    metafile: true, // a report on the side; the bundle is the same
+  });
+  const code = readFileSync(file);
+  const byPackage: Record<string, number> = {};
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const owner = match?.[1] ?? (input.startsWith('lambdas/') ? 'lambdas/ (this project)' : input);
+      byPackage[owner] = (byPackage[owner] ?? 0) + bytesInOutput;
+    }
+  }
+  const bytesByPackage = Object.fromEntries(Object.entries(byPackage).sort(([, a], [, b]) => b - a));
+  return { file, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, mapBytes: statSync(`${file}.map`).size, bytesByPackage };
+}
+
+/** The environment the deployed authorizer gets (lib/house-function.ts and lib/user-api-keys.ts), minus AWS's own. */
+export function lambdaLikeEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_OPTIONS: '--enable-source-maps',
+    POWERTOOLS_SERVICE_NAME: 'api-key-authorizer',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    TABLE_NAME: 'ApiKeys',
+    KEY_PREFIX: 'uak',
+    VERDICT_CACHE_TTL_SECONDS: '30',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+export interface ColdStartResult {
+  /** Whole fresh `node` process, spawn to exit, loading the bundle (ms). */
+  readonly bundleProcessMs: Summary;
+  /** The same for an empty .mjs (ms). */
+  readonly emptyProcessMs: Summary;
+  /** Per-pair differences bundle - empty (ms). */
+  readonly addedMs: Summary;
+  /** Per-pair ratios bundle / empty. */
+  readonly ratio: Summary;
+  /** `await import(bundle)` timed inside the fresh process, which leaves Node's own start-up out (ms). */
+  readonly importInProcessMs: Summary;
+  /** The same without NODE_OPTIONS=--enable-source-maps (which the deployed functions set): what reading the map costs. */
+  readonly importWithoutSourceMapsMs: Summary;
+  readonly runs: number;
+}
+
+function timeProcess(args: readonly string[], env: NodeJS.ProcessEnv): { ms: number; stdout: string } {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  }
+  return { ms, stdout: result.stdout };
+}
+
+/**
+ * Fresh-process load times, bundle and empty module alternating (so a busy
+ * moment of the machine hits both), after two unrecorded runs of each that
+ * warm the file cache.
+ */
+export function measureColdStart(bundleFile: string, outDir: string, runs: number): ColdStartResult {
+  const empty = join(outDir, 'empty.mjs');
+  writeFileSync(empty, '');
+  const probe = join(outDir, 'import-probe.mjs');
+  writeFileSync(
+    probe,
+    [
+      'const start = process.hrtime.bigint();',
+      `const mod = await import(${JSON.stringify(pathToFileURL(bundleFile).href)});`,
+      'const ms = Number(process.hrtime.bigint() - start) / 1e6;',
+      "if (typeof mod.handler !== 'function') throw new Error('no handler export');",
+      'process.stdout.write(String(ms));',
+    ].join('\n'),
+  );
+  const env = lambdaLikeEnv();
+  const envNoMaps = { ...env, NODE_OPTIONS: '' };
+  for (let i = 0; i < 2; i += 1) {
+    timeProcess([bundleFile], env);
+    timeProcess([empty], env);
+    timeProcess([probe], env);
+    timeProcess([probe], envNoMaps);
+  }
+  const bundle: number[] = [];
+  const nothing: number[] = [];
+  const imports: number[] = [];
+  const importsNoMaps: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    // Alternate which goes first, so neither always follows the other.
+    if (i % 2 === 0) {
+      bundle.push(timeProcess([bundleFile], env).ms);
+      nothing.push(timeProcess([empty], env).ms);
+    } else {
+      nothing.push(timeProcess([empty], env).ms);
+      bundle.push(timeProcess([bundleFile], env).ms);
+    }
+    imports.push(Number(timeProcess([probe], env).stdout));
+    importsNoMaps.push(Number(timeProcess([probe], envNoMaps).stdout));
+  }
+  return {
+    bundleProcessMs: summarize(bundle),
+    emptyProcessMs: summarize(nothing),
+    addedMs: summarize(bundle.map((ms, i) => ms - (nothing[i] as number))),
+    ratio: summarize(bundle.map((ms, i) => ms / (nothing[i] as number))),
+    importInProcessMs: summarize(imports),
+    importWithoutSourceMapsMs: summarize(importsNoMaps),
+    runs,
+  };
+}

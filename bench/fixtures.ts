@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StoredKey } from '../lambdas/domain/api-key';
+import { KeyFormat } from '../lambdas/domain/key-format';
+import { hashSecret } from '../lambdas/domain/secret-hash';
+import { toItem } from '../lambdas/store/item-mapping';
+
+export const PROJECT_ROOT = join(__dirname, '..');
+export const KEY_PREFIX = 'uak';
+export const FORMAT = new KeyFormat(KEY_PREFIX);
+
+/** mulberry32: a small seeded PRNG, so every run uses the same keys and garbage. */
+export function rng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+export function randomBase62(random: () => number, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += BASE62.charAt(Math.floor(random() * 62));
+  return out;
+}
+
+export interface BenchKey {
+  /** The whole key, as its owner would send it. */
+  readonly key: string;
+  readonly stored: StoredKey;
+}
+
+/**
+ * A real key in the project's format (prefix, 22-character id, 43-character
+ * secret, CRC32 checksum) and the item the store would hold for it: only the
+ * secret's SHA-256, as lambdas/store/item-mapping.ts writes it.
+ */
+export function makeKey(random: () => number, index: number, nowMs: number): BenchKey {
+  const keyId = randomBase62(random, 22);
+  const secret = randomBase62(random, 43);
+  return {
+    key: FORMAT.format(keyId, secret),
+    stored: {
+      keyId,
+      ownerId: `auth0|bench-user-${index % 997}`,
+      secretHash: hashSecret(secret),
+      name: `bench key ${index}`,
+      scopes: ['read:orders', 'write:orders'],
+      createdAt: new Date(nowMs - 86_400_000 + index).toISOString(),
+      expiresAt: Math.floor(nowMs / 1000) + 90 * 86_400,
+    },
+  };
+}
+
+export function makeKeys(seed: number, count: number, nowMs: number): BenchKey[] {
+  const random = rng(seed);
+  return Array.from({ length: count }, (_, i) => makeKey(random, i, nowMs));
+}
+
+const EVENT_TEMPLATE = JSON.parse(
+  readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'authorizer-event.json'), 'utf8'),
+) as APIGatewayRequestAuthorizerEventV2;
+
+/** An HTTP API (payload 2.0) authorizer event carrying this Authorization header, as API Gateway sends it. */
+export function authorizerEvent(authorization: string): APIGatewayRequestAuthorizerEventV2 {
+  const event = structuredClone(EVENT_TEMPLATE);
+  event.headers = { ...event.headers, authorization };
+  event.identitySource = [authorization];
+  return event;
+}
+
+/**
+ * Puts key items straight into the table with BatchWriteItem (25 per call,
+ * a few calls in flight, unprocessed items retried): the item format of
+ * toItem, as the create-key path writes it (owner items are not needed to verify).
+ */
+export async function seedKeys(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly StoredKey[],
+  concurrency = 8,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const start = next;
+      next += 25;
+      if (start >= keys.length) return;
+      let requests: Array<Record<string, unknown>> | undefined = keys
+        .slice(start, start + 25)
+        .map((key) => ({ PutRequest: { Item: toItem(key) } }));
+      for (let attempt = 0; requests !== undefined && requests.length > 0; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** attempt)));
+        if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
+        const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }));
+        requests = result.UnprocessedItems?.[tableName] as Array<Record<string, unknown>> | undefined;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** Authorization headers that are not keys at all: random strings of every kind. */
+export function garbageHeaders(seed: number, count: number): string[] {
+  const random = rng(seed);
+  const printable = (length: number) =>
+    Array.from({ length }, () => String.fromCharCode(33 + Math.floor(random() * 94))).join('');
+  const keyLength = KEY_PREFIX.length + 2 + 22 + 43 + 6;
+  const kinds = [
+    // The right prefix and shape, random content: passes the pattern, fails the checksum.
+    () => `Bearer ${KEY_PREFIX}_${randomBase62(random, 22)}_${randomBase62(random, 49)}`,
+    // Random base62 of a key's length.
+    () => `Bearer ${randomBase62(random, keyLength)}`,
+    // Random printable junk of any length.
+    () => `Bearer ${printable(1 + Math.floor(random() * 120))}`,
+    // Another vendor's key.
+    () => `Bearer sk_live_${randomBase62(random, 48)}`,
+    // A JWT-looking token.
+    () => `Bearer eyJ${randomBase62(random, 30)}.eyJ${randomBase62(random, 80)}.${randomBase62(random, 43)}`,
+    // Basic credentials that decode to junk.
+    () => `Basic ${Buffer.from(`${randomBase62(random, 22)}:${printable(40)}`).toString('base64')}`,
+    // Not even a scheme.
+    () => printable(1 + Math.floor(random() * 80)),
+  ];
+  return Array.from({ length: count }, (_, i) => (kinds[i % kinds.length] as () => string)());
+}
+
+/** Valid keys with exactly one character changed (prefix, id, secret or checksum), as a typo would. */
+export function mistypedHeaders(seed: number, keys: readonly string[], count: number): string[] {
+  const random = rng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const key = keys[i % keys.length] as string;
+    const position = Math.floor(random() * key.length);
+    const original = key.charAt(position);
+    let replacement = original === '_' ? '-' : original;
+    while (replacement === original) replacement = BASE62.charAt(Math.floor(random() * 62));
+    return `Bearer ${key.slice(0, position)}${replacement}${key.slice(position + 1)}`;
+  });
+}
