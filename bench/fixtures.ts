@@ -6,22 +6,12 @@ import type { StoredKey } from '../lambdas/domain/api-key';
 import { KeyFormat } from '../lambdas/domain/key-format';
 import { hashSecret } from '../lambdas/domain/secret-hash';
 import { toItem } from '../lambdas/store/item-mapping';
+import { seededRandom } from '../test/support/seeded-random';
 
 export const PROJECT_ROOT = join(__dirname, '..');
 export const KEY_PREFIX = 'uak';
 export const FORMAT = new KeyFormat(KEY_PREFIX);
 
-/** mulberry32: a small seeded PRNG, so every run uses the same keys and garbage. */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -60,7 +50,7 @@ export function makeKey(random: () => number, index: number, nowMs: number): Ben
 }
 
 export function makeKeys(seed: number, count: number, nowMs: number): BenchKey[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => makeKey(random, i, nowMs));
 }
 
@@ -109,7 +99,7 @@ export async function seedKeys(
 
 /** Authorization headers that are not keys at all: random strings of every kind. */
 export function garbageHeaders(seed: number, count: number): string[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const printable = (length: number) =>
     Array.from({ length }, () => String.fromCharCode(33 + Math.floor(random() * 94))).join('');
   const keyLength = KEY_PREFIX.length + 2 + 22 + 43 + 6;
@@ -134,7 +124,7 @@ export function garbageHeaders(seed: number, count: number): string[] {
 
 /** Valid keys with exactly one character changed (prefix, id, secret or checksum), as a typo would. */
 export function mistypedHeaders(seed: number, keys: readonly string[], count: number): string[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => {
     const key = keys[i % keys.length] as string;
     const position = Math.floor(random() * key.length);

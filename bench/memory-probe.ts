@@ -17,7 +17,8 @@ import { authorizerDependencies } from '../lambdas/runtime/authorizer-wiring';
 import type { Wiring } from '../lambdas/runtime/wiring';
 import { toItem } from '../lambdas/store/item-mapping';
 import { TABLE } from '../lambdas/store/table-schema';
-import { authorizerEvent, KEY_PREFIX, makeKey, rng } from './fixtures';
+import { seededRandom } from '../test/support/seeded-random';
+import { authorizerEvent, KEY_PREFIX, makeKey } from './fixtures';
 
 const PROBE_KEYS = Number(process.env.BENCH_MEMORY_PROBE_KEYS ?? 25_000);
 const CACHE_TTL_SECONDS = Number(process.env.BENCH_VERDICT_CACHE_TTL_SECONDS ?? 30);
@@ -33,11 +34,11 @@ const silent: AppLogger = { debug: () => undefined, info: () => undefined, warn:
 // The table, as JSON text per key id: nothing a verdict could share strings with.
 const table = new Map<string, string>();
 for (let i = 0; i < PROBE_KEYS; i += 1) {
-  const { stored } = makeKey(rng(7_000_000 + i), i, NOW_MS);
+  const { stored } = makeKey(seededRandom(7_000_000 + i), i, NOW_MS);
   table.set(stored.keyId, JSON.stringify(toItem(stored)));
 }
 /** Key i, rebuilt on demand so the probe itself holds no key strings. */
-const headerFor = (i: number): string => `Bearer ${makeKey(rng(7_000_000 + i), i, NOW_MS).key}`;
+const headerFor = (i: number): string => `Bearer ${makeKey(seededRandom(7_000_000 + i), i, NOW_MS).key}`;
 
 let reads = 0;
 let writes = 0;

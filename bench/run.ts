@@ -16,7 +16,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -46,13 +45,14 @@ import {
   makeKeys,
   mistypedHeaders,
   PROJECT_ROOT,
-  rng,
   seedKeys,
   type BenchKey,
 } from './fixtures';
 import { measureGateway, type GatewayLoadResult } from './gateway-load';
 import { renderReport } from './report';
 import { microGroup, ratioSummary, scaleSummary, summarize, timeEach, type MicroOp, type Summary } from './stats';
+import { freePort } from '../test/support/free-port';
+import { seededRandom } from '../test/support/seeded-random';
 
 // ---------------------------------------------------------------------------
 // Settings. The in-instance verdict cache is switched on through the wiring's
@@ -134,17 +134,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** crypto.hash exists from Node 20.12; on older Nodes fall back to createHash so the op still runs. */
 const oneShotHash: (algorithm: string, data: string, encoding: 'hex') => string =
@@ -369,7 +358,7 @@ async function main(): Promise<Results> {
   const sample = (keys: readonly BenchKey[], seed: number): APIGatewayRequestAuthorizerEventV2[] => {
     const step = Math.floor(keys.length / PLAN.scale.sample);
     const picked = Array.from({ length: PLAN.scale.sample }, (_, i) => keys[i * step]!);
-    const random = rng(seed);
+    const random = seededRandom(seed);
     for (let i = picked.length - 1; i > 0; i -= 1) {
       const j = Math.floor(random() * (i + 1));
       [picked[i], picked[j]] = [picked[j]!, picked[i]!];

@@ -1,6 +1,7 @@
 import { KeyFormat } from '../../lambdas/domain/key-format';
 import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
 import { startTestSystem, type TestSystem } from '../support/local-system';
+import { seededRandom } from '../support/seeded-random';
 
 /**
  * A bounded load test on loopback: concurrent clients verify keys through the
@@ -21,17 +22,6 @@ const CLIENTS = 20;
 const LIMIT = DEFAULT_KEY_POLICY.maxKeysPerUser;
 const format = new KeyFormat('uak');
 
-/** A small seeded PRNG (mulberry32), so a failing mix of operations can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Owner {
   readonly sub: string;
@@ -76,7 +66,7 @@ interface RunOptions {
 }
 
 async function runLoad(system: TestSystem, options: RunOptions) {
-  const rand = random(options.seed);
+  const rand = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(rand() * items.length)];
   const ttlMs = options.ttlSeconds * 1000;
   const problems: string[] = [];
