@@ -53,11 +53,6 @@ export class KeyNotFoundError extends ApiError {
   }
 }
 
-export class RouteNotFoundError extends ApiError {
-  readonly status = 404;
-  readonly code = 'ROUTE_NOT_FOUND';
-}
-
 export class KeyLimitReachedError extends ApiError {
   readonly status = 409;
   readonly code = 'KEY_LIMIT_REACHED';
