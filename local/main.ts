@@ -1,3 +1,4 @@
+import { redactKeys } from '../lambdas/domain/key-format';
 import { createLogger } from '../lambdas/observability/logger';
 import { banner } from './banner';
 import { startLocalSystem, type LocalSystem } from './local-system';
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
   system = await startLocalSystem({
     ...settings,
     logger: createLogger('user-api-keys-local'),
-    onRequest: ({ method, path, status }) => console.log(`${new Date().toISOString()} ${method} ${path} -> ${status}`),
+    // A key pasted into a URL by mistake must not reach the terminal.
+    onRequest: ({ method, path, status }) => console.log(`${new Date().toISOString()} ${method} ${redactKeys(path)} -> ${status}`),
   });
   if (stopRequested) {
     await system.stop();

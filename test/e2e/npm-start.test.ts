@@ -93,6 +93,8 @@ describe('npm start', () => {
     const deletion = await fetch(`${gateway()}/keys/${revoked.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(deletion.status).toBe(204);
     expect(await whoami(revoked.key)).toBe(403);
+    // A key pasted into a URL is refused and does not reach the access log.
+    expect((await fetch(`${gateway()}/keys/${kept.key}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
     expect(await stop(first.child)).toBe(0);
     for (const secret of [kept.key, revoked.key, token]) expect(first.output()).not.toContain(secret);
 
