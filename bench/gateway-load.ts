@@ -7,6 +7,7 @@ import { startLocalSystem, type LocalSystem } from '../local/local-system';
 import { LOCAL_AUDIENCE } from '../local/settings';
 import { ensureTable } from '../local/table';
 import { KEY_PREFIX, makeKeys, seedKeys } from './fixtures';
+import { NO_ROUTE_SCOPES } from '../lambdas/domain/route-scopes';
 
 export interface LoadRun {
   readonly requestsPerSecond: number;
@@ -113,7 +114,7 @@ export async function measureGateway(options: GatewayLoadOptions): Promise<Gatew
   const tableName = 'BenchGateway';
   const system: LocalSystem = await startLocalSystem({
     port: 0,
-    keys: { tableName, keyPrefix: KEY_PREFIX, policy: DEFAULT_KEY_POLICY },
+    keys: { tableName, keyPrefix: KEY_PREFIX, policy: DEFAULT_KEY_POLICY, routeScopes: NO_ROUTE_SCOPES },
     dynamodb: { endpoint: options.dynamodbEndpoint },
     identity: { devPort: 0, audience: LOCAL_AUDIENCE },
     authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,

@@ -19,6 +19,7 @@ import { toItem } from '../lambdas/store/item-mapping';
 import { TABLE } from '../lambdas/store/table-schema';
 import { seededRandom } from '../test/support/seeded-random';
 import { authorizerEvent, KEY_PREFIX, makeKey } from './fixtures';
+import { NO_ROUTE_SCOPES } from '../lambdas/domain/route-scopes';
 
 const PROBE_KEYS = Number(process.env.BENCH_MEMORY_PROBE_KEYS ?? 25_000);
 const CACHE_TTL_SECONDS = Number(process.env.BENCH_VERDICT_CACHE_TTL_SECONDS ?? 30);
@@ -56,7 +57,7 @@ const client = {
 
 type BenchWiring = Wiring & { verdictCacheTtlSeconds?: number; recordLastUsed?: boolean };
 const wiring = (extra: Partial<BenchWiring>): BenchWiring => ({
-  keys: { tableName: 'BenchMemory', keyPrefix: KEY_PREFIX, policy: DEFAULT_KEY_POLICY },
+  keys: { tableName: 'BenchMemory', keyPrefix: KEY_PREFIX, policy: DEFAULT_KEY_POLICY, routeScopes: NO_ROUTE_SCOPES },
   client,
   logger: silent,
   ...extra,

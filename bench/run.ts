@@ -53,6 +53,7 @@ import { renderReport } from './report';
 import { microGroup, ratioSummary, scaleSummary, summarize, timeEach, type MicroOp, type Summary } from './stats';
 import { freePort } from '../test/support/free-port';
 import { seededRandom } from '../test/support/seeded-random';
+import { NO_ROUTE_SCOPES } from '../lambdas/domain/route-scopes';
 
 // ---------------------------------------------------------------------------
 // Settings. The in-instance verdict cache is switched on through the wiring's
@@ -348,7 +349,7 @@ async function main(): Promise<Results> {
   onStop('authorizer client', async () => client.destroy());
   const counter = new DynamoCounter(client);
   const wiring = (tableName: string, extra: Partial<BenchWiring>): BenchWiring => ({
-    keys: { tableName, keyPrefix: KEY_PREFIX, policy: DEFAULT_KEY_POLICY },
+    keys: { tableName, keyPrefix: KEY_PREFIX, policy: DEFAULT_KEY_POLICY, routeScopes: NO_ROUTE_SCOPES },
     client,
     logger,
     ...extra,

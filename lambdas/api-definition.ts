@@ -9,7 +9,16 @@
  */
 export type RouteAuth = 'apiKey' | 'accessToken' | 'none';
 
-export type FunctionName = 'health' | 'whoami' | 'createKey' | 'listKeys' | 'getKey' | 'revokeKey';
+export type FunctionName =
+  | 'health'
+  | 'whoami'
+  | 'createKey'
+  | 'listKeys'
+  | 'getKey'
+  | 'revokeKey'
+  | 'rotateKey'
+  | 'updateKey'
+  | 'listKeyEvents';
 
 /** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
 export interface RouteThrottle {
@@ -18,7 +27,7 @@ export interface RouteThrottle {
 }
 
 export interface RouteDefinition {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly auth: RouteAuth;
   readonly function: FunctionName;
@@ -26,14 +35,19 @@ export interface RouteDefinition {
   readonly throttle?: RouteThrottle;
 }
 
+// Creating keys is rare for people and costly to abuse: its own, small budget.
+const KEY_CREATION_THROTTLE: RouteThrottle = { rateLimit: 5, burstLimit: 10 };
+
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', auth: 'none', function: 'health' },
   { method: 'GET', path: '/whoami', auth: 'apiKey', function: 'whoami' },
-  // Creating keys is rare for people and costly to abuse: its own, small budget.
-  { method: 'POST', path: '/keys', auth: 'accessToken', function: 'createKey', throttle: { rateLimit: 5, burstLimit: 10 } },
+  { method: 'POST', path: '/keys', auth: 'accessToken', function: 'createKey', throttle: KEY_CREATION_THROTTLE },
   { method: 'GET', path: '/keys', auth: 'accessToken', function: 'listKeys' },
   { method: 'GET', path: '/keys/{id}', auth: 'accessToken', function: 'getKey' },
+  { method: 'PATCH', path: '/keys/{id}', auth: 'accessToken', function: 'updateKey' },
   { method: 'DELETE', path: '/keys/{id}', auth: 'accessToken', function: 'revokeKey' },
+  { method: 'POST', path: '/keys/{id}/rotate', auth: 'accessToken', function: 'rotateKey', throttle: KEY_CREATION_THROTTLE },
+  { method: 'GET', path: '/keys/{id}/events', auth: 'accessToken', function: 'listKeyEvents' },
 ];
 
 /**

@@ -84,7 +84,7 @@ function safeDecode(segment: string): string {
  * handler functions deployed to Lambda, with API Gateway's Lambda-authorizer
  * semantics: no identity source → 401 without calling the authorizer,
  * `isAuthorized: false` → 403, an authorizer error → 500, verdicts cached per
- * identity source for the configured TTL; per-route throttling answers 429.
+ * identity source (the Authorization header and the route key) for the configured TTL; per-route throttling answers 429.
  */
 export function createGateway(options: GatewayOptions): Server {
   const cache = new AuthorizerCache<SimpleAuthorizerResult>(options.authorizerCacheTtlSeconds, options.now);
@@ -129,11 +129,14 @@ export function createGateway(options: GatewayOptions): Server {
       if (identity === undefined || identity === '') {
         return gatewayError(response, 401, 'Unauthorized');
       }
-      let verdict = cache.get([identity]);
+      // As deployed: the route key is an identity source, so a verdict cached
+      // for one route (with its required scope) never decides another.
+      const identitySource = [identity, routeKey];
+      let verdict = cache.get(identitySource);
       if (verdict === undefined) {
         let result: unknown;
         try {
-          result = await options.authorizer(authorizerEvent(event, [identity]));
+          result = await options.authorizer(authorizerEvent(event, identitySource));
         } catch {
           return gatewayError(response, 500, 'Internal Server Error');
         }
@@ -141,7 +144,7 @@ export function createGateway(options: GatewayOptions): Server {
           return gatewayError(response, 500, 'Internal Server Error');
         }
         verdict = result;
-        cache.set([identity], verdict);
+        cache.set(identitySource, verdict);
       }
       if (!verdict.isAuthorized) {
         return gatewayError(response, 403, 'Forbidden');

@@ -6,7 +6,10 @@ import { createCreateKeyHandler } from '../lambdas/handlers/create-key';
 import { createGetKeyHandler } from '../lambdas/handlers/get-key';
 import { healthHandler } from '../lambdas/handlers/health';
 import { createListKeysHandler } from '../lambdas/handlers/list-keys';
+import { createListKeyEventsHandler } from '../lambdas/handlers/list-key-events';
 import { createRevokeKeyHandler } from '../lambdas/handlers/revoke-key';
+import { createRotateKeyHandler } from '../lambdas/handlers/rotate-key';
+import { createUpdateKeyHandler } from '../lambdas/handlers/update-key';
 import { whoamiHandler } from '../lambdas/handlers/whoami';
 import type { AppLogger } from '../lambdas/observability/logger';
 import { createDocumentClient } from '../lambdas/runtime/clients';
@@ -121,6 +124,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       listKeys: createListKeysHandler(management),
       getKey: createGetKeyHandler(management),
       revokeKey: createRevokeKeyHandler(management),
+      rotateKey: createRotateKeyHandler(management),
+      updateKey: createUpdateKeyHandler(management),
+      listKeyEvents: createListKeyEventsHandler(management),
     };
     // As deployed: the revocation delay is split between the gateway's cache and the authorizer's.
     const cacheTtl = splitCacheTtl(options.authorizerCacheTtlSeconds);

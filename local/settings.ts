@@ -7,6 +7,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export const LOCAL_AUDIENCE = 'https://user-api-keys.local';
 
+/** `npm start` shows scopes at work: the sample route needs `read` unless ROUTE_SCOPES says otherwise. */
+export const LOCAL_ROUTE_SCOPES = '{"GET /whoami":"read"}';
+
 /** `npm start`'s settings, from the environment, checked before anything starts. */
 export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOptions, 'logger' | 'onRequest'> {
   const port = readInteger(env, 'PORT', 3000, 0, 65535);
@@ -19,7 +22,7 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
   const useAuth0 = Boolean(env.AUTH0_DOMAIN?.trim());
   return {
     port,
-    keys: loadKeyConfig(env, { tableName: 'ApiKeys' }),
+    keys: loadKeyConfig(env, { tableName: 'ApiKeys', routeScopes: LOCAL_ROUTE_SCOPES }),
     dynamodb: endpoint
       ? { endpoint }
       : { port: readInteger(env, 'DYNAMODB_PORT', 8000, 1, 65535), ...(inMemory ? {} : { dataDir }) },

@@ -7,25 +7,45 @@ export interface StoredKey {
   readonly scopes: readonly string[];
   /** ISO-8601 */
   readonly createdAt: string;
-  /** Epoch seconds; also the table's TTL attribute. */
+  /**
+   * Epoch seconds; also the table's TTL attribute. A rotation moves it forward
+   * to the end of the grace period, so every check of expiry covers that too.
+   */
   readonly expiresAt: number;
   /** ISO-8601; present once revoked. The item stays as a tombstone until TTL removes it. */
   readonly revokedAt?: string;
+  /** ISO-8601; present while the owner has paused the key. */
+  readonly disabledAt?: string;
+  /** ISO-8601; present once the key was rotated, with the id of the key that replaced it. */
+  readonly rotatedAt?: string;
+  readonly replacedBy?: string;
+  /** The key this one replaced, when it was made by a rotation. */
+  readonly rotatedFrom?: string;
   /** ISO-8601 */
   readonly lastUsedAt?: string;
 }
 
-export type KeyStatus = 'active' | 'expired' | 'revoked';
+/**
+ * - `active`:   works
+ * - `disabled`: paused by its owner; refused until enabled again
+ * - `rotated`:  replaced, and its grace period is over
+ * - `expired`:  past its expiry
+ * - `revoked`:  refused for good
+ */
+export type KeyStatus = 'active' | 'disabled' | 'rotated' | 'expired' | 'revoked';
+export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'disabled', 'rotated', 'expired', 'revoked'];
 
 export function isExpired(expiresAt: number, now: Date): boolean {
   return now.getTime() >= expiresAt * 1000;
 }
 
-export function keyStatus(key: Pick<StoredKey, 'expiresAt' | 'revokedAt'>, now: Date): KeyStatus {
-  if (key.revokedAt !== undefined) {
-    return 'revoked';
-  }
-  return isExpired(key.expiresAt, now) ? 'expired' : 'active';
+export function keyStatus(
+  key: Pick<StoredKey, 'expiresAt' | 'revokedAt' | 'disabledAt' | 'replacedBy'>,
+  now: Date,
+): KeyStatus {
+  if (key.revokedAt !== undefined) return 'revoked';
+  if (isExpired(key.expiresAt, now)) return key.replacedBy !== undefined ? 'rotated' : 'expired';
+  return key.disabledAt !== undefined ? 'disabled' : 'active';
 }
 
 /** What an owner sees of a key: no secret, no hash. */
@@ -36,10 +56,18 @@ export interface KeyView {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly status: KeyStatus;
+  readonly enabled: boolean;
   readonly lastUsedAt?: string;
+  readonly revokedAt?: string;
+  readonly disabledAt?: string;
+  readonly rotatedAt?: string;
+  readonly replacedBy?: string;
+  readonly rotatedFrom?: string;
 }
 
 export function toKeyView(key: Omit<StoredKey, 'secretHash'>, now: Date): KeyView {
+  const optional = (name: 'lastUsedAt' | 'revokedAt' | 'disabledAt' | 'rotatedAt' | 'replacedBy' | 'rotatedFrom') =>
+    key[name] !== undefined ? { [name]: key[name] } : {};
   return {
     id: key.keyId,
     name: key.name,
@@ -47,6 +75,12 @@ export function toKeyView(key: Omit<StoredKey, 'secretHash'>, now: Date): KeyVie
     createdAt: key.createdAt,
     expiresAt: new Date(key.expiresAt * 1000).toISOString(),
     status: keyStatus(key, now),
-    ...(key.lastUsedAt !== undefined ? { lastUsedAt: key.lastUsedAt } : {}),
+    enabled: key.disabledAt === undefined,
+    ...optional('lastUsedAt'),
+    ...optional('revokedAt'),
+    ...optional('disabledAt'),
+    ...optional('rotatedAt'),
+    ...optional('replacedBy'),
+    ...optional('rotatedFrom'),
   };
 }

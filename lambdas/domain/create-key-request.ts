@@ -1,21 +1,13 @@
 import { z } from 'zod';
 import { ValidationError } from './errors';
 import type { KeyPolicy } from './key-policy';
-import { MAX_SCOPES_PER_KEY, NAME_MAX_LENGTH, SCOPE_MAX_LENGTH } from './key-policy';
+import { MAX_SCOPES_PER_KEY, SCOPE_MAX_LENGTH, SCOPE_PATTERN } from './key-policy';
+import { keyNameSchema, parseBody } from './request-schema';
 
 const DAY_SECONDS = 86_400;
-// Printable characters only: names are shown in terminals and tables. Empty
-// is left to the length check, so an empty name gets one clear message.
-const NAME_PATTERN = /^[^\p{C}\p{Zl}\p{Zp}]*$/u;
-const SCOPE_PATTERN = /^[A-Za-z0-9:._\-/*]+$/;
 
 const createKeySchema = z.strictObject({
-  name: z
-    .string({ error: 'name must be a string' })
-    .trim()
-    .min(1, `name must be 1 to ${NAME_MAX_LENGTH} characters`)
-    .max(NAME_MAX_LENGTH, `name must be 1 to ${NAME_MAX_LENGTH} characters`)
-    .regex(NAME_PATTERN, 'name must not contain control characters'),
+  name: keyNameSchema,
   scopes: z
     .array(
       z
@@ -39,29 +31,25 @@ export interface CreateKeyRequest {
   readonly expiresAt: number;
 }
 
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      }
-      const path = issue.path.map(String).join('.');
-      return path === '' ? issue.message : `${path}: ${issue.message}`;
-    })
-    .join('; ');
+/** Scopes outside the operator's allowed set: a key must never carry a permission nobody granted. */
+export function disallowedScopes(scopes: readonly string[], policy: KeyPolicy): string[] {
+  return scopes.filter((scope) => !policy.allowedScopes.includes(scope));
 }
 
-/** Validates a create-key body and applies the lifetime policy. Throws ValidationError. */
+/** Validates a create-key body and applies the lifetime and scope policy. Throws ValidationError. */
 export function parseCreateKeyRequest(body: unknown, policy: KeyPolicy, now: Date): CreateKeyRequest {
-  const result = createKeySchema.safeParse(body);
-  if (!result.success) {
-    throw new ValidationError(describeIssues(result.error));
+  const data = parseBody(createKeySchema, body);
+  const scopes = [...new Set(data.scopes ?? [])];
+  const refused = disallowedScopes(scopes, policy);
+  if (refused.length > 0) {
+    const allowed = policy.allowedScopes.length === 0 ? 'this API allows no scopes on keys' : `allowed: ${policy.allowedScopes.join(', ')}`;
+    throw new ValidationError(`scope${refused.length > 1 ? 's' : ''} ${refused.map((s) => `"${s}"`).join(', ')} not allowed (${allowed})`, 'SCOPE_NOT_ALLOWED');
   }
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const latest = nowSeconds + policy.maxLifetimeDays * DAY_SECONDS;
   let expiresAt = nowSeconds + policy.defaultLifetimeDays * DAY_SECONDS;
-  if (result.data.expiresAt !== undefined) {
-    expiresAt = Math.floor(Date.parse(result.data.expiresAt) / 1000);
+  if (data.expiresAt !== undefined) {
+    expiresAt = Math.floor(Date.parse(data.expiresAt) / 1000);
     if (expiresAt <= nowSeconds) {
       throw new ValidationError('expiresAt must be in the future');
     }
@@ -69,9 +57,5 @@ export function parseCreateKeyRequest(body: unknown, policy: KeyPolicy, now: Dat
       throw new ValidationError(`expiresAt must be at most ${policy.maxLifetimeDays} days from now`);
     }
   }
-  return {
-    name: result.data.name,
-    scopes: [...new Set(result.data.scopes ?? [])],
-    expiresAt: Math.min(expiresAt, latest),
-  };
+  return { name: data.name, scopes, expiresAt: Math.min(expiresAt, latest) };
 }

@@ -61,6 +61,17 @@ export class KeyLimitReachedError extends ApiError {
   }
 }
 
+/** The key's state rules the change out: revoked is final, an expired key cannot be rotated, and so on. */
+export class KeyStateConflictError extends ApiError {
+  readonly status = 409;
+  constructor(
+    message: string,
+    readonly code: 'KEY_REVOKED' | 'KEY_EXPIRED' | 'KEY_ALREADY_ROTATED' | 'SCOPE_NOT_ALLOWED' | 'CONCURRENT_CHANGE',
+  ) {
+    super(message);
+  }
+}
+
 export class PayloadTooLargeError extends ApiError {
   readonly status = 413;
   readonly code = 'PAYLOAD_TOO_LARGE';

@@ -3,14 +3,26 @@ export interface KeyPolicy {
   readonly maxKeysPerUser: number;
   readonly defaultLifetimeDays: number;
   readonly maxLifetimeDays: number;
+  /** The only scopes a key may carry (the routes' required scopes and any extra the operator allows). */
+  readonly allowedScopes: readonly string[];
+  /** How long a key's audit events are kept. */
+  readonly auditRetentionDays: number;
 }
 
 export const DEFAULT_KEY_POLICY: KeyPolicy = {
   maxKeysPerUser: 20,
   defaultLifetimeDays: 90,
   maxLifetimeDays: 365,
+  allowedScopes: [],
+  auditRetentionDays: 365,
 };
 
 export const NAME_MAX_LENGTH = 100;
 export const MAX_SCOPES_PER_KEY = 20;
 export const SCOPE_MAX_LENGTH = 64;
+export const SCOPE_PATTERN = /^[A-Za-z0-9:._\-/*]+$/;
+
+/** A rotation's old key keeps working for at most this long (7 days). */
+export const MAX_GRACE_PERIOD_SECONDS = 604_800;
+/** Without a `gracePeriodSeconds`, the old key keeps working this long: long enough to redeploy a client. */
+export const DEFAULT_GRACE_PERIOD_SECONDS = 3600;

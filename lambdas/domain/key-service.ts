@@ -1,8 +1,10 @@
-import type { KeyView } from './api-key';
-import { toKeyView } from './api-key';
-import { parseCreateKeyRequest } from './create-key-request';
-import { parseListKeysRequest } from './list-keys-request';
-import { KeyNotFoundError } from './errors';
+import type { KeyView, StoredKey } from './api-key';
+import { isExpired, keyStatus, toKeyView } from './api-key';
+import { auditEvent, toAuditEventView, type AuditEvent, type AuditEventType, type AuditEventView, type Caller } from './audit-event';
+import { parseRotateKeyRequest, parseUpdateKeyRequest } from './change-key-requests';
+import { disallowedScopes, parseCreateKeyRequest } from './create-key-request';
+import { parseListEventsRequest, parseListKeysRequest } from './list-keys-request';
+import { KeyNotFoundError, KeyStateConflictError } from './errors';
 import type { KeyFormat } from './key-format';
 import { isWellFormedKeyId } from './key-format';
 import type { KeyPolicy } from './key-policy';
@@ -20,12 +22,27 @@ export interface CreatedKey {
   readonly expiresAt: string;
 }
 
+export interface RotatedKey extends CreatedKey {
+  readonly rotatedFrom: string;
+  /** The old key, which keeps working until `expiresAt` (the end of its grace period). */
+  readonly replaced: { readonly id: string; readonly expiresAt: string };
+}
+
 export interface KeyServiceOptions {
   readonly store: KeyStore;
   readonly format: KeyFormat;
   readonly policy: KeyPolicy;
   readonly clock?: Clock;
 }
+
+type Query = Readonly<Record<string, string | undefined>> | undefined;
+
+/** A change that lost a race is judged again on fresh state this many times. */
+const CHANGE_ATTEMPTS = 3;
+/** A filtered list reads at most this many index pages per request, so its cost stays bounded. */
+const MAX_FILTERED_READS = 10;
+
+const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
 
 /** What a key owner can do with their keys. The owner always comes from a verified token. */
 export class KeyService {
@@ -41,60 +58,205 @@ export class KeyService {
     this.clock = options.clock ?? systemClock;
   }
 
-  async create(ownerId: string, body: unknown): Promise<CreatedKey> {
+  async create(caller: Caller, body: unknown): Promise<CreatedKey> {
     const now = this.clock();
     const request = parseCreateKeyRequest(body, this.policy, now);
     const generated = this.format.generate();
-    const createdAt = now.toISOString();
-    await this.store.insertKey(
-      {
-        keyId: generated.keyId,
-        ownerId,
-        secretHash: hashSecret(generated.secret),
-        name: request.name,
-        scopes: request.scopes,
-        createdAt,
-        expiresAt: request.expiresAt,
-      },
-      this.policy.maxKeysPerUser,
-      now,
-    );
-    return {
-      id: generated.keyId,
-      key: generated.key,
+    const key: StoredKey = {
+      keyId: generated.keyId,
+      ownerId: caller.sub,
+      secretHash: hashSecret(generated.secret),
       name: request.name,
       scopes: request.scopes,
-      createdAt,
-      expiresAt: new Date(request.expiresAt * 1000).toISOString(),
+      createdAt: now.toISOString(),
+      expiresAt: request.expiresAt,
     };
+    await this.store.insertKey(key, this.policy.maxKeysPerUser, now, this.event(caller, key, 'create', now));
+    return { id: key.keyId, key: generated.key, name: key.name, scopes: key.scopes, createdAt: key.createdAt, expiresAt: iso(key.expiresAt) };
   }
 
-  /** One page of the owner's keys; `query` is `GET /keys`' query string. */
-  async list(
-    ownerId: string,
-    query?: Readonly<Record<string, string | undefined>>,
-  ): Promise<{ keys: KeyView[]; nextCursor?: string }> {
-    const page = await this.store.listKeys(ownerId, parseListKeysRequest(query));
-    const now = this.clock();
-    const keys = page.keys.map((key) => toKeyView(key, now));
-    return page.nextCursor === undefined ? { keys } : { keys, nextCursor: page.nextCursor };
+  /**
+   * One page of the owner's keys, newest first; `query` is `GET /keys`' query
+   * string. With a status filter, further index pages are read until the page
+   * is full (a bounded number of times), so a page may come back short with a
+   * `nextCursor` to follow.
+   */
+  async list(ownerId: string, query?: Query): Promise<{ keys: KeyView[]; nextCursor?: string }> {
+    const request = parseListKeysRequest(query);
+    const keys: KeyView[] = [];
+    let cursor = request.cursor;
+    for (let reads = 0; ; reads += 1) {
+      const page = await this.store.listKeys(ownerId, {
+        limit: request.limit - keys.length,
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      const now = this.clock();
+      for (const key of page.keys) {
+        const view = toKeyView(key, now);
+        if (request.statuses === undefined || request.statuses.has(view.status)) keys.push(view);
+      }
+      cursor = page.nextCursor;
+      if (request.statuses === undefined || keys.length >= request.limit || cursor === undefined || reads + 1 >= MAX_FILTERED_READS) {
+        break;
+      }
+    }
+    return cursor === undefined ? { keys } : { keys, nextCursor: cursor };
   }
 
   /** Another owner's key is reported exactly like a missing one: no existence leak. */
   async get(ownerId: string, keyId: string): Promise<KeyView> {
+    const { secretHash: _hidden, ...summary } = await this.ownedKey(ownerId, keyId);
+    return toKeyView(summary, this.clock());
+  }
+
+  /** Idempotent for the owner: revoking a revoked key succeeds again (and records nothing new). */
+  async revoke(caller: Caller, keyId: string): Promise<void> {
+    const now = this.clock();
+    const outcome = isWellFormedKeyId(keyId)
+      ? await this.store.revokeKey(caller.sub, keyId, now, this.event(caller, { keyId, ownerId: caller.sub }, 'revoke', now))
+      : 'not-found';
+    if (outcome === 'not-found') {
+      throw new KeyNotFoundError(keyId);
+    }
+  }
+
+  /**
+   * A new key with the old one's name, scopes and expiry (never later: a
+   * rotation must not extend a key's life); the old key keeps working until
+   * the grace period ends, capped at its own expiry.
+   */
+  async rotate(caller: Caller, keyId: string, body: unknown): Promise<RotatedKey> {
+    const { gracePeriodSeconds } = parseRotateKeyRequest(body);
+    return this.withFreshState(async () => {
+      const old = await this.ownedKey(caller.sub, keyId);
+      const now = this.clock();
+      this.refuseIfRevoked(old);
+      if (old.replacedBy !== undefined) {
+        throw new KeyStateConflictError(`This key was already rotated; rotate its replacement ${old.replacedBy} instead`, 'KEY_ALREADY_ROTATED');
+      }
+      if (isExpired(old.expiresAt, now)) {
+        throw new KeyStateConflictError('This key has expired; create a new key instead', 'KEY_EXPIRED');
+      }
+      const refused = disallowedScopes(old.scopes, this.policy);
+      if (refused.length > 0) {
+        throw new KeyStateConflictError(`This key carries scopes no longer allowed (${refused.join(', ')}); create a new key instead`, 'SCOPE_NOT_ALLOWED');
+      }
+      const generated = this.format.generate();
+      const newKey: StoredKey = {
+        keyId: generated.keyId,
+        ownerId: old.ownerId,
+        secretHash: hashSecret(generated.secret),
+        name: old.name,
+        scopes: old.scopes,
+        createdAt: now.toISOString(),
+        expiresAt: old.expiresAt,
+        rotatedFrom: old.keyId,
+      };
+      const graceEndsAt = Math.min(Math.floor(now.getTime() / 1000) + gracePeriodSeconds, old.expiresAt);
+      const outcome = await this.store.rotateKey(
+        {
+          oldKey: old,
+          newKey,
+          rotatedAt: now.toISOString(),
+          graceEndsAt,
+          // Rotating must work at the limit; keys in their grace period may take the owner up to twice it.
+          activeKeyCap: 2 * this.policy.maxKeysPerUser,
+          events: [
+            this.event(caller, old, 'rotate', now, { replacedBy: newKey.keyId, graceEndsAt: iso(graceEndsAt) }),
+            this.event(caller, newKey, 'create', now, { rotatedFrom: old.keyId }),
+          ],
+        },
+        now,
+      );
+      if (outcome === 'conflict') return undefined;
+      return {
+        id: newKey.keyId,
+        key: generated.key,
+        name: newKey.name,
+        scopes: newKey.scopes,
+        createdAt: newKey.createdAt,
+        expiresAt: iso(newKey.expiresAt),
+        rotatedFrom: old.keyId,
+        replaced: { id: old.keyId, expiresAt: iso(graceEndsAt) },
+      };
+    });
+  }
+
+  /** `PATCH /keys/{id}`: rename, disable, enable. Revoked is final. A no-op changes and records nothing. */
+  async update(caller: Caller, keyId: string, body: unknown): Promise<KeyView> {
+    const request = parseUpdateKeyRequest(body);
+    return this.withFreshState(async () => {
+      const key = await this.ownedKey(caller.sub, keyId);
+      const now = this.clock();
+      this.refuseIfRevoked(key);
+      const wasDisabled = key.disabledAt !== undefined;
+      const rename = request.name !== undefined && request.name !== key.name ? request.name : undefined;
+      const toggle = request.enabled !== undefined && request.enabled === wasDisabled ? request.enabled : undefined;
+      const { secretHash: _hidden, disabledAt: _was, ...summary } = key;
+      const disabledAt = toggle === undefined ? key.disabledAt : toggle ? undefined : now.toISOString();
+      const updated = { ...summary, name: rename ?? key.name, ...(disabledAt !== undefined ? { disabledAt } : {}) };
+      if (rename === undefined && toggle === undefined) {
+        return toKeyView(updated, now);
+      }
+      const outcome = await this.store.updateKey({
+        ownerId: key.ownerId,
+        keyId: key.keyId,
+        expected: { name: key.name, disabled: wasDisabled },
+        ...(rename !== undefined ? { name: rename } : {}),
+        ...(toggle !== undefined ? { disabledAt: toggle ? null : now.toISOString() } : {}),
+        events: [
+          ...(rename !== undefined ? [this.event(caller, key, 'rename', now, { from: key.name, to: rename })] : []),
+          ...(toggle !== undefined ? [this.event(caller, key, toggle ? 'enable' : 'disable', now)] : []),
+        ],
+      });
+      return outcome === 'conflict' ? undefined : toKeyView(updated, now);
+    });
+  }
+
+  /**
+   * A key's history, newest first. Readable by its owner only, and still after
+   * the key itself is purged, until the events' own retention ends.
+   */
+  async events(ownerId: string, keyId: string, query?: Query): Promise<{ events: AuditEventView[]; nextCursor?: string }> {
+    const page = parseListEventsRequest(query);
+    if (!isWellFormedKeyId(keyId)) throw new KeyNotFoundError(keyId);
+    const [key, history] = await Promise.all([this.store.getKey(keyId), this.store.listEvents(keyId, page)]);
+    const owner = key?.ownerId ?? history.events[0]?.keyOwner;
+    if (owner !== ownerId) throw new KeyNotFoundError(keyId);
+    const events = history.events.filter((event) => event.keyOwner === ownerId).map(toAuditEventView);
+    return history.nextCursor === undefined ? { events } : { events, nextCursor: history.nextCursor };
+  }
+
+  private async ownedKey(ownerId: string, keyId: string): Promise<StoredKey> {
     const key = isWellFormedKeyId(keyId) ? await this.store.getKey(keyId) : undefined;
     if (key === undefined || key.ownerId !== ownerId) {
       throw new KeyNotFoundError(keyId);
     }
-    const { secretHash: _hidden, ...summary } = key;
-    return toKeyView(summary, this.clock());
+    return key;
   }
 
-  /** Idempotent for the owner: revoking a revoked key succeeds again. */
-  async revoke(ownerId: string, keyId: string): Promise<void> {
-    const outcome = isWellFormedKeyId(keyId) ? await this.store.revokeKey(ownerId, keyId, this.clock()) : 'not-found';
-    if (outcome === 'not-found') {
-      throw new KeyNotFoundError(keyId);
+  private refuseIfRevoked(key: StoredKey): void {
+    if (keyStatus(key, this.clock()) === 'revoked') {
+      throw new KeyStateConflictError('This key is revoked, and revocation is final', 'KEY_REVOKED');
     }
+  }
+
+  private event(
+    caller: Caller,
+    key: Pick<StoredKey, 'keyId' | 'ownerId'>,
+    type: AuditEventType,
+    at: Date,
+    details?: Readonly<Record<string, string>>,
+  ): AuditEvent {
+    return auditEvent(caller, key, type, at, this.policy.auditRetentionDays, details);
+  }
+
+  /** Runs a read-judge-write step again when its write found the key changed since the read. */
+  private async withFreshState<T>(attempt: () => Promise<T | undefined>): Promise<T> {
+    for (let i = 0; i < CHANGE_ATTEMPTS; i += 1) {
+      const result = await attempt();
+      if (result !== undefined) return result;
+    }
+    throw new KeyStateConflictError('The key was changed by another request at the same time; try again', 'CONCURRENT_CHANGE');
   }
 }

@@ -1,4 +1,5 @@
 import type { StoredKey } from './api-key';
+import type { AuditEvent } from './audit-event';
 
 /** A key as listed through the owner index: everything but the secret hash. */
 export type KeySummary = Omit<StoredKey, 'secretHash'>;
@@ -14,17 +15,62 @@ export interface KeyPage {
   readonly nextCursor?: string;
 }
 
+export interface EventPage {
+  readonly events: AuditEvent[];
+  readonly nextCursor?: string;
+}
+
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'not-found';
 
-/** What the domain needs from storage (implemented by lambdas/store/key-repository.ts). */
+/**
+ * A rotation, applied all at once: the old key's expiry moves to the end of
+ * the grace period, the new key is put, both events are written. It applies
+ * only while the old key is still as the domain judged it (owned, not
+ * revoked, not rotated, unexpired); otherwise the store answers 'conflict'.
+ */
+export interface KeyRotation {
+  readonly oldKey: Pick<StoredKey, 'keyId' | 'ownerId'>;
+  readonly newKey: StoredKey;
+  /** ISO-8601 */
+  readonly rotatedAt: string;
+  /** Epoch seconds: the old key's new expiry. */
+  readonly graceEndsAt: number;
+  /** The owner may hold this many active keys while old ones run out their grace. */
+  readonly activeKeyCap: number;
+  readonly events: readonly AuditEvent[];
+}
+
+/**
+ * A rename and/or enable/disable, applied only while the key still has the
+ * `expected` name and state and is not revoked; otherwise 'conflict'.
+ */
+export interface KeyUpdate {
+  readonly ownerId: string;
+  readonly keyId: string;
+  readonly expected: { readonly name: string; readonly disabled: boolean };
+  readonly name?: string;
+  /** ISO-8601 to disable; null to enable. */
+  readonly disabledAt?: string | null;
+  readonly events: readonly AuditEvent[];
+}
+
+/**
+ * What the domain needs from storage (implemented by lambdas/store/key-repository.ts).
+ * Every change is written together with its audit event, or not at all.
+ */
 export interface KeyStore {
   /** Strongly consistent, so a revocation is seen by the very next read. */
   getKey(keyId: string): Promise<StoredKey | undefined>;
   /** Inserts the key unless its owner already has `limit` active keys (KeyLimitReachedError). */
-  insertKey(key: StoredKey, limit: number, now: Date): Promise<void>;
+  insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<void>;
   /** One page of the owner's keys, newest first, without secret hashes. */
   listKeys(ownerId: string, page: PageRequest): Promise<KeyPage>;
-  revokeKey(ownerId: string, keyId: string, at: Date): Promise<RevokeOutcome>;
+  revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeOutcome>;
+  /** KeyLimitReachedError when the owner is at `activeKeyCap`. */
+  rotateKey(rotation: KeyRotation, now: Date): Promise<'rotated' | 'conflict'>;
+  updateKey(update: KeyUpdate): Promise<'updated' | 'conflict'>;
+  /** One page of a key's events, newest first. */
+  listEvents(keyId: string, page: PageRequest): Promise<EventPage>;
 }
 
 export type Clock = () => Date;

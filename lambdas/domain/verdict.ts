@@ -11,7 +11,10 @@ export type DenialCode =
   | 'NOT_FOUND'
   | 'INVALID_SECRET'
   | 'REVOKED'
-  | 'EXPIRED';
+  | 'EXPIRED'
+  | 'DISABLED'
+  /** A valid key without the scope the route requires (decided per route, after the key's verdict). */
+  | 'INSUFFICIENT_SCOPE';
 
 export type Verdict =
   | {
@@ -82,6 +85,9 @@ export function judgeKey(
   // Anything but a finite expiry counts as expired: a corrupt item fails closed.
   if (!Number.isFinite(stored.expiresAt) || isExpired(stored.expiresAt, now)) {
     return { valid: false, code: 'EXPIRED', keyId };
+  }
+  if (stored.disabledAt !== undefined) {
+    return { valid: false, code: 'DISABLED', keyId };
   }
   return { valid: true, ownerId: stored.ownerId, keyId, scopes: stored.scopes };
 }

@@ -3,6 +3,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
 import type { KeyVerifier } from '../domain/key-verifier';
+import { NO_ROUTE_SCOPES, type RouteScopes } from '../domain/route-scopes';
 import { header } from '../http/request';
 import { describeError, type AppLogger } from '../observability/logger';
 
@@ -11,6 +12,8 @@ export interface KeyContext {
   readonly sub: string;
   readonly keyId: string;
   readonly scopes: readonly string[];
+  /** The same scopes, space-separated (OAuth style), for header mappings such as `x-api-key-scopes`. */
+  readonly scope: string;
 }
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<KeyContext | Record<string, never>>;
@@ -21,6 +24,8 @@ export interface AuthorizerDependencies {
   /** Notes each allowed key's use; never awaited, so it costs the request nothing. */
   readonly usage?: { record(keyId: string, now: Date): unknown };
   readonly clock?: () => Date;
+  /** The scope each route requires; a key without it is denied on that route. */
+  readonly routeScopes?: RouteScopes;
 }
 
 /**
@@ -28,8 +33,12 @@ export interface AuthorizerDependencies {
  * Denials are values. A fault is rethrown: API Gateway answers 500 and, unlike
  * a deny, does not cache it, so a passing DynamoDB fault never locks a valid
  * key out for the cache TTL, and nothing is ever allowed because of it.
+ *
+ * The decision depends on the route (its required scope), so API Gateway must
+ * cache it per route too: `$context.routeKey` is among the identity sources.
  */
 export function createAuthorizerHandler(deps: AuthorizerDependencies) {
+  const routeScopes = deps.routeScopes ?? NO_ROUTE_SCOPES;
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
     let verdict;
     try {
@@ -42,11 +51,16 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
       deps.logger.info('key denied', { code: verdict.code, keyId: verdict.keyId, routeKey: event.routeKey });
       return { isAuthorized: false, context: {} };
     }
+    const required = routeScopes.get(event.routeKey);
+    if (required !== undefined && !verdict.scopes.includes(required)) {
+      deps.logger.info('key denied', { code: 'INSUFFICIENT_SCOPE', keyId: verdict.keyId, routeKey: event.routeKey, required });
+      return { isAuthorized: false, context: {} };
+    }
     deps.logger.debug('key allowed', { keyId: verdict.keyId, routeKey: event.routeKey });
     deps.usage?.record(verdict.keyId, deps.clock?.() ?? new Date());
     return {
       isAuthorized: true,
-      context: { sub: verdict.ownerId, keyId: verdict.keyId, scopes: verdict.scopes },
+      context: { sub: verdict.ownerId, keyId: verdict.keyId, scopes: verdict.scopes, scope: verdict.scopes.join(' ') },
     };
   };
 }

@@ -4,6 +4,6 @@ import { managementHandler, type ManagementDependencies, type ManagementHandler 
 
 /** GET /keys/{id}: 404 for a missing key and for someone else's alike. */
 export const createGetKeyHandler = (deps: ManagementDependencies): ManagementHandler =>
-  managementHandler('GET /keys/{id}', deps, async (principal, event) =>
-    jsonResponse(200, await deps.keys.get(principal.sub, pathParameter(event, 'id'))),
+  managementHandler('GET /keys/{id}', deps, async (caller, event) =>
+    jsonResponse(200, await deps.keys.get(caller.sub, pathParameter(event, 'id'))),
   );

@@ -3,6 +3,6 @@ import { managementHandler, type ManagementDependencies, type ManagementHandler 
 
 /** GET /keys?limit=&cursor=: a page of the caller's own keys, with status, never a secret or hash. */
 export const createListKeysHandler = (deps: ManagementDependencies): ManagementHandler =>
-  managementHandler('GET /keys', deps, async (principal, event) =>
-    jsonResponse(200, await deps.keys.list(principal.sub, event.queryStringParameters)),
+  managementHandler('GET /keys', deps, async (caller, event) =>
+    jsonResponse(200, await deps.keys.list(caller.sub, event.queryStringParameters)),
   );

@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { AccessTokenVerifier, Principal } from '../auth/access-token-verifier';
+import type { AccessTokenVerifier } from '../auth/access-token-verifier';
+import type { Caller } from '../domain/audit-event';
+import { callerOf } from '../http/caller';
 import type { KeyService } from '../domain/key-service';
 import { header } from '../http/request';
 import { errorResponse, type HttpResponse } from '../http/responses';
@@ -15,13 +17,13 @@ export type ManagementHandler = (event: APIGatewayProxyEventV2) => Promise<HttpR
 
 /**
  * The frame every key-management route shares: verify the caller's access
- * token, run the route with the verified principal, map any error to the one
+ * token, run the route for the verified caller, map any error to the one
  * `{ code, message }` shape, and log the outcome (never the token).
  */
 export function managementHandler(
   route: string,
   deps: ManagementDependencies,
-  run: (principal: Principal, event: APIGatewayProxyEventV2) => Promise<HttpResponse>,
+  run: (caller: Caller, event: APIGatewayProxyEventV2) => Promise<HttpResponse>,
 ): ManagementHandler {
   return async (event) => {
     let sub: string | undefined;
@@ -29,7 +31,7 @@ export function managementHandler(
     try {
       const principal = await deps.tokens.verify(header(event, 'authorization'));
       sub = principal.sub;
-      response = await run(principal, event);
+      response = await run(callerOf(principal, event), event);
     } catch (error) {
       response = errorResponse(error);
       if (response.statusCode >= 500) {

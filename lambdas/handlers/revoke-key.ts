@@ -4,7 +4,7 @@ import { managementHandler, type ManagementDependencies, type ManagementHandler 
 
 /** DELETE /keys/{id}: 204, again and again for the owner; 404 for anyone else. */
 export const createRevokeKeyHandler = (deps: ManagementDependencies): ManagementHandler =>
-  managementHandler('DELETE /keys/{id}', deps, async (principal, event) => {
-    await deps.keys.revoke(principal.sub, pathParameter(event, 'id'));
+  managementHandler('DELETE /keys/{id}', deps, async (caller, event) => {
+    await deps.keys.revoke(caller, pathParameter(event, 'id'));
     return emptyResponse(204);
   });

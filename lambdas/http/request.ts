@@ -24,6 +24,11 @@ export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBas
   }
 }
 
+/** As readJsonBody, for routes whose body may be left out: absent is `undefined`. */
+export function readOptionalJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): unknown {
+  return event.body === undefined || event.body === '' ? undefined : readJsonBody(event);
+}
+
 export function pathParameter(event: Pick<APIGatewayProxyEventV2, 'pathParameters'>, name: string): string {
   const value = event.pathParameters?.[name];
   if (value === undefined || value === '') {

@@ -25,6 +25,7 @@ export function authorizerDependencies(
   return {
     verifier: new KeyVerifier({ store, format, cache, ...(clock ? { clock } : {}) }),
     logger: wiring.logger,
+    routeScopes: wiring.keys.routeScopes,
     ...(wiring.recordLastUsed !== false
       ? { usage: new LastUsedRecorder({ client: wiring.client, tableName: wiring.keys.tableName, logger: wiring.logger }) }
       : {}),

@@ -1,5 +1,6 @@
 import { isValidKeyPrefix } from '../domain/key-format';
 import { DEFAULT_KEY_POLICY, type KeyPolicy } from '../domain/key-policy';
+import { allowedKeyScopes, parseRouteScopes, parseScopeList, ScopeSettingError, type RouteScopes } from '../domain/route-scopes';
 
 /** A setting is missing or wrong: raised at start-up, naming the variable. */
 export class ConfigError extends Error {
@@ -12,6 +13,8 @@ export interface KeyConfig {
   readonly tableName: string;
   readonly keyPrefix: string;
   readonly policy: KeyPolicy;
+  /** The scope each API-key route requires (ROUTE_SCOPES). */
+  readonly routeScopes: RouteScopes;
 }
 
 export interface AuthConfig {
@@ -47,7 +50,7 @@ export function readInteger(env: Env, name: string, fallback: number, min: numbe
   return value;
 }
 
-export function loadKeyConfig(env: Env, defaults: { tableName?: string } = {}): KeyConfig {
+export function loadKeyConfig(env: Env, defaults: { tableName?: string; routeScopes?: string } = {}): KeyConfig {
   const tableName = readString(env, 'TABLE_NAME', defaults.tableName);
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
     throw new ConfigError(`TABLE_NAME must be 3-255 letters, digits, "_", "-" or ".", got "${tableName}"`);
@@ -64,6 +67,7 @@ export function loadKeyConfig(env: Env, defaults: { tableName?: string } = {}): 
     1,
     maxLifetimeDays,
   );
+  const routeScopes = readScopeSetting({ ROUTE_SCOPES: defaults.routeScopes, ...definedOnly(env) }, 'ROUTE_SCOPES', parseRouteScopes);
   return {
     tableName,
     keyPrefix,
@@ -71,8 +75,22 @@ export function loadKeyConfig(env: Env, defaults: { tableName?: string } = {}): 
       maxKeysPerUser: readInteger(env, 'MAX_KEYS_PER_USER', DEFAULT_KEY_POLICY.maxKeysPerUser, 1, 1000),
       defaultLifetimeDays,
       maxLifetimeDays,
+      allowedScopes: allowedKeyScopes(routeScopes, readScopeSetting(env, 'ALLOWED_KEY_SCOPES', parseScopeList)),
+      auditRetentionDays: readInteger(env, 'AUDIT_RETENTION_DAYS', DEFAULT_KEY_POLICY.auditRetentionDays, 1, 3650),
     },
+    routeScopes,
   };
+}
+
+const definedOnly = (env: Env): Env => Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+
+function readScopeSetting<T>(env: Env, name: string, parse: (text: string | undefined) => T): T {
+  try {
+    return parse(env[name]);
+  } catch (error) {
+    if (error instanceof ScopeSettingError) throw new ConfigError(`${name}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Accepts `example.eu.auth0.com`, with or without `https://` and a trailing slash. */

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { StoredKey } from '../domain/api-key';
+import type { AuditEvent, AuditEventType } from '../domain/audit-event';
 import type { KeySummary } from '../domain/key-store';
-import { TABLE } from './table-schema';
-
+import { eventItemKey, TABLE } from './table-schema';
 
 type Item = Record<string, unknown>;
 
@@ -12,6 +13,8 @@ const isStringArray = (value: unknown): value is string[] => Array.isArray(value
 const isEpochSeconds = (value: unknown): value is number =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 253_402_300_799;
 const optionalString = (value: unknown): value is string | undefined => value === undefined || isString(value);
+
+const OPTIONAL_KEY_FIELDS = ['revokedAt', 'disabledAt', 'rotatedAt', 'replacedBy', 'rotatedFrom', 'lastUsedAt'] as const;
 
 export function toItem(key: StoredKey): Item {
   const item: Item = {
@@ -24,8 +27,9 @@ export function toItem(key: StoredKey): Item {
     createdAt: key.createdAt,
     expiresAt: key.expiresAt,
   };
-  if (key.revokedAt !== undefined) item.revokedAt = key.revokedAt;
-  if (key.lastUsedAt !== undefined) item.lastUsedAt = key.lastUsedAt;
+  for (const field of OPTIONAL_KEY_FIELDS) {
+    if (key[field] !== undefined) item[field] = key[field];
+  }
   return item;
 }
 
@@ -34,7 +38,7 @@ export function toItem(key: StoredKey): Item {
  * as absent (so the authorizer denies) rather than trusted or crashed on.
  */
 export function toKeySummary(item: Item): KeySummary | undefined {
-  const { keyId, ownerId, name, scopes, createdAt, expiresAt, revokedAt, lastUsedAt } = item;
+  const { keyId, ownerId, name, scopes, createdAt, expiresAt } = item;
   if (
     !isNonEmptyString(keyId) ||
     !isNonEmptyString(ownerId) ||
@@ -42,21 +46,15 @@ export function toKeySummary(item: Item): KeySummary | undefined {
     !isStringArray(scopes) ||
     !isString(createdAt) ||
     !isEpochSeconds(expiresAt) ||
-    !optionalString(revokedAt) ||
-    !optionalString(lastUsedAt)
+    !OPTIONAL_KEY_FIELDS.every((field) => optionalString(item[field]))
   ) {
     return undefined;
   }
-  return {
-    keyId,
-    ownerId,
-    name,
-    scopes,
-    createdAt,
-    expiresAt,
-    ...(revokedAt !== undefined ? { revokedAt } : {}),
-    ...(lastUsedAt !== undefined ? { lastUsedAt } : {}),
-  };
+  const summary: { -readonly [K in keyof KeySummary]: KeySummary[K] } = { keyId, ownerId, name, scopes, createdAt, expiresAt };
+  for (const field of OPTIONAL_KEY_FIELDS) {
+    if (item[field] !== undefined) summary[field] = item[field] as string;
+  }
+  return summary;
 }
 
 export function toStoredKey(item: Item): StoredKey | undefined {
@@ -65,4 +63,54 @@ export function toStoredKey(item: Item): StoredKey | undefined {
     return undefined;
   }
   return { ...summary, secretHash: item.secretHash };
+}
+
+const EVENT_TYPES: readonly AuditEventType[] = ['create', 'rotate', 'revoke', 'enable', 'disable', 'rename'];
+
+/** `position` orders the events one change writes together (they share a timestamp). */
+export function toEventItem(event: AuditEvent, position: number): Item {
+  const eventAt = `${event.at}#${position}`;
+  return {
+    [TABLE.partitionKey]: eventItemKey(event.keyId, eventAt, randomBytes(6).toString('hex')),
+    [TABLE.eventIndex.partitionKey]: event.keyId,
+    [TABLE.eventIndex.sortKey]: eventAt,
+    keyOwner: event.keyOwner,
+    type: event.type,
+    actor: event.actor,
+    at: event.at,
+    sourceIp: event.sourceIp,
+    userAgent: event.userAgent,
+    ...(event.details !== undefined ? { details: { ...event.details } } : {}),
+    [TABLE.ttlAttribute]: event.expiresAt,
+  };
+}
+
+export function toAuditEvent(item: Item): AuditEvent | undefined {
+  const { keyOwner, type, actor, at, sourceIp, userAgent, details } = item;
+  const keyId = item[TABLE.eventIndex.partitionKey];
+  const expiresAt = item[TABLE.ttlAttribute];
+  if (
+    !isNonEmptyString(keyId) ||
+    !isNonEmptyString(keyOwner) ||
+    !EVENT_TYPES.includes(type as AuditEventType) ||
+    !isString(actor) ||
+    !isString(at) ||
+    !isString(sourceIp) ||
+    !isString(userAgent) ||
+    !isEpochSeconds(expiresAt) ||
+    (details !== undefined && (typeof details !== 'object' || details === null || !Object.values(details).every(isString)))
+  ) {
+    return undefined;
+  }
+  return {
+    keyId,
+    keyOwner,
+    type: type as AuditEventType,
+    actor,
+    at,
+    sourceIp,
+    userAgent,
+    ...(details !== undefined ? { details: details as Record<string, string> } : {}),
+    expiresAt,
+  };
 }

@@ -8,12 +8,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../domain/api-key';
+import type { AuditEvent } from '../domain/audit-event';
 import { ApiError, KeyLimitReachedError, ServiceUnavailableError } from '../domain/errors';
 import { ownerItemKey, TABLE } from './table-schema';
-import type { KeyPage, KeyStore, PageRequest, RevokeOutcome } from '../domain/key-store';
+import type { EventPage, KeyPage, KeyRotation, KeyStore, KeyUpdate, PageRequest, RevokeOutcome } from '../domain/key-store';
 import type { KeySummary } from '../domain/key-store';
-import { decodeCursor, encodeCursor } from './page-cursor';
-import { toItem, toKeySummary, toStoredKey } from './item-mapping';
+import { decodeCursor, decodeEventCursor, encodeCursor } from './page-cursor';
+import { toAuditEvent, toEventItem, toItem, toKeySummary, toStoredKey } from './item-mapping';
 
 
 export interface DynamoKeyStoreOptions {
@@ -75,16 +76,142 @@ export class DynamoKeyStore implements KeyStore {
     return Item === undefined ? undefined : toStoredKey(Item);
   }
 
-  async insertKey(key: StoredKey, limit: number, now: Date): Promise<void> {
+  async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<void> {
+    await this.withinOwnerLimit(key.ownerId, limit, now, () => this.client.send(this.insertTransaction(key, limit, event)));
+  }
+
+  async rotateKey(rotation: KeyRotation, now: Date): Promise<'rotated' | 'conflict'> {
+    const { oldKey, newKey } = rotation;
+    return this.withinOwnerLimit(oldKey.ownerId, rotation.activeKeyCap, now, async () => {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: { [TABLE.partitionKey]: ownerItemKey(oldKey.ownerId) },
+                  // The old key stays counted until its grace period ends (then it is pruned as expired).
+                  UpdateExpression: 'SET activeKeys.#old = :graceEndsAt, activeKeys.#new = :expiresAt',
+                  ConditionExpression: 'size(activeKeys) < :limit',
+                  ExpressionAttributeNames: { '#old': oldKey.keyId, '#new': newKey.keyId },
+                  ExpressionAttributeValues: { ':graceEndsAt': rotation.graceEndsAt, ':expiresAt': newKey.expiresAt, ':limit': rotation.activeKeyCap },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: { [TABLE.partitionKey]: oldKey.keyId },
+                  UpdateExpression: 'SET expiresAt = :graceEndsAt, rotatedAt = :at, replacedBy = :newKeyId',
+                  ConditionExpression:
+                    'ownerId = :owner AND attribute_not_exists(revokedAt) AND attribute_not_exists(replacedBy) AND expiresAt > :now',
+                  ExpressionAttributeValues: {
+                    ':graceEndsAt': rotation.graceEndsAt,
+                    ':at': rotation.rotatedAt,
+                    ':newKeyId': newKey.keyId,
+                    ':owner': oldKey.ownerId,
+                    ':now': Math.floor(now.getTime() / 1000),
+                  },
+                },
+              },
+              this.putNewKey(newKey),
+              ...this.putEvents(rotation.events),
+            ],
+          }),
+        );
+        return 'rotated';
+      } catch (error) {
+        if (cancellationReasons(error)?.[1]?.Code === CONDITION_FAILED) return 'conflict';
+        throw error;
+      }
+    });
+  }
+
+  async updateKey(update: KeyUpdate): Promise<'updated' | 'conflict'> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ':owner': update.ownerId, ':expectedName': update.expected.name };
+    if (update.name !== undefined) {
+      set.push('#name = :name');
+      values[':name'] = update.name;
+    }
+    if (update.disabledAt === null) {
+      remove.push('disabledAt');
+    } else if (update.disabledAt !== undefined) {
+      set.push('disabledAt = :disabledAt');
+      values[':disabledAt'] = update.disabledAt;
+    }
+    const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '']
+      .filter((part) => part !== '')
+      .join(' ');
+    return this.withConflictRetries(async () => {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: { [TABLE.partitionKey]: update.keyId },
+                  UpdateExpression: expression,
+                  ConditionExpression: `ownerId = :owner AND attribute_not_exists(revokedAt) AND #name = :expectedName AND ${
+                    update.expected.disabled ? 'attribute_exists(disabledAt)' : 'attribute_not_exists(disabledAt)'
+                  }`,
+                  ExpressionAttributeNames: { '#name': 'name' },
+                  ExpressionAttributeValues: values,
+                },
+              },
+              ...this.putEvents(update.events),
+            ],
+          }),
+        );
+        return 'updated';
+      } catch (error) {
+        if (cancellationReasons(error)?.[0]?.Code === CONDITION_FAILED) return 'conflict';
+        throw error;
+      }
+    });
+  }
+
+  async listEvents(keyId: string, page: PageRequest): Promise<EventPage> {
+    const startKey = page.cursor === undefined ? undefined : decodeEventCursor(page.cursor, keyId);
+    const result = await this.call(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE.eventIndex.name,
+          KeyConditionExpression: '#key = :key',
+          ExpressionAttributeNames: { '#key': TABLE.eventIndex.partitionKey },
+          ExpressionAttributeValues: { ':key': keyId },
+          ScanIndexForward: false,
+          Limit: page.limit,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    const events: AuditEvent[] = [];
+    for (const item of result.Items ?? []) {
+      const event = toAuditEvent(item);
+      if (event !== undefined) events.push(event);
+    }
+    return result.LastEvaluatedKey === undefined ? { events } : { events, nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  /**
+   * Runs `write`, a transaction whose first item is the owner-item update
+   * guarded by `size(activeKeys) < limit`. When that guard fails, expired
+   * entries are pruned and the write is tried once more before the limit is
+   * reported.
+   */
+  private async withinOwnerLimit<T>(ownerId: string, limit: number, now: Date, write: () => Promise<T>): Promise<T> {
     // A plain update on the owner item can lose to a concurrent transaction
     // (TransactionConflictException, which the SDK does not retry).
-    await this.withConflictRetries(() => this.ensureOwnerItem(key.ownerId));
+    await this.withConflictRetries(() => this.ensureOwnerItem(ownerId));
     let pruned = false;
-    await this.withConflictRetries(async () => {
+    return this.withConflictRetries(async () => {
       for (;;) {
         try {
-          await this.client.send(this.insertTransaction(key, limit));
-          return;
+          return await write();
         } catch (error) {
           const ownerCheck = cancellationReasons(error)?.[0]?.Code;
           if (ownerCheck !== CONDITION_FAILED) {
@@ -95,7 +222,7 @@ export class DynamoKeyStore implements KeyStore {
           }
           // Try once more after pruning, even if this call pruned nothing: a
           // concurrent create may just have freed the slots.
-          await this.pruneExpired(key.ownerId, now);
+          await this.pruneExpired(ownerId, now);
           pruned = true;
         }
       }
@@ -197,7 +324,7 @@ export class DynamoKeyStore implements KeyStore {
     return found;
   }
 
-  async revokeKey(ownerId: string, keyId: string, at: Date): Promise<RevokeOutcome> {
+  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeOutcome> {
     const existing = await this.getKey(keyId);
     if (existing === undefined || existing.ownerId !== ownerId) {
       return 'not-found';
@@ -207,7 +334,7 @@ export class DynamoKeyStore implements KeyStore {
     }
     return this.withConflictRetries(async () => {
       try {
-        await this.client.send(this.revokeTransaction(ownerId, keyId, at));
+        await this.client.send(this.revokeTransaction(ownerId, keyId, at, event));
         return 'revoked';
       } catch (error) {
         const reasons = cancellationReasons(error);
@@ -216,7 +343,9 @@ export class DynamoKeyStore implements KeyStore {
         }
         if (reasons?.[1]?.Code === CONDITION_FAILED) {
           // No owner item (a key written by other means): nothing to release.
-          await this.client.send(new UpdateCommand(this.revokeUpdate(ownerId, keyId, at)));
+          await this.client.send(
+            new TransactWriteCommand({ TransactItems: [{ Update: this.revokeUpdate(ownerId, keyId, at) }, ...this.putEvents([event])] }),
+          );
           return 'revoked';
         }
         throw error;
@@ -227,7 +356,7 @@ export class DynamoKeyStore implements KeyStore {
   // The SDK gives each transaction a ClientRequestToken and reuses it on its
   // own retries, so a retry of one that timed out but did commit succeeds
   // instead of failing its own conditions.
-  private insertTransaction(key: StoredKey, limit: number): TransactWriteCommand {
+  private insertTransaction(key: StoredKey, limit: number, event: AuditEvent): TransactWriteCommand {
     return new TransactWriteCommand({
       TransactItems: [
         {
@@ -240,19 +369,28 @@ export class DynamoKeyStore implements KeyStore {
             ExpressionAttributeValues: { ':expiresAt': key.expiresAt, ':limit': limit },
           },
         },
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: toItem(key),
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-          },
-        },
+        this.putNewKey(key),
+        ...this.putEvents([event]),
       ],
     });
   }
 
-  private revokeTransaction(ownerId: string, keyId: string, at: Date): TransactWriteCommand {
+  private putNewKey(key: StoredKey) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: toItem(key),
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+      },
+    };
+  }
+
+  private putEvents(events: readonly AuditEvent[]) {
+    return events.map((event, position) => ({ Put: { TableName: this.tableName, Item: toEventItem(event, position) } }));
+  }
+
+  private revokeTransaction(ownerId: string, keyId: string, at: Date, event: AuditEvent): TransactWriteCommand {
     return new TransactWriteCommand({
       TransactItems: [
         { Update: this.revokeUpdate(ownerId, keyId, at) },
@@ -265,6 +403,7 @@ export class DynamoKeyStore implements KeyStore {
             ExpressionAttributeNames: { '#keyId': keyId },
           },
         },
+        ...this.putEvents([event]),
       ],
     });
   }

@@ -1,5 +1,6 @@
 import { KeyFormat } from '../../lambdas/domain/key-format';
-import { startTestSystem, type TestSystem } from '../support/local-system';
+import { startTestSystem, TEST_ROUTE_SCOPES, type TestSystem } from '../support/local-system';
+import { testKeyPolicy } from '../support/key-policy';
 
 /** The whole story over HTTP, through the local gateway, against DynamoDB Local. */
 describe('issue, use, list, revoke and expire a key end to end', () => {
@@ -14,7 +15,8 @@ describe('issue, use, list, revoke and expire a key end to end', () => {
   });
   afterAll(() => system.stop());
 
-  const createKey = async (token: string, body: unknown = { name: 'ci job' }) =>
+  // `read` is what GET /whoami requires (as under npm start).
+  const createKey = async (token: string, body: unknown = { name: 'ci job', scopes: ['read'] }) =>
     system.call('/keys', { method: 'POST', token, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
   it('serves /health without auth', async () => {
@@ -22,22 +24,22 @@ describe('issue, use, list, revoke and expire a key end to end', () => {
   });
 
   it('lets a logged-in user create a key that then acts as them', async () => {
-    const created = await createKey(alice, { name: 'deploy bot', scopes: ['deploy', 'read'] });
+    const created = await createKey(alice, { name: 'deploy bot', scopes: ['write', 'read'] });
     expect(created.status).toBe(201);
     const { id, key, name, scopes, createdAt, expiresAt } = created.body;
     expect(new KeyFormat('uak').parse(key)).toEqual({ ok: true, key: { keyId: id, secret: expect.any(String) } });
-    expect({ name, scopes }).toEqual({ name: 'deploy bot', scopes: ['deploy', 'read'] });
+    expect({ name, scopes }).toEqual({ name: 'deploy bot', scopes: ['write', 'read'] });
     const lifetimeDays = (Date.parse(expiresAt) - Date.parse(createdAt)) / 86_400_000;
     expect(Math.round(lifetimeDays)).toBe(90);
 
     expect(await system.call('/whoami', { key })).toMatchObject({
       status: 200,
-      body: { sub: 'auth0|alice', keyId: id, scopes: ['deploy', 'read'] },
+      body: { sub: 'auth0|alice', keyId: id, scopes: ['write', 'read'] },
     });
   });
 
   it('records when a key was last used, off the request path', async () => {
-    const { body } = await createKey(alice, { name: 'used' });
+    const { body } = await createKey(alice, { name: 'used', scopes: ['read'] });
     expect((await system.call(`/keys/${body.id}`, { token: alice })).body.lastUsedAt).toBeUndefined();
     expect((await system.call('/whoami', { key: body.key })).status).toBe(200);
     let lastUsedAt: string | undefined;
@@ -84,7 +86,7 @@ describe('issue, use, list, revoke and expire a key end to end', () => {
   });
 
   it('hides other users’ keys: 404 on read and on revoke, and nothing changes', async () => {
-    const { body } = await createKey(alice, { name: 'private' });
+    const { body } = await createKey(alice, { name: 'private', scopes: ['read'] });
     expect(await system.call(`/keys/${body.id}`, { token: bob })).toMatchObject({ status: 404, body: { code: 'KEY_NOT_FOUND' } });
     expect((await system.call(`/keys/${body.id}`, { method: 'DELETE', token: bob })).status).toBe(404);
     expect((await system.call(`/keys/${body.id}`, { token: alice })).body.status).toBe('active');
@@ -95,7 +97,7 @@ describe('issue, use, list, revoke and expire a key end to end', () => {
   });
 
   it('revokes a key: 204 (again on repeat), refused at once, shown as revoked', async () => {
-    const { body } = await createKey(alice, { name: 'to revoke' });
+    const { body } = await createKey(alice, { name: 'to revoke', scopes: ['read'] });
     expect((await system.call('/whoami', { key: body.key })).status).toBe(200);
     expect((await system.call(`/keys/${body.id}`, { method: 'DELETE', token: alice })).status).toBe(204);
     expect((await system.call(`/keys/${body.id}`, { method: 'DELETE', token: alice })).status).toBe(204);
@@ -105,7 +107,7 @@ describe('issue, use, list, revoke and expire a key end to end', () => {
 
   it('expires a key at its expiresAt, though TTL has not deleted it', async () => {
     const expiresAt = new Date(system.clock.now().getTime() + 3600_000).toISOString();
-    const { body } = await createKey(alice, { name: 'short lived', expiresAt });
+    const { body } = await createKey(alice, { name: 'short lived', scopes: ['read'], expiresAt });
     expect((await system.call('/whoami', { key: body.key })).status).toBe(200);
     system.clock.advance(3600);
     expect((await system.call('/whoami', { key: body.key })).status).toBe(403);
@@ -156,7 +158,7 @@ describe('the per-user key limit under concurrent creates', () => {
   let system: TestSystem;
   beforeAll(async () => {
     system = await startTestSystem({
-      keys: { tableName: `limit${Date.now()}`, keyPrefix: 'uak', policy: { maxKeysPerUser: 5, defaultLifetimeDays: 90, maxLifetimeDays: 365 } },
+      keys: { tableName: `limit${Date.now()}`, keyPrefix: 'uak', policy: testKeyPolicy({ maxKeysPerUser: 5 }), routeScopes: TEST_ROUTE_SCOPES },
     });
   });
   afterAll(() => system.stop());
@@ -214,7 +216,7 @@ describe('the gateway’s authorizer cache', () => {
 
   it('keeps a revoked key working while cached, and refuses it once the configured TTL has passed', async () => {
     const token = await system.tokenFor('auth0|cached');
-    const { body } = await system.call('/keys', { method: 'POST', token, body: '{"name":"cached"}' });
+    const { body } = await system.call('/keys', { method: 'POST', token, body: '{"name":"cached","scopes":["read"]}' });
     expect((await system.call('/whoami', { key: body.key })).status).toBe(200);
     await system.call(`/keys/${body.id}`, { method: 'DELETE', token });
     expect((await system.call('/whoami', { key: body.key })).status).toBe(200);

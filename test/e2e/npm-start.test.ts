@@ -72,7 +72,7 @@ describe('npm start', () => {
     const response = await fetch(`${gateway()}/keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
-      body: JSON.stringify({ name }),
+      body: JSON.stringify({ name, scopes: ['read'] }), // what npm start's GET /whoami requires
     });
     expect(response.status).toBe(201);
     return (await response.json()) as { id: string; key: string };

@@ -8,11 +8,17 @@ import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
 import { freshTable } from '../support/dynamodb';
+import { testEvent } from '../support/key-policy';
 
 const format = new KeyFormat('uak');
 // Real time: DynamoDB Local now runs TTL deletion, so keys must not be already expired by the wall clock.
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 const nowSeconds = NOW.getTime() / 1000;
+
+const insert = (target: DynamoKeyStore, key: StoredKey, limit: number, now: Date) =>
+  target.insertKey(key, limit, now, testEvent(key, 'create', now));
+const revoke = (target: DynamoKeyStore, ownerId: string, keyId: string, at: Date) =>
+  target.revokeKey(ownerId, keyId, at, testEvent({ keyId, ownerId }, 'revoke', at));
 
 function newKey(ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey {
   const generated = format.generate();
@@ -50,7 +56,7 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
 
   it('stores a key under its id and reads it back, hash but no secret', async () => {
     const key = newKey('alice');
-    await store.insertKey(key, 20, NOW);
+    await insert(store, key, 20, NOW);
     expect(await store.getKey(key.keyId)).toEqual(key);
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: key.keyId }, ConsistentRead: true }));
     expect(Object.keys(Item ?? {}).sort()).toEqual(
@@ -73,9 +79,9 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
   it("lists an owner's keys newest first, without hashes, and nobody else's", async () => {
     const first = newKey('lister', { createdAt: '2026-06-01T10:00:00.000Z' });
     const second = newKey('lister', { createdAt: '2026-06-01T11:00:00.000Z' });
-    await store.insertKey(first, 20, NOW);
-    await store.insertKey(second, 20, NOW);
-    await store.insertKey(newKey('someone-else'), 20, NOW);
+    await insert(store, first, 20, NOW);
+    await insert(store, second, 20, NOW);
+    await insert(store, newKey('someone-else'), 20, NOW);
     const listed = await store.listKeys('lister', { limit: 50 });
     expect(listed.keys.map((k) => k.keyId)).toEqual([second.keyId, first.keyId]);
     expect(listed.nextCursor).toBeUndefined();
@@ -87,7 +93,7 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     for (let i = 0; i < 5; i += 1) {
       const key = newKey('pager', { createdAt: `2026-06-01T10:0${i}:00.000Z` });
       created.push(key);
-      await store.insertKey(key, 20, NOW);
+      await insert(store, key, 20, NOW);
     }
     const newestFirst = created.map((k) => k.keyId).reverse();
     const first = await store.listKeys('pager', { limit: 2 });
@@ -107,30 +113,30 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
 
   it('revokes only for the owner, idempotently, keeping a tombstone', async () => {
     const key = newKey('revoker');
-    await store.insertKey(key, 20, NOW);
-    expect(await store.revokeKey('intruder', key.keyId, NOW)).toBe('not-found');
+    await insert(store, key, 20, NOW);
+    expect(await revoke(store, 'intruder', key.keyId, NOW)).toBe('not-found');
     expect((await store.getKey(key.keyId))?.revokedAt).toBeUndefined();
-    expect(await store.revokeKey('revoker', key.keyId, NOW)).toBe('revoked');
-    expect(await store.revokeKey('revoker', key.keyId, NOW)).toBe('already-revoked');
+    expect(await revoke(store, 'revoker', key.keyId, NOW)).toBe('revoked');
+    expect(await revoke(store, 'revoker', key.keyId, NOW)).toBe('already-revoked');
     expect((await store.getKey(key.keyId))?.revokedAt).toBe(NOW.toISOString());
-    expect(await store.revokeKey('revoker', format.generate().keyId, NOW)).toBe('not-found');
+    expect(await revoke(store, 'revoker', format.generate().keyId, NOW)).toBe('not-found');
   });
 
   it('frees a slot under the limit when a key is revoked', async () => {
     const keys = [newKey('limited'), newKey('limited')];
-    for (const key of keys) await store.insertKey(key, 2, NOW);
-    await expect(store.insertKey(newKey('limited'), 2, NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
-    await store.revokeKey('limited', keys[0]!.keyId, NOW);
-    await expect(store.insertKey(newKey('limited'), 2, NOW)).resolves.toBeUndefined();
+    for (const key of keys) await insert(store, key, 2, NOW);
+    await expect(insert(store, newKey('limited'), 2, NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    await revoke(store, 'limited', keys[0]!.keyId, NOW);
+    await expect(insert(store, newKey('limited'), 2, NOW)).resolves.toBeUndefined();
   });
 
   it('frees the slots of expired keys when the limit is hit', async () => {
-    await store.insertKey(newKey('expiring', { expiresAt: nowSeconds + 60 }), 2, NOW);
-    await store.insertKey(newKey('expiring', { expiresAt: nowSeconds + 7200 }), 2, NOW);
-    await expect(store.insertKey(newKey('expiring'), 2, NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    await insert(store, newKey('expiring', { expiresAt: nowSeconds + 60 }), 2, NOW);
+    await insert(store, newKey('expiring', { expiresAt: nowSeconds + 7200 }), 2, NOW);
+    await expect(insert(store, newKey('expiring'), 2, NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
     const later = new Date(NOW.getTime() + 120_000);
-    await expect(store.insertKey(newKey('expiring'), 2, later)).resolves.toBeUndefined();
-    await expect(store.insertKey(newKey('expiring'), 2, later)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    await expect(insert(store, newKey('expiring'), 2, later)).resolves.toBeUndefined();
+    await expect(insert(store, newKey('expiring'), 2, later)).rejects.toBeInstanceOf(KeyLimitReachedError);
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('expiring') }, ConsistentRead: true }));
     expect(Object.keys(Item?.activeKeys ?? {})).toHaveLength(2);
   });
@@ -143,13 +149,13 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
         Item: { pk: ownerItemKey('hoarder'), activeKeys: Object.fromEntries(expiredIds.map((id) => [id, nowSeconds - 1])) },
       }),
     );
-    await expect(store.insertKey(newKey('hoarder'), 300, NOW)).resolves.toBeUndefined();
+    await expect(insert(store, newKey('hoarder'), 300, NOW)).resolves.toBeUndefined();
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('hoarder') }, ConsistentRead: true }));
     expect(Object.keys(Item?.activeKeys ?? {})).toHaveLength(1);
   });
 
   it('holds the per-owner limit exactly when 50 creates race', async () => {
-    const attempts = Array.from({ length: 50 }, () => store.insertKey(newKey('racer'), 7, NOW));
+    const attempts = Array.from({ length: 50 }, () => insert(store, newKey('racer'), 7, NOW));
     const results = await Promise.allSettled(attempts);
     const fulfilled = results.filter((r) => r.status === 'fulfilled');
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -162,15 +168,15 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     const deadClient = createDocumentClient({ endpoint: 'http://127.0.0.1:9' });
     const deadStore = new DynamoKeyStore({ client: deadClient, tableName });
     await expect(deadStore.getKey(format.generate().keyId)).rejects.toBeInstanceOf(ServiceUnavailableError);
-    await expect(deadStore.insertKey(newKey('x'), 20, NOW)).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    await expect(insert(deadStore, newKey('x'), 20, NOW)).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
     deadClient.destroy();
   });
 
   it('leaves no key item and no slot behind when the key write fails', async () => {
     const key = newKey('collider');
-    await store.insertKey(key, 20, NOW);
+    await insert(store, key, 20, NOW);
     // Same key id again: the Put's condition fails, so the whole transaction must roll back.
-    await expect(store.insertKey({ ...key, ownerId: 'collider-2' }, 20, NOW)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(insert(store, { ...key, ownerId: 'collider-2' }, 20, NOW)).rejects.toBeInstanceOf(ServiceUnavailableError);
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('collider-2') }, ConsistentRead: true }));
     expect(Item?.activeKeys).toEqual({});
     expect((await store.getKey(key.keyId))?.ownerId).toBe('collider');

@@ -4,6 +4,7 @@ import { hashSecret } from '../../lambdas/domain/secret-hash';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { LastUsedRecorder } from '../../lambdas/store/last-used-recorder';
 import { freshTable } from '../support/dynamodb';
+import { testEvent } from '../support/key-policy';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: jest.fn(), error: () => undefined };
 
@@ -21,6 +22,7 @@ describe('last used, against DynamoDB Local', () => {
       { keyId, ownerId: 'alice', secretHash: hashSecret(generated.secret), name: 'n', scopes: [], createdAt: t0.toISOString(), expiresAt: t0.getTime() / 1000 + 86_400 },
       20,
       t0,
+      testEvent({ keyId, ownerId: 'alice' }, 'create', t0),
     );
   });
   afterAll(() => client.destroy());

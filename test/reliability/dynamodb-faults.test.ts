@@ -41,6 +41,7 @@ import { ownerItemKey } from '../../lambdas/store/table-schema';
 import { freshTable } from '../support/dynamodb';
 import { freePort } from '../support/free-port';
 import { createTestVerifier, createTokenIssuer, type TokenIssuer } from '../support/tokens';
+import { testKeyPolicy } from '../support/key-policy';
 
 /**
  * DynamoDB faults, injected with aws-sdk-client-mock into the document client
@@ -56,7 +57,7 @@ const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 const NOW_SECONDS = NOW.getTime() / 1000;
 const TABLE_NAME = 'FaultyKeys';
 const format = new KeyFormat('uak');
-const policy: KeyPolicy = { maxKeysPerUser: 3, defaultLifetimeDays: 90, maxLifetimeDays: 365 };
+const policy: KeyPolicy = testKeyPolicy({ maxKeysPerUser: 3 });
 
 type DocStub = AwsStub<ServiceInputTypes, ServiceOutputTypes, DynamoDBDocumentClientResolvedConfig>;
 type Route = 'POST /keys' | 'GET /keys' | 'GET /keys/{id}' | 'DELETE /keys/{id}';

@@ -120,7 +120,7 @@ async function runLoad(system: TestSystem, options: RunOptions) {
   async function create(owner: Owner, name: string): Promise<void> {
     owner.reserved += 1;
     owner.createsInFlight += 1;
-    const answer = await request('create', '/keys', { method: 'POST', bearer: owner.token, body: JSON.stringify({ name }) });
+    const answer = await request('create', '/keys', { method: 'POST', bearer: owner.token, body: JSON.stringify({ name, scopes: ['read'] }) }); // GET /whoami needs read
     owner.createsInFlight -= 1;
     if (answer.status !== 201) {
       owner.reserved -= 1;
@@ -327,7 +327,7 @@ async function expectSlotsExact(system: TestSystem, owners: readonly Owner[]): P
   for (const owner of owners) {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT - owner.reserved + 1; i += 1) {
-      const answer = await system.call('/keys', { method: 'POST', token: owner.token, body: JSON.stringify({ name: `fill ${i}` }), headers: { 'content-type': 'application/json' } });
+      const answer = await system.call('/keys', { method: 'POST', token: owner.token, body: JSON.stringify({ name: `fill ${i}`, scopes: ['read'] }), headers: { 'content-type': 'application/json' } });
       statuses.push(answer.status);
     }
     expect(statuses).toEqual([...Array<number>(LIMIT - owner.reserved).fill(201), 409]);
@@ -381,7 +381,7 @@ describe('load on loopback: concurrent verifications, creates and revokes', () =
 
     it('the cache is really on: a revoked key keeps working while cached, and is refused once the TTL has passed', async () => {
       const token = await system.tokenFor('auth0|ttl-check');
-      const created = await system.call('/keys', { method: 'POST', token, body: JSON.stringify({ name: 'cached' }), headers: { 'content-type': 'application/json' } });
+      const created = await system.call('/keys', { method: 'POST', token, body: JSON.stringify({ name: 'cached', scopes: ['read'] }), headers: { 'content-type': 'application/json' } });
       expect(created.status).toBe(201);
       expect((await system.call('/whoami', { key: created.body.key })).status).toBe(200);
       expect((await system.call(`/keys/${created.body.id}`, { method: 'DELETE', token })).status).toBe(204);

@@ -8,6 +8,7 @@ import { startLocalSystem, type LocalSystem } from '../../local/local-system';
 import { LOCAL_AUDIENCE } from '../../local/settings';
 import { freePort } from '../support/free-port';
 import { capturingLogger } from '../support/local-system';
+import { NO_ROUTE_SCOPES } from '../../lambdas/domain/route-scopes';
 
 /**
  * DynamoDB dies under a running system and comes back: while it is down no
@@ -73,7 +74,7 @@ describe('DynamoDB Local is killed under a running system and restarted', () => 
     const dynamodb = await startDynamo();
     system = await startLocalSystem({
       port: 0,
-      keys: { tableName: 'ApiKeys', keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY },
+      keys: { tableName: 'ApiKeys', keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY, routeScopes: NO_ROUTE_SCOPES },
       dynamodb: { endpoint: dynamodb.endpoint },
       identity: { devPort: 0, audience: LOCAL_AUDIENCE },
       authorizerCacheTtlSeconds: 0,

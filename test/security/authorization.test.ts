@@ -12,11 +12,12 @@ import { hashSecret } from '../../lambdas/domain/secret-hash';
 import type { KeyPolicy } from '../../lambdas/domain/key-policy';
 import { createTokenIssuer, type TokenIssuer } from '../support/tokens';
 import { bodyOf, createHarness, jsonSafe, managementEvent, ROUTES, type CreatedKey, type Harness, type RequestOptions, type Route } from './management-harness';
+import { testKeyPolicy } from '../support/key-policy';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const ALICE = 'auth0|alice';
 const BOB = 'auth0|bob';
-const policy: KeyPolicy = { maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365 };
+const policy: KeyPolicy = testKeyPolicy({ maxKeysPerUser: 20 });
 
 let tokens: TokenIssuer;
 let aliceToken: string;

@@ -18,6 +18,7 @@ import { toItem, toStoredKey } from '../../lambdas/store/item-mapping';
 import { TABLE } from '../../lambdas/store/table-schema';
 import authorizerEventFixture from '../fixtures/authorizer-event.json';
 import { InMemoryKeyStore } from '../support/in-memory-key-store';
+import { testEvent } from '../support/key-policy';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
@@ -119,7 +120,7 @@ async function expectDeniedWithoutRead(header: string | undefined): Promise<void
 
 describe('the genuine key (the control every attack is measured against)', () => {
   it('is allowed as Bearer and as Basic <keyId>:<key>, with one store read, acting as its owner', async () => {
-    const allowed = { isAuthorized: true, context: { sub: OWNER, keyId: genuine.keyId, scopes: SCOPES } };
+    const allowed = { isAuthorized: true, context: { sub: OWNER, keyId: genuine.keyId, scopes: SCOPES, scope: SCOPES.join(' ') } };
     await expect(authorize(GENUINE_HEADER)).resolves.toEqual({ result: allowed, reads: 1 });
     await expect(authorize(basic(genuine.keyId, genuine.key))).resolves.toEqual({ result: allowed, reads: 1 });
   });
@@ -395,7 +396,7 @@ describe('the genuine key is denied once it is no longer valid', () => {
   });
 
   it('revoked: denied on the very next request, and the answer is a plain denial', async () => {
-    await expect(store.revokeKey(OWNER, genuine.keyId, NOW)).resolves.toBe('revoked');
+    await expect(store.revokeKey(OWNER, genuine.keyId, NOW, testEvent({ keyId: genuine.keyId, ownerId: OWNER }, 'revoke', NOW))).resolves.toBe('revoked');
     await expect(authorize(GENUINE_HEADER)).resolves.toEqual({ result: DENIED, reads: 1 });
     await expect(authorize(basic(genuine.keyId, genuine.key))).resolves.toEqual({ result: DENIED, reads: 1 });
   });
@@ -610,7 +611,7 @@ describe('fuzzing (fast-check)', () => {
         expect(reads).toBe(1);
         if (key === genuine.key) {
           allowedCount += 1;
-          expect(result).toEqual({ isAuthorized: true, context: { sub: OWNER, keyId: genuine.keyId, scopes: SCOPES } });
+          expect(result).toEqual({ isAuthorized: true, context: { sub: OWNER, keyId: genuine.keyId, scopes: SCOPES, scope: SCOPES.join(' ') } });
         } else {
           expect(result).toEqual(DENIED);
         }

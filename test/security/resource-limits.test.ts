@@ -6,7 +6,8 @@
  * The in-memory store is used here; the DynamoDB version of the key-limit race
  * is tested against DynamoDB Local elsewhere.
  */
-import { DEFAULT_KEY_POLICY, MAX_SCOPES_PER_KEY, NAME_MAX_LENGTH, SCOPE_MAX_LENGTH } from '../../lambdas/domain/key-policy';
+import { TEST_ALLOWED_SCOPES, testKeyPolicy } from '../support/key-policy';
+import { MAX_SCOPES_PER_KEY, NAME_MAX_LENGTH, SCOPE_MAX_LENGTH } from '../../lambdas/domain/key-policy';
 import { MAX_BODY_BYTES } from '../../lambdas/http/request';
 import type { HttpResponse } from '../../lambdas/http/responses';
 import { createTokenIssuer, type TokenIssuer } from '../support/tokens';
@@ -15,7 +16,7 @@ import { bodyOf, createHarness, type Harness, type RequestOptions } from './mana
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const ALICE = 'auth0|alice';
 const BOB = 'auth0|bob';
-const LIMIT = DEFAULT_KEY_POLICY.maxKeysPerUser;
+const LIMIT = testKeyPolicy().maxKeysPerUser;
 
 let tokens: TokenIssuer;
 let aliceToken: string;
@@ -30,7 +31,8 @@ beforeAll(async () => {
 let harness: Harness;
 
 beforeEach(() => {
-  harness = createHarness(tokens, DEFAULT_KEY_POLICY, () => NOW);
+  // Every scope these tests use is allowed: here only the bounds are under test.
+  harness = createHarness(tokens, testKeyPolicy({ allowedScopes: [...TEST_ALLOWED_SCOPES, ...Array.from({ length: 30 }, (_, i) => `s${String(i).padStart(7, '0')}`)] }), () => NOW);
 });
 
 const create = (options: Partial<RequestOptions> = {}): Promise<HttpResponse> =>

@@ -1,7 +1,8 @@
 import type { StoredKey } from '../../lambdas/domain/api-key';
 import { isExpired } from '../../lambdas/domain/api-key';
+import type { AuditEvent } from '../../lambdas/domain/audit-event';
 import { KeyLimitReachedError, ServiceUnavailableError } from '../../lambdas/domain/errors';
-import type { KeyPage, KeyStore, PageRequest, RevokeOutcome } from '../../lambdas/domain/key-store';
+import type { EventPage, KeyPage, KeyRotation, KeyStore, KeyUpdate, PageRequest, RevokeOutcome } from '../../lambdas/domain/key-store';
 
 type Operation = keyof KeyStore;
 
@@ -13,7 +14,10 @@ type Operation = keyof KeyStore;
  *   `limit` active keys (not revoked, not expired at `now`);
  * - listKeys returns the owner's keys newest first (by createdAt), without hashes;
  * - revokeKey answers 'not-found' for a missing key and for another owner's,
- *   'already-revoked' the second time, 'revoked' otherwise.
+ *   'already-revoked' the second time, 'revoked' otherwise;
+ * - rotateKey and updateKey apply only while the key is as the domain judged
+ *   it, else 'conflict'; rotateKey counts keys in their grace period toward
+ *   the cap; every change writes its events, newest first in listEvents.
  *
  * For tests: `failNext(error)` makes the next call (optionally of one operation)
  * reject with `error`; `getKeyCalls` counts reads; `seed` puts a key in directly.
@@ -23,6 +27,8 @@ export class InMemoryKeyStore implements KeyStore {
   private readonly pendingFailures: Array<{ error: unknown; operation?: Operation }> = [];
   private insertions = 0;
   private readonly insertionOrder = new Map<string, number>();
+  /** Every audit event written, oldest first. */
+  readonly events: AuditEvent[] = [];
 
   /** How many times getKey was called (the authorizer's only database read). */
   getKeyCalls = 0;
@@ -55,19 +61,76 @@ export class InMemoryKeyStore implements KeyStore {
     return this.peek(keyId);
   }
 
-  async insertKey(key: StoredKey, limit: number, now: Date): Promise<void> {
+  async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<void> {
     this.throwIfFailing('insertKey');
+    this.refuseOverLimit(key.ownerId, limit, now);
+    this.refuseDuplicate(key.keyId);
+    this.store(key);
+    this.events.push(event);
+  }
+
+  async rotateKey(rotation: KeyRotation, now: Date): Promise<'rotated' | 'conflict'> {
+    this.throwIfFailing('rotateKey');
+    this.refuseOverLimit(rotation.oldKey.ownerId, rotation.activeKeyCap, now);
+    const old = this.keys.get(rotation.oldKey.keyId);
+    if (
+      old === undefined ||
+      old.ownerId !== rotation.oldKey.ownerId ||
+      old.revokedAt !== undefined ||
+      old.replacedBy !== undefined ||
+      isExpired(old.expiresAt, now)
+    ) {
+      return 'conflict';
+    }
+    this.refuseDuplicate(rotation.newKey.keyId);
+    this.keys.set(old.keyId, { ...old, expiresAt: rotation.graceEndsAt, rotatedAt: rotation.rotatedAt, replacedBy: rotation.newKey.keyId });
+    this.store(rotation.newKey);
+    this.events.push(...rotation.events);
+    return 'rotated';
+  }
+
+  async updateKey(update: KeyUpdate): Promise<'updated' | 'conflict'> {
+    this.throwIfFailing('updateKey');
+    const key = this.keys.get(update.keyId);
+    if (
+      key === undefined ||
+      key.ownerId !== update.ownerId ||
+      key.revokedAt !== undefined ||
+      key.name !== update.expected.name ||
+      (key.disabledAt !== undefined) !== update.expected.disabled
+    ) {
+      return 'conflict';
+    }
+    const { disabledAt, ...rest } = key;
+    const next = update.disabledAt === undefined ? disabledAt : (update.disabledAt ?? undefined);
+    this.keys.set(key.keyId, { ...rest, name: update.name ?? key.name, ...(next !== undefined ? { disabledAt: next } : {}) });
+    this.events.push(...update.events);
+    return 'updated';
+  }
+
+  async listEvents(keyId: string, page: PageRequest): Promise<EventPage> {
+    this.throwIfFailing('listEvents');
+    const all = this.events.filter((event) => event.keyId === keyId).reverse();
+    const start = page.cursor === undefined ? 0 : Number(page.cursor);
+    const events = all.slice(start, start + page.limit);
+    return start + page.limit < all.length ? { events, nextCursor: String(start + page.limit) } : { events };
+  }
+
+  /** Active: neither revoked nor expired (keys in a grace period count until it ends). */
+  private refuseOverLimit(ownerId: string, limit: number, now: Date): void {
     const active = [...this.keys.values()].filter(
-      (existing) => existing.ownerId === key.ownerId && existing.revokedAt === undefined && !isExpired(existing.expiresAt, now),
+      (existing) => existing.ownerId === ownerId && existing.revokedAt === undefined && !isExpired(existing.expiresAt, now),
     ).length;
     if (active >= limit) {
       throw new KeyLimitReachedError(limit);
     }
-    if (this.keys.has(key.keyId)) {
+  }
+
+  private refuseDuplicate(keyId: string): void {
+    if (this.keys.has(keyId)) {
       // DynamoKeyStore's conditional Put fails, and its wrapper reports a store fault.
       throw new ServiceUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE');
     }
-    this.store(key);
   }
 
   async listKeys(ownerId: string, page: PageRequest): Promise<KeyPage> {
@@ -87,7 +150,7 @@ export class InMemoryKeyStore implements KeyStore {
   }
 
 
-  async revokeKey(ownerId: string, keyId: string, at: Date): Promise<RevokeOutcome> {
+  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeOutcome> {
     this.throwIfFailing('revokeKey');
     const existing = this.keys.get(keyId);
     if (existing === undefined || existing.ownerId !== ownerId) {
@@ -97,6 +160,7 @@ export class InMemoryKeyStore implements KeyStore {
       return 'already-revoked';
     }
     this.keys.set(keyId, { ...existing, revokedAt: at.toISOString() });
+    this.events.push(event);
     return 'revoked';
   }
 

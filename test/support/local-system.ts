@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
+import { allowedKeyScopes, parseRouteScopes } from '../../lambdas/domain/route-scopes';
 import type { AppLogger } from '../../lambdas/observability/logger';
 import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../../local/local-system';
-import { LOCAL_AUDIENCE } from '../../local/settings';
+import { LOCAL_AUDIENCE, LOCAL_ROUTE_SCOPES } from '../../local/settings';
 import { testDynamoDbEndpoint } from './dynamodb';
 
 /** A clock the test moves by hand. */
@@ -28,13 +29,22 @@ export interface TestSystem extends LocalSystem {
   tokenFor(user: string, extra?: Record<string, string>): Promise<string>;
 }
 
+/** As `npm start`: `GET /whoami` needs `read`; keys may also carry `write`. */
+export const TEST_ROUTE_SCOPES = parseRouteScopes(LOCAL_ROUTE_SCOPES);
+export const TEST_KEY_POLICY = { ...DEFAULT_KEY_POLICY, allowedScopes: allowedKeyScopes(TEST_ROUTE_SCOPES, ['write']) };
+
 /** The local system on the shared DynamoDB Local, a fresh table, random ports. */
 export async function startTestSystem(overrides: Partial<LocalSystemOptions> = {}): Promise<TestSystem> {
   const clock = new ManualClock();
   const logger = capturingLogger();
   const system = await startLocalSystem({
     port: 0,
-    keys: { tableName: `e2e${randomUUID().replace(/-/g, '')}`, keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY },
+    keys: {
+      tableName: `e2e${randomUUID().replace(/-/g, '')}`,
+      keyPrefix: 'uak',
+      policy: TEST_KEY_POLICY,
+      routeScopes: TEST_ROUTE_SCOPES,
+    },
     dynamodb: { endpoint: testDynamoDbEndpoint() },
     identity: { devPort: 0, audience: LOCAL_AUDIENCE },
     authorizerCacheTtlSeconds: 0,

@@ -22,10 +22,11 @@ describe('loadKeyConfig', () => {
       expect(loadKeyConfig({}, { tableName: 'default-table' })).toEqual({
         tableName: 'default-table',
         keyPrefix: 'uak',
-        policy: { maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365 },
+        policy: { maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365, allowedScopes: [], auditRetentionDays: 365 },
+        routeScopes: new Map(),
       });
       expect(DEFAULT_KEY_PREFIX).toBe('uak');
-      expect(DEFAULT_KEY_POLICY).toEqual({ maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365 });
+      expect(DEFAULT_KEY_POLICY).toEqual({ maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365, allowedScopes: [], auditRetentionDays: 365 });
     });
 
     it('prefers TABLE_NAME over the default', () => {
@@ -37,7 +38,7 @@ describe('loadKeyConfig', () => {
         { TABLE_NAME: '  ', KEY_PREFIX: '', MAX_KEYS_PER_USER: ' ', DEFAULT_KEY_LIFETIME_DAYS: '', MAX_KEY_LIFETIME_DAYS: '' },
         { tableName: 'default-table' },
       );
-      expect(config).toEqual({ tableName: 'default-table', keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY });
+      expect(config).toEqual({ tableName: 'default-table', keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY, routeScopes: new Map() });
     });
 
     it('trims surrounding whitespace', () => {
@@ -48,7 +49,7 @@ describe('loadKeyConfig', () => {
     });
 
     it('lowers the default lifetime to a smaller maximum', () => {
-      expect(loadKeyConfig(withTable({ MAX_KEY_LIFETIME_DAYS: '30' })).policy).toEqual({
+      expect(loadKeyConfig(withTable({ MAX_KEY_LIFETIME_DAYS: '30' })).policy).toMatchObject({
         maxKeysPerUser: 20,
         defaultLifetimeDays: 30,
         maxLifetimeDays: 30,
@@ -64,12 +65,43 @@ describe('loadKeyConfig', () => {
         MAX_KEYS_PER_USER: '50',
         DEFAULT_KEY_LIFETIME_DAYS: '30',
         MAX_KEY_LIFETIME_DAYS: '180',
+        ROUTE_SCOPES: '{"GET /orders/{id}":"orders:read","ANY /{proxy+}":"api"}',
+        ALLOWED_KEY_SCOPES: ' orders:write, api ,',
+        AUDIT_RETENTION_DAYS: '30',
       });
       expect(config).toEqual({
         tableName: 'prod.api_keys-v2',
         keyPrefix: 'acme2',
-        policy: { maxKeysPerUser: 50, defaultLifetimeDays: 30, maxLifetimeDays: 180 },
+        policy: {
+          maxKeysPerUser: 50,
+          defaultLifetimeDays: 30,
+          maxLifetimeDays: 180,
+          // the routes' scopes are always allowed on keys; the operator's extras besides
+          allowedScopes: ['api', 'orders:read', 'orders:write'],
+          auditRetentionDays: 30,
+        },
+        routeScopes: new Map([
+          ['GET /orders/{id}', 'orders:read'],
+          ['ANY /{proxy+}', 'api'],
+        ]),
       });
+    });
+
+    it('takes a default route-scope map (npm start\'s) unless ROUTE_SCOPES is set, even to nothing', () => {
+      expect(loadKeyConfig(withTable({}), { routeScopes: '{"GET /whoami":"read"}' }).routeScopes).toEqual(new Map([['GET /whoami', 'read']]));
+      expect(loadKeyConfig(withTable({ ROUTE_SCOPES: '' }), { routeScopes: '{"GET /whoami":"read"}' }).routeScopes).toEqual(new Map());
+    });
+
+    it.each([
+      ['ROUTE_SCOPES', 'not json', 'ROUTE_SCOPES: must be a JSON object'],
+      ['ROUTE_SCOPES', '["read"]', 'ROUTE_SCOPES: must be a JSON object'],
+      ['ROUTE_SCOPES', '{"/whoami":"read"}', 'ROUTE_SCOPES: "/whoami" is not a route key'],
+      ['ROUTE_SCOPES', '{"GET /whoami":""}', 'ROUTE_SCOPES: the scope for "GET /whoami" must be a scope'],
+      ['ROUTE_SCOPES', '{"GET /whoami":["read"]}', 'ROUTE_SCOPES: the scope for "GET /whoami" must be a scope'],
+      ['ALLOWED_KEY_SCOPES', 'read,has space', 'ALLOWED_KEY_SCOPES: "has space" is not a scope'],
+      ['AUDIT_RETENTION_DAYS', '0', 'AUDIT_RETENTION_DAYS must be a whole number from 1 to 3650'],
+    ])('refuses %s=%j at start-up, naming the setting', (name, value, message) => {
+      expect(() => loadKeyConfig(withTable({ [name]: value }))).toThrow(expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining(message) }));
     });
 
     it('accepts the bounds of each number', () => {

@@ -2,17 +2,19 @@ import { parseCreateKeyRequest } from '../../../lambdas/domain/create-key-reques
 import { ValidationError } from '../../../lambdas/domain/errors';
 import type { KeyPolicy } from '../../../lambdas/domain/key-policy';
 import { DEFAULT_KEY_POLICY } from '../../../lambdas/domain/key-policy';
+import { testKeyPolicy } from '../../support/key-policy';
 
 const DAY = 86_400;
 const NOW = new Date('2025-01-01T00:00:00Z');
 const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 
-const parse = (body: unknown, policy: KeyPolicy = DEFAULT_KEY_POLICY, now: Date = NOW) =>
+const POLICY = testKeyPolicy();
+const parse = (body: unknown, policy: KeyPolicy = POLICY, now: Date = NOW) =>
   parseCreateKeyRequest(body, policy, now);
 
 /** The ValidationError a body is refused with; fails the test if it is accepted or fails otherwise. */
-function refusal(body: unknown, policy: KeyPolicy = DEFAULT_KEY_POLICY, now: Date = NOW): ValidationError {
+function refusal(body: unknown, policy: KeyPolicy = POLICY, now: Date = NOW, code = 'INVALID_REQUEST'): ValidationError {
   let accepted: unknown;
   try {
     accepted = parse(body, policy, now);
@@ -20,7 +22,7 @@ function refusal(body: unknown, policy: KeyPolicy = DEFAULT_KEY_POLICY, now: Dat
     expect(error).toBeInstanceOf(ValidationError);
     const validation = error as ValidationError;
     expect(validation.status).toBe(400);
-    expect(validation.code).toBe('INVALID_REQUEST');
+    expect(validation.code).toBe(code);
     return validation;
   }
   throw new Error(`expected a ValidationError, but the body was accepted as ${JSON.stringify(accepted)}`);
@@ -33,7 +35,7 @@ describe('parseCreateKeyRequest', () => {
     });
 
     it('takes the default lifetime from the policy', () => {
-      const policy: KeyPolicy = { maxKeysPerUser: 5, defaultLifetimeDays: 7, maxLifetimeDays: 30 };
+      const policy: KeyPolicy = testKeyPolicy({ maxKeysPerUser: 5, defaultLifetimeDays: 7, maxLifetimeDays: 30 });
       expect(parse({ name: 'CI' }, policy).expiresAt).toBe(NOW_SECONDS + 7 * DAY);
     });
 
@@ -123,6 +125,31 @@ describe('parseCreateKeyRequest', () => {
   });
 
   describe('scopes', () => {
+    describe('only those in the allowed set (the routes\' scopes and the operator\'s extras)', () => {
+      const policy = testKeyPolicy({ allowedScopes: ['orders:read', 'orders:write'] });
+
+      it('accepts allowed scopes', () => {
+        expect(parse({ name: 'CI', scopes: ['orders:write', 'orders:read'] }, policy).scopes).toEqual(['orders:write', 'orders:read']);
+      });
+
+      it('refuses any other scope with 400 SCOPE_NOT_ALLOWED, naming it and the allowed set', () => {
+        const error = refusal({ name: 'CI', scopes: ['orders:read', 'admin'] }, policy, NOW, 'SCOPE_NOT_ALLOWED');
+        expect(error.message).toBe('scope "admin" not allowed (allowed: orders:read, orders:write)');
+      });
+
+      it('refuses every scope when the API allows none, but a key without scopes is fine', () => {
+        const none = testKeyPolicy({ allowedScopes: [] });
+        expect(refusal({ name: 'CI', scopes: ['read'] }, none, NOW, 'SCOPE_NOT_ALLOWED').message).toBe('scope "read" not allowed (this API allows no scopes on keys)');
+        expect(parse({ name: 'CI' }, none).scopes).toEqual([]);
+      });
+
+      it('matches exactly: no prefixes, no case folding, no wildcards', () => {
+        for (const scope of ['orders', 'ORDERS:READ', 'orders:*']) {
+          refusal({ name: 'CI', scopes: [scope] }, testKeyPolicy({ allowedScopes: ['orders:read', '*'] }), NOW, 'SCOPE_NOT_ALLOWED');
+        }
+      });
+    });
+
     it('accepts scopes made of letters, digits and : . _ - / *', () => {
       const scopes = ['keys:read', 'orders:write', 'a.b_c-d/e*', 'ALL', '0'];
       expect(parse({ name: 'CI', scopes }).scopes).toEqual(scopes);
@@ -241,7 +268,7 @@ describe('parseCreateKeyRequest', () => {
     });
 
     it('respects a custom policy', () => {
-      const policy: KeyPolicy = { maxKeysPerUser: 5, defaultLifetimeDays: 7, maxLifetimeDays: 30 };
+      const policy: KeyPolicy = testKeyPolicy({ maxKeysPerUser: 5, defaultLifetimeDays: 7, maxLifetimeDays: 30 });
       const latest = NOW_SECONDS + 30 * DAY;
       expect(parse({ name: 'CI', expiresAt: iso(latest) }, policy).expiresAt).toBe(latest);
       expect(refusal({ name: 'CI', expiresAt: iso(latest + 1) }, policy).message).toBe(
@@ -253,7 +280,7 @@ describe('parseCreateKeyRequest', () => {
     });
 
     it('never lets the default lifetime exceed the maximum of an inconsistent policy', () => {
-      const policy: KeyPolicy = { maxKeysPerUser: 5, defaultLifetimeDays: 90, maxLifetimeDays: 30 };
+      const policy: KeyPolicy = testKeyPolicy({ maxKeysPerUser: 5, defaultLifetimeDays: 90, maxLifetimeDays: 30 });
       expect(parse({ name: 'CI' }, policy).expiresAt).toBe(NOW_SECONDS + 30 * DAY);
     });
 

@@ -341,6 +341,7 @@ describe('toKeyView', () => {
       createdAt: '2029-01-01T00:00:00.000Z',
       expiresAt: '2030-01-01T00:00:00.000Z',
       status: 'active',
+      enabled: true,
     });
   });
 

@@ -8,6 +8,7 @@ import { createAuthorizerHandler, type AuthorizerResult } from '../../../lambdas
 import type { AppLogger } from '../../../lambdas/observability/logger';
 import authorizerEventFixture from '../../fixtures/authorizer-event.json';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
+import { testEvent } from '../../support/key-policy';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
@@ -73,7 +74,7 @@ describe('authorizer handler (API key → simple response)', () => {
     it('a valid key as a Bearer token, passing sub, keyId and scopes to the backend', async () => {
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toEqual({
         isAuthorized: true,
-        context: { sub: 'auth0|alice', keyId: alice.keyId, scopes: ['orders:read', 'orders:write'] },
+        context: { sub: 'auth0|alice', keyId: alice.keyId, scopes: ['orders:read', 'orders:write'], scope: 'orders:read orders:write' },
       });
       expect(store.getKeyCalls).toBe(1);
     });
@@ -85,7 +86,7 @@ describe('authorizer handler (API key → simple response)', () => {
     it('Basic auth with base64("<keyId>:<key>")', async () => {
       await expect(handler(authorizerEvent(basic(alice.keyId, alice.key)))).resolves.toEqual({
         isAuthorized: true,
-        context: { sub: 'auth0|alice', keyId: alice.keyId, scopes: ['orders:read', 'orders:write'] },
+        context: { sub: 'auth0|alice', keyId: alice.keyId, scopes: ['orders:read', 'orders:write'], scope: 'orders:read orders:write' },
       });
     });
 
@@ -147,7 +148,7 @@ describe('authorizer handler (API key → simple response)', () => {
 
     it('a key revoked through the store, on the very next request', async () => {
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toMatchObject({ isAuthorized: true });
-      await expect(store.revokeKey('auth0|alice', alice.keyId, NOW)).resolves.toBe('revoked');
+      await expect(store.revokeKey('auth0|alice', alice.keyId, NOW, testEvent({ keyId: alice.keyId, ownerId: 'auth0|alice' }, 'revoke', NOW))).resolves.toBe('revoked');
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toEqual(denied);
     });
 

@@ -16,12 +16,13 @@ import type { AppLogger } from '../../../lambdas/observability/logger';
 import proxyEventFixture from '../../fixtures/proxy-event.json';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
 import { createTestVerifier, createTokenIssuer, failingFetcher, type TokenIssuer } from '../../support/tokens';
+import { testKeyPolicy } from '../../support/key-policy';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const DAY_MS = 86_400_000;
 const ALICE = 'auth0|alice';
 const BOB = 'auth0|bob';
-const policy: KeyPolicy = { maxKeysPerUser: 3, defaultLifetimeDays: 90, maxLifetimeDays: 365 };
+const policy: KeyPolicy = testKeyPolicy({ maxKeysPerUser: 3 });
 const format = new KeyFormat('uak');
 
 type FakeLogger = { [K in keyof AppLogger]: jest.Mock };
@@ -304,6 +305,7 @@ describe('GET /keys', () => {
       createdAt: new Date(NOW.getTime() + 1000).toISOString(),
       expiresAt: second.expiresAt,
       status: 'active',
+      enabled: true,
     });
     for (const key of keys) {
       for (const field of ['key', 'secret', 'secretHash', 'ownerId']) expect(key).not.toHaveProperty(field);
@@ -344,6 +346,7 @@ describe('GET /keys/{id}', () => {
       createdAt: created.createdAt,
       expiresAt: created.expiresAt,
       status: 'active',
+      enabled: true,
     });
     expect(response.body).not.toContain(created.key);
   });

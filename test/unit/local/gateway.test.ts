@@ -4,6 +4,11 @@ import { ROUTES, type FunctionName } from '../../../lambdas/api-definition';
 import { AuthorizerCache } from '../../../local/authorizer-cache';
 import { createGateway, type FunctionResult, type LocalRoute } from '../../../local/gateway';
 import { closeServer, listenOnLoopback } from '../../../local/http-util';
+import { KeyFormat } from '../../../lambdas/domain/key-format';
+import { KeyVerifier } from '../../../lambdas/domain/key-verifier';
+import { hashSecret } from '../../../lambdas/domain/secret-hash';
+import { createAuthorizerHandler } from '../../../lambdas/handlers/authorizer';
+import { InMemoryKeyStore } from '../../support/in-memory-key-store';
 
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -252,13 +257,13 @@ describe('local gateway: the Lambda authorizer on apiKey routes', () => {
     expect(gateway.handlers.whoami).not.toHaveBeenCalled();
   });
 
-  it('gives the authorizer a payload 2.0 REQUEST event with the Authorization header as identity source', async () => {
+  it('gives the authorizer a payload 2.0 REQUEST event with the Authorization header and the route key as identity sources', async () => {
     await fetch(`${gateway.url}/whoami?x=1`, { headers: { Authorization: 'Bearer the-key', 'X-Extra': 'E' } });
     const event = onlyCall(gateway.authorizer);
     expect(event).toMatchObject({
       version: '2.0',
       type: 'REQUEST',
-      identitySource: ['Bearer the-key'],
+      identitySource: ['Bearer the-key', 'GET /whoami'],
       routeKey: 'GET /whoami',
       rawPath: '/whoami',
       rawQueryString: 'x=1',
@@ -368,6 +373,35 @@ describe('local gateway: authorizer result caching', () => {
     expect((await whoami(gateway, 'Bearer one')).status).toBe(500);
     expect((await whoami(gateway, 'Bearer one')).status).toBe(200);
     expect(gateway.authorizer).toHaveBeenCalledTimes(2);
+  });
+
+  it('keys cached verdicts per route too: an allow cached on one route never opens a route needing a scope the key lacks', async () => {
+    // The real authorizer, with GET /orders/{orderId} requiring a scope this key does not carry.
+    const store = new InMemoryKeyStore();
+    const format = new KeyFormat('uak');
+    const generated = format.generate();
+    store.seed({
+      keyId: generated.keyId,
+      ownerId: 'auth0|alice',
+      secretHash: hashSecret(generated.secret),
+      name: 'read only',
+      scopes: ['read'],
+      createdAt: new Date(T0).toISOString(),
+      expiresAt: T0 / 1000 + 3600,
+    });
+    const authorizer = createAuthorizerHandler({
+      verifier: new KeyVerifier({ store, format, clock: () => new Date(T0) }),
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never,
+      routeScopes: new Map([['GET /orders/{orderId}', 'orders:read']]),
+    });
+    const gateway = await startGateway({ ttlSeconds: 60 });
+    gateway.authorizer.mockImplementation(authorizer as never);
+    const authorization = `Bearer ${generated.key}`;
+    expect((await whoami(gateway, authorization)).status).toBe(200);
+    expect((await fetch(`${gateway.url}/orders/42`, { headers: { authorization } })).status).toBe(403);
+    expect((await whoami(gateway, authorization)).status).toBe(200);
+    expect(gateway.orders).not.toHaveBeenCalled();
+    expect(gateway.authorizer).toHaveBeenCalledTimes(2); // once per route, each then cached
   });
 
   it('with TTL 0, asks the authorizer on every request', async () => {

@@ -1,0 +1,72 @@
+/** Who asked for a change, as API Gateway saw the request. The subject always comes from a verified token. */
+export interface Caller {
+  readonly sub: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+export type AuditEventType = 'create' | 'rotate' | 'revoke' | 'enable' | 'disable' | 'rename';
+
+/** One change to one key, kept for the configured retention. */
+export interface AuditEvent {
+  readonly keyId: string;
+  /** The key's owner, so the history stays readable by them alone even after the key item is purged. */
+  readonly keyOwner: string;
+  readonly type: AuditEventType;
+  /** The `sub` that made the change. */
+  readonly actor: string;
+  /** ISO-8601 */
+  readonly at: string;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  /** What changed, where the type alone does not say (e.g. a rename's old and new name). */
+  readonly details?: Readonly<Record<string, string>>;
+  /** Epoch seconds; the event's TTL. */
+  readonly expiresAt: number;
+}
+
+/** What the owner reads: `GET /keys/{id}/events`. */
+export interface AuditEventView {
+  readonly type: AuditEventType;
+  readonly actor: string;
+  readonly at: string;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+/** A user agent is client-chosen text: kept, but bounded and without control characters (it is shown in terminals). */
+export const USER_AGENT_MAX_LENGTH = 256;
+const printable = (text: string): string => text.replace(/\p{C}/gu, '?');
+
+export function auditEvent(
+  caller: Caller,
+  key: { readonly keyId: string; readonly ownerId: string },
+  type: AuditEventType,
+  at: Date,
+  retentionDays: number,
+  details?: Readonly<Record<string, string>>,
+): AuditEvent {
+  return {
+    keyId: key.keyId,
+    keyOwner: key.ownerId,
+    type,
+    actor: caller.sub,
+    at: at.toISOString(),
+    sourceIp: caller.sourceIp ?? '',
+    userAgent: printable((caller.userAgent ?? '').slice(0, USER_AGENT_MAX_LENGTH)),
+    ...(details !== undefined ? { details } : {}),
+    expiresAt: Math.floor(at.getTime() / 1000) + retentionDays * 86_400,
+  };
+}
+
+export function toAuditEventView(event: AuditEvent): AuditEventView {
+  return {
+    type: event.type,
+    actor: event.actor,
+    at: event.at,
+    sourceIp: event.sourceIp,
+    userAgent: event.userAgent,
+    ...(event.details !== undefined ? { details: event.details } : {}),
+  };
+}
