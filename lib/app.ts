@@ -8,7 +8,7 @@ import { acknowledgeNagFindings } from './nag-acknowledgements';
 export function buildApp(app: App = new App()): { app: App; stack: UserApiKeysStack } {
   const config = loadStackConfig((contextName, envName) => {
     const fromContext: unknown = app.node.tryGetContext(contextName);
-    return fromContext === undefined ? process.env[envName] : String(fromContext);
+    return fromContext === undefined ? process.env[envName] : contextText(fromContext);
   });
   const stack = new UserApiKeysStack(app, app.node.tryGetContext('stackName') ?? 'UserApiKeys', {
     config,
@@ -18,4 +18,15 @@ export function buildApp(app: App = new App()): { app: App; stack: UserApiKeysSt
   acknowledgeNagFindings(stack.keys);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
+}
+
+/**
+ * `-c name=value` gives text, but cdk.json may hold structure: a list is read
+ * as its comma-separated items (`"allowedKeyScopes": ["write", "admin"]`), an
+ * object as its JSON (`"routeScopes": {"GET /whoami": "read"}`).
+ */
+export function contextText(value: unknown): string {
+  if (Array.isArray(value)) return value.map((item) => contextText(item)).join(',');
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
 }

@@ -1,6 +1,7 @@
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '../lambdas/api-definition';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../lambdas/api-definition';
 import { DEFAULT_KEY_POLICY, type KeyPolicy } from '../lambdas/domain/key-policy';
 import { isValidKeyPrefix } from '../lambdas/domain/key-format';
+import { allowedKeyScopes, parseRouteScopes, parseScopeList, ScopeSettingError, type RouteScopes } from '../lambdas/domain/route-scopes';
 import { auth0Issuer } from '../lambdas/runtime/config';
 import { DEFAULT_KEY_PREFIX } from '../lambdas/runtime/config';
 
@@ -20,7 +21,12 @@ export interface UserApiKeysConfig {
   /** Whether Auth0 machine-to-machine tokens may manage keys (default: people only). */
   readonly allowMachineTokens: boolean;
   readonly keyPrefix: string;
+  /** Its `allowedScopes` are the routes' required scopes plus `allowedKeyScopes`. */
   readonly keyPolicy: KeyPolicy;
+  /** The scope each API-key route requires, by route key (`GET /whoami`, `ANY /{proxy+}`). */
+  readonly routeScopes: RouteScopes;
+  /** Scopes keys may carry besides those `routeScopes` requires (e.g. for the backend's own checks). */
+  readonly allowedKeyScopes: readonly string[];
   readonly authorizerCacheTtlSeconds: number;
   readonly backend: Backend;
   readonly tableEncryption: TableEncryptionChoice;
@@ -38,7 +44,10 @@ export class StackConfigError extends Error {
   override readonly name = 'StackConfigError';
 }
 
-/** Reads a setting: CDK context `camelName` first, then the environment variable. */
+/**
+ * Reads a setting: CDK context `camelName` first, then the environment variable.
+ * Structured context (an object or a list in cdk.json) arrives as text: see lib/app.ts.
+ */
 export type SettingSource = (contextName: string, envName: string) => string | undefined;
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -92,6 +101,9 @@ export function loadStackConfig(read: SettingSource): UserApiKeysConfig {
       1,
       maxLifetimeDays,
     ),
+    // Set below, once the route scopes are known.
+    allowedScopes: [],
+    auditRetentionDays: integer('auditRetentionDays', 'AUDIT_RETENTION_DAYS', DEFAULT_KEY_POLICY.auditRetentionDays, 1, 3650),
   };
 
   const backendUrl = text('backendUrl', 'BACKEND_URL');
@@ -111,6 +123,18 @@ export function loadStackConfig(read: SettingSource): UserApiKeysConfig {
       : backendFunctionArn !== undefined
         ? { kind: 'function', functionArn: backendFunctionArn }
         : { kind: 'sample' };
+
+  const scopeSetting = <T>(context: string, env: string, parse: (raw: string | undefined) => T): T => {
+    try {
+      return parse(text(context, env));
+    } catch (error) {
+      if (error instanceof ScopeSettingError) throw new StackConfigError(`${context}: ${error.message}`);
+      throw error;
+    }
+  };
+  const routeScopes = scopeSetting('routeScopes', 'ROUTE_SCOPES', parseRouteScopes);
+  for (const routeKey of routeScopes.keys()) refuseUncheckedRoute(routeKey, backend);
+  const extraKeyScopes = scopeSetting('allowedKeyScopes', 'ALLOWED_KEY_SCOPES', parseScopeList);
 
   const tableEncryption = oneOf('tableEncryption', 'TABLE_ENCRYPTION', ['aws-owned', 'aws-managed', 'customer-managed'] as const, 'aws-owned');
   const tableKmsKeyArn = text('tableKmsKeyArn', 'TABLE_KMS_KEY_ARN');
@@ -148,7 +172,9 @@ export function loadStackConfig(read: SettingSource): UserApiKeysConfig {
     ...(requiredScope !== undefined ? { requiredScope } : {}),
     allowMachineTokens,
     keyPrefix,
-    keyPolicy,
+    keyPolicy: { ...keyPolicy, allowedScopes: allowedKeyScopes(routeScopes, extraKeyScopes) },
+    routeScopes,
+    allowedKeyScopes: extraKeyScopes,
     // API Gateway allows 0 to 3600 seconds.
     authorizerCacheTtlSeconds: integer('authorizerCacheTtlSeconds', 'AUTHORIZER_CACHE_TTL_SECONDS', DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, 0, 3600),
     backend,
@@ -163,4 +189,30 @@ export function loadStackConfig(read: SettingSource): UserApiKeysConfig {
     logRetentionDays,
     ...(alarmTopicArn !== undefined ? { alarmTopicArn } : {}),
   };
+}
+
+/** `GET /keys/{id}` and `GET /keys/{keyId}` are the same route to API Gateway; `{proxy+}` is another. */
+const routeShape = (routeKey: string): string => routeKey.replace(/\{[^}+]+\}/g, '{}');
+
+/**
+ * A scope is only checked where the API-key authorizer decides: a route key
+ * naming one of our other routes (key management behind Auth0 tokens, the
+ * public health check, the sample route when a backend replaces it) would be
+ * a setting that silently does nothing. Route keys that are not ours are left
+ * to the construct, which refuses any that name no API-key route at synth.
+ */
+function refuseUncheckedRoute(routeKey: string, backend: Backend): void {
+  const route = ROUTES.find((candidate) => routeShape(`${candidate.method} ${candidate.path}`) === routeShape(routeKey));
+  if (route === undefined) return;
+  const why =
+    route.auth === 'accessToken'
+      ? 'is a key-management route, authorized by Auth0 access tokens, not API keys'
+      : route.auth === 'none'
+        ? 'is a public route, authorized by nothing'
+        : backend.kind !== 'sample'
+          ? 'is the sample route, which a backend replaces (its requests reach ANY /{proxy+})'
+          : undefined;
+  if (why !== undefined) {
+    throw new StackConfigError(`routeScopes: "${routeKey}" ${why}: a scope there would never be checked`);
+  }
 }

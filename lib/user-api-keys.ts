@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnRoute,
   CfnStage,
   CorsHttpMethod,
   HttpApi,
@@ -27,12 +28,22 @@ import { Construct } from 'constructs';
 import { ROUTES, splitCacheTtl, type FunctionName, type RouteDefinition } from '../lambdas/api-definition';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, MANAGEMENT_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
 import { auth0Issuer } from '../lambdas/runtime/config';
+import { routeScopesToJson } from '../lambdas/domain/route-scopes';
 import { TABLE } from '../lambdas/store/table-schema';
 import { HouseFunction } from './house-function';
 import type { UserApiKeysConfig } from './stack-config';
 
+interface FunctionSpec {
+  readonly entrypoint: string;
+  readonly description: string;
+  /** Actions on the table itself (items); never Query. */
+  readonly actions: readonly string[];
+  /** The one index this function queries: Query is granted on that index and nowhere else. */
+  readonly queries?: string;
+}
+
 /** Each function's entry point and the table actions it needs, and no more. */
-const FUNCTIONS: Record<FunctionName | 'authorizer', { entrypoint: string; description: string; actions: string[] }> = {
+const FUNCTIONS: Record<FunctionName | 'authorizer', FunctionSpec> = {
   // UpdateItem only for lastUsedAt: see the condition where it is granted.
   authorizer: { entrypoint: 'authorizer', description: 'API key authorizer', actions: ['dynamodb:GetItem'] },
   createKey: {
@@ -44,13 +55,33 @@ const FUNCTIONS: Record<FunctionName | 'authorizer', { entrypoint: string; descr
   listKeys: {
     entrypoint: 'list-keys',
     description: 'GET /keys',
-    actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+    queries: TABLE.ownerIndex.name,
   },
   getKey: { entrypoint: 'get-key', description: 'GET /keys/{id}', actions: ['dynamodb:GetItem'] },
+  updateKey: {
+    entrypoint: 'update-key',
+    description: 'PATCH /keys/{id}',
+    // A transaction: the key's Update and its audit events' Puts.
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
   revokeKey: {
     entrypoint: 'revoke-key',
     description: 'DELETE /keys/{id}',
-    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    // A transaction: the key's and the owner's Updates, and the audit event's Put.
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  rotateKey: {
+    entrypoint: 'rotate-key',
+    description: 'POST /keys/{id}/rotate',
+    // A transaction: Updates of the owner and the old key, Puts of the new key and the audit events.
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  listKeyEvents: {
+    entrypoint: 'list-key-events',
+    description: 'GET /keys/{id}/events',
+    actions: ['dynamodb:GetItem'],
+    queries: TABLE.eventIndex.name,
   },
   whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },
   health: { entrypoint: 'health', description: 'GET /health', actions: [] },
@@ -58,7 +89,7 @@ const FUNCTIONS: Record<FunctionName | 'authorizer', { entrypoint: string; descr
 
 export const MANAGEMENT_FUNCTION_TIMEOUT = Duration.seconds(2 * Math.ceil(worstCaseMs(MANAGEMENT_DYNAMODB_TIMEOUTS) / 1000));
 
-const READ_ONLY_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']);
+const READ_ONLY_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
 
 export interface UserApiKeysProps {
   readonly config: UserApiKeysConfig;
@@ -100,6 +131,10 @@ export class UserApiKeys extends Construct {
       MAX_KEYS_PER_USER: String(config.keyPolicy.maxKeysPerUser),
       DEFAULT_KEY_LIFETIME_DAYS: String(config.keyPolicy.defaultLifetimeDays),
       MAX_KEY_LIFETIME_DAYS: String(config.keyPolicy.maxLifetimeDays),
+      AUDIT_RETENTION_DAYS: String(config.keyPolicy.auditRetentionDays),
+      // The authorizer denies a key without the route's scope; management refuses keys with scopes no one allowed.
+      ROUTE_SCOPES: routeScopesToJson(config.routeScopes),
+      ...(config.allowedKeyScopes.length > 0 ? { ALLOWED_KEY_SCOPES: config.allowedKeyScopes.join(',') } : {}),
     };
     const authEnvironment = {
       AUTH0_DOMAIN: config.auth0Domain,
@@ -119,7 +154,11 @@ export class UserApiKeys extends Construct {
     this.apiKeyAuthorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFunction, {
       authorizerName: 'api-key',
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: ['$request.header.Authorization'],
+      // The verdict depends on the route (its required scope), so API Gateway
+      // must cache it per route as well as per key: keyed by the header alone,
+      // an allow on a route that needs no scope would be replayed, for the
+      // cache TTL, on a route whose scope the key lacks.
+      identitySource: ['$request.header.Authorization', '$context.routeKey'],
       resultsCacheTtl: Duration.seconds(cacheTtl.gatewaySeconds),
     });
     this.accessTokenAuthorizer = new HttpJwtAuthorizer('Auth0Authorizer', auth0Issuer(config.auth0Domain), {
@@ -135,7 +174,7 @@ export class UserApiKeys extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: [...config.corsAllowOrigins],
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
               allowHeaders: ['authorization', 'content-type'],
               maxAge: Duration.hours(1),
             },
@@ -164,6 +203,36 @@ export class UserApiKeys extends Construct {
     }
 
     this.createAlarms(config);
+    // At synth, once every protect() call is in: routeScopes must name routes the key authorizer decides.
+    this.node.addValidation({ validate: () => this.unenforcedRouteScopes(config) });
+  }
+
+  /** Route keys in `routeScopes` that no route behind the API-key authorizer has: their scope would never be checked. */
+  private unenforcedRouteScopes(config: UserApiKeysConfig): string[] {
+    const keyRoutes = this.apiKeyRouteKeys();
+    return [...config.routeScopes.keys()]
+      .filter((routeKey) => !keyRoutes.includes(routeKey))
+      .map(
+        (routeKey) =>
+          `routeScopes: "${routeKey}" names no route behind the API-key authorizer ` +
+          `(${keyRoutes.length > 0 ? `those are ${keyRoutes.join(', ')}` : 'there are none'}): a scope there would never be checked`,
+      );
+  }
+
+  private apiKeyRouteKeys(): string[] {
+    let authorizerId: string;
+    try {
+      authorizerId = this.apiKeyAuthorizer.authorizerId;
+    } catch {
+      return []; // no route uses it, so it was never bound
+    }
+    const same = (scope: Construct, a: unknown, b: unknown) => JSON.stringify(Stack.of(scope).resolve(a)) === JSON.stringify(Stack.of(scope).resolve(b));
+    return this.node.root.node
+      .findAll()
+      .filter((c): c is CfnRoute => c instanceof CfnRoute)
+      .filter((route) => same(route, route.apiId, this.api.apiId) && same(route, route.authorizerId, authorizerId))
+      .map((route) => route.routeKey)
+      .sort();
   }
 
   /** Routes `path` (any method by default) to `integration`, behind the API-key authorizer. */
@@ -190,7 +259,9 @@ export class UserApiKeys extends Construct {
     return new HttpUrlIntegration('BackendIntegration', `${url}/{proxy}`, {
       parameterMapping: new ParameterMapping()
         .overwriteHeader('x-api-key-sub', MappingValue.contextVariable('authorizer.sub'))
-        .overwriteHeader('x-api-key-id', MappingValue.contextVariable('authorizer.keyId')),
+        .overwriteHeader('x-api-key-id', MappingValue.contextVariable('authorizer.keyId'))
+        // Space-separated, as in an OAuth `scope` claim.
+        .overwriteHeader('x-api-key-scopes', MappingValue.contextVariable('authorizer.scope')),
     });
   }
 
@@ -215,6 +286,13 @@ export class UserApiKeys extends Construct {
       sortKey: { name: TABLE.ownerIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...TABLE.ownerIndex.projectedAttributes],
+    });
+    // Sparse (only audit events carry its key), and events hold nothing secret.
+    table.addGlobalSecondaryIndex({
+      indexName: TABLE.eventIndex.name,
+      partitionKey: { name: TABLE.eventIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.eventIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
     });
     return table;
   }
@@ -284,15 +362,13 @@ export class UserApiKeys extends Construct {
       );
     }
     if (spec.actions.length > 0) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: spec.actions,
-          // Only Query reads the owner index.
-          resources: spec.actions.includes('dynamodb:Query')
-            ? [this.table.tableArn, `${this.table.tableArn}/index/${TABLE.ownerIndex.name}`]
-            : [this.table.tableArn],
-        }),
-      );
+      fn.addToRolePolicy(new PolicyStatement({ actions: [...spec.actions], resources: [this.table.tableArn] }));
+    }
+    if (spec.queries !== undefined) {
+      // The index it reads, and no other: the table's own ARN does not cover its indexes.
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${spec.queries}`] }));
+    }
+    if (spec.actions.length > 0 || spec.queries !== undefined) {
       if (this.tableKey !== undefined) {
         // Named actions, no wildcards: what DynamoDB asks of a caller of a CMK-encrypted table.
         const readOnly = name !== 'authorizer' && spec.actions.every((action) => READ_ONLY_ACTIONS.has(action));

@@ -1,10 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '../../lambdas/api-definition';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../../lambdas/api-definition';
+import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../../lambdas/runtime/clients';
-import { buildApp } from '../../lib/app';
-import { StackConfigError } from '../../lib/stack-config';
+import { TABLE } from '../../lambdas/store/table-schema';
+import { buildApp, contextText } from '../../lib/app';
+import { loadStackConfig, StackConfigError } from '../../lib/stack-config';
 
 const BASE_CONTEXT = {
   auth0Domain: 'example.eu.auth0.com',
@@ -20,19 +25,52 @@ function synth(context: Record<string, unknown> = {}) {
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
-/** The DynamoDB actions in the role policy of the function whose description is given. */
-function tableActionsOf(template: Template, description: string): string[] {
+/** Management functions are described by their route key. */
+const MANAGEMENT_ROUTE_KEYS = ROUTES.filter((route) => route.auth === 'accessToken').map((route) => `${route.method} ${route.path}`);
+
+function functionDescribed(template: Template, description: string): Resources[string] {
   const resources = template.toJSON().Resources as Resources;
   const fnEntry = Object.values(resources).find(
     (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === description,
   );
   expect(fnEntry).toBeDefined();
-  const roleId = fnEntry!.Properties.Role['Fn::GetAtt'][0];
+  return fnEntry!;
+}
+
+/** `{"Fn::Join": ["", [{"Fn::GetAtt": ["Table", "Arn"]}, "/index/x"]]}` reads `Table.Arn/index/x`. */
+function render(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value['Fn::GetAtt'] !== undefined) return value['Fn::GetAtt'].join('.');
+  if (value.Ref !== undefined) return `Ref(${value.Ref})`;
+  if (value['Fn::Join'] !== undefined) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
+  return JSON.stringify(value);
+}
+
+/** The DynamoDB statements in the role policy of the function whose description is given. */
+function tableStatementsOf(template: Template, description: string): { actions: string[]; resources: string[]; condition?: unknown }[] {
+  const resources = template.toJSON().Resources as Resources;
+  const roleId = functionDescribed(template, description).Properties.Role['Fn::GetAtt'][0];
   const policies = Object.values(resources).filter(
     (r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: any) => role.Ref === roleId),
   );
-  const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()));
-  return actions.filter((a: string) => a.startsWith('dynamodb:')).sort();
+  return policies
+    .flatMap((p) => p.Properties.PolicyDocument.Statement)
+    .map((s: any) => ({ actions: [s.Action].flat().sort(), resources: [s.Resource].flat().map(render).sort(), condition: s.Condition }))
+    .filter((s: { actions: string[] }) => s.actions.some((a) => a.startsWith('dynamodb:')));
+}
+
+/** The DynamoDB actions in the role policy of the function whose description is given. */
+function tableActionsOf(template: Template, description: string): string[] {
+  return tableStatementsOf(template, description).flatMap((s) => s.actions).sort();
+}
+
+function tableArnOf(template: Template): string {
+  const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+  return `${tableId}.Arn`;
+}
+
+function environmentOf(template: Template, description: string): Record<string, string> {
+  return functionDescribed(template, description).Properties.Environment.Variables;
 }
 
 describe('the default stack', () => {
@@ -55,7 +93,7 @@ describe('the default stack', () => {
 
   it('lists owners’ keys through a GSI that never holds secret hashes', () => {
     const table = Object.values(resources).find((r) => r.Type === 'AWS::DynamoDB::Table')!;
-    const [index] = table.Properties.GlobalSecondaryIndexes;
+    const index = table.Properties.GlobalSecondaryIndexes.find((i: any) => i.IndexName === 'byOwner');
     expect(index).toMatchObject({
       IndexName: 'byOwner',
       KeySchema: [
@@ -64,7 +102,28 @@ describe('the default stack', () => {
       ],
       Projection: { ProjectionType: 'INCLUDE' },
     });
+    expect(index.Projection.NonKeyAttributes).toEqual([...TABLE.ownerIndex.projectedAttributes]);
     expect(index.Projection.NonKeyAttributes).not.toContain('secretHash');
+  });
+
+  it('reads a key’s audit events through the sparse byKeyEvents GSI, projecting all', () => {
+    const table = Object.values(resources).find((r) => r.Type === 'AWS::DynamoDB::Table')!;
+    expect(table.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName).sort()).toEqual(['byKeyEvents', 'byOwner']);
+    const index = table.Properties.GlobalSecondaryIndexes.find((i: any) => i.IndexName === 'byKeyEvents');
+    expect(index).toEqual({
+      IndexName: 'byKeyEvents',
+      KeySchema: [
+        { AttributeName: 'eventKeyId', KeyType: 'HASH' },
+        { AttributeName: 'eventAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+    expect(table.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'eventKeyId', AttributeType: 'S' },
+        { AttributeName: 'eventAt', AttributeType: 'S' },
+      ]),
+    );
   });
 
   it('grants each function only the table actions it uses', () => {
@@ -83,9 +142,36 @@ describe('the default stack', () => {
     expect(tableActionsOf(template, 'POST /keys')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(tableActionsOf(template, 'GET /keys')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
     expect(tableActionsOf(template, 'GET /keys/{id}')).toEqual(['dynamodb:GetItem']);
-    expect(tableActionsOf(template, 'DELETE /keys/{id}')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // Revoking writes an audit event in the same transaction.
+    expect(tableActionsOf(template, 'DELETE /keys/{id}')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(tableActionsOf(template, 'PATCH /keys/{id}')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(tableActionsOf(template, 'POST /keys/{id}/rotate')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(tableActionsOf(template, 'GET /keys/{id}/events')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     expect(tableActionsOf(template, 'GET /whoami (sample protected backend)')).toEqual([]);
     expect(tableActionsOf(template, 'GET /health')).toEqual([]);
+  });
+
+  it('grants Query on exactly the index each function reads, and item actions on the table alone', () => {
+    const tableArn = tableArnOf(template);
+    const queried = (description: string) =>
+      tableStatementsOf(template, description)
+        .filter((s) => s.actions.includes('dynamodb:Query'))
+        .flatMap((s) => s.resources);
+    expect(queried('GET /keys')).toEqual([`${tableArn}/index/byOwner`]);
+    expect(queried('GET /keys/{id}/events')).toEqual([`${tableArn}/index/byKeyEvents`]);
+    for (const description of ['API key authorizer', ...MANAGEMENT_ROUTE_KEYS]) {
+      for (const statement of tableStatementsOf(template, description)) {
+        if (statement.actions.includes('dynamodb:Query')) {
+          // Query alone: no item action rides along onto an index ARN.
+          expect(statement.actions).toEqual(['dynamodb:Query']);
+          expect(statement.resources).toHaveLength(1);
+          expect(statement.resources[0]).toMatch(new RegExp(`^${tableArn.replace('.', '\\.')}/index/[A-Za-z]+$`));
+        } else {
+          expect(statement.resources).toEqual([tableArn]);
+        }
+      }
+      if (!['GET /keys', 'GET /keys/{id}/events'].includes(description)) expect(queried(description)).toEqual([]);
+    }
   });
 
   it('uses no wildcard actions or resources and no AWS-managed policies', () => {
@@ -102,14 +188,14 @@ describe('the default stack', () => {
 
   it('runs every function on Node.js 22, ARM64, with its own log group and a set retention', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(8); // seven functions and the access log
+    expect(logGroups).toHaveLength(11); // ten functions and the access log
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -117,16 +203,26 @@ describe('the default stack', () => {
     const authorizer = Object.values(resources).find((r) => r.Properties.Description === 'API key authorizer')!;
     expect(authorizer.Properties.Timeout * 1000).toBeGreaterThan(worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS));
     expect(Object.keys(authorizer.Properties.Environment.Variables).sort()).toEqual(
-      ['DEFAULT_KEY_LIFETIME_DAYS', 'KEY_PREFIX', 'MAX_KEYS_PER_USER', 'MAX_KEY_LIFETIME_DAYS', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', 'VERDICT_CACHE_TTL_SECONDS'].sort(),
+      ['AUDIT_RETENTION_DAYS', 'DEFAULT_KEY_LIFETIME_DAYS', 'KEY_PREFIX', 'MAX_KEYS_PER_USER', 'MAX_KEY_LIFETIME_DAYS', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'ROUTE_SCOPES', 'TABLE_NAME', 'VERDICT_CACHE_TTL_SECONDS'].sort(),
     );
   });
 
-  it('wires the Lambda authorizer: payload 2.0, simple responses, Authorization header, the TTL split between the two caches', () => {
+  it('tells every function that reads the key settings that no route needs a scope, and the audit retention', () => {
+    for (const description of ['API key authorizer', ...MANAGEMENT_ROUTE_KEYS]) {
+      const environment = environmentOf(template, description);
+      expect(environment.ROUTE_SCOPES).toBe('{}');
+      expect(environment.AUDIT_RETENTION_DAYS).toBe(String(DEFAULT_KEY_POLICY.auditRetentionDays));
+      expect(environment.ALLOWED_KEY_SCOPES).toBeUndefined();
+    }
+  });
+
+  it('wires the Lambda authorizer: payload 2.0, simple responses, cached per Authorization header and route, the TTL split between the two caches', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
-      IdentitySource: ['$request.header.Authorization'],
+      // Per route: the verdict depends on the route's required scope.
+      IdentitySource: ['$request.header.Authorization', '$context.routeKey'],
       AuthorizerResultTtlInSeconds: DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS / 2,
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -152,8 +248,16 @@ describe('the default stack', () => {
       'POST /keys': 'JWT',
       'GET /keys': 'JWT',
       'GET /keys/{id}': 'JWT',
+      'PATCH /keys/{id}': 'JWT',
       'DELETE /keys/{id}': 'JWT',
+      'POST /keys/{id}/rotate': 'JWT',
+      'GET /keys/{id}/events': 'JWT',
     });
+    // ...and JWT means the Auth0 authorizer.
+    const [auth0Id] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { AuthorizerType: 'JWT' } }));
+    for (const r of routes.filter((route) => route.Properties.AuthorizationType === 'JWT')) {
+      expect(r.Properties.AuthorizerId).toEqual({ Ref: auth0Id });
+    }
   });
 
   it('logs access without headers, throttles by default and has no CORS unless asked', () => {
@@ -164,8 +268,11 @@ describe('the default stack', () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
-    // Creating keys has its own, smaller budget.
-    expect(stage.Properties.RouteSettings).toEqual({ 'POST /keys': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+    // Creating keys has its own, smaller budget; so has rotating, which creates one.
+    expect(stage.Properties.RouteSettings).toEqual({
+      'POST /keys': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /keys/{id}/rotate': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
   });
@@ -178,7 +285,14 @@ describe('the default stack', () => {
     expect(text).toContain('"MetricName":"5xx"');
     expect(text).toContain('"MetricName":"ThrottledRequests"');
     // A quiet route must not blank the management sum.
-    expect(text).toContain('FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)');
+    expect(text).toContain(MANAGEMENT_ROUTE_KEYS.map((_, i) => `FILL(m${i}, 0)`).join(' + '));
+    // Every management route is summed, new ones included.
+    const management = alarms.find((a) => JSON.stringify(a).includes('"5xx"'))!;
+    const summed = management.Properties.Metrics.filter((m: any) => m.MetricStat !== undefined).map((m: any) => {
+      const dimensions = Object.fromEntries(m.MetricStat.Metric.Dimensions.map((d: any) => [d.Name, d.Value]));
+      return `${dimensions.Method} ${dimensions.Resource}`;
+    });
+    expect(summed.sort()).toEqual([...MANAGEMENT_ROUTE_KEYS].sort());
   });
 
   it('outputs the API URL and the table name', () => {
@@ -205,8 +319,95 @@ describe('configuration', () => {
     [{ tableKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' }, /needs tableEncryption=customer-managed/],
     [{ logRetentionDays: '31' }, /logRetentionDays must be one of/],
     [{ corsAllowOrigins: 'console.example.com' }, /corsAllowOrigins/],
+    [{ routeScopes: '{"GET /whoami": read}' }, /^routeScopes: must be a JSON object/],
+    [{ routeScopes: '["GET /whoami"]' }, /^routeScopes: must be a JSON object/],
+    [{ routeScopes: '{"whoami":"read"}' }, /^routeScopes: "whoami" is not a route key/],
+    [{ routeScopes: '{"GET /whoami":"read it"}' }, /^routeScopes: the scope for "GET \/whoami"/],
+    [{ routeScopes: '{"GET /keys":"read"}' }, /^routeScopes: "GET \/keys" is a key-management route.*never be checked/],
+    [{ routeScopes: '{"POST /keys/{id}/rotate":"admin"}' }, /^routeScopes: "POST \/keys\/\{id\}\/rotate" is a key-management route/],
+    // The same route to API Gateway, whatever the parameter is called.
+    [{ routeScopes: '{"DELETE /keys/{keyId}":"admin"}' }, /^routeScopes: "DELETE \/keys\/\{keyId\}" is a key-management route/],
+    [{ routeScopes: '{"GET /health":"read"}' }, /^routeScopes: "GET \/health" is a public route/],
+    [{ routeScopes: '{"GET /whoami":"read"}', backendUrl: 'https://backend.example.com' }, /^routeScopes: "GET \/whoami" is the sample route, which a backend replaces/],
+    [{ allowedKeyScopes: 'read, write it' }, /^allowedKeyScopes: "write it" is not a scope/],
+    [{ auditRetentionDays: '0' }, /^auditRetentionDays must be a whole number from 1 to 3650, got "0"/],
+    [{ auditRetentionDays: '3651' }, /^auditRetentionDays must be a whole number from 1 to 3650/],
+    [{ auditRetentionDays: '1.5' }, /^auditRetentionDays must be a whole number from 1 to 3650/],
   ])('refuses %j', (context, message) => {
+    expect(() => synth(context)).toThrow(StackConfigError);
     expect(() => synth(context)).toThrow(message);
+  });
+
+  it('refuses, at synth, a route scope on a route no API key protects', () => {
+    const { app } = buildApp(new App({ context: { ...BASE_CONTEXT, routeScopes: '{"GET /orders":"orders:read"}' } }));
+    expect(() => app.synth()).toThrow(/routeScopes: "GET \/orders" names no route behind the API-key authorizer \(those are GET \/whoami\)/);
+    // With the sample route gone, ANY /{proxy+} is the key route.
+    expect(() => synth({ routeScopes: '{"GET /whoami":"read"}', backendFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:orders' })).toThrow(
+      /the sample route/,
+    );
+    const { app: withBackend } = buildApp(
+      new App({ context: { ...BASE_CONTEXT, routeScopes: '{"ANY /{proxy+}":"read"}', backendUrl: 'https://backend.example.com' } }),
+    );
+    expect(() => withBackend.synth()).not.toThrow();
+  });
+
+  it('accepts a route scope on a route the app protects itself', () => {
+    const { app, stack } = buildApp(new App({ context: { ...BASE_CONTEXT, routeScopes: '{"GET /orders/{id}":"orders:read"}' } }));
+    const orders = LambdaFunction.fromFunctionArn(stack, 'Orders', 'arn:aws:lambda:eu-west-1:123456789012:function:orders');
+    stack.keys.protect('/orders/{id}', new HttpLambdaIntegration('OrdersIntegration', orders), [HttpMethod.GET]);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('lets keys carry the routes’ scopes and the allowed extra ones, and keeps audit events as long as asked', () => {
+    const settings: Record<string, string> = { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com', routeScopes: '{"GET /whoami":"read","ANY /{proxy+}":"read"}', allowedKeyScopes: 'write, read,admin', auditRetentionDays: '30' };
+    const config = loadStackConfig((context) => settings[context]);
+    expect([...config.routeScopes]).toEqual([['GET /whoami', 'read'], ['ANY /{proxy+}', 'read']]);
+    expect(config.allowedKeyScopes).toEqual(['write', 'read', 'admin']);
+    expect(config.keyPolicy.allowedScopes).toEqual(['admin', 'read', 'write']);
+    expect(config.keyPolicy.auditRetentionDays).toBe(30);
+    const defaults = loadStackConfig((context) => ({ auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' })[context]);
+    expect(defaults.routeScopes.size).toBe(0);
+    expect(defaults.allowedKeyScopes).toEqual([]);
+    expect(defaults.keyPolicy.allowedScopes).toEqual([]);
+    expect(defaults.keyPolicy.auditRetentionDays).toBe(DEFAULT_KEY_POLICY.auditRetentionDays);
+  });
+
+  it('passes the scope settings and the audit retention to the authorizer and every management function', () => {
+    const { template } = synth({ routeScopes: '{"GET /whoami":"read"}', allowedKeyScopes: 'write,admin', auditRetentionDays: '30' });
+    for (const description of ['API key authorizer', ...MANAGEMENT_ROUTE_KEYS]) {
+      expect(environmentOf(template, description)).toMatchObject({
+        ROUTE_SCOPES: '{"GET /whoami":"read"}',
+        ALLOWED_KEY_SCOPES: 'write,admin',
+        AUDIT_RETENTION_DAYS: '30',
+      });
+    }
+    for (const description of ['GET /health', 'GET /whoami (sample protected backend)']) {
+      expect(environmentOf(template, description).ROUTE_SCOPES).toBeUndefined();
+    }
+  });
+
+  it('reads structured settings from cdk.json context, and settings from the environment when the context has none', () => {
+    // cdk.json holds JSON: an object or a list arrives as such, not as text.
+    const { template } = synth({ routeScopes: { 'GET /whoami': 'read' }, allowedKeyScopes: ['write', 'admin'] });
+    expect(environmentOf(template, 'API key authorizer')).toMatchObject({ ROUTE_SCOPES: '{"GET /whoami":"read"}', ALLOWED_KEY_SCOPES: 'write,admin' });
+    expect(() => synth({ routeScopes: ['GET /whoami'] })).toThrow(/^routeScopes: must be a JSON object/);
+    expect(contextText(5)).toBe('5');
+    expect(contextText(true)).toBe('true');
+
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { ROUTE_SCOPES: '{"GET /whoami":"env"}', ALLOWED_KEY_SCOPES: 'extra', AUDIT_RETENTION_DAYS: '7' });
+      expect(environmentOf(synth().template, 'GET /keys')).toMatchObject({ ROUTE_SCOPES: '{"GET /whoami":"env"}', ALLOWED_KEY_SCOPES: 'extra', AUDIT_RETENTION_DAYS: '7' });
+      // Context first.
+      expect(environmentOf(synth({ auditRetentionDays: '9' }).template, 'GET /keys').AUDIT_RETENTION_DAYS).toBe('9');
+      process.env.ROUTE_SCOPES = '{"GET /keys":"read"}';
+      expect(() => synth()).toThrow(/^routeScopes: "GET \/keys" is a key-management route/);
+    } finally {
+      for (const name of ['ROUTE_SCOPES', 'ALLOWED_KEY_SCOPES', 'AUDIT_RETENTION_DAYS']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
   });
 
   it('passes key settings to the functions and the cache TTL to the authorizer', () => {
@@ -224,8 +425,17 @@ describe('configuration', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'HTTP_PROXY',
       IntegrationUri: 'https://backend.example.com/v1/{proxy}',
-      RequestParameters: { 'overwrite:header.x-api-key-sub': '$context.authorizer.sub', 'overwrite:header.x-api-key-id': '$context.authorizer.keyId' },
+      RequestParameters: {
+        'overwrite:header.x-api-key-sub': '$context.authorizer.sub',
+        'overwrite:header.x-api-key-id': '$context.authorizer.keyId',
+        // The key's scopes, space-separated.
+        'overwrite:header.x-api-key-scopes': '$context.authorizer.scope',
+      },
     });
+    const [integration] = Object.values(template.findResources('AWS::ApiGatewayV2::Integration', { Properties: { IntegrationType: 'HTTP_PROXY' } }));
+    expect(Object.keys(integration!.Properties.RequestParameters).sort()).toEqual(
+      ['overwrite:header.x-api-key-id', 'overwrite:header.x-api-key-scopes', 'overwrite:header.x-api-key-sub'],
+    );
     expect(JSON.stringify(template.toJSON())).not.toContain('GET /whoami');
   });
 
@@ -245,6 +455,16 @@ describe('configuration', () => {
     );
     expect(readerPolicy).toContain('kms:Decrypt');
     expect(readerPolicy).not.toContain('kms:Encrypt');
+    const kmsActionsOf = (role: string) =>
+      Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: any) => ref.Ref?.includes(role)))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))
+        .filter((a: string) => a.startsWith('kms:'))
+        .sort();
+    // Querying the events index only reads; rotating writes.
+    expect(kmsActionsOf('ListKeyEventsFunctionRole')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(kmsActionsOf('ListKeysFunctionRole')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(kmsActionsOf('RotateKeyFunctionRole')).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
   });
 
   it('can drop the table with the stack when asked (development stacks)', () => {
@@ -257,12 +477,26 @@ describe('configuration', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://console.example.com'] }),
     });
+    // A browser console renames keys with PATCH.
+    const [api] = Object.values(template.findResources('AWS::ApiGatewayV2::Api'));
+    expect([...api!.Properties.CorsConfiguration.AllowMethods].sort()).toEqual(['DELETE', 'GET', 'PATCH', 'POST']);
   });
 });
 
 describe('cdk-nag (AwsSolutions)', () => {
   it('finds nothing that is not fixed or acknowledged with a reason', () => {
     const { app } = synth();
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('finds nothing with scopes, an HTTP backend and a customer-managed key either', () => {
+    const { app } = synth({
+      routeScopes: '{"ANY /{proxy+}":"read"}',
+      allowedKeyScopes: 'write',
+      backendUrl: 'https://backend.example.com',
+      tableEncryption: 'customer-managed',
+      corsAllowOrigins: 'https://console.example.com',
+    });
     expect(() => app.synth()).not.toThrow();
   });
 
