@@ -1,13 +1,21 @@
-import type { KeyView } from '../lambdas/domain/api-key';
-import type { CreatedKey } from '../lambdas/domain/key-service';
+import type { KeyStatus, KeyView } from '../lambdas/domain/api-key';
+import type { AuditEventView } from '../lambdas/domain/audit-event';
+import type { CreatedKey, RotatedKey } from '../lambdas/domain/key-service';
 import { CliError, EXIT, type ExitCode } from './errors';
 
 // The API's own response types: the CLI and the server cannot disagree on them.
-export type { CreatedKey, KeyView };
+export type { AuditEventView, CreatedKey, KeyStatus, KeyView, RotatedKey };
+
+/** Sent with every call, so a key's history says which changes came from this command. */
+export const CLI_USER_AGENT = `apikey-cli (node ${process.version})`;
+
+/** Pages followed at most, in case a server keeps answering with a cursor. */
+const MAX_PAGES = 1000;
 
 function exitCodeFor(status: number): ExitCode {
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 404) return EXIT.notFound;
+  if (status === 409) return EXIT.conflict;
   if (status >= 500) return EXIT.server;
   return EXIT.usage;
 }
@@ -24,26 +32,48 @@ export class KeysApi {
     return this.call<CreatedKey>('POST', '/keys', body);
   }
 
-  /** Every key, following the pages (bounded, in case a server keeps answering with a cursor). */
-  async list(): Promise<KeyView[]> {
-    const keys: KeyView[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 1000; page += 1) {
-      const query = `?limit=100${cursor !== undefined ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const answer = await this.call<{ keys: KeyView[]; nextCursor?: string }>('GET', `/keys${query}`);
-      keys.push(...answer.keys);
-      cursor = answer.nextCursor;
-      if (cursor === undefined) break;
-    }
-    return keys;
+  /**
+   * Every key (only those in one of `statuses`, when given), following the
+   * pages: a filtered page may be short, or empty, and still have a cursor.
+   */
+  list(statuses?: readonly KeyStatus[]): Promise<KeyView[]> {
+    const filter = statuses !== undefined && statuses.length > 0 ? `&status=${encodeURIComponent(statuses.join(','))}` : '';
+    return this.allPages('/keys', filter, (page: { keys: KeyView[]; nextCursor?: string }) => page.keys);
   }
 
   show(id: string): Promise<KeyView> {
-    return this.call<KeyView>('GET', `/keys/${encodeURIComponent(id)}`);
+    return this.call<KeyView>('GET', keyPath(id));
   }
 
   async revoke(id: string): Promise<void> {
-    await this.call('DELETE', `/keys/${encodeURIComponent(id)}`);
+    await this.call('DELETE', keyPath(id));
+  }
+
+  /** A new key with the old one's name, scopes and expiry; without `gracePeriodSeconds`, the server's default grace period. */
+  rotate(id: string, gracePeriodSeconds?: number): Promise<RotatedKey> {
+    return this.call<RotatedKey>('POST', `${keyPath(id)}/rotate`, gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {});
+  }
+
+  /** Rename, disable or enable; the key's new state. */
+  update(id: string, change: { name?: string; enabled?: boolean }): Promise<KeyView> {
+    return this.call<KeyView>('PATCH', keyPath(id), change);
+  }
+
+  /** The key's whole history, newest first. */
+  events(id: string): Promise<AuditEventView[]> {
+    return this.allPages(`${keyPath(id)}/events`, '', (page: { events: AuditEventView[]; nextCursor?: string }) => page.events);
+  }
+
+  private async allPages<T, P extends { nextCursor?: string }>(path: string, query: string, items: (page: P) => T[]): Promise<T[]> {
+    const all: T[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const answer = await this.call<P>('GET', `${path}?limit=100${query}${cursor !== undefined ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      all.push(...items(answer));
+      cursor = answer.nextCursor;
+      if (cursor === undefined) break;
+    }
+    return all;
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -53,6 +83,7 @@ export class KeysApi {
         method,
         headers: {
           authorization: `Bearer ${this.accessToken}`,
+          'user-agent': CLI_USER_AGENT,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -78,3 +109,5 @@ export class KeysApi {
     return parsed as T;
   }
 }
+
+const keyPath = (id: string) => `/keys/${encodeURIComponent(id)}`;

@@ -1,10 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
+import { KEY_STATUSES, type KeyStatus } from '../lambdas/domain/api-key';
 import { KeysApi } from './api-client';
 import { loadLogin, peekToken, removeLogin, saveLogin } from './credentials';
 import { deviceLogin } from './device-login';
-import { CliError, EXIT } from './errors';
-import { parseExpires } from './expiry';
-import { colorsFor, createdKeyDetails, keyDetails, keyTable, relativeTime } from './output';
+import { CliError, EXIT, EXIT_CODES_HELP } from './errors';
+import { parseExpires, parseGracePeriod } from './expiry';
+import { colorsFor, createdKeyDetails, eventTable, keyDetails, keyTable, relativeTime, replacedKeyNote, rotatedKeyDetails } from './output';
 import { resolveSettings, type CliSettings, type SettingFlags } from './settings';
 
 /** Everything the CLI touches outside itself, so tests can run it in-process. */
@@ -21,6 +22,23 @@ interface GlobalOptions extends SettingFlags {
   readonly json?: boolean;
 }
 
+/** A repeatable option's values, in order. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `list --status`: repeatable, each a comma-separated list of key states; duplicates dropped. */
+export function parseStatuses(values: readonly string[]): KeyStatus[] {
+  const statuses = values.flatMap((value) => value.split(',')).map((status) => status.trim().toLowerCase());
+  const unknown = statuses.filter((status) => !KEY_STATUSES.includes(status as KeyStatus));
+  if (unknown.length > 0) {
+    throw new CliError(
+      `--status takes ${KEY_STATUSES.join(', ')} (repeat it or separate them with commas); got "${unknown.join(',')}"`,
+      EXIT.usage,
+      'BAD_STATUS',
+    );
+  }
+  return [...new Set(statuses as KeyStatus[])];
+}
+
 /** Runs one `apikey` command line; resolves to the exit code. Never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const now = io.now ?? (() => new Date());
@@ -31,12 +49,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let json = false;
 
   const program = new Command('apikey')
-    .description('Create, list and revoke your API keys from a terminal.')
+    .description('Create, list, rotate, disable and revoke your API keys from a terminal.')
     .addOption(new Option('--endpoint <url>', 'the API gateway URL [env APIKEY_ENDPOINT]'))
     .addOption(new Option('--auth-domain <domain>', 'your Auth0 domain [env APIKEY_AUTH_DOMAIN]'))
     .addOption(new Option('--client-id <id>', 'the CLI application client id in Auth0 [env APIKEY_CLIENT_ID]'))
     .addOption(new Option('--audience <audience>', 'the API audience in Auth0 [env APIKEY_AUDIENCE]'))
     .option('--json', 'machine-readable output')
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .showHelpAfterError('(run apikey --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -126,7 +145,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('create')
     .description('create a key; it is shown once (alone on stdout when piped)')
     .requiredOption('--name <name>', 'a name to recognise the key by')
-    .option('--scope <scope>', 'a scope for the key (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--scope <scope>', 'a scope for the key (repeatable)', collect)
     .option('--expires <when>', 'a duration (30d, 12h, 2w) or a date (2027-01-31); default: the server’s')
     .action(async (options: { name: string; scope?: string[]; expires?: string }) => {
       const body = {
@@ -149,9 +168,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   program
     .command('list')
     .description('your keys, newest first')
-    .action(async () => {
-      const keys = await api().list();
-      emit({ keys }, () => keyTable(keys, now(), colors));
+    .option('--status <status>', `only keys in this state: ${KEY_STATUSES.join(', ')} (repeatable, or comma-separated)`, collect)
+    .action(async (options: { status?: string[] }) => {
+      const statuses = options.status !== undefined ? parseStatuses(options.status) : undefined;
+      const keys = await api().list(statuses);
+      emit({ keys }, () => keyTable(keys, now(), colors, statuses));
     });
 
   program
@@ -170,6 +191,59 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (id: string) => {
       await api().revoke(id);
       emit({ revoked: id }, () => `Revoked ${id}.`);
+    });
+
+  program
+    .command('rotate')
+    .description('replace a key with a new one (same name, scopes and expiry), shown once; the old key keeps working for a grace period')
+    .argument('<id>', 'the key id')
+    .option('--grace <duration>', 'how long the old key keeps working: 0, 90s, 30m, 1h, 7d (at most 7d); default: the server’s (1h)')
+    .action(async (id: string, options: { grace?: string }) => {
+      const grace = options.grace !== undefined ? parseGracePeriod(options.grace) : undefined;
+      const rotated = await api().rotate(id, grace);
+      if (json) {
+        out(JSON.stringify(rotated));
+      } else if (io.stdout.isTTY) {
+        out(rotatedKeyDetails(rotated, now(), colors));
+      } else {
+        // Piped: the new key alone on stdout, as with create.
+        err(`Rotated key ${rotated.rotatedFrom} to ${rotated.id} (${rotated.name}), expires ${rotated.expiresAt}. ${replacedKeyNote(rotated, now())} The new key is shown once.`);
+        out(rotated.key);
+      }
+    });
+
+  /** PATCH the key, then show its new state. */
+  const update = async (id: string, change: { name?: string; enabled?: boolean }) => {
+    const key = await api().update(id, change);
+    emit(key, () => keyDetails(key, now(), colors));
+  };
+
+  program
+    .command('disable')
+    .description('pause a key: it is refused (within the gateway’s cache TTL) until enabled again')
+    .argument('<id>', 'the key id')
+    .action((id: string) => update(id, { enabled: false }));
+
+  program
+    .command('enable')
+    .description('let a disabled key work again')
+    .argument('<id>', 'the key id')
+    .action((id: string) => update(id, { enabled: true }));
+
+  program
+    .command('rename')
+    .description('give a key a new name')
+    .argument('<id>', 'the key id')
+    .argument('<name>', 'the new name')
+    .action((id: string, name: string) => update(id, { name }));
+
+  program
+    .command('events')
+    .description('a key’s history, newest first: who created, rotated, renamed, disabled, enabled or revoked it, from where')
+    .argument('<id>', 'the key id')
+    .action(async (id: string) => {
+      const events = await api().events(id);
+      emit({ events }, () => eventTable(events, now(), colors));
     });
 
   try {

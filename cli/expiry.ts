@@ -1,15 +1,22 @@
+import { MAX_GRACE_PERIOD_SECONDS } from '../lambdas/domain/key-policy';
 import { CliError, EXIT } from './errors';
 
-const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400, w: 604_800 };
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** `90s`, `30m`, `12h`, `30d`, `2w` → seconds, with only the given units allowed; undefined when it is not such a duration. */
+function durationSeconds(value: string, units: string): number | undefined {
+  const match = /^(\d{1,7})([a-z])$/.exec(value.trim());
+  if (match === null || !units.includes(match[2]!)) return undefined;
+  return Number(match[1]) * (UNIT_SECONDS[match[2]!] ?? 0);
+}
 
 /**
  * `--expires`: a duration from now (`90m`, `12h`, `30d`, `2w`) or a date
  * (`2027-01-31`, midnight UTC) or date-time with a zone. Returns ISO-8601.
  */
 export function parseExpires(value: string, now: Date): string {
-  const duration = /^(\d{1,6})([mhdw])$/.exec(value.trim());
-  if (duration !== null) {
-    const seconds = Number(duration[1]) * (UNIT_SECONDS[duration[2]!] ?? 0);
+  const seconds = /^\d{1,6}[a-z]$/.test(value.trim()) ? durationSeconds(value, 'mhdw') : undefined;
+  if (seconds !== undefined) {
     if (seconds <= 0) throw new CliError(`--expires must be in the future, got "${value}"`, EXIT.usage, 'BAD_EXPIRES');
     return new Date(now.getTime() + seconds * 1000).toISOString();
   }
@@ -23,4 +30,20 @@ export function parseExpires(value: string, now: Date): string {
     EXIT.usage,
     'BAD_EXPIRES',
   );
+}
+
+/**
+ * `rotate --grace`: how long the old key keeps working, as whole seconds:
+ * `0` (it stops at once), or a duration `90s`, `30m`, `1h`, `7d`, `1w`; at most 7 days.
+ */
+export function parseGracePeriod(value: string): number {
+  const text = value.trim();
+  const seconds = text === '0' ? 0 : durationSeconds(text, 'smhdw');
+  if (seconds === undefined) {
+    throw new CliError(`--grace takes 0 or a duration such as 90s, 30m, 1h or 7d; got "${value}"`, EXIT.usage, 'BAD_GRACE');
+  }
+  if (seconds > MAX_GRACE_PERIOD_SECONDS) {
+    throw new CliError(`--grace must be at most 7d (${MAX_GRACE_PERIOD_SECONDS}s); got "${value}"`, EXIT.usage, 'BAD_GRACE');
+  }
+  return seconds;
 }

@@ -1,5 +1,5 @@
 import { createColors } from 'picocolors';
-import type { CreatedKey, KeyView } from './api-client';
+import type { AuditEventView, CreatedKey, KeyView, RotatedKey } from './api-client';
 
 export type Colors = ReturnType<typeof createColors>;
 
@@ -31,8 +31,38 @@ export function relativeTime(iso: string, now: Date): string {
 }
 
 function statusText(status: KeyView['status'], colors: Colors): string {
-  return status === 'active' ? colors.green(status) : status === 'revoked' ? colors.red(status) : colors.yellow(status);
+  switch (status) {
+    case 'active':
+      return colors.green(status);
+    case 'revoked':
+      return colors.red(status);
+    case 'rotated':
+      return colors.dim(status);
+    default:
+      return colors.yellow(status);
+  }
 }
+
+/**
+ * Text a client chose (a user agent, an event's details) shown in a terminal:
+ * control characters, escape sequences among them, become `?`.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\p{C}\p{Zl}\p{Zp}]/gu, '?');
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Labelled lines, the labels dimmed and padded to one column (10 wide, as ever, unless a label needs more). */
+function details(rows: readonly (readonly [string, string])[], colors: Colors): string {
+  const longest = Math.max(...rows.map(([label]) => label.length));
+  const width = longest < 10 ? 10 : longest + 2;
+  return rows.map(([label, value]) => `${colors.dim(label.padEnd(width))}${value}`).join('\n');
+}
+
+const when = (iso: string, now: Date) => `${iso} (${relativeTime(iso, now)})`;
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -49,8 +79,12 @@ export function table(header: string[], rows: string[][], colors: Colors): strin
   return [colors.bold(line(header)), ...rows.map(line)].join('\n');
 }
 
-export function keyTable(keys: readonly KeyView[], now: Date, colors: Colors): string {
-  if (keys.length === 0) return 'No keys yet: create one with apikey create --name NAME';
+export function keyTable(keys: readonly KeyView[], now: Date, colors: Colors, statuses?: readonly string[]): string {
+  if (keys.length === 0) {
+    return statuses !== undefined && statuses.length > 0
+      ? `No keys with status ${statuses.join(' or ')}.`
+      : 'No keys yet: create one with apikey create --name NAME';
+  }
   return table(
     ['ID', 'NAME', 'STATUS', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED'],
     keys.map((key) => [
@@ -72,22 +106,93 @@ export function keyDetails(key: KeyView, now: Date, colors: Colors): string {
     ['name', key.name],
     ['status', statusText(key.status, colors)],
     ['scopes', key.scopes.join(', ') || '-'],
-    ['created', `${key.createdAt} (${relativeTime(key.createdAt, now)})`],
-    ['expires', `${key.expiresAt} (${relativeTime(key.expiresAt, now)})`],
-    ['last used', key.lastUsedAt !== undefined ? `${key.lastUsedAt} (${relativeTime(key.lastUsedAt, now)})` : 'never'],
+    ['created', when(key.createdAt, now)],
+    ['expires', when(key.expiresAt, now)],
+    ['last used', key.lastUsedAt !== undefined ? when(key.lastUsedAt, now) : 'never'],
   ];
-  return rows.map(([label, value]) => `${colors.dim(label.padEnd(10))}${value}`).join('\n');
+  if (key.disabledAt !== undefined) rows.push(['disabled', when(key.disabledAt, now)]);
+  if (key.rotatedAt !== undefined) rows.push(['rotated', when(key.rotatedAt, now)]);
+  if (key.replacedBy !== undefined) rows.push(['replaced by', key.replacedBy]);
+  if (key.rotatedFrom !== undefined) rows.push(['rotated from', key.rotatedFrom]);
+  if (key.revokedAt !== undefined) rows.push(['revoked', when(key.revokedAt, now)]);
+  return details(rows, colors);
 }
+
+const SHOWN_ONCE = 'This key is shown once. Store it now; it cannot be shown again.';
 
 /** For a terminal: everything about the new key, with the key itself last and a warning. */
 export function createdKeyDetails(key: CreatedKey, now: Date, colors: Colors): string {
   return [
-    `${colors.dim('id'.padEnd(10))}${key.id}`,
-    `${colors.dim('name'.padEnd(10))}${key.name}`,
-    `${colors.dim('scopes'.padEnd(10))}${key.scopes.join(', ') || '-'}`,
-    `${colors.dim('expires'.padEnd(10))}${key.expiresAt} (${relativeTime(key.expiresAt, now)})`,
+    details(
+      [
+        ['id', key.id],
+        ['name', key.name],
+        ['scopes', key.scopes.join(', ') || '-'],
+        ['expires', `${key.expiresAt} (${relativeTime(key.expiresAt, now)})`],
+      ],
+      colors,
+    ),
     '',
-    colors.yellow('This key is shown once. Store it now; it cannot be shown again.'),
+    colors.yellow(SHOWN_ONCE),
     key.key,
   ].join('\n');
+}
+
+/** What became of the old key: it keeps working until its grace period ends, or (no grace period) stopped at once. */
+export function replacedKeyNote(key: RotatedKey, now: Date): string {
+  return Date.parse(key.replaced.expiresAt) > Date.parse(key.createdAt)
+    ? `The old key ${key.replaced.id} keeps working until ${key.replaced.expiresAt} (${relativeTime(key.replaced.expiresAt, now)}).`
+    : `The old key ${key.replaced.id} no longer works.`;
+}
+
+/** For a terminal: the new key as `create` shows it, and what became of the old one. */
+export function rotatedKeyDetails(key: RotatedKey, now: Date, colors: Colors): string {
+  return [
+    details(
+      [
+        ['id', key.id],
+        ['name', key.name],
+        ['scopes', key.scopes.join(', ') || '-'],
+        ['expires', `${key.expiresAt} (${relativeTime(key.expiresAt, now)})`],
+        ['rotated from', key.rotatedFrom],
+      ],
+      colors,
+    ),
+    '',
+    replacedKeyNote(key, now),
+    colors.yellow(SHOWN_ONCE),
+    key.key,
+  ].join('\n');
+}
+
+const DETAIL_TEXT: Record<string, (value: string) => string> = {
+  replacedBy: (value) => `replaced by ${value}`,
+  graceEndsAt: (value) => `old key works until ${value}`,
+  rotatedFrom: (value) => `rotated from ${value}`,
+};
+
+/** An event's details in words: a rename's names, a rotation's keys. */
+export function eventDetails(event: AuditEventView): string {
+  const entries = Object.entries(event.details ?? {});
+  if (event.type === 'rename' && event.details?.from !== undefined && event.details.to !== undefined) {
+    return printable(`"${event.details.from}" → "${event.details.to}"`);
+  }
+  return printable(entries.map(([name, value]) => DETAIL_TEXT[name]?.(value) ?? `${name}=${value}`).join(', '));
+}
+
+/** A key's history as the server gives it (newest first). */
+export function eventTable(events: readonly AuditEventView[], now: Date, colors: Colors): string {
+  if (events.length === 0) return 'No events recorded for this key.';
+  return table(
+    ['WHEN', 'TYPE', 'ACTOR', 'SOURCE IP', 'USER AGENT', 'DETAILS'],
+    events.map((event) => [
+      relativeTime(event.at, now),
+      event.type,
+      printable(event.actor),
+      printable(event.sourceIp) || '-',
+      truncate(printable(event.userAgent), 40) || '-',
+      eventDetails(event) || '-',
+    ]),
+    colors,
+  );
 }

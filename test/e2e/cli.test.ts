@@ -77,7 +77,8 @@ describe('apikey CLI end to end', () => {
   });
 
   it('creates a key (alone on stdout when piped), lists it, and the key works until revoked', async () => {
-    const created = await apikey(['create', '--name', 'ci job', '--scope', 'deploy', '--expires', '30d']);
+    // GET /whoami needs the key scope `read`, as with npm start.
+    const created = await apikey(['create', '--name', 'ci job', '--scope', 'read', '--expires', '30d']);
     expect(created.code).toBe(0);
     const key = created.stdout.trim();
     expect(created.stdout).toBe(`${key}\n`);
@@ -86,9 +87,9 @@ describe('apikey CLI end to end', () => {
     expect(await whoamiStatus(key)).toBe(200);
 
     const listed = JSON.parse((await apikey(['list', '--json'])).stdout);
-    expect(listed.keys).toEqual([expect.objectContaining({ id, name: 'ci job', scopes: ['deploy'], status: 'active' })]);
+    expect(listed.keys).toEqual([expect.objectContaining({ id, name: 'ci job', scopes: ['read'], status: 'active', enabled: true })]);
     const table = await apikey(['list']);
-    expect(table.stdout).toMatch(new RegExp(`^ID\\s+NAME.*\\n${id}\\s+ci job\\s+active\\s+deploy\\s+(now|\\d+ seconds? ago)\\s+in 4 weeks`));
+    expect(table.stdout).toMatch(new RegExp(`^ID\\s+NAME.*\\n${id}\\s+ci job\\s+active\\s+read\\s+(now|\\d+ seconds? ago)\\s+in 4 weeks`));
     expect(table.stdout).not.toContain(key);
 
     expect((await apikey(['show', id])).stdout).toContain('status    active');
@@ -107,6 +108,143 @@ describe('apikey CLI end to end', () => {
     const down = await apikey(['list', '--json'], { APIKEY_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
     expect(down.code).toBe(4);
     expect(JSON.parse(down.stderr).error.code).toBe('NETWORK_ERROR');
+  });
+
+  /** A new key (`read`, so it may call GET /whoami), its id and secret. */
+  async function createKey(name: string): Promise<{ id: string; key: string }> {
+    const created = await apikey(['create', '--name', name, '--scope', 'read']);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    return { id: key.split('_')[1]!, key };
+  }
+  const showJson = async (id: string) => JSON.parse((await apikey(['show', id, '--json'])).stdout);
+  const listIds = async (...args: string[]) => {
+    const listed = await apikey(['list', '--json', ...args]);
+    expect(listed.code).toBe(0);
+    return (JSON.parse(listed.stdout).keys as Array<{ id: string }>).map((key) => key.id);
+  };
+
+  it('rotates a key: old and new both work during the grace period; with --grace 0 the old one stops at once', async () => {
+    const first = await createKey('rotating');
+
+    const rotated = await apikey(['rotate', first.id, '--grace', '90s']);
+    expect(rotated.code).toBe(0);
+    const second = rotated.stdout.trim();
+    expect(rotated.stdout).toBe(`${second}\n`);
+    expect(second).toMatch(/^uak_[0-9A-Za-z]{22}_[0-9A-Za-z]{49}$/);
+    const secondId = second.split('_')[1]!;
+    expect(rotated.stderr).toContain(`Rotated key ${first.id} to ${secondId} (rotating)`);
+    expect(rotated.stderr).toContain(`The old key ${first.id} keeps working until `);
+    expect(rotated.stderr).not.toContain(second);
+    expect(await whoamiStatus(first.key)).toBe(200);
+    expect(await whoamiStatus(second)).toBe(200);
+
+    // --grace 90s reached the server as 90 seconds: the old key now expires 90 s after the new one was made.
+    const old = await showJson(first.id);
+    const successor = await showJson(secondId);
+    expect(old).toMatchObject({ status: 'active', replacedBy: secondId });
+    expect(successor).toMatchObject({ name: 'rotating', scopes: ['read'], rotatedFrom: first.id });
+    const grace = Date.parse(old.expiresAt) - Date.parse(successor.createdAt);
+    expect(grace).toBeGreaterThan(89_000);
+    expect(grace).toBeLessThanOrEqual(90_000);
+    const shown = await apikey(['show', first.id]);
+    expect(shown.stdout).toContain(`replaced by  ${secondId}`);
+    expect((await apikey(['show', secondId])).stdout).toContain(`rotated from  ${first.id}`);
+
+    const again = await apikey(['rotate', first.id, '--json']);
+    expect(again.code).toBe(5);
+    expect(JSON.parse(again.stderr).error.code).toBe('KEY_ALREADY_ROTATED');
+
+    const noGrace = await apikey(['rotate', secondId, '--grace', '0', '--json']);
+    expect(noGrace.code).toBe(0);
+    const third = JSON.parse(noGrace.stdout);
+    expect(third).toMatchObject({ name: 'rotating', rotatedFrom: secondId, replaced: { id: secondId } });
+    expect(third.key).toMatch(new RegExp(`^uak_${third.id}_`));
+    expect(await whoamiStatus(second)).toBe(403);
+    expect(await whoamiStatus(third.key)).toBe(200);
+    expect(await whoamiStatus(first.key)).toBe(200); // its own 90 s are not over
+    expect((await showJson(secondId)).status).toBe('rotated');
+    expect(await listIds('--status', 'rotated')).toEqual([secondId]);
+
+    const tooLong = await apikey(['rotate', 'A'.repeat(22), '--grace', '8d']);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain('--grace must be at most 7d');
+  });
+
+  it('disables (the key is refused), enables (it works again) and renames a key; its history shows every change', async () => {
+    const { id, key } = await createKey('lifecycle');
+    // The test system's clock stands still unless moved: one second between changes orders the history.
+    system.clock.advance(1);
+
+    const disabled = await apikey(['disable', id]);
+    expect(disabled.code).toBe(0);
+    expect(disabled.stdout).toContain(`id        ${id}\n`);
+    expect(disabled.stdout).toContain('status    disabled\n');
+    expect(disabled.stdout).toMatch(/\ndisabled {2}\d{4}-/);
+    expect(await whoamiStatus(key)).toBe(403);
+    expect(await listIds('--status', 'disabled')).toEqual([id]);
+    expect(await listIds('--status', 'active')).not.toContain(id);
+    expect(await listIds('--status', 'active,disabled')).toContain(id);
+    expect(await listIds('--status', 'revoked', '--status', 'disabled')).toContain(id);
+    const table = await apikey(['list', '--status', 'disabled']);
+    expect(table.stdout).toMatch(new RegExp(`^ID\\s+NAME.*\\n${id}\\s+lifecycle\\s+disabled\\s+read\\s`));
+    expect(table.stdout.trim().split('\n')).toHaveLength(2);
+    system.clock.advance(1);
+
+    const enabled = await apikey(['enable', id, '--json']);
+    expect(enabled.code).toBe(0);
+    expect(JSON.parse(enabled.stdout)).toMatchObject({ id, status: 'active', enabled: true });
+    expect(await whoamiStatus(key)).toBe(200);
+    system.clock.advance(1);
+
+    const renamed = await apikey(['rename', id, 'lifecycle v2']);
+    expect(renamed.code).toBe(0);
+    expect(renamed.stdout).toContain('name      lifecycle v2\n');
+    expect((await showJson(id)).name).toBe('lifecycle v2');
+    system.clock.advance(1);
+
+    const rotated = await apikey(['rotate', id, '--json']);
+    const successor = JSON.parse(rotated.stdout).id as string;
+
+    const history = await apikey(['events', id, '--json']);
+    expect(history.code).toBe(0);
+    const { events } = JSON.parse(history.stdout);
+    expect(events.map((event: { type: string }) => event.type)).toEqual(['rotate', 'rename', 'enable', 'disable', 'create']);
+    for (const event of events) {
+      expect(event).toMatchObject({ actor: 'auth0|alice', sourceIp: '127.0.0.1', userAgent: expect.stringMatching(/^apikey-cli \(node v/) });
+    }
+    expect(events[0].details).toMatchObject({ replacedBy: successor });
+    expect(events[1].details).toEqual({ from: 'lifecycle', to: 'lifecycle v2' });
+    expect(JSON.parse((await apikey(['events', successor, '--json'])).stdout).events).toEqual([
+      expect.objectContaining({ type: 'create', details: { rotatedFrom: id } }),
+    ]);
+
+    const lines = (await apikey(['events', id])).stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^WHEN\s+TYPE\s+ACTOR\s+SOURCE IP\s+USER AGENT\s+DETAILS$/);
+    expect(lines.slice(1).map((line) => line.match(/\s(create|rotate|disable|enable|rename)\s/)?.[1])).toEqual(['rotate', 'rename', 'enable', 'disable', 'create']);
+    expect(lines[1]).toContain(`replaced by ${successor}`);
+    expect(lines[2]).toContain('"lifecycle" → "lifecycle v2"');
+    expect(lines[4]).toMatch(/disable\s+auth0\|alice\s+127\.0\.0\.1\s+apikey-cli/);
+  });
+
+  it('refuses to change a revoked key with exit 5 (conflict), one line', async () => {
+    const { id } = await createKey('to revoke');
+    expect((await apikey(['revoke', id])).code).toBe(0);
+
+    const rename = await apikey(['rename', id, 'new name']);
+    expect(rename).toMatchObject({ code: 5, stdout: '' });
+    expect(rename.stderr.trim().split('\n')).toEqual(['Error: This key is revoked, and revocation is final']);
+    const json = await apikey(['enable', id, '--json']);
+    expect(json.code).toBe(5);
+    expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'KEY_REVOKED', message: expect.any(String) } });
+    expect((await apikey(['rotate', id])).code).toBe(5);
+    expect((await showJson(id)).name).toBe('to revoke');
+
+    expect(await listIds('--status', 'revoked')).toContain(id);
+    expect(await listIds('--status', 'active')).not.toContain(id);
+    const bad = await apikey(['list', '--status', 'paused']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--status takes active, disabled, rotated, expired, revoked');
   });
 
   it('says so when the login has expired (exit 2), and logs out', async () => {
