@@ -77,16 +77,16 @@ async function upgradeIndexes(
   }
 }
 
-/** Index changes are asynchronous: wait (up to 30 s) until `ready` holds. */
+/** Index changes are asynchronous (and slow in DynamoDB Local under load): wait up to 2 minutes until `ready` holds. */
 async function waitForIndexes(
   client: DynamoDBDocumentClient,
   tableName: string,
   ready: (indexes: NonNullable<TableDescription['GlobalSecondaryIndexes']>) => boolean,
 ): Promise<void> {
-  for (let waited = 0; waited < 30_000; waited += 100) {
+  for (let waited = 0; waited < 120_000; waited += 100) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (ready(Table?.GlobalSecondaryIndexes ?? [])) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`The indexes of table ${tableName} did not become ready within 30 s`);
+  throw new Error(`The indexes of table ${tableName} did not become ready within 120 s`);
 }

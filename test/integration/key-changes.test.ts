@@ -186,5 +186,5 @@ describe('ensureTable upgrades a table kept from an older version', () => {
     expect((await store.listEvents(key.keyId, { limit: 10 })).events.map((e) => e.type)).toEqual(['create']);
     await client.send(new DeleteTableCommand({ TableName: tableName }));
     client.destroy();
-  });
+  }, 180_000); // DynamoDB Local rebuilds indexes slowly while other test files load it
 });
