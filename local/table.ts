@@ -3,7 +3,6 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   ResourceNotFoundException,
-  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type GlobalSecondaryIndex,
@@ -14,8 +13,7 @@ import { createTableInput, TABLE } from '../lambdas/store/table-schema';
 
 /**
  * Creates the key table on first start, with TTL on `expiresAt`, as the CDK
- * stack does; a table kept in `.data/` from an older version gets the indexes
- * it lacks (and any whose projection changed is rebuilt).
+ * stack does; refuses one kept in `.data/` by an older version whose indexes differ.
  */
 export async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<'created' | 'existing'> {
   let outcome: 'created' | 'existing' = 'existing';
@@ -30,7 +28,7 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
     outcome = 'created';
   }
   if (table !== undefined) {
-    await upgradeIndexes(client, tableName, table, wanted.GlobalSecondaryIndexes ?? []);
+    checkIndexes(tableName, table, wanted.GlobalSecondaryIndexes ?? []);
   }
   const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
@@ -47,46 +45,28 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
 const projectionOf = (index: { Projection?: { ProjectionType?: string; NonKeyAttributes?: string[] } }): string =>
   `${index.Projection?.ProjectionType ?? ''}:${[...(index.Projection?.NonKeyAttributes ?? [])].sort().join(',')}`;
 
-async function upgradeIndexes(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  table: TableDescription,
-  wanted: readonly GlobalSecondaryIndex[],
-): Promise<void> {
-  const existing = new Map((table.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index] as const));
-  const attributes = createTableInput(tableName).AttributeDefinitions;
-  for (const index of wanted) {
-    const current = existing.get(index.IndexName);
-    if (current !== undefined && projectionOf(current) === projectionOf(index)) continue;
-    if (current !== undefined) {
-      await client.send(
-        new UpdateTableCommand({ TableName: tableName, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: index.IndexName } }] }),
-      );
-      await waitForIndexes(client, tableName, (indexes) => !indexes.some((existing) => existing.IndexName === index.IndexName));
-    }
-    await client.send(
-      new UpdateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: attributes,
-        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
-      }),
-    );
-    await waitForIndexes(client, tableName, (indexes) =>
-      indexes.some((existing) => existing.IndexName === index.IndexName && existing.IndexStatus === 'ACTIVE'),
-    );
-  }
+/** A table kept from an older version, whose indexes no longer match what the code reads. */
+export class OutdatedTableError extends Error {
+  override readonly name = 'OutdatedTableError';
 }
 
-/** Index changes are asynchronous (and slow in DynamoDB Local under load): wait up to 2 minutes until `ready` holds. */
-async function waitForIndexes(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  ready: (indexes: NonNullable<TableDescription['GlobalSecondaryIndexes']>) => boolean,
-): Promise<void> {
-  for (let waited = 0; waited < 120_000; waited += 100) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (ready(Table?.GlobalSecondaryIndexes ?? [])) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/**
+ * Refuses a table whose indexes differ from today's layout (one kept in
+ * `.data/` by an older version), naming the way out. Rebuilding indexes in
+ * place is slow and unreliable in DynamoDB Local, and local data is disposable.
+ */
+function checkIndexes(tableName: string, table: TableDescription, wanted: readonly GlobalSecondaryIndex[]): void {
+  const existing = new Map((table.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index] as const));
+  const outdated = wanted
+    .filter((index) => {
+      const current = existing.get(index.IndexName);
+      return current === undefined || projectionOf(current) !== projectionOf(index);
+    })
+    .map((index) => index.IndexName);
+  if (outdated.length > 0) {
+    throw new OutdatedTableError(
+      `Table ${tableName} was made by an older version (index ${outdated.join(', ')} missing or different). ` +
+        'Delete the local data (rm -rf .data) or start with DATA_DIR set to a new folder.',
+    );
   }
-  throw new Error(`The indexes of table ${tableName} did not become ready within 120 s`);
 }
