@@ -2,33 +2,19 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand } from '@a
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../../lambdas/domain/api-key';
 import { KeyLimitReachedError } from '../../lambdas/domain/errors';
-import { KeyFormat } from '../../lambdas/domain/key-format';
 import type { KeyRotation } from '../../lambdas/domain/key-store';
-import { hashSecret } from '../../lambdas/domain/secret-hash';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { createTableInput, ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
 import { ensureTable, OutdatedTableError } from '../../local/table';
 import { freshTable } from '../support/dynamodb';
-import { testEvent } from '../support/key-policy';
+import { storedTestKey, testEvent } from '../support/key-policy';
 
-const format = new KeyFormat('uak');
 // Real time: DynamoDB Local runs TTL deletion, so keys must not be already expired by the wall clock.
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 const nowSeconds = NOW.getTime() / 1000;
 
-function newKey(ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey {
-  const generated = format.generate();
-  return {
-    keyId: generated.keyId,
-    ownerId,
-    secretHash: hashSecret(generated.secret),
-    name: 'test key',
-    scopes: ['read'],
-    createdAt: NOW.toISOString(),
-    expiresAt: nowSeconds + 7200,
-    ...overrides,
-  };
-}
+const newKey = (ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey =>
+  storedTestKey(ownerId, NOW, { expiresAt: nowSeconds + 7200, ...overrides });
 
 describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoDB Local', () => {
   let client: DynamoDBDocumentClient;

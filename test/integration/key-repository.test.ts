@@ -3,12 +3,11 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { StoredKey } from '../../lambdas/domain/api-key';
 import { KeyLimitReachedError, ServiceUnavailableError } from '../../lambdas/domain/errors';
 import { KeyFormat } from '../../lambdas/domain/key-format';
-import { hashSecret } from '../../lambdas/domain/secret-hash';
 import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
 import { freshTable } from '../support/dynamodb';
-import { testEvent } from '../support/key-policy';
+import { storedTestKey, testEvent } from '../support/key-policy';
 
 const format = new KeyFormat('uak');
 // Real time: DynamoDB Local now runs TTL deletion, so keys must not be already expired by the wall clock.
@@ -20,19 +19,8 @@ const insert = (target: DynamoKeyStore, key: StoredKey, limit: number, now: Date
 const revoke = (target: DynamoKeyStore, ownerId: string, keyId: string, at: Date) =>
   target.revokeKey(ownerId, keyId, at, testEvent({ keyId, ownerId }, 'revoke', at));
 
-function newKey(ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey {
-  const generated = format.generate();
-  return {
-    keyId: generated.keyId,
-    ownerId,
-    secretHash: hashSecret(generated.secret),
-    name: 'test key',
-    scopes: ['read'],
-    createdAt: NOW.toISOString(),
-    expiresAt: nowSeconds + 3600,
-    ...overrides,
-  };
-}
+const newKey = (ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey =>
+  storedTestKey(ownerId, NOW, { expiresAt: nowSeconds + 3600, ...overrides });
 
 describe('DynamoKeyStore against DynamoDB Local', () => {
   let client: DynamoDBDocumentClient;
