@@ -1,5 +1,5 @@
 import type { KeyView, StoredKey } from './api-key';
-import { isExpired, keyStatus, toKeyView } from './api-key';
+import { isExpired, toKeyView } from './api-key';
 import { auditEvent, toAuditEventView, type AuditEvent, type AuditEventType, type AuditEventView, type Caller } from './audit-event';
 import { parseRotateKeyRequest, parseUpdateKeyRequest } from './change-key-requests';
 import { disallowedScopes, parseCreateKeyRequest } from './create-key-request';
@@ -61,18 +61,9 @@ export class KeyService {
   async create(caller: Caller, body: unknown): Promise<CreatedKey> {
     const now = this.clock();
     const request = parseCreateKeyRequest(body, this.policy, now);
-    const generated = this.format.generate();
-    const key: StoredKey = {
-      keyId: generated.keyId,
-      ownerId: caller.sub,
-      secretHash: hashSecret(generated.secret),
-      name: request.name,
-      scopes: request.scopes,
-      createdAt: now.toISOString(),
-      expiresAt: request.expiresAt,
-    };
-    await this.store.insertKey(key, this.policy.maxKeysPerUser, now, this.event(caller, key, 'create', now));
-    return { id: key.keyId, key: generated.key, name: key.name, scopes: key.scopes, createdAt: key.createdAt, expiresAt: iso(key.expiresAt) };
+    const { stored, created } = this.mint({ ownerId: caller.sub, ...request }, now);
+    await this.store.insertKey(stored, this.policy.maxKeysPerUser, now, this.event(caller, stored, 'create', now));
+    return created;
   }
 
   /**
@@ -141,17 +132,10 @@ export class KeyService {
       if (refused.length > 0) {
         throw new KeyStateConflictError(`This key carries scopes no longer allowed (${refused.join(', ')}); create a new key instead`, 'SCOPE_NOT_ALLOWED');
       }
-      const generated = this.format.generate();
-      const newKey: StoredKey = {
-        keyId: generated.keyId,
-        ownerId: old.ownerId,
-        secretHash: hashSecret(generated.secret),
-        name: old.name,
-        scopes: old.scopes,
-        createdAt: now.toISOString(),
-        expiresAt: old.expiresAt,
-        rotatedFrom: old.keyId,
-      };
+      const { stored: newKey, created } = this.mint(
+        { ownerId: old.ownerId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt, rotatedFrom: old.keyId },
+        now,
+      );
       const graceEndsAt = Math.min(Math.floor(now.getTime() / 1000) + gracePeriodSeconds, old.expiresAt);
       const outcome = await this.store.rotateKey(
         {
@@ -169,16 +153,7 @@ export class KeyService {
         now,
       );
       if (outcome === 'conflict') return undefined;
-      return {
-        id: newKey.keyId,
-        key: generated.key,
-        name: newKey.name,
-        scopes: newKey.scopes,
-        createdAt: newKey.createdAt,
-        expiresAt: iso(newKey.expiresAt),
-        rotatedFrom: old.keyId,
-        replaced: { id: old.keyId, expiresAt: iso(graceEndsAt) },
-      };
+      return { ...created, rotatedFrom: old.keyId, replaced: { id: old.keyId, expiresAt: iso(graceEndsAt) } };
     });
   }
 
@@ -203,7 +178,7 @@ export class KeyService {
         keyId: key.keyId,
         expected: { name: key.name, disabled: wasDisabled },
         ...(rename !== undefined ? { name: rename } : {}),
-        ...(toggle !== undefined ? { disabledAt: toggle ? null : now.toISOString() } : {}),
+        ...(toggle !== undefined ? { disabledAt: disabledAt ?? null } : {}),
         events: [
           ...(rename !== undefined ? [this.event(caller, key, 'rename', now, { from: key.name, to: rename })] : []),
           ...(toggle !== undefined ? [this.event(caller, key, toggle ? 'enable' : 'disable', now)] : []),
@@ -236,9 +211,27 @@ export class KeyService {
   }
 
   private refuseIfRevoked(key: StoredKey): void {
-    if (keyStatus(key, this.clock()) === 'revoked') {
+    if (key.revokedAt !== undefined) {
       throw new KeyStateConflictError('This key is revoked, and revocation is final', 'KEY_REVOKED');
     }
+  }
+
+  /** A new key: what is stored (the secret's hash only) and what its owner is shown, once. */
+  private mint(
+    fields: Omit<StoredKey, 'keyId' | 'secretHash' | 'createdAt'>,
+    now: Date,
+  ): { stored: StoredKey; created: CreatedKey } {
+    const generated = this.format.generate();
+    const stored: StoredKey = { ...fields, keyId: generated.keyId, secretHash: hashSecret(generated.secret), createdAt: now.toISOString() };
+    const created: CreatedKey = {
+      id: stored.keyId,
+      key: generated.key,
+      name: stored.name,
+      scopes: stored.scopes,
+      createdAt: stored.createdAt,
+      expiresAt: iso(stored.expiresAt),
+    };
+    return { stored, created };
   }
 
   private event(
