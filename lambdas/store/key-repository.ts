@@ -12,7 +12,6 @@ import type { AuditEvent } from '../domain/audit-event';
 import { ApiError, KeyLimitReachedError, ServiceUnavailableError } from '../domain/errors';
 import { ownerItemKey, TABLE } from './table-schema';
 import type { EventPage, KeyPage, KeyRotation, KeyStore, KeyUpdate, PageRequest, RevokeOutcome } from '../domain/key-store';
-import type { KeySummary } from '../domain/key-store';
 import { decodeCursor, decodeEventCursor, encodeCursor } from './page-cursor';
 import { toAuditEvent, toEventItem, toItem, toKeySummary, toStoredKey } from './item-mapping';
 
@@ -175,26 +174,10 @@ export class DynamoKeyStore implements KeyStore {
 
   async listEvents(keyId: string, page: PageRequest): Promise<EventPage> {
     const startKey = page.cursor === undefined ? undefined : decodeEventCursor(page.cursor, keyId);
-    const result = await this.call(() =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE.eventIndex.name,
-          KeyConditionExpression: '#key = :key',
-          ExpressionAttributeNames: { '#key': TABLE.eventIndex.partitionKey },
-          ExpressionAttributeValues: { ':key': keyId },
-          ScanIndexForward: false,
-          Limit: page.limit,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
+    const { items: events, lastKey } = await this.call(() =>
+      this.queryNewestFirst(TABLE.eventIndex, keyId, page.limit, startKey, toAuditEvent),
     );
-    const events: AuditEvent[] = [];
-    for (const item of result.Items ?? []) {
-      const event = toAuditEvent(item);
-      if (event !== undefined) events.push(event);
-    }
-    return result.LastEvaluatedKey === undefined ? { events } : { events, nextCursor: encodeCursor(result.LastEvaluatedKey) };
+    return lastKey === undefined ? { events } : { events, nextCursor: encodeCursor(lastKey) };
   }
 
   /**
@@ -241,19 +224,19 @@ export class DynamoKeyStore implements KeyStore {
     const startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, ownerId);
     const [indexed, active] = await this.call(() =>
       Promise.all([
-        this.queryOwnerIndex(ownerId, page.limit, startKey),
+        this.queryNewestFirst(TABLE.ownerIndex, ownerId, page.limit, startKey, toKeySummary),
         startKey === undefined ? this.activeKeyIds(ownerId) : Promise.resolve(undefined),
       ]),
     );
-    const byId = new Map(indexed.keys.map((key) => [key.keyId, key] as const));
+    const byId = new Map(indexed.items.map((key) => [key.keyId, key] as const));
     if (active !== undefined) {
       const doubtful = [
         ...[...active].filter((keyId) => !byId.has(keyId)),
-        ...indexed.keys.filter((key) => key.revokedAt === undefined && !active.has(key.keyId)).map((key) => key.keyId),
+        ...indexed.items.filter((key) => key.revokedAt === undefined && !active.has(key.keyId)).map((key) => key.keyId),
       ];
       // With more pages to come, an active key missing here may simply be
       // older than this page: only keys that sort into this page belong.
-      const oldestOnPage = indexed.lastKey === undefined ? undefined : indexed.keys.at(-1)?.createdAt;
+      const oldestOnPage = indexed.lastKey === undefined ? undefined : indexed.items.at(-1)?.createdAt;
       for (const fresh of await this.call(() => this.getKeysConsistently(doubtful))) {
         const belongsHere = byId.has(fresh.keyId) || oldestOnPage === undefined || fresh.createdAt > oldestOnPage;
         if (fresh.ownerId === ownerId && belongsHere) {
@@ -266,29 +249,35 @@ export class DynamoKeyStore implements KeyStore {
     return indexed.lastKey === undefined ? { keys } : { keys, nextCursor: encodeCursor(indexed.lastKey) };
   }
 
-  private async queryOwnerIndex(
-    ownerId: string,
+  /**
+   * One page of an index's items for one partition value, newest first, each
+   * read defensively by `read` (an item it cannot read is left out).
+   */
+  private async queryNewestFirst<T>(
+    index: { readonly name: string; readonly partitionKey: string },
+    partitionValue: string,
     limit: number,
     startKey: Record<string, unknown> | undefined,
-  ): Promise<{ keys: KeySummary[]; lastKey?: Record<string, unknown> }> {
+    read: (item: Record<string, unknown>) => T | undefined,
+  ): Promise<{ items: T[]; lastKey?: Record<string, unknown> }> {
     const page = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: TABLE.ownerIndex.name,
-        KeyConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': TABLE.ownerIndex.partitionKey },
-        ExpressionAttributeValues: { ':owner': ownerId },
+        IndexName: index.name,
+        KeyConditionExpression: '#partition = :value',
+        ExpressionAttributeNames: { '#partition': index.partitionKey },
+        ExpressionAttributeValues: { ':value': partitionValue },
         ScanIndexForward: false,
         Limit: limit,
         ExclusiveStartKey: startKey,
       }),
     );
-    const keys: KeySummary[] = [];
+    const items: T[] = [];
     for (const item of page.Items ?? []) {
-      const summary = toKeySummary(item);
-      if (summary !== undefined) keys.push(summary);
+      const value = read(item);
+      if (value !== undefined) items.push(value);
     }
-    return page.LastEvaluatedKey === undefined ? { keys } : { keys, lastKey: page.LastEvaluatedKey };
+    return page.LastEvaluatedKey === undefined ? { items } : { items, lastKey: page.LastEvaluatedKey };
   }
 
   private async activeKeyIds(ownerId: string): Promise<Set<string>> {

@@ -19,8 +19,7 @@ const insert = (target: DynamoKeyStore, key: StoredKey, limit: number, now: Date
 const revoke = (target: DynamoKeyStore, ownerId: string, keyId: string, at: Date) =>
   target.revokeKey(ownerId, keyId, at, testEvent({ keyId, ownerId }, 'revoke', at));
 
-const newKey = (ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey =>
-  storedTestKey(ownerId, NOW, { expiresAt: nowSeconds + 3600, ...overrides });
+const newKey = (ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey => storedTestKey(ownerId, NOW, overrides);
 
 describe('DynamoKeyStore against DynamoDB Local', () => {
   let client: DynamoDBDocumentClient;
