@@ -42,6 +42,7 @@ import { freshTable } from '../support/dynamodb';
 import { freePort } from '../support/free-port';
 import { createTestVerifier, createTokenIssuer, type TokenIssuer } from '../support/tokens';
 import { testKeyPolicy } from '../support/key-policy';
+import { managementEvent as fixtureEvent } from '../support/management-event';
 
 /**
  * DynamoDB faults, injected with aws-sdk-client-mock into the document client
@@ -167,34 +168,11 @@ function managementHandlers(store: DynamoKeyStore, logger: AppLogger = fakeLogge
 }
 
 function managementEvent(route: Route, options: { id?: string; body?: string; token?: string } = {}): APIGatewayProxyEventV2 {
-  const [method = 'GET', template = '/'] = route.split(' ');
-  const path = options.id === undefined ? template : template.replace('{id}', options.id);
-  return {
-    version: '2.0',
-    routeKey: route,
-    rawPath: path,
-    rawQueryString: '',
-    headers: {
-      authorization: `Bearer ${options.token ?? aliceToken}`,
-      'content-type': 'application/json',
-      host: 'api.example.com',
-    },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
-      requestId: 'req',
-      routeKey: route,
-      stage: '$default',
-      time: '01/Jun/2026:12:00:00 +0000',
-      timeEpoch: NOW.getTime(),
-    },
-    isBase64Encoded: false,
-    ...(method === 'POST' ? { body: options.body ?? JSON.stringify({ name: 'ci deploy', scopes: ['read'] }) } : {}),
-    ...(options.id !== undefined ? { pathParameters: { id: options.id } } : {}),
-  };
+  return fixtureEvent(route, {
+    authorization: `Bearer ${options.token ?? aliceToken}`,
+    body: options.body ?? JSON.stringify({ name: 'ci deploy', scopes: ['read'] }),
+    ...(options.id !== undefined ? { id: options.id } : {}),
+  });
 }
 
 function authorizerEvent(authorization: string): APIGatewayRequestAuthorizerEventV2 {

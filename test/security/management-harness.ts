@@ -19,8 +19,8 @@ import { createRevokeKeyHandler } from '../../lambdas/handlers/revoke-key';
 import type { HttpResponse } from '../../lambdas/http/responses';
 import type { AppLogger } from '../../lambdas/observability/logger';
 import authorizerEventFixture from '../fixtures/authorizer-event.json';
-import proxyEventFixture from '../fixtures/proxy-event.json';
 import { InMemoryKeyStore } from '../support/in-memory-key-store';
+import { managementEvent as fixtureEvent } from '../support/management-event';
 import { createTestVerifier, type TokenIssuer } from '../support/tokens';
 
 export type Route = 'POST /keys' | 'GET /keys' | 'GET /keys/{id}' | 'DELETE /keys/{id}';
@@ -66,28 +66,15 @@ export function jsonSafe(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** The proxy-event fixture aimed at `route`. */
+/** The proxy-event fixture aimed at `route`, with `token` as a Bearer token unless a raw `authorization` is given. */
 export function managementEvent(route: Route, options: RequestOptions): APIGatewayProxyEventV2 {
-  const base = structuredClone(proxyEventFixture) as unknown as APIGatewayProxyEventV2;
-  const [method = 'GET', template = '/'] = route.split(' ');
-  const path = options.id !== undefined ? template.replace('{id}', encodeURIComponent(options.id)) : template;
-  const headers: Record<string, string | undefined> = { ...base.headers };
-  delete headers.authorization;
-  delete headers['content-length'];
-  if (options.authorization !== undefined) headers.authorization = options.authorization;
-  else if (options.token !== null) headers.authorization = `Bearer ${options.token}`;
-  const event: APIGatewayProxyEventV2 = {
-    ...base,
-    routeKey: route,
-    rawPath: path,
-    headers,
-    requestContext: { ...base.requestContext, routeKey: route, http: { ...base.requestContext.http, method, path } },
-    isBase64Encoded: options.isBase64Encoded ?? false,
-  };
-  delete event.body;
-  if (method === 'POST') event.body = options.body ?? DEFAULT_BODY;
-  if (options.id !== undefined) event.pathParameters = { id: options.id };
-  return event;
+  const authorization = options.authorization ?? (options.token !== null ? `Bearer ${options.token}` : undefined);
+  return fixtureEvent(route, {
+    ...(authorization !== undefined ? { authorization } : {}),
+    body: options.body ?? DEFAULT_BODY,
+    ...(options.isBase64Encoded !== undefined ? { isBase64Encoded: options.isBase64Encoded } : {}),
+    ...(options.id !== undefined ? { id: options.id } : {}),
+  });
 }
 
 export function bodyOf(response: HttpResponse): any {

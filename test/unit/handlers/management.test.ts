@@ -13,7 +13,7 @@ import { createRevokeKeyHandler } from '../../../lambdas/handlers/revoke-key';
 import { MAX_BODY_BYTES } from '../../../lambdas/http/request';
 import type { HttpResponse } from '../../../lambdas/http/responses';
 import type { AppLogger } from '../../../lambdas/observability/logger';
-import proxyEventFixture from '../../fixtures/proxy-event.json';
+import { managementEvent } from '../../support/management-event';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
 import { createTestVerifier, createTokenIssuer, failingFetcher, type TokenIssuer } from '../../support/tokens';
 import { testKeyPolicy } from '../../support/key-policy';
@@ -79,28 +79,15 @@ interface RequestOptions {
   id?: string;
 }
 
-/** The fixture event, re-aimed at `route`, with a Bearer token (default Alice's) and body. */
+/** The fixture event, re-aimed at `route`, with a Bearer token (default Alice's) and body (null: none). */
 function event(route: Route, options: RequestOptions = {}): APIGatewayProxyEventV2 {
-  const base = structuredClone(proxyEventFixture) as unknown as APIGatewayProxyEventV2;
-  const [method = 'GET', pathTemplate = '/'] = route.split(' ');
-  const path = options.id !== undefined ? pathTemplate.replace('{id}', encodeURIComponent(options.id)) : pathTemplate;
-  const headers: Record<string, string | undefined> = { ...base.headers };
-  delete headers.authorization;
-  delete headers['content-length'];
   const token = options.token === undefined ? aliceToken : options.token;
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  const result: APIGatewayProxyEventV2 = {
-    ...base,
-    routeKey: route,
-    rawPath: path,
-    headers,
-    requestContext: { ...base.requestContext, routeKey: route, http: { ...base.requestContext.http, method, path } },
-    isBase64Encoded: options.isBase64Encoded ?? false,
-  };
-  delete result.body;
-  if (method === 'POST' && options.body !== null) result.body = options.body ?? '{"name":"ci deploy"}';
-  if (options.id !== undefined) result.pathParameters = { id: options.id };
-  return result;
+  return managementEvent(route, {
+    ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+    ...(options.body !== null ? { body: options.body ?? '{"name":"ci deploy"}' } : {}),
+    ...(options.isBase64Encoded !== undefined ? { isBase64Encoded: options.isBase64Encoded } : {}),
+    ...(options.id !== undefined ? { id: options.id } : {}),
+  });
 }
 
 async function call(route: Route, options: RequestOptions = {}): Promise<HttpResponse> {
