@@ -17,6 +17,7 @@ import {
   DEFAULT_SUB,
   failingFetcher,
   jwksFetcher,
+  servingText,
   type CountingFetcher,
   type TokenIssuer,
 } from '../support/tokens';
@@ -69,22 +70,6 @@ function verifierWith(source: { fetch: CountingFetcher['fetch'] }, options: { al
     jwksCache: new SimpleJwksCache({ fetcher: source }),
     ...options,
   });
-}
-
-/** A fetcher that serves `body` as the JWKS document, counting fetches. */
-function servingText(body: string): CountingFetcher {
-  const fetchedUris: string[] = [];
-  return {
-    fetchedUris,
-    get fetchCount() {
-      return fetchedUris.length;
-    },
-    fetch: async (uri: string) => {
-      fetchedUris.push(uri);
-      const bytes = new TextEncoder().encode(body);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    },
-  };
 }
 
 describe('the genuine token (the control every attack is measured against)', () => {

@@ -165,7 +165,12 @@ function countingFetcher(respond: (uri: string) => ArrayBuffer): CountingFetcher
 }
 
 export function jwksFetcher(jwks: { keys: JWK[] }): CountingFetcher {
-  return countingFetcher(() => toArrayBuffer(JSON.stringify(jwks)));
+  return servingText(JSON.stringify(jwks));
+}
+
+/** A fetcher that serves `body` (any text, valid JWKS or not) as the JWKS document, counting fetches. */
+export function servingText(body: string): CountingFetcher {
+  return countingFetcher(() => toArrayBuffer(body));
 }
 
 /** The identity provider is down: every fetch fails as aws-jwt-verify's own fetcher would. */
