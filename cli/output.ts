@@ -120,18 +120,20 @@ export function keyDetails(key: KeyView, now: Date, colors: Colors): string {
 
 const SHOWN_ONCE = 'This key is shown once. Store it now; it cannot be shown again.';
 
+/** What a terminal shows of a new key, made by `create` or `rotate`. */
+function createdKeyRows(key: CreatedKey, now: Date): Array<[string, string]> {
+  return [
+    ['id', key.id],
+    ['name', key.name],
+    ['scopes', key.scopes.join(', ') || '-'],
+    ['expires', `${key.expiresAt} (${relativeTime(key.expiresAt, now)})`],
+  ];
+}
+
 /** For a terminal: everything about the new key, with the key itself last and a warning. */
 export function createdKeyDetails(key: CreatedKey, now: Date, colors: Colors): string {
   return [
-    details(
-      [
-        ['id', key.id],
-        ['name', key.name],
-        ['scopes', key.scopes.join(', ') || '-'],
-        ['expires', `${key.expiresAt} (${relativeTime(key.expiresAt, now)})`],
-      ],
-      colors,
-    ),
+    details(createdKeyRows(key, now), colors),
     '',
     colors.yellow(SHOWN_ONCE),
     key.key,
@@ -148,16 +150,7 @@ export function replacedKeyNote(key: RotatedKey, now: Date): string {
 /** For a terminal: the new key as `create` shows it, and what became of the old one. */
 export function rotatedKeyDetails(key: RotatedKey, now: Date, colors: Colors): string {
   return [
-    details(
-      [
-        ['id', key.id],
-        ['name', key.name],
-        ['scopes', key.scopes.join(', ') || '-'],
-        ['expires', `${key.expiresAt} (${relativeTime(key.expiresAt, now)})`],
-        ['rotated from', key.rotatedFrom],
-      ],
-      colors,
-    ),
+    details([...createdKeyRows(key, now), ['rotated from', key.rotatedFrom]], colors),
     '',
     replacedKeyNote(key, now),
     colors.yellow(SHOWN_ONCE),

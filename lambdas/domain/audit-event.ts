@@ -25,15 +25,8 @@ export interface AuditEvent {
   readonly expiresAt: number;
 }
 
-/** What the owner reads: `GET /keys/{id}/events`. */
-export interface AuditEventView {
-  readonly type: AuditEventType;
-  readonly actor: string;
-  readonly at: string;
-  readonly sourceIp: string;
-  readonly userAgent: string;
-  readonly details?: Readonly<Record<string, string>>;
-}
+/** What the owner reads: `GET /keys/{id}/events`, without the bookkeeping (key, owner, TTL). */
+export type AuditEventView = Omit<AuditEvent, 'keyId' | 'keyOwner' | 'expiresAt'>;
 
 /** A user agent is client-chosen text: kept, but bounded and without control characters (it is shown in terminals). */
 export const USER_AGENT_MAX_LENGTH = 256;
