@@ -43,7 +43,13 @@ export async function bundleAuthorizer(
     }
   }
   const bytesByPackage = Object.fromEntries(Object.entries(byPackage).sort(([, a], [, b]) => b - a));
-  return { file, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, mapBytes: statSync(`${file}.map`).size, bytesByPackage };
+  return {
+    file,
+    bytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    mapBytes: statSync(`${file}.map`).size,
+    bytesByPackage,
+  };
 }
 
 /** The environment the deployed authorizer gets (lib/house-function.ts and lib/user-api-keys.ts), minus AWS's own. */

@@ -39,11 +39,7 @@ export interface CostModel {
   readonly assumptions: readonly string[];
 }
 
-export function costModel(options: {
-  measuredDurationMs: number;
-  authorizerMemoryMb: number;
-  hitRates: readonly number[];
-}): CostModel {
+export function costModel(options: { measuredDurationMs: number; authorizerMemoryMb: number; hitRates: readonly number[] }): CostModel {
   const billedDurationMs = Math.max(1, Math.ceil(options.measuredDurationMs));
   const gb = options.authorizerMemoryMb / 1024;
   const million = 1_000_000;
@@ -73,7 +69,7 @@ export function costModel(options: {
     lines,
     assumptions: [
       'Every request is billed by API Gateway, cached verdict or not.',
-      'A gateway-cache miss invokes the authorizer once; it is billed at figure 2\'s median (DynamoDB Local on this machine), rounded up to the ms, at the deployed 512 MB on Arm64.',
+      "A gateway-cache miss invokes the authorizer once; it is billed at figure 2's median (DynamoDB Local on this machine), rounded up to the ms, at the deployed 512 MB on Arm64.",
       'Every invocation reads DynamoDB once (1 RRU, strongly consistent, item < 4 KB): an upper bound, since the in-instance verdict cache answers some misses without a read (and in about 1 ms).',
       'Last-used bookkeeping is per key, not per request: at most one conditional UpdateItem (1 WRU, $0.625 per million) per key per minute per warm instance.',
       'Not included: free tiers, data transfer, CloudWatch Logs (Lambda platform lines of roughly 0.3 KB per invocation are about $0.15 per million invocations at $0.50/GB), INIT billing of cold starts, and the protected backend.',

@@ -12,7 +12,6 @@ export const PROJECT_ROOT = join(__dirname, '..');
 export const KEY_PREFIX = 'uak';
 export const FORMAT = new KeyFormat(KEY_PREFIX);
 
-
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function randomBase62(random: () => number, length: number): string {
@@ -100,8 +99,7 @@ export async function seedKeys(
 /** Authorization headers that are not keys at all: random strings of every kind. */
 export function garbageHeaders(seed: number, count: number): string[] {
   const random = seededRandom(seed);
-  const printable = (length: number) =>
-    Array.from({ length }, () => String.fromCharCode(33 + Math.floor(random() * 94))).join('');
+  const printable = (length: number) => Array.from({ length }, () => String.fromCharCode(33 + Math.floor(random() * 94))).join('');
   const keyLength = KEY_PREFIX.length + 2 + 22 + 43 + 6;
   const kinds = [
     // The right prefix and shape, random content: passes the pattern, fails the checksum.

@@ -135,7 +135,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-
 /** crypto.hash exists from Node 20.12; on older Nodes fall back to createHash so the op still runs. */
 const oneShotHash: (algorithm: string, data: string, encoding: 'hex') => string =
   (nodeCrypto as unknown as { hash?: (a: string, d: string, e: 'hex') => string }).hash ??
@@ -158,7 +157,9 @@ function buildAuthorizer(wiring: BenchWiring): Handler {
 async function expectVerdict(handler: Handler, event: APIGatewayRequestAuthorizerEventV2, allowed: boolean): Promise<void> {
   const result = await handler(event);
   if (result.isAuthorized !== allowed) {
-    throw new Error(`the authorizer ${result.isAuthorized ? 'allowed' : 'refused'} a key it should have ${allowed ? 'allowed' : 'refused'}`);
+    throw new Error(
+      `the authorizer ${result.isAuthorized ? 'allowed' : 'refused'} a key it should have ${allowed ? 'allowed' : 'refused'}`,
+    );
   }
 }
 
@@ -372,7 +373,11 @@ async function main(): Promise<Results> {
   await ensureTable(admin, smallTable);
   const smallKeys = makeKeys(1, PLAN.scale.small, nowMs);
   let seedStart = Date.now();
-  await seedKeys(admin, smallTable, smallKeys.map((k) => k.stored));
+  await seedKeys(
+    admin,
+    smallTable,
+    smallKeys.map((k) => k.stored),
+  );
   const smallSeedSeconds = (Date.now() - seedStart) / 1000;
   // Figure 7's large table, seeded first: the heavy writing also warms DynamoDB Local's JVM up.
   const largeTable = `BenchKeys${PLAN.scale.large / 1000}k`;
@@ -382,7 +387,11 @@ async function main(): Promise<Results> {
   const largeEvents = await (async () => {
     // Scoped, so the 100,000 keys are garbage once seeded: only the sample stays in this process's heap.
     const largeKeys = makeKeys(2, PLAN.scale.large, nowMs);
-    await seedKeys(admin, largeTable, largeKeys.map((k) => k.stored));
+    await seedKeys(
+      admin,
+      largeTable,
+      largeKeys.map((k) => k.stored),
+    );
     return sample(largeKeys, 12);
   })();
   const smallEvents = sample(smallKeys, 11);
@@ -395,7 +404,11 @@ async function main(): Promise<Results> {
     Array.from({ length: 4 }, async (_, worker) => {
       for (let i = worker; Date.now() < warmUntil; i += 4) {
         await admin.send(
-          new GetCommand({ TableName: smallTable, Key: { [TABLE.partitionKey]: smallKeys[i % smallKeys.length]!.stored.keyId }, ConsistentRead: true }),
+          new GetCommand({
+            TableName: smallTable,
+            Key: { [TABLE.partitionKey]: smallKeys[i % smallKeys.length]!.stored.keyId },
+            ConsistentRead: true,
+          }),
         );
       }
     }),
@@ -418,7 +431,12 @@ async function main(): Promise<Results> {
   const cachedEvents = Array.from({ length: 256 }, (_, i) => authorizerEvent(`Bearer ${cachedKeys[i % cachedKeys.length]!.key}`));
   for (const event of cachedEvents) await expectVerdict(cached, event, true);
   // The same, with a logger that does nothing at all, to show what the (silenced) Powertools calls cost.
-  const noopLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as AppLogger;
+  const noopLogger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  } as unknown as AppLogger;
   const cachedNoopLogger = buildAuthorizer({
     ...wiring(smallTable, { verdictCacheTtlSeconds: FIGURE1_CACHE_TTL_SECONDS }),
     logger: noopLogger,
@@ -436,7 +454,11 @@ async function main(): Promise<Results> {
   });
 
   const garbage = garbageHeaders(3, 1024).map(authorizerEvent);
-  const mistyped = mistypedHeaders(4, smallKeys.map((k) => k.key), 1024).map(authorizerEvent);
+  const mistyped = mistypedHeaders(
+    4,
+    smallKeys.map((k) => k.key),
+    1024,
+  ).map(authorizerEvent);
   for (const event of [...garbage, ...mistyped]) await expectVerdict(cached, event, false);
 
   // --- Figure 4 set-up: an Auth0-shaped RS256 access token ------------------------
@@ -497,7 +519,10 @@ async function main(): Promise<Results> {
     {
       name: 'cacheKeySha256',
       async: false,
-      run: (i) => createHash('sha256').update(cachedEvents[i & 255]!.headers!.authorization!).digest('base64'),
+      run: (i) =>
+        createHash('sha256')
+          .update(cachedEvents[i & 255]!.headers!.authorization!)
+          .digest('base64'),
     },
     { name: 'authorizerCachedNoopLogger', async: true, run: (i) => cachedNoopLogger(cachedEvents[i & 255]!) },
     { name: 'garbage', async: true, run: (i) => cached(garbage[i & 1023]!) },
@@ -624,8 +649,12 @@ async function main(): Promise<Results> {
         'Micro figures (1, 3, 4) are ns per call: a sample is one batch of calls timed with process.hrtime.bigint and divided by its size; the ops are sampled in interleaved rounds and ratios are taken per round.',
         'ms figures (2, 7) time each call on its own; DynamoDB Local (Java, SQLite) on this machine, not DynamoDB: absolute latencies are not AWS latencies.',
         'Logging is silenced (POWERTOOLS_LOG_LEVEL=SILENT): the logger is called but writes nothing; deployed at INFO, each denial also writes one log line.',
-        'Lambda runs the bundle on Node.js 22, Arm64 (Graviton), 512 MB; this machine runs Node.js ' + process.version + ' on ' + process.arch + ': CPU figures are indicative of, not equal to, Lambda\'s.',
-        'Figure 6 measures the local gateway (local/gateway.ts), whose verdict cache answers /whoami without calling the authorizer once warm; API Gateway\'s own overhead is not modelled.',
+        'Lambda runs the bundle on Node.js 22, Arm64 (Graviton), 512 MB; this machine runs Node.js ' +
+          process.version +
+          ' on ' +
+          process.arch +
+          ": CPU figures are indicative of, not equal to, Lambda's.",
+        "Figure 6 measures the local gateway (local/gateway.ts), whose verdict cache answers /whoami without calling the authorizer once warm; API Gateway's own overhead is not modelled.",
         ...(QUICK ? ['--quick: shortened smoke run; the figures are not comparable with a full run.'] : []),
       ],
     },

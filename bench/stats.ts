@@ -143,11 +143,7 @@ export function ratioSummary(a: MicroResult, b: MicroResult): Summary {
 }
 
 /** Times each call on its own (for ms-scale operations): ns per call, one sample per call. */
-export async function timeEach(
-  calls: number,
-  run: (i: number) => Promise<unknown>,
-  offset = 0,
-): Promise<number[]> {
+export async function timeEach(calls: number, run: (i: number) => Promise<unknown>, offset = 0): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < calls; i += 1) {
     const start = now();

@@ -68,7 +68,10 @@ export class KeysApi {
     const all: T[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const answer = await this.call<P>('GET', `${path}?limit=100${query}${cursor !== undefined ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const answer = await this.call<P>(
+        'GET',
+        `${path}?limit=100${query}${cursor !== undefined ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       all.push(...items(answer));
       cursor = answer.nextCursor;
       if (cursor === undefined) break;

@@ -73,10 +73,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const login = loadLogin(current.configDir);
     if (login === undefined) throw new CliError('Not logged in: run apikey login', EXIT.auth, 'NOT_LOGGED_IN');
     if (login.authUrl !== current.authUrl || login.audience !== current.audience) {
-      throw new CliError(`You are logged in to ${login.authUrl} (${login.audience}), not ${current.authUrl} (${current.audience}): run apikey login`, EXIT.auth, 'OTHER_LOGIN');
+      throw new CliError(
+        `You are logged in to ${login.authUrl} (${login.audience}), not ${current.authUrl} (${current.audience}): run apikey login`,
+        EXIT.auth,
+        'OTHER_LOGIN',
+      );
     }
     if (login.expiresAt <= now().getTime()) {
-      throw new CliError(`Your login expired ${relativeTime(new Date(login.expiresAt).toISOString(), now())}: run apikey login`, EXIT.auth, 'LOGIN_EXPIRED');
+      throw new CliError(
+        `Your login expired ${relativeTime(new Date(login.expiresAt).toISOString(), now())}: run apikey login`,
+        EXIT.auth,
+        'LOGIN_EXPIRED',
+      );
     }
     return login.accessToken;
   };
@@ -108,7 +116,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const claims = peekToken(result.accessToken);
       const expiresAt = now().getTime() + result.expiresInSeconds * 1000;
       const sub = claims.sub ?? 'unknown';
-      saveLogin(current.configDir, { accessToken: result.accessToken, expiresAt, authUrl: current.authUrl, audience: current.audience, sub });
+      saveLogin(current.configDir, {
+        accessToken: result.accessToken,
+        expiresAt,
+        authUrl: current.authUrl,
+        audience: current.audience,
+        sub,
+      });
       emit({ sub, expiresAt: new Date(expiresAt).toISOString() }, () => `Logged in as ${sub}.`);
     });
 
@@ -128,16 +142,18 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (current.token !== undefined) {
         const claims = peekToken(current.token);
         const expiresAt = claims.exp !== undefined ? new Date(claims.exp * 1000).toISOString() : undefined;
-        emit({ sub: claims.sub ?? null, expiresAt: expiresAt ?? null, source: 'APIKEY_TOKEN' }, () =>
-          `${claims.sub ?? 'unknown'} (from APIKEY_TOKEN${expiresAt ? `, expires ${relativeTime(expiresAt, now())}` : ''})`,
+        emit(
+          { sub: claims.sub ?? null, expiresAt: expiresAt ?? null, source: 'APIKEY_TOKEN' },
+          () => `${claims.sub ?? 'unknown'} (from APIKEY_TOKEN${expiresAt ? `, expires ${relativeTime(expiresAt, now())}` : ''})`,
         );
         return;
       }
       accessToken(current); // refuses a missing, foreign or expired login
       const login = loadLogin(current.configDir)!;
       const expiresAt = new Date(login.expiresAt).toISOString();
-      emit({ sub: login.sub, expiresAt, authUrl: login.authUrl, audience: login.audience, source: 'login' }, () =>
-        `${login.sub} (logged in to ${login.authUrl}, expires ${relativeTime(expiresAt, now())})`,
+      emit(
+        { sub: login.sub, expiresAt, authUrl: login.authUrl, audience: login.audience, source: 'login' },
+        () => `${login.sub} (logged in to ${login.authUrl}, expires ${relativeTime(expiresAt, now())})`,
       );
     });
 
@@ -207,7 +223,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         out(rotatedKeyDetails(rotated, now(), colors));
       } else {
         // Piped: the new key alone on stdout, as with create.
-        err(`Rotated key ${rotated.rotatedFrom} to ${rotated.id} (${rotated.name}), expires ${rotated.expiresAt}. ${replacedKeyNote(rotated, now())} The new key is shown once.`);
+        err(
+          `Rotated key ${rotated.rotatedFrom} to ${rotated.id} (${rotated.name}), expires ${rotated.expiresAt}. ${replacedKeyNote(rotated, now())} The new key is shown once.`,
+        );
         out(rotated.key);
       }
     });

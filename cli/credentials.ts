@@ -42,7 +42,11 @@ export function loadLogin(configDir: string): StoredLogin | undefined {
   } catch {
     // fall through
   }
-  throw new CliError(`The stored login in ${join(configDir, FILE)} is damaged: run apikey logout, then apikey login`, EXIT.auth, 'BAD_CREDENTIALS');
+  throw new CliError(
+    `The stored login in ${join(configDir, FILE)} is damaged: run apikey logout, then apikey login`,
+    EXIT.auth,
+    'BAD_CREDENTIALS',
+  );
 }
 
 export function removeLogin(configDir: string): boolean {

@@ -40,7 +40,11 @@ async function post(
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {
-    throw new CliError(`Cannot reach the identity provider at ${new URL(url).origin}: ${(error as Error).message}`, EXIT.server, 'IDP_UNREACHABLE');
+    throw new CliError(
+      `Cannot reach the identity provider at ${new URL(url).origin}: ${(error as Error).message}`,
+      EXIT.server,
+      'IDP_UNREACHABLE',
+    );
   }
   let body: Record<string, unknown> = {};
   try {

@@ -132,12 +132,7 @@ function createdKeyRows(key: CreatedKey, now: Date): Array<[string, string]> {
 
 /** For a terminal: everything about the new key, with the key itself last and a warning. */
 export function createdKeyDetails(key: CreatedKey, now: Date, colors: Colors): string {
-  return [
-    details(createdKeyRows(key, now), colors),
-    '',
-    colors.yellow(SHOWN_ONCE),
-    key.key,
-  ].join('\n');
+  return [details(createdKeyRows(key, now), colors), '', colors.yellow(SHOWN_ONCE), key.key].join('\n');
 }
 
 /** What became of the old key: it keeps working until its grace period ends, or (no grace period) stopped at once. */

@@ -10,15 +10,7 @@
 export type RouteAuth = 'apiKey' | 'accessToken' | 'none';
 
 export type FunctionName =
-  | 'health'
-  | 'whoami'
-  | 'createKey'
-  | 'listKeys'
-  | 'getKey'
-  | 'revokeKey'
-  | 'rotateKey'
-  | 'updateKey'
-  | 'listKeyEvents';
+  'health' | 'whoami' | 'createKey' | 'listKeys' | 'getKey' | 'revokeKey' | 'rotateKey' | 'updateKey' | 'listKeyEvents';
 
 /** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
 export interface RouteThrottle {

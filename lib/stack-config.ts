@@ -114,7 +114,10 @@ export function loadStackConfig(read: SettingSource): UserApiKeysConfig {
   if (backendUrl !== undefined && !/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(backendUrl)) {
     throw new StackConfigError(`backendUrl must be an https:// URL, got "${backendUrl}"`);
   }
-  if (backendFunctionArn !== undefined && !/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/.test(backendFunctionArn)) {
+  if (
+    backendFunctionArn !== undefined &&
+    !/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/.test(backendFunctionArn)
+  ) {
     throw new StackConfigError(`backendFunctionArn must be a Lambda function ARN, got "${backendFunctionArn}"`);
   }
   const backend: Backend =
@@ -136,7 +139,12 @@ export function loadStackConfig(read: SettingSource): UserApiKeysConfig {
   for (const routeKey of routeScopes.keys()) refuseUncheckedRoute(routeKey, backend);
   const extraKeyScopes = scopeSetting('allowedKeyScopes', 'ALLOWED_KEY_SCOPES', parseScopeList);
 
-  const tableEncryption = oneOf('tableEncryption', 'TABLE_ENCRYPTION', ['aws-owned', 'aws-managed', 'customer-managed'] as const, 'aws-owned');
+  const tableEncryption = oneOf(
+    'tableEncryption',
+    'TABLE_ENCRYPTION',
+    ['aws-owned', 'aws-managed', 'customer-managed'] as const,
+    'aws-owned',
+  );
   const tableKmsKeyArn = text('tableKmsKeyArn', 'TABLE_KMS_KEY_ARN');
   if (tableKmsKeyArn !== undefined) {
     if (tableEncryption !== 'customer-managed') {
@@ -176,7 +184,13 @@ export function loadStackConfig(read: SettingSource): UserApiKeysConfig {
     routeScopes,
     allowedKeyScopes: extraKeyScopes,
     // API Gateway allows 0 to 3600 seconds.
-    authorizerCacheTtlSeconds: integer('authorizerCacheTtlSeconds', 'AUTHORIZER_CACHE_TTL_SECONDS', DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, 0, 3600),
+    authorizerCacheTtlSeconds: integer(
+      'authorizerCacheTtlSeconds',
+      'AUTHORIZER_CACHE_TTL_SECONDS',
+      DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+      0,
+      3600,
+    ),
     backend,
     tableEncryption,
     ...(tableKmsKeyArn !== undefined ? { tableKmsKeyArn } : {}),

@@ -226,7 +226,8 @@ export class UserApiKeys extends Construct {
     } catch {
       return []; // no route uses it, so it was never bound
     }
-    const same = (scope: Construct, a: unknown, b: unknown) => JSON.stringify(Stack.of(scope).resolve(a)) === JSON.stringify(Stack.of(scope).resolve(b));
+    const same = (scope: Construct, a: unknown, b: unknown) =>
+      JSON.stringify(Stack.of(scope).resolve(a)) === JSON.stringify(Stack.of(scope).resolve(b));
     return this.node.root.node
       .findAll()
       .filter((c): c is CfnRoute => c instanceof CfnRoute)
@@ -418,7 +419,14 @@ export class UserApiKeys extends Construct {
     alarm(
       'TableThrottling',
       this.table.metricThrottledRequestsForOperations({
-        operations: [Operation.GET_ITEM, Operation.QUERY, Operation.BATCH_GET_ITEM, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.TRANSACT_WRITE_ITEMS],
+        operations: [
+          Operation.GET_ITEM,
+          Operation.QUERY,
+          Operation.BATCH_GET_ITEM,
+          Operation.PUT_ITEM,
+          Operation.UPDATE_ITEM,
+          Operation.TRANSACT_WRITE_ITEMS,
+        ],
         period: Duration.minutes(5),
       }),
       'DynamoDB throttled requests to the key table',

@@ -324,7 +324,10 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       sendHtml(
         response,
         200,
-        resultPage('Approved', `The device with code ${formatUserCode(entry.userCode)} is now signed in as ${user}. You can close this page.`),
+        resultPage(
+          'Approved',
+          `The device with code ${formatUserCode(entry.userCode)} is now signed in as ${user}. You can close this page.`,
+        ),
       );
   }
 
@@ -411,9 +414,7 @@ async function readRequestBody(request: IncomingMessage): Promise<RequestBody | 
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
       return {
         json: true,
-        params: Object.fromEntries(
-          Object.entries(parsed).map(([name, value]) => [name, typeof value === 'string' ? value : undefined]),
-        ),
+        params: Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, typeof value === 'string' ? value : undefined])),
       };
     } catch {
       return undefined;

@@ -133,9 +133,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const routes: LocalRoute[] = ROUTES.map((route) => ({ ...route, handler: functions[route.function] }));
     const gateway = createGateway({
       routes,
-      authorizer: createAuthorizerHandler(
-        authorizerDependencies({ ...wiring, verdictCacheTtlSeconds: cacheTtl.instanceSeconds }),
-      ),
+      authorizer: createAuthorizerHandler(authorizerDependencies({ ...wiring, verdictCacheTtlSeconds: cacheTtl.instanceSeconds })),
       authorizerCacheTtlSeconds: cacheTtl.gatewaySeconds,
       ...(options.throttle !== undefined ? { throttle: options.throttle } : {}),
       ...(options.clock !== undefined ? { now: () => options.clock!().getTime() } : {}),

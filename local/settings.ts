@@ -23,18 +23,10 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
   return {
     port,
     keys: loadKeyConfig(env, { tableName: 'ApiKeys', routeScopes: LOCAL_ROUTE_SCOPES }),
-    dynamodb: endpoint
-      ? { endpoint }
-      : { port: readInteger(env, 'DYNAMODB_PORT', 8000, 1, 65535), ...(inMemory ? {} : { dataDir }) },
+    dynamodb: endpoint ? { endpoint } : { port: readInteger(env, 'DYNAMODB_PORT', 8000, 1, 65535), ...(inMemory ? {} : { dataDir }) },
     identity: useAuth0
       ? { auth: loadAuthConfig(env) }
       : { devPort: readInteger(env, 'DEV_IDP_PORT', 3001, 0, 65535), audience: env.AUTH0_AUDIENCE?.trim() || LOCAL_AUDIENCE },
-    authorizerCacheTtlSeconds: readInteger(
-      env,
-      'AUTHORIZER_CACHE_TTL_SECONDS',
-      DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
-      0,
-      3600,
-    ),
+    authorizerCacheTtlSeconds: readInteger(env, 'AUTHORIZER_CACHE_TTL_SECONDS', DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, 0, 3600),
   };
 }

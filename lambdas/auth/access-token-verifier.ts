@@ -81,9 +81,7 @@ export class AccessTokenVerifier {
       },
     };
     this.verifier =
-      options.jwksCache === undefined
-        ? JwtVerifier.create(properties)
-        : JwtVerifier.create(properties, { jwksCache: options.jwksCache });
+      options.jwksCache === undefined ? JwtVerifier.create(properties) : JwtVerifier.create(properties, { jwksCache: options.jwksCache });
   }
 
   /** Loads the JWKS ahead of the first request (cold start), so no request waits for it. */

@@ -39,10 +39,7 @@ export function isExpired(expiresAt: number, now: Date): boolean {
   return now.getTime() >= expiresAt * 1000;
 }
 
-export function keyStatus(
-  key: Pick<StoredKey, 'expiresAt' | 'revokedAt' | 'disabledAt' | 'replacedBy'>,
-  now: Date,
-): KeyStatus {
+export function keyStatus(key: Pick<StoredKey, 'expiresAt' | 'revokedAt' | 'disabledAt' | 'replacedBy'>, now: Date): KeyStatus {
   if (key.revokedAt !== undefined) return 'revoked';
   if (isExpired(key.expiresAt, now)) return key.replacedBy !== undefined ? 'rotated' : 'expired';
   return key.disabledAt !== undefined ? 'disabled' : 'active';

@@ -19,8 +19,8 @@ const createKeySchema = z.strictObject({
     )
     .max(MAX_SCOPES_PER_KEY, `a key may have at most ${MAX_SCOPES_PER_KEY} scopes`)
     .optional(),
-  expiresAt: z
-    .iso.datetime({ offset: true, error: 'expiresAt must be an ISO-8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' })
+  expiresAt: z.iso
+    .datetime({ offset: true, error: 'expiresAt must be an ISO-8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' })
     .optional(),
 });
 
@@ -43,7 +43,10 @@ export function parseCreateKeyRequest(body: unknown, policy: KeyPolicy, now: Dat
   const refused = disallowedScopes(scopes, policy);
   if (refused.length > 0) {
     const allowed = policy.allowedScopes.length === 0 ? 'this API allows no scopes on keys' : `allowed: ${policy.allowedScopes.join(', ')}`;
-    throw new ValidationError(`scope${refused.length > 1 ? 's' : ''} ${refused.map((s) => `"${s}"`).join(', ')} not allowed (${allowed})`, 'SCOPE_NOT_ALLOWED');
+    throw new ValidationError(
+      `scope${refused.length > 1 ? 's' : ''} ${refused.map((s) => `"${s}"`).join(', ')} not allowed (${allowed})`,
+      'SCOPE_NOT_ALLOWED',
+    );
   }
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const latest = nowSeconds + policy.maxLifetimeDays * DAY_SECONDS;

@@ -26,8 +26,7 @@ export interface ParsedKey {
 }
 
 export type KeyParseResult =
-  | { readonly ok: true; readonly key: ParsedKey }
-  | { readonly ok: false; readonly reason: 'MALFORMED' | 'WRONG_PREFIX' | 'BAD_CHECKSUM' };
+  { readonly ok: true; readonly key: ParsedKey } | { readonly ok: false; readonly reason: 'MALFORMED' | 'WRONG_PREFIX' | 'BAD_CHECKSUM' };
 
 export interface GeneratedKey extends ParsedKey {
   /** The whole key as handed to its owner, once. */
@@ -112,9 +111,7 @@ export class KeyFormat {
     }
     const match = this.pattern.exec(input);
     if (match === null) {
-      return input.startsWith(`${this.prefix}_`)
-        ? { ok: false, reason: 'MALFORMED' }
-        : { ok: false, reason: 'WRONG_PREFIX' };
+      return input.startsWith(`${this.prefix}_`) ? { ok: false, reason: 'MALFORMED' } : { ok: false, reason: 'WRONG_PREFIX' };
     }
     const [, keyId = '', secret = '', checksum] = match;
     const body = input.slice(0, input.length - CHECKSUM_LENGTH);

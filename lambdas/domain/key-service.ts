@@ -123,14 +123,20 @@ export class KeyService {
       const now = this.clock();
       this.refuseIfRevoked(old);
       if (old.replacedBy !== undefined) {
-        throw new KeyStateConflictError(`This key was already rotated; rotate its replacement ${old.replacedBy} instead`, 'KEY_ALREADY_ROTATED');
+        throw new KeyStateConflictError(
+          `This key was already rotated; rotate its replacement ${old.replacedBy} instead`,
+          'KEY_ALREADY_ROTATED',
+        );
       }
       if (isExpired(old.expiresAt, now)) {
         throw new KeyStateConflictError('This key has expired; create a new key instead', 'KEY_EXPIRED');
       }
       const refused = disallowedScopes(old.scopes, this.policy);
       if (refused.length > 0) {
-        throw new KeyStateConflictError(`This key carries scopes no longer allowed (${refused.join(', ')}); create a new key instead`, 'SCOPE_NOT_ALLOWED');
+        throw new KeyStateConflictError(
+          `This key carries scopes no longer allowed (${refused.join(', ')}); create a new key instead`,
+          'SCOPE_NOT_ALLOWED',
+        );
       }
       const { stored: newKey, created } = this.mint(
         { ownerId: old.ownerId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt, rotatedFrom: old.keyId },
@@ -217,10 +223,7 @@ export class KeyService {
   }
 
   /** A new key: what is stored (the secret's hash only) and what its owner is shown, once. */
-  private mint(
-    fields: Omit<StoredKey, 'keyId' | 'secretHash' | 'createdAt'>,
-    now: Date,
-  ): { stored: StoredKey; created: CreatedKey } {
+  private mint(fields: Omit<StoredKey, 'keyId' | 'secretHash' | 'createdAt'>, now: Date): { stored: StoredKey; created: CreatedKey } {
     const generated = this.format.generate();
     const stored: StoredKey = { ...fields, keyId: generated.keyId, secretHash: hashSecret(generated.secret), createdAt: now.toISOString() };
     const created: CreatedKey = {

@@ -1,7 +1,4 @@
-import type {
-  APIGatewayRequestAuthorizerEventV2,
-  APIGatewaySimpleAuthorizerWithContextResult,
-} from 'aws-lambda';
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import type { KeyVerifier } from '../domain/key-verifier';
 import { NO_ROUTE_SCOPES, type RouteScopes } from '../domain/route-scopes';
 import { header } from '../http/request';

@@ -4,6 +4,4 @@ import { managementHandler, type ManagementDependencies, type ManagementHandler 
 
 /** POST /keys: the response is the only time the key is ever shown. */
 export const createCreateKeyHandler = (deps: ManagementDependencies): ManagementHandler =>
-  managementHandler('POST /keys', deps, async (caller, event) =>
-    jsonResponse(201, await deps.keys.create(caller, readJsonBody(event))),
-  );
+  managementHandler('POST /keys', deps, async (caller, event) => jsonResponse(201, await deps.keys.create(caller, readJsonBody(event))));

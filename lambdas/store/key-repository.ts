@@ -15,7 +15,6 @@ import type { EventPage, KeyPage, KeyRotation, KeyStore, KeyUpdate, PageRequest,
 import { decodeCursor, decodeEventCursor, encodeCursor } from './page-cursor';
 import { toAuditEvent, toEventItem, toItem, toKeySummary, toStoredKey } from './item-mapping';
 
-
 export interface DynamoKeyStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -68,9 +67,7 @@ export class DynamoKeyStore implements KeyStore {
 
   async getKey(keyId: string): Promise<StoredKey | undefined> {
     const { Item } = await this.call(() =>
-      this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: keyId }, ConsistentRead: true }),
-      ),
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { [TABLE.partitionKey]: keyId }, ConsistentRead: true })),
     );
     return Item === undefined ? undefined : toStoredKey(Item);
   }
@@ -94,7 +91,11 @@ export class DynamoKeyStore implements KeyStore {
                   UpdateExpression: 'SET activeKeys.#old = :graceEndsAt, activeKeys.#new = :expiresAt',
                   ConditionExpression: 'size(activeKeys) < :limit',
                   ExpressionAttributeNames: { '#old': oldKey.keyId, '#new': newKey.keyId },
-                  ExpressionAttributeValues: { ':graceEndsAt': rotation.graceEndsAt, ':expiresAt': newKey.expiresAt, ':limit': rotation.activeKeyCap },
+                  ExpressionAttributeValues: {
+                    ':graceEndsAt': rotation.graceEndsAt,
+                    ':expiresAt': newKey.expiresAt,
+                    ':limit': rotation.activeKeyCap,
+                  },
                 },
               },
               {
@@ -294,9 +295,7 @@ export class DynamoKeyStore implements KeyStore {
   private async getKeysConsistently(keyIds: readonly string[]): Promise<StoredKey[]> {
     const found: StoredKey[] = [];
     for (let i = 0; i < keyIds.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = keyIds
-        .slice(i, i + 100)
-        .map((keyId) => ({ [TABLE.partitionKey]: keyId }));
+      let keys: Record<string, unknown>[] | undefined = keyIds.slice(i, i + 100).map((keyId) => ({ [TABLE.partitionKey]: keyId }));
       for (let attempt = 0; keys !== undefined && keys.length > 0; attempt += 1) {
         if (attempt > 0) await this.sleep(Math.random() * 20 * 2 ** Math.min(attempt, 5));
         if (attempt > 5) throw new Error('BatchGetItem left keys unprocessed');

@@ -18,7 +18,18 @@ export const TABLE = {
     partitionKey: 'ownerId',
     sortKey: 'createdAt',
     /** The index never holds secret hashes. */
-    projectedAttributes: ['keyId', 'name', 'scopes', 'expiresAt', 'revokedAt', 'disabledAt', 'rotatedAt', 'replacedBy', 'rotatedFrom', 'lastUsedAt'],
+    projectedAttributes: [
+      'keyId',
+      'name',
+      'scopes',
+      'expiresAt',
+      'revokedAt',
+      'disabledAt',
+      'rotatedAt',
+      'replacedBy',
+      'rotatedFrom',
+      'lastUsedAt',
+    ],
   },
   /** Sparse: only event items have `eventKeyId`. Events hold nothing secret, so all is projected. */
   eventIndex: {

@@ -211,7 +211,11 @@ describe('apikey CLI end to end', () => {
     const { events } = JSON.parse(history.stdout);
     expect(events.map((event: { type: string }) => event.type)).toEqual(['rotate', 'rename', 'enable', 'disable', 'create']);
     for (const event of events) {
-      expect(event).toMatchObject({ actor: 'auth0|alice', sourceIp: '127.0.0.1', userAgent: expect.stringMatching(/^apikey-cli \(node v/) });
+      expect(event).toMatchObject({
+        actor: 'auth0|alice',
+        sourceIp: '127.0.0.1',
+        userAgent: expect.stringMatching(/^apikey-cli \(node v/),
+      });
     }
     expect(events[0].details).toMatchObject({ replacedBy: successor });
     expect(events[1].details).toEqual({ from: 'lifecycle', to: 'lifecycle v2' });
@@ -221,7 +225,13 @@ describe('apikey CLI end to end', () => {
 
     const lines = (await apikey(['events', id])).stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^WHEN\s+TYPE\s+ACTOR\s+SOURCE IP\s+USER AGENT\s+DETAILS$/);
-    expect(lines.slice(1).map((line) => line.match(/\s(create|rotate|disable|enable|rename)\s/)?.[1])).toEqual(['rotate', 'rename', 'enable', 'disable', 'create']);
+    expect(lines.slice(1).map((line) => line.match(/\s(create|rotate|disable|enable|rename)\s/)?.[1])).toEqual([
+      'rotate',
+      'rename',
+      'enable',
+      'disable',
+      'create',
+    ]);
     expect(lines[1]).toContain(`replaced by ${successor}`);
     expect(lines[2]).toContain('"lifecycle" → "lifecycle v2"');
     expect(lines[4]).toMatch(/disable\s+auth0\|alice\s+127\.0\.0\.1\s+apikey-cli/);
@@ -251,7 +261,13 @@ describe('apikey CLI end to end', () => {
     const expiredDir = mkdtempSync(join(tmpdir(), 'apikey-expired-'));
     writeFileSync(
       join(expiredDir, 'credentials.json'),
-      JSON.stringify({ accessToken: 'x.y.z', expiresAt: Date.now() - 120_000, authUrl: system.devIdentityProvider!.url, audience: LOCAL_AUDIENCE, sub: 'auth0|alice' }),
+      JSON.stringify({
+        accessToken: 'x.y.z',
+        expiresAt: Date.now() - 120_000,
+        authUrl: system.devIdentityProvider!.url,
+        audience: LOCAL_AUDIENCE,
+        sub: 'auth0|alice',
+      }),
       { mode: 0o600 },
     );
     const expired = await apikey(['list'], { APIKEY_CONFIG_DIR: expiredDir });

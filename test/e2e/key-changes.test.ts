@@ -52,12 +52,26 @@ describe('key lifecycle through the local gateway', () => {
     const rotated = await system.call(`/keys/${old.id}/rotate`, { method: 'POST', token: alice });
     expect(rotated.status).toBe(201);
     expect(rotated.body.replaced.expiresAt).toBe(secondsFromNow(3600));
-    expect(await system.call(`/keys/${old.id}/rotate`, json('POST', alice, {}))).toMatchObject({ status: 409, body: { code: 'KEY_ALREADY_ROTATED' } });
-    expect(await system.call(`/keys/${rotated.body.id}/rotate`, json('POST', bob, {}))).toMatchObject({ status: 404, body: { code: 'KEY_NOT_FOUND' } });
+    expect(await system.call(`/keys/${old.id}/rotate`, json('POST', alice, {}))).toMatchObject({
+      status: 409,
+      body: { code: 'KEY_ALREADY_ROTATED' },
+    });
+    expect(await system.call(`/keys/${rotated.body.id}/rotate`, json('POST', bob, {}))).toMatchObject({
+      status: 404,
+      body: { code: 'KEY_NOT_FOUND' },
+    });
     await system.call(`/keys/${rotated.body.id}`, { method: 'DELETE', token: alice });
-    expect(await system.call(`/keys/${rotated.body.id}/rotate`, json('POST', alice, {}))).toMatchObject({ status: 409, body: { code: 'KEY_REVOKED' } });
-    expect(await system.call(`/keys/${old.id}/rotate`, json('POST', alice, { gracePeriodSeconds: 604_801 }))).toMatchObject({ status: 400 });
-    expect(await system.call(`/keys/${old.id}/rotate`, { method: 'POST', token: alice, body: '{not json' })).toMatchObject({ status: 400, body: { code: 'INVALID_JSON' } });
+    expect(await system.call(`/keys/${rotated.body.id}/rotate`, json('POST', alice, {}))).toMatchObject({
+      status: 409,
+      body: { code: 'KEY_REVOKED' },
+    });
+    expect(await system.call(`/keys/${old.id}/rotate`, json('POST', alice, { gracePeriodSeconds: 604_801 }))).toMatchObject({
+      status: 400,
+    });
+    expect(await system.call(`/keys/${old.id}/rotate`, { method: 'POST', token: alice, body: '{not json' })).toMatchObject({
+      status: 400,
+      body: { code: 'INVALID_JSON' },
+    });
   });
 
   it('disables (refused at once), enables (works again) and renames with PATCH; 200 with the new state', async () => {
@@ -76,7 +90,10 @@ describe('key lifecycle through the local gateway', () => {
     expect(await system.call(`/keys/${key.id}`, json('PATCH', bob, { enabled: false }))).toMatchObject({ status: 404 });
     expect(await whoami(key.key)).toBe(200);
     await system.call(`/keys/${key.id}`, { method: 'DELETE', token: alice });
-    expect(await system.call(`/keys/${key.id}`, json('PATCH', alice, { enabled: true }))).toMatchObject({ status: 409, body: { code: 'KEY_REVOKED' } });
+    expect(await system.call(`/keys/${key.id}`, json('PATCH', alice, { enabled: true }))).toMatchObject({
+      status: 409,
+      body: { code: 'KEY_REVOKED' },
+    });
     expect(await whoami(key.key)).toBe(403);
   });
 

@@ -62,9 +62,7 @@ describe('issue, use, list, revoke and expire a key end to end', () => {
     const mine = await createKey(bob, { name: 'bob laptop' });
     const listed = await system.call('/keys', { token: bob });
     expect(listed.status).toBe(200);
-    expect(listed.body.keys).toEqual([
-      expect.objectContaining({ id: mine.body.id, name: 'bob laptop', status: 'active' }),
-    ]);
+    expect(listed.body.keys).toEqual([expect.objectContaining({ id: mine.body.id, name: 'bob laptop', status: 'active' })]);
     const text = JSON.stringify(listed.body);
     expect(text).not.toContain(mine.body.key);
     expect(text).not.toMatch(/secret|hash/i);
@@ -158,7 +156,12 @@ describe('the per-user key limit under concurrent creates', () => {
   let system: TestSystem;
   beforeAll(async () => {
     system = await startTestSystem({
-      keys: { tableName: `limit${Date.now()}`, keyPrefix: 'uak', policy: testKeyPolicy({ maxKeysPerUser: 5 }), routeScopes: TEST_ROUTE_SCOPES },
+      keys: {
+        tableName: `limit${Date.now()}`,
+        keyPrefix: 'uak',
+        policy: testKeyPolicy({ maxKeysPerUser: 5 }),
+        routeScopes: TEST_ROUTE_SCOPES,
+      },
     });
   });
   afterAll(() => system.stop());
@@ -166,9 +169,7 @@ describe('the per-user key limit under concurrent creates', () => {
   it('lets exactly the limit through when 30 creates race, and the rest get 409', async () => {
     const token = await system.tokenFor('auth0|racer');
     const responses = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        system.call('/keys', { method: 'POST', token, body: JSON.stringify({ name: `key ${i}` }) }),
-      ),
+      Array.from({ length: 30 }, (_, i) => system.call('/keys', { method: 'POST', token, body: JSON.stringify({ name: `key ${i}` }) })),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(5);
@@ -225,7 +226,4 @@ describe('the gateway’s authorizer cache', () => {
     system.clock.advance(31);
     expect((await system.call('/whoami', { key: body.key })).status).toBe(403);
   });
-
-
-
 });

@@ -77,8 +77,7 @@ describe('npm start', () => {
     expect(response.status).toBe(201);
     return (await response.json()) as { id: string; key: string };
   }
-  const whoami = async (key: string) =>
-    (await fetch(`${gateway()}/whoami`, { headers: { authorization: `Bearer ${key}` } })).status;
+  const whoami = async (key: string) => (await fetch(`${gateway()}/whoami`, { headers: { authorization: `Bearer ${key}` } })).status;
 
   it('starts, serves the walk-through, stops on Ctrl-C, and keeps keys across a restart', async () => {
     const first = await start();
@@ -103,7 +102,12 @@ describe('npm start', () => {
     expect(await whoami(revoked.key)).toBe(403);
     const list = await fetch(`${gateway()}/keys`, { headers: { authorization: `Bearer ${await tokenFor('auth0|restart')}` } });
     const statuses = ((await list.json()) as { keys: { id: string; status: string }[] }).keys.map((k) => [k.id, k.status]);
-    expect(statuses).toEqual(expect.arrayContaining([[kept.id, 'active'], [revoked.id, 'revoked']]));
+    expect(statuses).toEqual(
+      expect.arrayContaining([
+        [kept.id, 'active'],
+        [revoked.id, 'revoked'],
+      ]),
+    );
     expect(await stop(second.child)).toBe(0);
   });
 

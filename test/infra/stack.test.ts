@@ -30,9 +30,7 @@ const MANAGEMENT_ROUTE_KEYS = ROUTES.filter((route) => route.auth === 'accessTok
 
 function functionDescribed(template: Template, description: string): Resources[string] {
   const resources = template.toJSON().Resources as Resources;
-  const fnEntry = Object.values(resources).find(
-    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === description,
-  );
+  const fnEntry = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === description);
   expect(fnEntry).toBeDefined();
   return fnEntry!;
 }
@@ -61,7 +59,9 @@ function tableStatementsOf(template: Template, description: string): { actions: 
 
 /** The DynamoDB actions in the role policy of the function whose description is given. */
 function tableActionsOf(template: Template, description: string): string[] {
-  return tableStatementsOf(template, description).flatMap((s) => s.actions).sort();
+  return tableStatementsOf(template, description)
+    .flatMap((s) => s.actions)
+    .sort();
 }
 
 function tableArnOf(template: Template): string {
@@ -203,7 +203,19 @@ describe('the default stack', () => {
     const authorizer = Object.values(resources).find((r) => r.Properties.Description === 'API key authorizer')!;
     expect(authorizer.Properties.Timeout * 1000).toBeGreaterThan(worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS));
     expect(Object.keys(authorizer.Properties.Environment.Variables).sort()).toEqual(
-      ['AUDIT_RETENTION_DAYS', 'DEFAULT_KEY_LIFETIME_DAYS', 'KEY_PREFIX', 'MAX_KEYS_PER_USER', 'MAX_KEY_LIFETIME_DAYS', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'ROUTE_SCOPES', 'TABLE_NAME', 'VERDICT_CACHE_TTL_SECONDS'].sort(),
+      [
+        'AUDIT_RETENTION_DAYS',
+        'DEFAULT_KEY_LIFETIME_DAYS',
+        'KEY_PREFIX',
+        'MAX_KEYS_PER_USER',
+        'MAX_KEY_LIFETIME_DAYS',
+        'NODE_OPTIONS',
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_SERVICE_NAME',
+        'ROUTE_SCOPES',
+        'TABLE_NAME',
+        'VERDICT_CACHE_TTL_SECONDS',
+      ].sort(),
     );
   });
 
@@ -328,7 +340,10 @@ describe('configuration', () => {
     // The same route to API Gateway, whatever the parameter is called.
     [{ routeScopes: '{"DELETE /keys/{keyId}":"admin"}' }, /^routeScopes: "DELETE \/keys\/\{keyId\}" is a key-management route/],
     [{ routeScopes: '{"GET /health":"read"}' }, /^routeScopes: "GET \/health" is a public route/],
-    [{ routeScopes: '{"GET /whoami":"read"}', backendUrl: 'https://backend.example.com' }, /^routeScopes: "GET \/whoami" is the sample route, which a backend replaces/],
+    [
+      { routeScopes: '{"GET /whoami":"read"}', backendUrl: 'https://backend.example.com' },
+      /^routeScopes: "GET \/whoami" is the sample route, which a backend replaces/,
+    ],
     [{ allowedKeyScopes: 'read, write it' }, /^allowedKeyScopes: "write it" is not a scope/],
     [{ auditRetentionDays: '0' }, /^auditRetentionDays must be a whole number from 1 to 3650, got "0"/],
     [{ auditRetentionDays: '3651' }, /^auditRetentionDays must be a whole number from 1 to 3650/],
@@ -340,11 +355,13 @@ describe('configuration', () => {
 
   it('refuses, at synth, a route scope on a route no API key protects', () => {
     const { app } = buildApp(new App({ context: { ...BASE_CONTEXT, routeScopes: '{"GET /orders":"orders:read"}' } }));
-    expect(() => app.synth()).toThrow(/routeScopes: "GET \/orders" names no route behind the API-key authorizer \(those are GET \/whoami\)/);
-    // With the sample route gone, ANY /{proxy+} is the key route.
-    expect(() => synth({ routeScopes: '{"GET /whoami":"read"}', backendFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:orders' })).toThrow(
-      /the sample route/,
+    expect(() => app.synth()).toThrow(
+      /routeScopes: "GET \/orders" names no route behind the API-key authorizer \(those are GET \/whoami\)/,
     );
+    // With the sample route gone, ANY /{proxy+} is the key route.
+    expect(() =>
+      synth({ routeScopes: '{"GET /whoami":"read"}', backendFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:orders' }),
+    ).toThrow(/the sample route/);
     const { app: withBackend } = buildApp(
       new App({ context: { ...BASE_CONTEXT, routeScopes: '{"ANY /{proxy+}":"read"}', backendUrl: 'https://backend.example.com' } }),
     );
@@ -359,13 +376,24 @@ describe('configuration', () => {
   });
 
   it('lets keys carry the routes’ scopes and the allowed extra ones, and keeps audit events as long as asked', () => {
-    const settings: Record<string, string> = { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com', routeScopes: '{"GET /whoami":"read","ANY /{proxy+}":"read"}', allowedKeyScopes: 'write, read,admin', auditRetentionDays: '30' };
+    const settings: Record<string, string> = {
+      auth0Domain: 'example.eu.auth0.com',
+      auth0Audience: 'https://api.example.com',
+      routeScopes: '{"GET /whoami":"read","ANY /{proxy+}":"read"}',
+      allowedKeyScopes: 'write, read,admin',
+      auditRetentionDays: '30',
+    };
     const config = loadStackConfig((context) => settings[context]);
-    expect([...config.routeScopes]).toEqual([['GET /whoami', 'read'], ['ANY /{proxy+}', 'read']]);
+    expect([...config.routeScopes]).toEqual([
+      ['GET /whoami', 'read'],
+      ['ANY /{proxy+}', 'read'],
+    ]);
     expect(config.allowedKeyScopes).toEqual(['write', 'read', 'admin']);
     expect(config.keyPolicy.allowedScopes).toEqual(['admin', 'read', 'write']);
     expect(config.keyPolicy.auditRetentionDays).toBe(30);
-    const defaults = loadStackConfig((context) => ({ auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' })[context]);
+    const defaults = loadStackConfig(
+      (context) => ({ auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' })[context],
+    );
     expect(defaults.routeScopes.size).toBe(0);
     expect(defaults.allowedKeyScopes).toEqual([]);
     expect(defaults.keyPolicy.allowedScopes).toEqual([]);
@@ -389,7 +417,10 @@ describe('configuration', () => {
   it('reads structured settings from cdk.json context, and settings from the environment when the context has none', () => {
     // cdk.json holds JSON: an object or a list arrives as such, not as text.
     const { template } = synth({ routeScopes: { 'GET /whoami': 'read' }, allowedKeyScopes: ['write', 'admin'] });
-    expect(environmentOf(template, 'API key authorizer')).toMatchObject({ ROUTE_SCOPES: '{"GET /whoami":"read"}', ALLOWED_KEY_SCOPES: 'write,admin' });
+    expect(environmentOf(template, 'API key authorizer')).toMatchObject({
+      ROUTE_SCOPES: '{"GET /whoami":"read"}',
+      ALLOWED_KEY_SCOPES: 'write,admin',
+    });
     expect(() => synth({ routeScopes: ['GET /whoami'] })).toThrow(/^routeScopes: must be a JSON object/);
     expect(contextText(5)).toBe('5');
     expect(contextText(true)).toBe('true');
@@ -397,7 +428,11 @@ describe('configuration', () => {
     const saved = { ...process.env };
     try {
       Object.assign(process.env, { ROUTE_SCOPES: '{"GET /whoami":"env"}', ALLOWED_KEY_SCOPES: 'extra', AUDIT_RETENTION_DAYS: '7' });
-      expect(environmentOf(synth().template, 'GET /keys')).toMatchObject({ ROUTE_SCOPES: '{"GET /whoami":"env"}', ALLOWED_KEY_SCOPES: 'extra', AUDIT_RETENTION_DAYS: '7' });
+      expect(environmentOf(synth().template, 'GET /keys')).toMatchObject({
+        ROUTE_SCOPES: '{"GET /whoami":"env"}',
+        ALLOWED_KEY_SCOPES: 'extra',
+        AUDIT_RETENTION_DAYS: '7',
+      });
       // Context first.
       expect(environmentOf(synth({ auditRetentionDays: '9' }).template, 'GET /keys').AUDIT_RETENTION_DAYS).toBe('9');
       process.env.ROUTE_SCOPES = '{"GET /keys":"read"}';
@@ -411,10 +446,26 @@ describe('configuration', () => {
   });
 
   it('passes key settings to the functions and the cache TTL to the authorizer', () => {
-    const { template } = synth({ keyPrefix: 'acme', maxKeysPerUser: '5', maxKeyLifetimeDays: '30', authorizerCacheTtlSeconds: '0', requiredScope: 'keys:manage' });
+    const { template } = synth({
+      keyPrefix: 'acme',
+      maxKeysPerUser: '5',
+      maxKeyLifetimeDays: '30',
+      authorizerCacheTtlSeconds: '0',
+      requiredScope: 'keys:manage',
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'POST /keys',
-      Environment: { Variables: Match.objectLike({ KEY_PREFIX: 'acme', MAX_KEYS_PER_USER: '5', MAX_KEY_LIFETIME_DAYS: '30', DEFAULT_KEY_LIFETIME_DAYS: '30', REQUIRED_SCOPE: 'keys:manage', AUTH0_DOMAIN: 'example.eu.auth0.com', ALLOW_MACHINE_TOKENS: 'false' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          KEY_PREFIX: 'acme',
+          MAX_KEYS_PER_USER: '5',
+          MAX_KEY_LIFETIME_DAYS: '30',
+          DEFAULT_KEY_LIFETIME_DAYS: '30',
+          REQUIRED_SCOPE: 'keys:manage',
+          AUTH0_DOMAIN: 'example.eu.auth0.com',
+          ALLOW_MACHINE_TOKENS: 'false',
+        }),
+      },
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
   });
@@ -432,10 +483,14 @@ describe('configuration', () => {
         'overwrite:header.x-api-key-scopes': '$context.authorizer.scope',
       },
     });
-    const [integration] = Object.values(template.findResources('AWS::ApiGatewayV2::Integration', { Properties: { IntegrationType: 'HTTP_PROXY' } }));
-    expect(Object.keys(integration!.Properties.RequestParameters).sort()).toEqual(
-      ['overwrite:header.x-api-key-id', 'overwrite:header.x-api-key-scopes', 'overwrite:header.x-api-key-sub'],
+    const [integration] = Object.values(
+      template.findResources('AWS::ApiGatewayV2::Integration', { Properties: { IntegrationType: 'HTTP_PROXY' } }),
     );
+    expect(Object.keys(integration!.Properties.RequestParameters).sort()).toEqual([
+      'overwrite:header.x-api-key-id',
+      'overwrite:header.x-api-key-scopes',
+      'overwrite:header.x-api-key-sub',
+    ]);
     expect(JSON.stringify(template.toJSON())).not.toContain('GET /whoami');
   });
 
@@ -469,7 +524,10 @@ describe('configuration', () => {
 
   it('can drop the table with the stack when asked (development stacks)', () => {
     const { template } = synth({ tableRemoval: 'destroy' });
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
   });
 
   it('configures CORS for the given origins', () => {

@@ -49,7 +49,11 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     await insert(old);
     const change = rotation(old);
     await expect(store.rotateKey(change, NOW)).resolves.toBe('rotated');
-    expect(await store.getKey(old.keyId)).toMatchObject({ expiresAt: nowSeconds + 60, replacedBy: change.newKey.keyId, rotatedAt: NOW.toISOString() });
+    expect(await store.getKey(old.keyId)).toMatchObject({
+      expiresAt: nowSeconds + 60,
+      replacedBy: change.newKey.keyId,
+      rotatedAt: NOW.toISOString(),
+    });
     expect(await store.getKey(change.newKey.keyId)).toEqual(change.newKey);
     expect(await activeKeys('rotator')).toEqual({ [old.keyId]: nowSeconds + 60, [change.newKey.keyId]: old.expiresAt });
     expect((await store.listEvents(old.keyId, { limit: 10 })).events.map((e) => e.type)).toEqual(['rotate', 'create']);
@@ -95,14 +99,29 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     const key = newKey('updater', { name: 'before' });
     await insert(key);
     const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
-    const change = { ownerId: 'updater', keyId: key.keyId, events: [testEvent(key, 'rename', later(1)), testEvent(key, 'disable', later(1))] };
-    await expect(store.updateKey({ ...change, expected: { name: 'before', disabled: false }, name: 'after', disabledAt: NOW.toISOString() })).resolves.toBe('updated');
+    const change = {
+      ownerId: 'updater',
+      keyId: key.keyId,
+      events: [testEvent(key, 'rename', later(1)), testEvent(key, 'disable', later(1))],
+    };
+    await expect(
+      store.updateKey({ ...change, expected: { name: 'before', disabled: false }, name: 'after', disabledAt: NOW.toISOString() }),
+    ).resolves.toBe('updated');
     expect(await store.getKey(key.keyId)).toMatchObject({ name: 'after', disabledAt: NOW.toISOString() });
     // Stale expectations lose: the name or the state changed since the read.
     await expect(store.updateKey({ ...change, expected: { name: 'before', disabled: true }, name: 'x' })).resolves.toBe('conflict');
     await expect(store.updateKey({ ...change, expected: { name: 'after', disabled: false }, name: 'x' })).resolves.toBe('conflict');
-    await expect(store.updateKey({ ...change, ownerId: 'intruder', expected: { name: 'after', disabled: true }, name: 'x' })).resolves.toBe('conflict');
-    await expect(store.updateKey({ ...change, expected: { name: 'after', disabled: true }, disabledAt: null, events: [testEvent(key, 'enable', later(2))] })).resolves.toBe('updated');
+    await expect(store.updateKey({ ...change, ownerId: 'intruder', expected: { name: 'after', disabled: true }, name: 'x' })).resolves.toBe(
+      'conflict',
+    );
+    await expect(
+      store.updateKey({
+        ...change,
+        expected: { name: 'after', disabled: true },
+        disabledAt: null,
+        events: [testEvent(key, 'enable', later(2))],
+      }),
+    ).resolves.toBe('updated');
     const enabled = await store.getKey(key.keyId);
     expect(enabled?.name).toBe('after');
     expect(enabled).not.toHaveProperty('disabledAt');
@@ -125,7 +144,13 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     await insert(key);
     for (let i = 0; i < 4; i += 1) {
       const at = new Date(NOW.getTime() + (i + 1) * 1000);
-      await store.updateKey({ ownerId: 'pager', keyId: key.keyId, expected: { name: i === 0 ? 'test key' : `n${i - 1}`, disabled: false }, name: `n${i}`, events: [testEvent(key, 'rename', at)] });
+      await store.updateKey({
+        ownerId: 'pager',
+        keyId: key.keyId,
+        expected: { name: i === 0 ? 'test key' : `n${i - 1}`, disabled: false },
+        name: `n${i}`,
+        events: [testEvent(key, 'rename', at)],
+      });
     }
     const first = await store.listEvents(key.keyId, { limit: 2 });
     const second = await store.listEvents(key.keyId, { limit: 10, cursor: first.nextCursor });
@@ -133,7 +158,10 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     expect(all.map((e) => e.type)).toEqual(['rename', 'rename', 'rename', 'rename', 'create']);
     expect(all.map((e) => e.at)).toEqual([...all.map((e) => e.at)].sort().reverse());
     expect(all[0]!.expiresAt).toBe(Math.floor(Date.parse(all[0]!.at) / 1000) + 365 * 86_400);
-    await expect(store.listEvents(newKey('pager').keyId, { limit: 2, cursor: first.nextCursor })).rejects.toMatchObject({ status: 400, code: 'INVALID_CURSOR' });
+    await expect(store.listEvents(newKey('pager').keyId, { limit: 2, cursor: first.nextCursor })).rejects.toMatchObject({
+      status: 400,
+      code: 'INVALID_CURSOR',
+    });
     expect((await store.listKeys('pager', { limit: 50 })).keys.map((k) => k.keyId)).toEqual([key.keyId]);
     const owned = await client.send(
       new QueryCommand({

@@ -58,7 +58,10 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
   it('treats an item with missing or mistyped fields as absent', async () => {
     const key = newKey('mallory');
     await client.send(
-      new PutCommand({ TableName: tableName, Item: { pk: key.keyId, keyId: key.keyId, ownerId: 'mallory', secretHash: key.secretHash, expiresAt: 'soon' } }),
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: key.keyId, keyId: key.keyId, ownerId: 'mallory', secretHash: key.secretHash, expiresAt: 'soon' },
+      }),
     );
     expect(await store.getKey(key.keyId)).toBeUndefined();
   });
@@ -124,7 +127,9 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     const later = new Date(NOW.getTime() + 120_000);
     await expect(insert(store, newKey('expiring'), 2, later)).resolves.toBeUndefined();
     await expect(insert(store, newKey('expiring'), 2, later)).rejects.toBeInstanceOf(KeyLimitReachedError);
-    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('expiring') }, ConsistentRead: true }));
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('expiring') }, ConsistentRead: true }),
+    );
     expect(Object.keys(Item?.activeKeys ?? {})).toHaveLength(2);
   });
 
@@ -137,7 +142,9 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
       }),
     );
     await expect(insert(store, newKey('hoarder'), 300, NOW)).resolves.toBeUndefined();
-    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('hoarder') }, ConsistentRead: true }));
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('hoarder') }, ConsistentRead: true }),
+    );
     expect(Object.keys(Item?.activeKeys ?? {})).toHaveLength(1);
   });
 
@@ -164,7 +171,9 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     await insert(store, key, 20, NOW);
     // Same key id again: the Put's condition fails, so the whole transaction must roll back.
     await expect(insert(store, { ...key, ownerId: 'collider-2' }, 20, NOW)).rejects.toBeInstanceOf(ServiceUnavailableError);
-    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('collider-2') }, ConsistentRead: true }));
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('collider-2') }, ConsistentRead: true }),
+    );
     expect(Item?.activeKeys).toEqual({});
     expect((await store.getKey(key.keyId))?.ownerId).toBe('collider');
   });

@@ -19,7 +19,15 @@ describe('last used, against DynamoDB Local', () => {
     const generated = new KeyFormat('uak').generate();
     keyId = generated.keyId;
     await new DynamoKeyStore({ client, tableName }).insertKey(
-      { keyId, ownerId: 'alice', secretHash: hashSecret(generated.secret), name: 'n', scopes: [], createdAt: t0.toISOString(), expiresAt: t0.getTime() / 1000 + 86_400 },
+      {
+        keyId,
+        ownerId: 'alice',
+        secretHash: hashSecret(generated.secret),
+        name: 'n',
+        scopes: [],
+        createdAt: t0.toISOString(),
+        expiresAt: t0.getTime() / 1000 + 86_400,
+      },
       20,
       t0,
       testEvent({ keyId, ownerId: 'alice' }, 'create', t0),

@@ -363,8 +363,7 @@ describe.each(FAULTS)('DynamoDB fault: %s', (_name, makeFault) => {
 });
 
 describe('transaction faults specific to writes', () => {
-  const conflict = () =>
-    new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: metadata(400) });
+  const conflict = () => new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: metadata(400) });
   const throttledTransaction = () =>
     new TransactionCanceledException({
       message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]',

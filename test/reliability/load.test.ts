@@ -22,7 +22,6 @@ const CLIENTS = 20;
 const LIMIT = DEFAULT_KEY_POLICY.maxKeysPerUser;
 const format = new KeyFormat('uak');
 
-
 interface Owner {
   readonly sub: string;
   readonly token: string;
@@ -120,7 +119,11 @@ async function runLoad(system: TestSystem, options: RunOptions) {
   async function create(owner: Owner, name: string): Promise<void> {
     owner.reserved += 1;
     owner.createsInFlight += 1;
-    const answer = await request('create', '/keys', { method: 'POST', bearer: owner.token, body: JSON.stringify({ name, scopes: ['read'] }) }); // GET /whoami needs read
+    const answer = await request('create', '/keys', {
+      method: 'POST',
+      bearer: owner.token,
+      body: JSON.stringify({ name, scopes: ['read'] }),
+    }); // GET /whoami needs read
     owner.createsInFlight -= 1;
     if (answer.status !== 201) {
       owner.reserved -= 1;
@@ -128,7 +131,13 @@ async function runLoad(system: TestSystem, options: RunOptions) {
       problem(`create for ${owner.sub} answered ${answer.status} ${JSON.stringify(answer.body)}`);
       return;
     }
-    const tracked: TrackedKey = { id: answer.body.id, key: answer.body.key, owner, createdAt: answer.receivedAt, whoamiInFlight: new Set() };
+    const tracked: TrackedKey = {
+      id: answer.body.id,
+      key: answer.body.key,
+      owner,
+      createdAt: answer.receivedAt,
+      whoamiInFlight: new Set(),
+    };
     keys.push(tracked);
     byId.set(tracked.id, tracked);
   }
@@ -172,8 +181,7 @@ async function runLoad(system: TestSystem, options: RunOptions) {
         problem(`whoami for ${key.id} allowed as ${JSON.stringify(answer.body)}`);
       }
       if (revokeAckedBeforeSend) {
-        const cachedAllowPossible =
-          ttlMs > 0 && (key.settledClockMs === undefined || answer.sentClockMs < key.settledClockMs + ttlMs);
+        const cachedAllowPossible = ttlMs > 0 && (key.settledClockMs === undefined || answer.sentClockMs < key.settledClockMs + ttlMs);
         if (cachedAllowPossible) {
           stats.allowedAfterRevokeWithinTtl += 1;
         } else {
@@ -243,7 +251,8 @@ async function runLoad(system: TestSystem, options: RunOptions) {
     }
     for (const id of listed.keys()) {
       const known = byId.get(id);
-      if (known === undefined) unknownListedIds.add(id); // a create still in flight; checked at the end
+      if (known === undefined)
+        unknownListedIds.add(id); // a create still in flight; checked at the end
       else if (known.owner !== owner) problem(`GET /keys for ${owner.sub} shows ${id} of ${known.owner.sub}`);
     }
   }
@@ -327,7 +336,12 @@ async function expectSlotsExact(system: TestSystem, owners: readonly Owner[]): P
   for (const owner of owners) {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT - owner.reserved + 1; i += 1) {
-      const answer = await system.call('/keys', { method: 'POST', token: owner.token, body: JSON.stringify({ name: `fill ${i}`, scopes: ['read'] }), headers: { 'content-type': 'application/json' } });
+      const answer = await system.call('/keys', {
+        method: 'POST',
+        token: owner.token,
+        body: JSON.stringify({ name: `fill ${i}`, scopes: ['read'] }),
+        headers: { 'content-type': 'application/json' },
+      });
       statuses.push(answer.status);
     }
     expect(statuses).toEqual([...Array<number>(LIMIT - owner.reserved).fill(201), 409]);
@@ -381,7 +395,12 @@ describe('load on loopback: concurrent verifications, creates and revokes', () =
 
     it('the cache is really on: a revoked key keeps working while cached, and is refused once the TTL has passed', async () => {
       const token = await system.tokenFor('auth0|ttl-check');
-      const created = await system.call('/keys', { method: 'POST', token, body: JSON.stringify({ name: 'cached', scopes: ['read'] }), headers: { 'content-type': 'application/json' } });
+      const created = await system.call('/keys', {
+        method: 'POST',
+        token,
+        body: JSON.stringify({ name: 'cached', scopes: ['read'] }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(created.status).toBe(201);
       expect((await system.call('/whoami', { key: created.body.key })).status).toBe(200);
       expect((await system.call(`/keys/${created.body.id}`, { method: 'DELETE', token })).status).toBe(204);

@@ -142,29 +142,33 @@ describe('DynamoDB Local is killed under a running system and restarted', () => 
     }
   });
 
-  it('after DynamoDB Local restarts on the same port and data: the same running system recovers', async () => {
-    const restarted = await startDynamo();
-    expect(restarted.endpoint).toBe(system!.dynamodbEndpoint);
+  it(
+    'after DynamoDB Local restarts on the same port and data: the same running system recovers',
+    async () => {
+      const restarted = await startDynamo();
+      expect(restarted.endpoint).toBe(system!.dynamodbEndpoint);
 
-    // The live key works again, the revoked key is still refused: both verdicts came through the outage.
-    expect(await whoami(keys.live!.key)).toMatchObject({ status: 200, body: { sub: 'auth0|restart-owner', keyId: keys.live!.id } });
-    expect((await whoami(keys.revoked!.key)).status).toBe(403);
-    // The DELETE attempted during the outage did nothing.
-    expect((await call(`/keys/${keys.live!.id}`, { bearer: token })).body.status).toBe('active');
+      // The live key works again, the revoked key is still refused: both verdicts came through the outage.
+      expect(await whoami(keys.live!.key)).toMatchObject({ status: 200, body: { sub: 'auth0|restart-owner', keyId: keys.live!.id } });
+      expect((await whoami(keys.revoked!.key)).status).toBe(403);
+      // The DELETE attempted during the outage did nothing.
+      expect((await call(`/keys/${keys.live!.id}`, { bearer: token })).body.status).toBe('active');
 
-    // New creates work and their keys are accepted.
-    const fresh = await create('after the outage');
-    expect(fresh.status).toBe(201);
-    expect((await whoami(fresh.body.key)).status).toBe(200);
+      // New creates work and their keys are accepted.
+      const fresh = await create('after the outage');
+      expect(fresh.status).toBe(201);
+      expect((await whoami(fresh.body.key)).status).toBe(200);
 
-    // The list holds exactly what happened before and after; nothing from the outage.
-    const listed = await call('/keys', { bearer: token });
-    expect(listed.status).toBe(200);
-    const summary = Object.fromEntries(listed.body.keys.map((key: { name: string; status: string }) => [key.name, key.status]));
-    expect(summary).toEqual({
-      'survives the outage': 'active',
-      'revoked before the outage': 'revoked',
-      'after the outage': 'active',
-    });
-  }, 2 * START_TIMEOUT_MS);
+      // The list holds exactly what happened before and after; nothing from the outage.
+      const listed = await call('/keys', { bearer: token });
+      expect(listed.status).toBe(200);
+      const summary = Object.fromEntries(listed.body.keys.map((key: { name: string; status: string }) => [key.name, key.status]));
+      expect(summary).toEqual({
+        'survives the outage': 'active',
+        'revoked before the outage': 'revoked',
+        'after the outage': 'active',
+      });
+    },
+    2 * START_TIMEOUT_MS,
+  );
 });

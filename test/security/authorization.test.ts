@@ -11,7 +11,17 @@ import type { HttpResponse } from '../../lambdas/http/responses';
 import { hashSecret } from '../../lambdas/domain/secret-hash';
 import type { KeyPolicy } from '../../lambdas/domain/key-policy';
 import { createTokenIssuer, type TokenIssuer } from '../support/tokens';
-import { bodyOf, createHarness, jsonSafe, managementEvent, ROUTES, type CreatedKey, type Harness, type RequestOptions, type Route } from './management-harness';
+import {
+  bodyOf,
+  createHarness,
+  jsonSafe,
+  managementEvent,
+  ROUTES,
+  type CreatedKey,
+  type Harness,
+  type RequestOptions,
+  type Route,
+} from './management-harness';
 import { testKeyPolicy } from '../support/key-policy';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
@@ -50,17 +60,19 @@ function notFoundShape(response: HttpResponse, id: string): unknown {
   return { ...response, body: response.body?.split(id).join('<id>') };
 }
 
-describe('another owner\'s key is out of reach: 404, as if it did not exist, and nothing changes', () => {
-  it('GET /keys/{id} of Alice\'s key by Bob → 404 KEY_NOT_FOUND, the same answer as for a key that never existed', async () => {
+describe("another owner's key is out of reach: 404, as if it did not exist, and nothing changes", () => {
+  it("GET /keys/{id} of Alice's key by Bob → 404 KEY_NOT_FOUND, the same answer as for a key that never existed", async () => {
     const alice = await createKey();
     const neverCreated = harness.format.generate().keyId;
     const bobsView = await call('GET /keys/{id}', { token: bobToken, id: alice.id });
     expect(bodyOf(bobsView)).toMatchObject({ code: 'KEY_NOT_FOUND' });
-    expect(notFoundShape(bobsView, alice.id)).toEqual(notFoundShape(await call('GET /keys/{id}', { token: bobToken, id: neverCreated }), neverCreated));
+    expect(notFoundShape(bobsView, alice.id)).toEqual(
+      notFoundShape(await call('GET /keys/{id}', { token: bobToken, id: neverCreated }), neverCreated),
+    );
     expect(bobsView.body).not.toContain(alice.name);
   });
 
-  it('DELETE /keys/{id} of Alice\'s key by Bob → 404, the stored key untouched, and it still works for Alice', async () => {
+  it("DELETE /keys/{id} of Alice's key by Bob → 404, the stored key untouched, and it still works for Alice", async () => {
     const alice = await createKey();
     const before = harness.store.peek(alice.id);
     const neverCreated = harness.format.generate().keyId;
@@ -83,7 +95,7 @@ describe('another owner\'s key is out of reach: 404, as if it did not exist, and
     expect((await call('GET /keys/{id}', { token: bobToken, id: alice.id })).statusCode).toBe(404);
   });
 
-  it('GET /keys lists only the caller\'s own keys', async () => {
+  it("GET /keys lists only the caller's own keys", async () => {
     const alice = await createKey();
     const bob = await createKey(bobToken, 'bob script');
     const bobsList = bodyOf(await call('GET /keys', { token: bobToken }));
@@ -92,7 +104,7 @@ describe('another owner\'s key is out of reach: 404, as if it did not exist, and
     expect(alicesList.keys.map((k: { id: string }) => k.id)).toEqual([alice.id]);
   });
 
-  it('the owner is the verified token\'s sub, not the claims API Gateway put in the event', async () => {
+  it("the owner is the verified token's sub, not the claims API Gateway put in the event", async () => {
     const alice = await createKey();
     const event = managementEvent('DELETE /keys/{id}', { token: bobToken, id: alice.id });
     const claims = (event.requestContext as unknown as { authorizer: { jwt: { claims: Record<string, string> } } }).authorizer.jwt.claims;
@@ -102,7 +114,7 @@ describe('another owner\'s key is out of reach: 404, as if it did not exist, and
   });
 
   it.each<[string, (id: string) => string]>([
-    ['the owner item\'s id', () => `owner#${ALICE}`],
+    ["the owner item's id", () => `owner#${ALICE}`],
     ['the id with a trailing space', (id) => `${id} `],
     ['the id percent-encoded', (id) => encodeURIComponent(`${id}/`)],
     ['a path traversal', (id) => `../${id}`],
@@ -160,7 +172,9 @@ describe('a create body may not set any server-owned field: 400 naming the field
   });
 
   it('several at once are all named', async () => {
-    const response = await call('POST /keys', { body: JSON.stringify({ name: 'x', ownerId: BOB, secretHash: 'f'.repeat(64), status: 'active' }) });
+    const response = await call('POST /keys', {
+      body: JSON.stringify({ name: 'x', ownerId: BOB, secretHash: 'f'.repeat(64), status: 'active' }),
+    });
     expect(response.statusCode).toBe(400);
     for (const field of ['ownerId', 'secretHash', 'status']) expect(bodyOf(response).message).toContain(`"${field}"`);
     expect(harness.store.size).toBe(0);
@@ -200,7 +214,9 @@ describe('list and get never contain a secret, a hash or the full key', () => {
     const active = await createKey(aliceToken, 'active');
     const revoked = await createKey(aliceToken, 'revoked');
     expect((await call('DELETE /keys/{id}', { id: revoked.id })).statusCode).toBe(204);
-    const expiring = await call('POST /keys', { body: JSON.stringify({ name: 'expiring', expiresAt: new Date(NOW.getTime() + 60_000).toISOString() }) });
+    const expiring = await call('POST /keys', {
+      body: JSON.stringify({ name: 'expiring', expiresAt: new Date(NOW.getTime() + 60_000).toISOString() }),
+    });
     const expired = bodyOf(expiring) as CreatedKey;
     const parsedExpired = harness.format.parse(expired.key);
     if (!parsedExpired.ok) throw new Error('does not parse');
@@ -209,7 +225,11 @@ describe('list and get never contain a secret, a hash or the full key', () => {
 
     const list = await call('GET /keys');
     expect(list.statusCode).toBe(200);
-    expect(bodyOf(list).keys.map((k: { status: string }) => k.status).sort()).toEqual(['active', 'expired', 'revoked']);
+    expect(
+      bodyOf(list)
+        .keys.map((k: { status: string }) => k.status)
+        .sort(),
+    ).toEqual(['active', 'expired', 'revoked']);
     expectNothingSecretIn(list.body ?? '', keys);
     for (const { id } of keys) {
       const single = await call('GET /keys/{id}', { id });
@@ -267,7 +287,9 @@ describe('logs never contain a key, its secret, its hash or an access token', ()
       for (const token of [expiredToken, forgedToken, 'not.a.jwt', alice.key]) {
         expect((await call('GET /keys', { token })).statusCode).toBe(401);
       }
-      expect((await call('GET /keys', { authorization: `Basic ${Buffer.from(`${alice.id}:${alice.key}`).toString('base64')}` })).statusCode).toBe(401);
+      expect(
+        (await call('GET /keys', { authorization: `Basic ${Buffer.from(`${alice.id}:${alice.key}`).toString('base64')}` })).statusCode,
+      ).toBe(401);
       expect((await call('GET /keys/{id}', { token: bobToken, id: alice.id })).statusCode).toBe(404);
       expect((await call('DELETE /keys/{id}', { token: bobToken, id: alice.id })).statusCode).toBe(404);
       expect((await call('POST /keys', { body: JSON.stringify({ name: 'x', ownerId: BOB }) })).statusCode).toBe(400);
@@ -311,7 +333,10 @@ describe('error bodies never contain the token or the key', () => {
   it('for an API key sent where an access token belongs', async () => {
     const alice = await createKey();
     expectClean(await call('GET /keys', { token: alice.key }), [alice.key, alice.secret]);
-    expectClean(await call('GET /keys', { authorization: `Basic ${Buffer.from(`${alice.id}:${alice.key}`).toString('base64')}` }), [alice.key, alice.secret]);
+    expectClean(await call('GET /keys', { authorization: `Basic ${Buffer.from(`${alice.id}:${alice.key}`).toString('base64')}` }), [
+      alice.key,
+      alice.secret,
+    ]);
   });
 
   it('for the full key pasted where its id belongs (GET and DELETE /keys/{id})', async () => {

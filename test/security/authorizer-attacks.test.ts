@@ -30,9 +30,24 @@ const format = new KeyFormat('uak');
 
 /** Latin letters and the Cyrillic letters that look the same. */
 const CYRILLIC_LOOKALIKES: Record<string, string> = {
-  a: '\u0430', c: '\u0441', e: '\u0435', o: '\u043e', p: '\u0440', x: '\u0445', y: '\u0443',
-  A: '\u0410', B: '\u0412', C: '\u0421', E: '\u0415', H: '\u041d', K: '\u041a', M: '\u041c',
-  O: '\u041e', P: '\u0420', T: '\u0422', X: '\u0425',
+  a: '\u0430',
+  c: '\u0441',
+  e: '\u0435',
+  o: '\u043e',
+  p: '\u0440',
+  x: '\u0445',
+  y: '\u0443',
+  A: '\u0410',
+  B: '\u0412',
+  C: '\u0421',
+  E: '\u0415',
+  H: '\u041d',
+  K: '\u041a',
+  M: '\u041c',
+  O: '\u041e',
+  P: '\u0420',
+  T: '\u0422',
+  X: '\u0425',
 };
 const fullwidth = (digit: string): string => String.fromCodePoint(0xff10 + Number(digit));
 
@@ -51,8 +66,7 @@ function authorizerEvent(authorization: string | undefined): APIGatewayRequestAu
 }
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
-const replaceAt = (text: string, index: number, replacement: string): string =>
-  text.slice(0, index) + replacement + text.slice(index + 1);
+const replaceAt = (text: string, index: number, replacement: string): string => text.slice(0, index) + replacement + text.slice(index + 1);
 const insertAt = (text: string, index: number, insertion: string): string => text.slice(0, index) + insertion + text.slice(index);
 const removeAt = (text: string, index: number): string => text.slice(0, index) + text.slice(index + 1);
 /** Another base62 character than the one at `index`. */
@@ -206,8 +220,10 @@ describe('Unicode look-alikes of the genuine key are denied without a store read
     ['a zero-width non-joiner at the end', () => `${genuine.key}\u200c`],
     ['a byte-order mark in front', () => `\ufeff${genuine.key}`],
     ['a combining mark on a letter', () => insertAt(genuine.key, SECRET_START + 1, '\u0301')],
-    ['the key in fullwidth letters throughout', () =>
-      [...genuine.key].map((c) => (/[A-Za-z0-9]/.test(c) ? String.fromCodePoint(c.codePointAt(0)! + 0xfee0) : c)).join('')],
+    [
+      'the key in fullwidth letters throughout',
+      () => [...genuine.key].map((c) => (/[A-Za-z0-9]/.test(c) ? String.fromCodePoint(c.codePointAt(0)! + 0xfee0) : c)).join(''),
+    ],
   ])('%s', async (_label, forge) => {
     const forged = forge();
     expect(forged).not.toBe(genuine.key);
@@ -278,10 +294,14 @@ describe('every kind of malformed key is denied without a store read', () => {
     [`secret of ${SECRET_LENGTH + 1}`, format.format(keyId, secretPart(SECRET_LENGTH + 1))],
     [`checksum of ${CHECKSUM_LENGTH - 1}`, key.slice(0, -1)],
     [`checksum of ${CHECKSUM_LENGTH + 1}`, `${key}A`],
-    [`key id of ${KEY_ID_LENGTH + 1} and secret of ${SECRET_LENGTH - 1} (total length kept)`,
-      format.format(idPart(KEY_ID_LENGTH + 1), secretPart(SECRET_LENGTH - 1))],
-    [`key id of ${KEY_ID_LENGTH - 1} and secret of ${SECRET_LENGTH + 1} (total length kept)`,
-      format.format(idPart(KEY_ID_LENGTH - 1), secretPart(SECRET_LENGTH + 1))],
+    [
+      `key id of ${KEY_ID_LENGTH + 1} and secret of ${SECRET_LENGTH - 1} (total length kept)`,
+      format.format(idPart(KEY_ID_LENGTH + 1), secretPart(SECRET_LENGTH - 1)),
+    ],
+    [
+      `key id of ${KEY_ID_LENGTH - 1} and secret of ${SECRET_LENGTH + 1} (total length kept)`,
+      format.format(idPart(KEY_ID_LENGTH - 1), secretPart(SECRET_LENGTH + 1)),
+    ],
     ['the key id alone', keyId],
     ['the secret alone', secret],
     ['prefix and key id only', `uak_${keyId}`],
@@ -374,7 +394,7 @@ describe('a well-formed key that is not the genuine one is denied after its one 
     expect([wrongSecret.reads, unknownId.reads, unknownKey.reads]).toEqual([1, 1, 1]);
   });
 
-  it('another owner\'s key id with the genuine secret (checksum fixed up)', async () => {
+  it("another owner's key id with the genuine secret (checksum fixed up)", async () => {
     const bob = format.generate();
     store.seed(storedKeyFor(bob, { ownerId: 'auth0|bob' }));
     await expect(authorize(`Bearer ${format.format(bob.keyId, genuine.secret)}`)).resolves.toEqual({ result: DENIED, reads: 1 });
@@ -396,7 +416,9 @@ describe('the genuine key is denied once it is no longer valid', () => {
   });
 
   it('revoked: denied on the very next request, and the answer is a plain denial', async () => {
-    await expect(store.revokeKey(OWNER, genuine.keyId, NOW, testEvent({ keyId: genuine.keyId, ownerId: OWNER }, 'revoke', NOW))).resolves.toBe('revoked');
+    await expect(
+      store.revokeKey(OWNER, genuine.keyId, NOW, testEvent({ keyId: genuine.keyId, ownerId: OWNER }, 'revoke', NOW)),
+    ).resolves.toBe('revoked');
     await expect(authorize(GENUINE_HEADER)).resolves.toEqual({ result: DENIED, reads: 1 });
     await expect(authorize(basic(genuine.keyId, genuine.key))).resolves.toEqual({ result: DENIED, reads: 1 });
   });
@@ -410,7 +432,7 @@ describe('the genuine key is denied once it is no longer valid', () => {
 describe('Basic credentials must name the key they carry', () => {
   it.each<[string, () => string]>([
     ['another user name', () => basic('alice', genuine.key)],
-    ['the owner\'s sub as user name', () => basic(OWNER, genuine.key)],
+    ["the owner's sub as user name", () => basic(OWNER, genuine.key)],
     ['another key id', () => basic(format.generate().keyId, genuine.key)],
     ['the key id in another case', () => basic(genuine.keyId.toLowerCase(), genuine.key)],
     ['the key id with a trailing space', () => basic(`${genuine.keyId} `, genuine.key)],
@@ -508,16 +530,32 @@ describe('a stored item with missing or mistyped fields is denied, never thrown 
   });
 
   it('an item that is not a key at all (the owner item) is denied', async () => {
-    await expect(authorizeAgainst({ [TABLE.partitionKey]: genuine.keyId, activeKeys: { [genuine.keyId]: NOW_SECONDS + 3600 } })).resolves.toEqual(
-      DENIED,
-    );
+    await expect(
+      authorizeAgainst({ [TABLE.partitionKey]: genuine.keyId, activeKeys: { [genuine.keyId]: NOW_SECONDS + 3600 } }),
+    ).resolves.toEqual(DENIED);
   });
 });
 
 describe('fuzzing (fast-check)', () => {
   const RUNS = 2000;
   const anyCodePoint = fc.string({ unit: 'binary', minLength: 1, maxLength: 1 });
-  const nastyChar = fc.constantFrom(' ', '\t', '\n', '\r', '\u0000', '\u00a0', '\u200b', '\u200d', '\ufeff', '\u0430', '\uff10', '_', '%', ':', ',');
+  const nastyChar = fc.constantFrom(
+    ' ',
+    '\t',
+    '\n',
+    '\r',
+    '\u0000',
+    '\u00a0',
+    '\u200b',
+    '\u200d',
+    '\ufeff',
+    '\u0430',
+    '\uff10',
+    '_',
+    '%',
+    ':',
+    ',',
+  );
   const base62Char = fc.constantFrom(...BASE62);
   const oneChar = fc.oneof(base62Char, anyCodePoint, nastyChar);
 
@@ -540,9 +578,9 @@ describe('fuzzing (fast-check)', () => {
       fc.string({ unit: 'grapheme', maxLength: 120 }).map((s) => `Bearer uak_${s}`),
       fc.string({ unit: 'binary', maxLength: 120 }).map((s) => `Basic ${s}`),
       fc.base64String({ maxLength: 200 }).map((s) => `Basic ${s}`),
-      fc.tuple(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 90 })).map(
-        ([user, password]) => basic(user, password),
-      ),
+      fc
+        .tuple(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 90 }))
+        .map(([user, password]) => basic(user, password)),
       fc
         .tuple(
           fc.string({ unit: base62Char, minLength: KEY_ID_LENGTH, maxLength: KEY_ID_LENGTH }),
@@ -611,7 +649,10 @@ describe('fuzzing (fast-check)', () => {
         expect(reads).toBe(1);
         if (key === genuine.key) {
           allowedCount += 1;
-          expect(result).toEqual({ isAuthorized: true, context: { sub: OWNER, keyId: genuine.keyId, scopes: SCOPES, scope: SCOPES.join(' ') } });
+          expect(result).toEqual({
+            isAuthorized: true,
+            context: { sub: OWNER, keyId: genuine.keyId, scopes: SCOPES, scope: SCOPES.join(' ') },
+          });
         } else {
           expect(result).toEqual(DENIED);
         }

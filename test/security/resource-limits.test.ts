@@ -32,7 +32,11 @@ let harness: Harness;
 
 beforeEach(() => {
   // Every scope these tests use is allowed: here only the bounds are under test.
-  harness = createHarness(tokens, testKeyPolicy({ allowedScopes: [...TEST_ALLOWED_SCOPES, ...Array.from({ length: 30 }, (_, i) => `s${String(i).padStart(7, '0')}`)] }), () => NOW);
+  harness = createHarness(
+    tokens,
+    testKeyPolicy({ allowedScopes: [...TEST_ALLOWED_SCOPES, ...Array.from({ length: 30 }, (_, i) => `s${String(i).padStart(7, '0')}`)] }),
+    () => NOW,
+  );
 });
 
 const create = (options: Partial<RequestOptions> = {}): Promise<HttpResponse> =>
@@ -105,7 +109,11 @@ describe('names and scopes are bounded: over the limit → 400, nothing stored',
     [`${MAX_SCOPES_PER_KEY + 1} scopes`, { name: 'x', scopes: scopes(MAX_SCOPES_PER_KEY + 1) }, 'scopes'],
     ['1,000 scopes', { name: 'x', scopes: scopes(1000) }, 'scopes'],
     [`a scope of ${SCOPE_MAX_LENGTH + 1} characters`, { name: 'x', scopes: ['s'.repeat(SCOPE_MAX_LENGTH + 1)] }, 'scopes.0'],
-    [`a ${SCOPE_MAX_LENGTH + 1}-character scope among short ones`, { name: 'x', scopes: ['a', 'b', 's'.repeat(SCOPE_MAX_LENGTH + 1)] }, 'scopes.2'],
+    [
+      `a ${SCOPE_MAX_LENGTH + 1}-character scope among short ones`,
+      { name: 'x', scopes: ['a', 'b', 's'.repeat(SCOPE_MAX_LENGTH + 1)] },
+      'scopes.2',
+    ],
   ])('%s → 400', async (_label, body, field) => {
     const response = await create({ body: JSON.stringify(body) });
     expectRefused(response, 400, 'INVALID_REQUEST');
@@ -121,7 +129,8 @@ describe(`each user has at most ${LIMIT} active keys, however many creates race`
     const statuses = responses.map((r) => r.statusCode);
     expect(statuses.filter((s) => s === 201)).toHaveLength(LIMIT);
     expect(statuses.filter((s) => s === 409)).toHaveLength(CONCURRENT - LIMIT);
-    for (const refused of responses.filter((r) => r.statusCode === 409)) expect(bodyOf(refused)).toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    for (const refused of responses.filter((r) => r.statusCode === 409))
+      expect(bodyOf(refused)).toMatchObject({ code: 'KEY_LIMIT_REACHED' });
 
     expect(harness.store.size).toBe(LIMIT);
     const listed = bodyOf(await harness.call('GET /keys', { token: aliceToken })).keys as Array<{ id: string }>;

@@ -82,7 +82,10 @@ describe('the genuine token (the control every attack is measured against)', () 
 describe('forged signatures and algorithm tricks are refused with 401', () => {
   it.each([
     ['alg "none", no signature', () => tokens.unsignedToken()],
-    ['alg "none" under the real kid with a made-up signature', () => tokens.unsignedToken({}, { kid: tokens.kid, signature: 'c2lnbmF0dXJl' })],
+    [
+      'alg "none" under the real kid with a made-up signature',
+      () => tokens.unsignedToken({}, { kid: tokens.kid, signature: 'c2lnbmF0dXJl' }),
+    ],
     ['alg "None"', () => `${b64json({ alg: 'None', typ: 'JWT', kid: tokens.kid })}.${b64json(tokens.defaultClaims())}.`],
     ['alg "NONE" with a signature', () => `${b64json({ alg: 'NONE', kid: tokens.kid })}.${b64json(tokens.defaultClaims())}.AAAA`],
     ['no alg at all', () => `${b64json({ typ: 'JWT', kid: tokens.kid })}.${b64json(tokens.defaultClaims())}.AAAA`],
@@ -99,11 +102,11 @@ describe('forged signatures and algorithm tricks are refused with 401', () => {
     await expectInvalid(await bare.hmacWithPublicKeyToken(), createTestVerifier(bare).verifier);
   });
 
-  it('RS384 in the header, signed with the RS256 key, under the RS256 kid (alg differs from the JWK\'s)', async () => {
+  it("RS384 in the header, signed with the RS256 key, under the RS256 kid (alg differs from the JWK's)", async () => {
     await expectInvalid(await tokens.signToken({}, { alg: 'RS384', keyOf: 'RS256' }));
   });
 
-  it('RS256 in the header, under the kid of the JWK published for RS384 (alg differs from the JWK\'s)', async () => {
+  it("RS256 in the header, under the kid of the JWK published for RS384 (alg differs from the JWK's)", async () => {
     await expectInvalid(await tokens.signToken({}, { alg: 'RS256', keyOf: 'RS384' }));
   });
 
@@ -196,10 +199,19 @@ describe('tokens whose claims do not hold are refused with 401', () => {
     ['no issuer', () => tokens.signToken({}, { omit: ['iss'] })],
     ['an issuer array holding the issuer', () => tokens.signToken({ iss: [tokens.issuer] })],
     [
-      'an ID token: aud is the application\'s client id',
-      () => tokens.signToken({ aud: 'k5u3o2fiAA8XweXEEX604KCwCjzjtMU6', nonce: 'n-0S6_WzA2Mj', azp: 'k5u3o2fiAA8XweXEEX604KCwCjzjtMU6', email: 'alice@example.com' }),
+      "an ID token: aud is the application's client id",
+      () =>
+        tokens.signToken({
+          aud: 'k5u3o2fiAA8XweXEEX604KCwCjzjtMU6',
+          nonce: 'n-0S6_WzA2Mj',
+          azp: 'k5u3o2fiAA8XweXEEX604KCwCjzjtMU6',
+          email: 'alice@example.com',
+        }),
     ],
-    ['an audience array without the API', () => tokens.signToken({ aud: ['k5u3o2fiAA8XweXEEX604KCwCjzjtMU6', 'https://example.eu.auth0.com/userinfo'] })],
+    [
+      'an audience array without the API',
+      () => tokens.signToken({ aud: ['k5u3o2fiAA8XweXEEX604KCwCjzjtMU6', 'https://example.eu.auth0.com/userinfo'] }),
+    ],
     ['the audience with a trailing slash', () => tokens.signToken({ aud: `${tokens.audience}/` })],
     ['no audience', () => tokens.signToken({}, { omit: ['aud'] })],
     ['no sub', () => tokens.signToken({}, { omit: ['sub'] })],
@@ -313,7 +325,7 @@ describe('when the JWKS cannot be had, nothing is allowed', () => {
       ['a key for encryption, not signatures', () => JSON.stringify({ keys: [{ ...rs256(), use: 'enc' }] })],
       ['a key whose alg is a number', () => JSON.stringify({ keys: [{ ...rs256(), alg: 256 }] })],
       ['a key whose alg is "none"', () => JSON.stringify({ keys: [{ ...rs256(), alg: 'none' }] })],
-      ['another key\'s modulus under the right kid', () => JSON.stringify({ keys: [{ ...rs256(), n: rs384().n }] })],
+      ["another key's modulus under the right kid", () => JSON.stringify({ keys: [{ ...rs256(), n: rs384().n }] })],
       ['an HMAC key under the right kid', () => JSON.stringify({ keys: [{ kty: 'oct', kid: tokens.kid, alg: 'HS256', k: 'c2VjcmV0' }] })],
       ['a modulus that is not base64url', () => JSON.stringify({ keys: [{ ...rs256(), n: '!!!not-base64!!!' }] })],
     ])('%s', async (_label, body) => {
@@ -390,7 +402,12 @@ describe('machine-to-machine tokens (Auth0 client credentials) may not manage ke
   });
 
   it('with allowMachineTokens: false → 403 MACHINE_TOKEN', async () => {
-    await expectRefused(await tokens.signToken(machineClaims), 403, 'MACHINE_TOKEN', verifierWith(jwksFetcher(tokens.jwks), { allowMachineTokens: false }));
+    await expectRefused(
+      await tokens.signToken(machineClaims),
+      403,
+      'MACHINE_TOKEN',
+      verifierWith(jwksFetcher(tokens.jwks), { allowMachineTokens: false }),
+    );
   });
 
   it('even when it carries the required scope → 403 MACHINE_TOKEN', async () => {

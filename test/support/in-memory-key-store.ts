@@ -139,8 +139,7 @@ export class InMemoryKeyStore implements KeyStore {
       .filter((key) => key.ownerId === ownerId)
       .sort(
         (a, b) =>
-          b.createdAt.localeCompare(a.createdAt) ||
-          (this.insertionOrder.get(b.keyId) ?? 0) - (this.insertionOrder.get(a.keyId) ?? 0),
+          b.createdAt.localeCompare(a.createdAt) || (this.insertionOrder.get(b.keyId) ?? 0) - (this.insertionOrder.get(a.keyId) ?? 0),
       )
       .map(({ secretHash: _hidden, ...summary }) => ({ ...summary, scopes: [...summary.scopes] }));
     // The cursor here is simply the offset (the DynamoDB store's is opaque).
@@ -148,7 +147,6 @@ export class InMemoryKeyStore implements KeyStore {
     const keys = all.slice(start, start + page.limit);
     return start + page.limit < all.length ? { keys, nextCursor: String(start + page.limit) } : { keys };
   }
-
 
   async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeOutcome> {
     this.throwIfFailing('revokeKey');

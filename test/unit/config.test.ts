@@ -26,7 +26,13 @@ describe('loadKeyConfig', () => {
         routeScopes: new Map(),
       });
       expect(DEFAULT_KEY_PREFIX).toBe('uak');
-      expect(DEFAULT_KEY_POLICY).toEqual({ maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365, allowedScopes: [], auditRetentionDays: 365 });
+      expect(DEFAULT_KEY_POLICY).toEqual({
+        maxKeysPerUser: 20,
+        defaultLifetimeDays: 90,
+        maxLifetimeDays: 365,
+        allowedScopes: [],
+        auditRetentionDays: 365,
+      });
     });
 
     it('prefers TABLE_NAME over the default', () => {
@@ -87,8 +93,10 @@ describe('loadKeyConfig', () => {
       });
     });
 
-    it('takes a default route-scope map (npm start\'s) unless ROUTE_SCOPES is set, even to nothing', () => {
-      expect(loadKeyConfig(withTable({}), { routeScopes: '{"GET /whoami":"read"}' }).routeScopes).toEqual(new Map([['GET /whoami', 'read']]));
+    it("takes a default route-scope map (npm start's) unless ROUTE_SCOPES is set, even to nothing", () => {
+      expect(loadKeyConfig(withTable({}), { routeScopes: '{"GET /whoami":"read"}' }).routeScopes).toEqual(
+        new Map([['GET /whoami', 'read']]),
+      );
       expect(loadKeyConfig(withTable({ ROUTE_SCOPES: '' }), { routeScopes: '{"GET /whoami":"read"}' }).routeScopes).toEqual(new Map());
     });
 
@@ -101,7 +109,9 @@ describe('loadKeyConfig', () => {
       ['ALLOWED_KEY_SCOPES', 'read,has space', 'ALLOWED_KEY_SCOPES: "has space" is not a scope'],
       ['AUDIT_RETENTION_DAYS', '0', 'AUDIT_RETENTION_DAYS must be a whole number from 1 to 3650'],
     ])('refuses %s=%j at start-up, naming the setting', (name, value, message) => {
-      expect(() => loadKeyConfig(withTable({ [name]: value }))).toThrow(expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining(message) }));
+      expect(() => loadKeyConfig(withTable({ [name]: value }))).toThrow(
+        expect.objectContaining({ name: 'ConfigError', message: expect.stringContaining(message) }),
+      );
     });
 
     it('accepts the bounds of each number', () => {
@@ -109,15 +119,17 @@ describe('loadKeyConfig', () => {
       expect(loadKeyConfig(withTable({ MAX_KEYS_PER_USER: '1000' })).policy.maxKeysPerUser).toBe(1000);
       expect(loadKeyConfig(withTable({ MAX_KEY_LIFETIME_DAYS: '3650' })).policy.maxLifetimeDays).toBe(3650);
       expect(loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '365' })).policy.defaultLifetimeDays).toBe(365);
-      expect(
-        loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '1', MAX_KEY_LIFETIME_DAYS: '1' })).policy,
-      ).toMatchObject({ defaultLifetimeDays: 1, maxLifetimeDays: 1 });
+      expect(loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '1', MAX_KEY_LIFETIME_DAYS: '1' })).policy).toMatchObject({
+        defaultLifetimeDays: 1,
+        maxLifetimeDays: 1,
+      });
     });
 
     it('accepts a default lifetime equal to the maximum', () => {
-      expect(
-        loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '30', MAX_KEY_LIFETIME_DAYS: '30' })).policy,
-      ).toMatchObject({ defaultLifetimeDays: 30, maxLifetimeDays: 30 });
+      expect(loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '30', MAX_KEY_LIFETIME_DAYS: '30' })).policy).toMatchObject({
+        defaultLifetimeDays: 30,
+        maxLifetimeDays: 30,
+      });
     });
   });
 
@@ -136,13 +148,10 @@ describe('loadKeyConfig', () => {
       expect(message).toBe(`KEY_PREFIX must be 2-10 lowercase letters or digits, got "${prefix}"`);
     });
 
-    it.each(['abc', '0', '-1', '1.5', '1e3', '0x10', '1001', '+5', '5 keys', 'Infinity', '\u0663'])(
-      'MAX_KEYS_PER_USER %j',
-      (value) => {
-        const { message } = configError(() => loadKeyConfig(withTable({ MAX_KEYS_PER_USER: value })));
-        expect(message).toBe(`MAX_KEYS_PER_USER must be a whole number from 1 to 1000, got "${value}"`);
-      },
-    );
+    it.each(['abc', '0', '-1', '1.5', '1e3', '0x10', '1001', '+5', '5 keys', 'Infinity', '\u0663'])('MAX_KEYS_PER_USER %j', (value) => {
+      const { message } = configError(() => loadKeyConfig(withTable({ MAX_KEYS_PER_USER: value })));
+      expect(message).toBe(`MAX_KEYS_PER_USER must be a whole number from 1 to 1000, got "${value}"`);
+    });
 
     it.each(['0', '3651', 'forever', '-30'])('MAX_KEY_LIFETIME_DAYS %j', (value) => {
       const { message } = configError(() => loadKeyConfig(withTable({ MAX_KEY_LIFETIME_DAYS: value })));
@@ -150,9 +159,7 @@ describe('loadKeyConfig', () => {
     });
 
     it('DEFAULT_KEY_LIFETIME_DAYS greater than MAX_KEY_LIFETIME_DAYS', () => {
-      const { message } = configError(() =>
-        loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '31', MAX_KEY_LIFETIME_DAYS: '30' })),
-      );
+      const { message } = configError(() => loadKeyConfig(withTable({ DEFAULT_KEY_LIFETIME_DAYS: '31', MAX_KEY_LIFETIME_DAYS: '30' })));
       expect(message).toBe('DEFAULT_KEY_LIFETIME_DAYS must be a whole number from 1 to 30, got "31"');
     });
 

@@ -1,11 +1,6 @@
 import { AccessTokenVerifier } from '../../../lambdas/auth/access-token-verifier';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import {
-  ApiError,
-  ForbiddenError,
-  ServiceUnavailableError,
-  UnauthorizedError,
-} from '../../../lambdas/domain/errors';
+import { ApiError, ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../../../lambdas/domain/errors';
 import {
   createTestVerifier,
   createTokenIssuer,
@@ -215,8 +210,14 @@ describe('AccessTokenVerifier refuses forged and malformed tokens with 401', () 
     ['empty segments', '..'],
     ['base64 that is not JSON', `${Buffer.from('not json').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.c2ln`],
     ['a header that is a JSON array', `${Buffer.from('[1]').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.c2ln`],
-    ['a payload that is a JSON string', `${Buffer.from('{"alg":"RS256","kid":"rs256-key"}').toString('base64url')}.${Buffer.from('"x"').toString('base64url')}.c2ln`],
-    ['random bytes', `${Buffer.from([0xff, 0xfe, 0x00, 0x81]).toString('base64url')}.${Buffer.from([0xc3, 0x28]).toString('base64url')}.AAAA`],
+    [
+      'a payload that is a JSON string',
+      `${Buffer.from('{"alg":"RS256","kid":"rs256-key"}').toString('base64url')}.${Buffer.from('"x"').toString('base64url')}.c2ln`,
+    ],
+    [
+      'random bytes',
+      `${Buffer.from([0xff, 0xfe, 0x00, 0x81]).toString('base64url')}.${Buffer.from([0xc3, 0x28]).toString('base64url')}.AAAA`,
+    ],
   ])('garbage: %s', async (_label, garbage) => {
     await expectUnauthorized(garbage);
   });
@@ -266,7 +267,11 @@ describe('AccessTokenVerifier refuses tokens whose claims do not hold, with 401'
     ['not valid before a time in the future', async () => tokens.signToken({ nbf: now() + 3600 }), 'Access token is not valid yet'],
     ['from another issuer', async () => tokens.signToken({ iss: 'https://evil.example.com/' }), 'Access token is from another issuer'],
     ['without an issuer', async () => tokens.signToken({}, { omit: ['iss'] }), 'Access token is from another issuer'],
-    ['for another audience', async () => tokens.signToken({ aud: 'https://other-api.example.com' }), 'Access token is for another audience'],
+    [
+      'for another audience',
+      async () => tokens.signToken({ aud: 'https://other-api.example.com' }),
+      'Access token is for another audience',
+    ],
     ['without an audience', async () => tokens.signToken({}, { omit: ['aud'] }), 'Access token is for another audience'],
     ['without sub', async () => tokens.signToken({}, { omit: ['sub'] }), 'Access token has no sub claim'],
     ['with an empty sub', async () => tokens.signToken({ sub: '' }), 'Access token has no sub claim'],

@@ -5,13 +5,26 @@ import { fakeToken, freshConfigDir, run, scriptedFetch } from './cli-support';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const KEY = 'uak_0123456789ABCDEFGHIJab_' + 'x'.repeat(49);
-const created = { id: '0123456789ABCDEFGHIJab', key: KEY, name: 'ci', scopes: ['read'], createdAt: NOW.toISOString(), expiresAt: '2026-08-30T12:00:00.000Z' };
+const created = {
+  id: '0123456789ABCDEFGHIJab',
+  key: KEY,
+  name: 'ci',
+  scopes: ['read'],
+  createdAt: NOW.toISOString(),
+  expiresAt: '2026-08-30T12:00:00.000Z',
+};
 
 /** A config dir holding a valid login for the local defaults. */
 function loggedIn(overrides: { expiresAt?: number } = {}) {
   const dir = freshConfigDir();
   const accessToken = fakeToken({ sub: 'auth0|alice' });
-  saveLogin(dir, { accessToken, expiresAt: overrides.expiresAt ?? Date.now() + 3600_000, authUrl: LOCAL_DEFAULTS.authUrl, audience: LOCAL_DEFAULTS.audience, sub: 'auth0|alice' });
+  saveLogin(dir, {
+    accessToken,
+    expiresAt: overrides.expiresAt ?? Date.now() + 3600_000,
+    authUrl: LOCAL_DEFAULTS.authUrl,
+    audience: LOCAL_DEFAULTS.audience,
+    sub: 'auth0|alice',
+  });
   return { env: { APIKEY_CONFIG_DIR: dir }, accessToken };
 }
 
@@ -47,21 +60,37 @@ describe('apikey commands', () => {
   it('creates a key and, piped, prints the key alone on stdout', async () => {
     const { env, accessToken } = loggedIn();
     const server = scriptedFetch([{ status: 201, body: created }]);
-    const result = await run(['create', '--name', 'ci', '--scope', 'read', '--scope', 'write', '--expires', '30d'], { env, now: () => NOW, fetch: server.fetch });
+    const result = await run(['create', '--name', 'ci', '--scope', 'read', '--scope', 'write', '--expires', '30d'], {
+      env,
+      now: () => NOW,
+      fetch: server.fetch,
+    });
     expect(result).toMatchObject({ code: 0, stdout: `${KEY}\n` });
     expect(result.stderr).toContain('Created key 0123456789ABCDEFGHIJab');
     expect(result.stderr).not.toContain(KEY);
     const [request] = server.requests;
     expect(request!.url).toBe(`${LOCAL_DEFAULTS.endpoint}/keys`);
     expect((request!.init!.headers as Record<string, string>).authorization).toBe(`Bearer ${accessToken}`);
-    expect(JSON.parse(String(request!.init!.body))).toEqual({ name: 'ci', scopes: ['read', 'write'], expiresAt: '2026-07-01T12:00:00.000Z' });
+    expect(JSON.parse(String(request!.init!.body))).toEqual({
+      name: 'ci',
+      scopes: ['read', 'write'],
+      expiresAt: '2026-07-01T12:00:00.000Z',
+    });
   });
 
   it('shows the new key with its details and a warning on a terminal, and as JSON with --json', async () => {
-    const tty = await run(['create', '--name', 'ci'], { ...loggedIn(), now: () => NOW, fetch: scriptedFetch([{ status: 201, body: created }]).fetch, tty: true });
+    const tty = await run(['create', '--name', 'ci'], {
+      ...loggedIn(),
+      now: () => NOW,
+      fetch: scriptedFetch([{ status: 201, body: created }]).fetch,
+      tty: true,
+    });
     expect(tty.stdout).toContain('shown once');
     expect(tty.stdout.trim().endsWith(KEY)).toBe(true);
-    const json = await run(['create', '--name', 'ci', '--json'], { ...loggedIn(), fetch: scriptedFetch([{ status: 201, body: created }]).fetch });
+    const json = await run(['create', '--name', 'ci', '--json'], {
+      ...loggedIn(),
+      fetch: scriptedFetch([{ status: 201, body: created }]).fetch,
+    });
     expect(JSON.parse(json.stdout)).toEqual(created);
   });
 
@@ -80,7 +109,10 @@ describe('apikey commands', () => {
       expect(result.code).toBe(code);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     }
-    const json = await run(['show', 'x', '--json'], { ...loggedIn(), fetch: scriptedFetch([{ status: 404, body: { code: 'KEY_NOT_FOUND', message: 'gone' } }]).fetch });
+    const json = await run(['show', 'x', '--json'], {
+      ...loggedIn(),
+      fetch: scriptedFetch([{ status: 404, body: { code: 'KEY_NOT_FOUND', message: 'gone' } }]).fetch,
+    });
     expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'KEY_NOT_FOUND', message: 'gone' } });
   });
 
@@ -89,7 +121,11 @@ describe('apikey commands', () => {
     delete (view as Partial<typeof created>).key;
     const list = await run(['list', '--json'], { ...loggedIn(), fetch: scriptedFetch([{ status: 200, body: { keys: [view] } }]).fetch });
     expect(JSON.parse(list.stdout)).toEqual({ keys: [view] });
-    const human = await run(['list'], { ...loggedIn(), now: () => NOW, fetch: scriptedFetch([{ status: 200, body: { keys: [view] } }]).fetch });
+    const human = await run(['list'], {
+      ...loggedIn(),
+      now: () => NOW,
+      fetch: scriptedFetch([{ status: 200, body: { keys: [view] } }]).fetch,
+    });
     expect(human.stdout).toMatch(/^ID\s+NAME/);
     const revoke = await run(['revoke', created.id], { ...loggedIn(), fetch: scriptedFetch([{ status: 204 }]).fetch });
     expect(revoke).toMatchObject({ code: 0, stdout: `Revoked ${created.id}.\n` });
@@ -114,7 +150,11 @@ describe('apikey commands', () => {
   it('never prints the access token', async () => {
     const { env, accessToken } = loggedIn();
     for (const argv of [['whoami'], ['whoami', '--json'], ['list']]) {
-      const result = await run(argv, { env, now: () => NOW, fetch: scriptedFetch([{ status: 401, body: { code: 'INVALID_TOKEN', message: 'bad' } }]).fetch });
+      const result = await run(argv, {
+        env,
+        now: () => NOW,
+        fetch: scriptedFetch([{ status: 401, body: { code: 'INVALID_TOKEN', message: 'bad' } }]).fetch,
+      });
       expect(result.stdout + result.stderr).not.toContain(accessToken);
     }
   });
@@ -122,9 +162,18 @@ describe('apikey commands', () => {
 
 describe('key lifecycle commands', () => {
   const OLD_ID = 'OLDOLDOLDOLDOLDOLDOLD1';
-  const view = { id: OLD_ID, name: 'ci', scopes: ['read'], createdAt: '2026-05-01T12:00:00.000Z', expiresAt: '2026-08-30T12:00:00.000Z', status: 'active', enabled: true };
+  const view = {
+    id: OLD_ID,
+    name: 'ci',
+    scopes: ['read'],
+    createdAt: '2026-05-01T12:00:00.000Z',
+    expiresAt: '2026-08-30T12:00:00.000Z',
+    status: 'active',
+    enabled: true,
+  };
   const rotated = { ...created, rotatedFrom: OLD_ID, replaced: { id: OLD_ID, expiresAt: '2026-06-01T12:30:00.000Z' } };
-  const body = (request: { init: RequestInit | undefined } | undefined) => (request?.init?.body === undefined ? undefined : JSON.parse(String(request.init.body)));
+  const body = (request: { init: RequestInit | undefined } | undefined) =>
+    request?.init?.body === undefined ? undefined : JSON.parse(String(request.init.body));
 
   describe('rotate', () => {
     it('posts the grace period in seconds and, piped, prints the new key alone, the rest on stderr', async () => {
@@ -150,7 +199,12 @@ describe('key lifecycle commands', () => {
     });
 
     it('shows the new key with the old key’s fate on a terminal, and the whole answer with --json', async () => {
-      const tty = await run(['rotate', OLD_ID], { ...loggedIn(), now: () => NOW, fetch: scriptedFetch([{ status: 201, body: rotated }]).fetch, tty: true });
+      const tty = await run(['rotate', OLD_ID], {
+        ...loggedIn(),
+        now: () => NOW,
+        fetch: scriptedFetch([{ status: 201, body: rotated }]).fetch,
+        tty: true,
+      });
       expect(tty.stdout).toContain(`old key ${OLD_ID} keeps working until 2026-06-01T12:30:00.000Z`);
       expect(tty.stdout).toContain('shown once');
       expect(tty.stdout.trim().endsWith(KEY)).toBe(true);
@@ -167,14 +221,17 @@ describe('key lifecycle commands', () => {
       expect(server.requests).toHaveLength(0);
     });
 
-    it.each(['KEY_REVOKED', 'KEY_EXPIRED', 'KEY_ALREADY_ROTATED', 'SCOPE_NOT_ALLOWED'])('exits 5 on 409 %s, one line, JSON with --json', async (code) => {
-      const answer = { status: 409, body: { code, message: 'refused' } };
-      const result = await run(['rotate', OLD_ID], { ...loggedIn(), fetch: scriptedFetch([answer]).fetch });
-      expect(result).toMatchObject({ code: 5, stdout: '', stderr: 'Error: refused\n' });
-      const json = await run(['rotate', OLD_ID, '--json'], { ...loggedIn(), fetch: scriptedFetch([answer]).fetch });
-      expect(json.code).toBe(5);
-      expect(JSON.parse(json.stderr)).toEqual({ error: { code, message: 'refused' } });
-    });
+    it.each(['KEY_REVOKED', 'KEY_EXPIRED', 'KEY_ALREADY_ROTATED', 'SCOPE_NOT_ALLOWED'])(
+      'exits 5 on 409 %s, one line, JSON with --json',
+      async (code) => {
+        const answer = { status: 409, body: { code, message: 'refused' } };
+        const result = await run(['rotate', OLD_ID], { ...loggedIn(), fetch: scriptedFetch([answer]).fetch });
+        expect(result).toMatchObject({ code: 5, stdout: '', stderr: 'Error: refused\n' });
+        const json = await run(['rotate', OLD_ID, '--json'], { ...loggedIn(), fetch: scriptedFetch([answer]).fetch });
+        expect(json.code).toBe(5);
+        expect(JSON.parse(json.stderr)).toEqual({ error: { code, message: 'refused' } });
+      },
+    );
   });
 
   describe('disable, enable, rename', () => {
@@ -192,7 +249,10 @@ describe('key lifecycle commands', () => {
       expect(result.stdout).toContain(`id        ${OLD_ID}\n`);
       expect(result.stdout).toContain(`name      ${(state as { name?: string }).name ?? 'ci'}\n`);
       expect(result.stdout).toContain(`status    ${(state as { status?: string }).status ?? 'active'}\n`);
-      const json = await run([...argv, '--json'], { ...loggedIn(), fetch: scriptedFetch([{ status: 200, body: { ...view, ...state } }]).fetch });
+      const json = await run([...argv, '--json'], {
+        ...loggedIn(),
+        fetch: scriptedFetch([{ status: 200, body: { ...view, ...state } }]).fetch,
+      });
       expect(JSON.parse(json.stdout)).toEqual({ ...view, ...state });
     });
 
@@ -200,7 +260,11 @@ describe('key lifecycle commands', () => {
       const server = scriptedFetch([]);
       expect((await run(['rename', OLD_ID], { ...loggedIn(), fetch: server.fetch })).code).toBe(1);
       expect(server.requests).toHaveLength(0);
-      const revoked = await run(['disable', OLD_ID], { ...loggedIn(), fetch: scriptedFetch([{ status: 409, body: { code: 'KEY_REVOKED', message: 'This key is revoked, and revocation is final' } }]).fetch });
+      const revoked = await run(['disable', OLD_ID], {
+        ...loggedIn(),
+        fetch: scriptedFetch([{ status: 409, body: { code: 'KEY_REVOKED', message: 'This key is revoked, and revocation is final' } }])
+          .fetch,
+      });
       expect(revoked).toMatchObject({ code: 5, stdout: '', stderr: 'Error: This key is revoked, and revocation is final\n' });
     });
   });
@@ -230,9 +294,15 @@ describe('key lifecycle commands', () => {
 
     it('prints { events } with --json, and exits 3 for an unknown key', async () => {
       const events = [event('create', '2026-05-01T12:00:00.000Z')];
-      const json = await run(['events', OLD_ID, '--json'], { ...loggedIn(), fetch: scriptedFetch([{ status: 200, body: { events } }]).fetch });
+      const json = await run(['events', OLD_ID, '--json'], {
+        ...loggedIn(),
+        fetch: scriptedFetch([{ status: 200, body: { events } }]).fetch,
+      });
       expect(JSON.parse(json.stdout)).toEqual({ events });
-      const missing = await run(['events', OLD_ID], { ...loggedIn(), fetch: scriptedFetch([{ status: 404, body: { code: 'KEY_NOT_FOUND', message: 'No key' } }]).fetch });
+      const missing = await run(['events', OLD_ID], {
+        ...loggedIn(),
+        fetch: scriptedFetch([{ status: 404, body: { code: 'KEY_NOT_FOUND', message: 'No key' } }]).fetch,
+      });
       expect(missing.code).toBe(3);
     });
   });
@@ -243,7 +313,10 @@ describe('key lifecycle commands', () => {
         { status: 200, body: { keys: [], nextCursor: 'next' } },
         { status: 200, body: { keys: [{ ...view, status: 'disabled', enabled: false }] } },
       ]);
-      const result = await run(['list', '--status', 'disabled,rotated', '--status', 'disabled', '--json'], { ...loggedIn(), fetch: server.fetch });
+      const result = await run(['list', '--status', 'disabled,rotated', '--status', 'disabled', '--json'], {
+        ...loggedIn(),
+        fetch: server.fetch,
+      });
       expect(server.requests.map((r) => r.url)).toEqual([
         `${LOCAL_DEFAULTS.endpoint}/keys?limit=100&status=disabled%2Crotated`,
         `${LOCAL_DEFAULTS.endpoint}/keys?limit=100&status=disabled%2Crotated&cursor=next`,
@@ -255,7 +328,10 @@ describe('key lifecycle commands', () => {
       const plain = scriptedFetch([{ status: 200, body: { keys: [] } }]);
       await run(['list'], { ...loggedIn(), fetch: plain.fetch });
       expect(plain.requests[0]!.url).toBe(`${LOCAL_DEFAULTS.endpoint}/keys?limit=100`);
-      const none = await run(['list', '--status', 'revoked'], { ...loggedIn(), fetch: scriptedFetch([{ status: 200, body: { keys: [] } }]).fetch });
+      const none = await run(['list', '--status', 'revoked'], {
+        ...loggedIn(),
+        fetch: scriptedFetch([{ status: 200, body: { keys: [] } }]).fetch,
+      });
       expect(none.stdout).toBe('No keys with status revoked.\n');
       const server = scriptedFetch([]);
       const bad = await run(['list', '--status', 'paused', '--json'], { ...loggedIn(), fetch: server.fetch });
@@ -267,7 +343,10 @@ describe('key lifecycle commands', () => {
 });
 
 describe('the device flow client', () => {
-  const start = { status: 200, body: { device_code: 'dev', user_code: 'ABCD-EFGH', verification_uri: 'http://idp/activate', expires_in: 600, interval: 5 } };
+  const start = {
+    status: 200,
+    body: { device_code: 'dev', user_code: 'ABCD-EFGH', verification_uri: 'http://idp/activate', expires_in: 600, interval: 5 },
+  };
 
   it('polls while pending, slows down when told, and returns the token', async () => {
     const server = scriptedFetch([
@@ -290,7 +369,9 @@ describe('the device flow client', () => {
     expect(waits).toEqual([5000, 5000, 10000]);
     expect(prompts).toEqual([{ verificationUri: 'http://idp/activate', userCode: 'ABCD-EFGH', expiresInSeconds: 600 }]);
     expect(server.requests[0]!.url).toBe('http://idp/oauth/device/code');
-    expect(String(server.requests[1]!.init!.body)).toBe('grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dev&client_id=cli');
+    expect(String(server.requests[1]!.init!.body)).toBe(
+      'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dev&client_id=cli',
+    );
   });
 
   it.each([
@@ -299,14 +380,28 @@ describe('the device flow client', () => {
   ])('stops with an auth error on %s', async (error, message) => {
     const server = scriptedFetch([start, { status: 403, body: { error } }]);
     await expect(
-      deviceLogin({ authUrl: 'http://idp', clientId: 'cli', audience: 'aud', fetch: server.fetch, sleep: async () => undefined, onPrompt: () => undefined }),
+      deviceLogin({
+        authUrl: 'http://idp',
+        clientId: 'cli',
+        audience: 'aud',
+        fetch: server.fetch,
+        sleep: async () => undefined,
+        onPrompt: () => undefined,
+      }),
     ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(message) });
   });
 
   it('reports an unreachable identity provider as a network error', async () => {
     const server = scriptedFetch([new TypeError('fetch failed')]);
     await expect(
-      deviceLogin({ authUrl: 'http://idp', clientId: 'cli', audience: 'aud', fetch: server.fetch, sleep: async () => undefined, onPrompt: () => undefined }),
+      deviceLogin({
+        authUrl: 'http://idp',
+        clientId: 'cli',
+        audience: 'aud',
+        fetch: server.fetch,
+        sleep: async () => undefined,
+        onPrompt: () => undefined,
+      }),
     ).rejects.toMatchObject({ exitCode: 4, code: 'IDP_UNREACHABLE' });
   });
 
@@ -314,7 +409,14 @@ describe('the device flow client', () => {
     const pending = Array.from({ length: 200 }, () => ({ status: 403, body: { error: 'authorization_pending' } }));
     const server = scriptedFetch([{ ...start, body: { ...start.body, expires_in: 20 } }, ...pending]);
     await expect(
-      deviceLogin({ authUrl: 'http://idp', clientId: 'cli', audience: 'aud', fetch: server.fetch, sleep: async () => undefined, onPrompt: () => undefined }),
+      deviceLogin({
+        authUrl: 'http://idp',
+        clientId: 'cli',
+        audience: 'aud',
+        fetch: server.fetch,
+        sleep: async () => undefined,
+        onPrompt: () => undefined,
+      }),
     ).rejects.toMatchObject({ exitCode: 2, code: 'LOGIN_EXPIRED' });
     expect(server.requests.length).toBeLessThan(30);
   });

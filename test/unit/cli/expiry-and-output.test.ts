@@ -42,17 +42,20 @@ describe('--expires', () => {
     expect(parseExpires(input, NOW)).toBe(expected);
   });
 
-  it.each(['', '30', '30y', '0d', 'tomorrow', '2027-13-01', '2027-01-31T08:30:00', '-5d'])('refuses %j with a usage error naming the forms', (input) => {
-    let error: unknown;
-    try {
-      parseExpires(input, NOW);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(CliError);
-    expect((error as CliError).exitCode).toBe(1);
-    expect((error as CliError).message).toMatch(/--expires/);
-  });
+  it.each(['', '30', '30y', '0d', 'tomorrow', '2027-13-01', '2027-01-31T08:30:00', '-5d'])(
+    'refuses %j with a usage error naming the forms',
+    (input) => {
+      let error: unknown;
+      try {
+        parseExpires(input, NOW);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).exitCode).toBe(1);
+      expect((error as CliError).message).toMatch(/--expires/);
+    },
+  );
 });
 
 describe('output', () => {
@@ -64,13 +67,30 @@ describe('output', () => {
 
   it('aligns columns, ignoring colour codes', () => {
     const colors = colorsFor({ isTTY: true }, {});
-    const text = table(['A', 'B'], [[colors.green('x'), 'y'], ['longer', 'z']], colors);
+    const text = table(
+      ['A', 'B'],
+      [
+        [colors.green('x'), 'y'],
+        ['longer', 'z'],
+      ],
+      colors,
+    );
     const plain = text.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
     expect(plain).toEqual(['A       B', 'x       y', 'longer  z']);
   });
 
   it('colours only on a terminal, and never with NO_COLOR', () => {
-    const keys = [{ id: 'k1', name: 'ci', scopes: [], createdAt: NOW.toISOString(), expiresAt: NOW.toISOString(), status: 'active' as const, enabled: true }];
+    const keys = [
+      {
+        id: 'k1',
+        name: 'ci',
+        scopes: [],
+        createdAt: NOW.toISOString(),
+        expiresAt: NOW.toISOString(),
+        status: 'active' as const,
+        enabled: true,
+      },
+    ];
     expect(keyTable(keys, NOW, colorsFor({ isTTY: true }, {}))).toContain('\u001b[');
     expect(keyTable(keys, NOW, colorsFor({ isTTY: false }, {}))).not.toContain('\u001b[');
     expect(keyTable(keys, NOW, colorsFor({ isTTY: true }, { NO_COLOR: '1' }))).not.toContain('\u001b[');
@@ -79,7 +99,18 @@ describe('output', () => {
   it('lists keys as a table with a header, and says so when there are none', () => {
     const colors = colorsFor({}, {});
     const text = keyTable(
-      [{ id: 'abc', name: 'deploy', scopes: ['read', 'write'], createdAt: '2026-05-01T12:00:00.000Z', expiresAt: '2026-08-01T12:00:00.000Z', status: 'revoked', enabled: true, revokedAt: '2026-05-31T12:00:00.000Z' }],
+      [
+        {
+          id: 'abc',
+          name: 'deploy',
+          scopes: ['read', 'write'],
+          createdAt: '2026-05-01T12:00:00.000Z',
+          expiresAt: '2026-08-01T12:00:00.000Z',
+          status: 'revoked',
+          enabled: true,
+          revokedAt: '2026-05-31T12:00:00.000Z',
+        },
+      ],
       NOW,
       colors,
     );
@@ -101,7 +132,10 @@ describe('output', () => {
       NOW,
       colors,
     );
-    expect(text.split('\n').slice(1)).toEqual([expect.stringMatching(/^k1\s+n\s+disabled\s/), expect.stringMatching(/^k2\s+n\s+rotated\s/)]);
+    expect(text.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^k1\s+n\s+disabled\s/),
+      expect.stringMatching(/^k2\s+n\s+rotated\s/),
+    ]);
   });
 });
 
@@ -145,7 +179,15 @@ describe('--status', () => {
 
 describe('key details', () => {
   const colors = colorsFor({}, {});
-  const key: KeyView = { id: 'k1', name: 'ci', scopes: ['read'], createdAt: '2026-05-01T12:00:00.000Z', expiresAt: '2026-08-01T12:00:00.000Z', status: 'active', enabled: true };
+  const key: KeyView = {
+    id: 'k1',
+    name: 'ci',
+    scopes: ['read'],
+    createdAt: '2026-05-01T12:00:00.000Z',
+    expiresAt: '2026-08-01T12:00:00.000Z',
+    status: 'active',
+    enabled: true,
+  };
 
   it('shows an ordinary key as before', () => {
     expect(keyDetails(key, NOW, colors).split('\n')).toEqual([
@@ -198,7 +240,9 @@ describe('rotated key output', () => {
 
   it('says until when the old key keeps working, or that it stopped', () => {
     expect(replacedKeyNote(rotated, NOW)).toBe('The old key old keeps working until 2026-06-01T13:00:00.000Z (in 1 hour).');
-    expect(replacedKeyNote({ ...rotated, replaced: { id: 'old', expiresAt: NOW.toISOString() } }, NOW)).toBe('The old key old no longer works.');
+    expect(replacedKeyNote({ ...rotated, replaced: { id: 'old', expiresAt: NOW.toISOString() } }, NOW)).toBe(
+      'The old key old no longer works.',
+    );
   });
 
   it('shows the new key last, once, after its details and the old key’s fate', () => {
@@ -249,7 +293,10 @@ describe('event table', () => {
   });
 
   it('never passes a client’s control characters to the terminal, and bounds a long user agent', () => {
-    const hostile = { ...event('rename', NOW.toISOString(), { from: 'a\u001b[2J', to: 'b' }), userAgent: `evil\u001b]0;pwned\u0007${'x'.repeat(100)}` };
+    const hostile = {
+      ...event('rename', NOW.toISOString(), { from: 'a\u001b[2J', to: 'b' }),
+      userAgent: `evil\u001b]0;pwned\u0007${'x'.repeat(100)}`,
+    };
     const text = eventTable([hostile], NOW, colors);
     expect(text.split('\n')).toHaveLength(2);
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);

@@ -12,7 +12,10 @@ describe('settings', () => {
 
   it('takes flags over the environment over the config file', () => {
     const dir = freshConfigDir();
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ endpoint: 'https://file.example', audience: 'aud-file', clientId: 'file-client' }));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ endpoint: 'https://file.example', audience: 'aud-file', clientId: 'file-client' }),
+    );
     const env = { APIKEY_CONFIG_DIR: dir, APIKEY_ENDPOINT: 'https://env.example/', APIKEY_AUTH_DOMAIN: 'tenant.eu.auth0.com' };
     const settings = resolveSettings({ clientId: 'flag-client' }, env);
     expect(settings).toMatchObject({

@@ -10,8 +10,7 @@ const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 
 const POLICY = testKeyPolicy();
-const parse = (body: unknown, policy: KeyPolicy = POLICY, now: Date = NOW) =>
-  parseCreateKeyRequest(body, policy, now);
+const parse = (body: unknown, policy: KeyPolicy = POLICY, now: Date = NOW) => parseCreateKeyRequest(body, policy, now);
 
 /** The ValidationError a body is refused with; fails the test if it is accepted or fails otherwise. */
 function refusal(body: unknown, policy: KeyPolicy = POLICY, now: Date = NOW, code = 'INVALID_REQUEST'): ValidationError {
@@ -125,7 +124,7 @@ describe('parseCreateKeyRequest', () => {
   });
 
   describe('scopes', () => {
-    describe('only those in the allowed set (the routes\' scopes and the operator\'s extras)', () => {
+    describe("only those in the allowed set (the routes' scopes and the operator's extras)", () => {
       const policy = testKeyPolicy({ allowedScopes: ['orders:read', 'orders:write'] });
 
       it('accepts allowed scopes', () => {
@@ -139,7 +138,9 @@ describe('parseCreateKeyRequest', () => {
 
       it('refuses every scope when the API allows none, but a key without scopes is fine', () => {
         const none = testKeyPolicy({ allowedScopes: [] });
-        expect(refusal({ name: 'CI', scopes: ['read'] }, none, NOW, 'SCOPE_NOT_ALLOWED').message).toBe('scope "read" not allowed (this API allows no scopes on keys)');
+        expect(refusal({ name: 'CI', scopes: ['read'] }, none, NOW, 'SCOPE_NOT_ALLOWED').message).toBe(
+          'scope "read" not allowed (this API allows no scopes on keys)',
+        );
         expect(parse({ name: 'CI' }, none).scopes).toEqual([]);
       });
 
@@ -190,9 +191,7 @@ describe('parseCreateKeyRequest', () => {
       ['a NUL', 'a\0b'],
       ['a quote', 'a"b'],
     ])('refuses a scope containing %s, naming its position and the allowed characters', (_label, scope) => {
-      expect(refusal({ name: 'CI', scopes: [scope] }).message).toBe(
-        'scopes.0: a scope may only contain letters, digits and : . _ - / *',
-      );
+      expect(refusal({ name: 'CI', scopes: [scope] }).message).toBe('scopes.0: a scope may only contain letters, digits and : . _ - / *');
     });
 
     it('refuses an empty scope', () => {
@@ -201,9 +200,7 @@ describe('parseCreateKeyRequest', () => {
 
     it('accepts a scope of 64 characters and refuses one of 65', () => {
       expect(parse({ name: 'CI', scopes: ['s'.repeat(64)] }).scopes).toEqual(['s'.repeat(64)]);
-      expect(refusal({ name: 'CI', scopes: ['s'.repeat(65)] }).message).toBe(
-        'scopes.0: a scope must be at most 64 characters',
-      );
+      expect(refusal({ name: 'CI', scopes: ['s'.repeat(65)] }).message).toBe('scopes.0: a scope must be at most 64 characters');
     });
 
     it('accepts 20 scopes and refuses 21', () => {
@@ -262,18 +259,14 @@ describe('parseCreateKeyRequest', () => {
     it('may be exactly maxLifetimeDays ahead, and not one second more', () => {
       const latest = NOW_SECONDS + 365 * DAY;
       expect(parse({ name: 'CI', expiresAt: iso(latest) }).expiresAt).toBe(latest);
-      expect(refusal({ name: 'CI', expiresAt: iso(latest + 1) }).message).toBe(
-        'expiresAt must be at most 365 days from now',
-      );
+      expect(refusal({ name: 'CI', expiresAt: iso(latest + 1) }).message).toBe('expiresAt must be at most 365 days from now');
     });
 
     it('respects a custom policy', () => {
       const policy: KeyPolicy = testKeyPolicy({ maxKeysPerUser: 5, defaultLifetimeDays: 7, maxLifetimeDays: 30 });
       const latest = NOW_SECONDS + 30 * DAY;
       expect(parse({ name: 'CI', expiresAt: iso(latest) }, policy).expiresAt).toBe(latest);
-      expect(refusal({ name: 'CI', expiresAt: iso(latest + 1) }, policy).message).toBe(
-        'expiresAt must be at most 30 days from now',
-      );
+      expect(refusal({ name: 'CI', expiresAt: iso(latest + 1) }, policy).message).toBe('expiresAt must be at most 30 days from now');
       expect(refusal({ name: 'CI', expiresAt: iso(NOW_SECONDS + 90 * DAY) }, policy).message).toBe(
         'expiresAt must be at most 30 days from now',
       );
@@ -316,9 +309,11 @@ describe('parseCreateKeyRequest', () => {
     });
 
     it('returns a complete request for a complete body', () => {
-      expect(
-        parse({ name: ' Deploy bot ', scopes: ['deploy', 'deploy', 'logs:read'], expiresAt: '2025-03-01T00:00:00Z' }),
-      ).toEqual({ name: 'Deploy bot', scopes: ['deploy', 'logs:read'], expiresAt: Date.UTC(2025, 2, 1) / 1000 });
+      expect(parse({ name: ' Deploy bot ', scopes: ['deploy', 'deploy', 'logs:read'], expiresAt: '2025-03-01T00:00:00Z' })).toEqual({
+        name: 'Deploy bot',
+        scopes: ['deploy', 'logs:read'],
+        expiresAt: Date.UTC(2025, 2, 1) / 1000,
+      });
     });
   });
 });

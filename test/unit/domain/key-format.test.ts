@@ -168,16 +168,11 @@ describe('KeyFormat', () => {
     it('reports BAD_CHECKSUM when a base62 character of the key id, secret or checksum is changed to another', () => {
       const bodyStart = 'uak_'.length;
       fc.assert(
-        fc.property(
-          keyArb,
-          fc.nat({ max: keyLength - 1 - bodyStart }),
-          base62Char,
-          ({ key }, offset, replacement) => {
-            const index = bodyStart + offset;
-            fc.pre(charAt(key, index) !== '_' && replacement !== charAt(key, index));
-            expect(format.parse(replaceAt(key, index, replacement))).toEqual({ ok: false, reason: 'BAD_CHECKSUM' });
-          },
-        ),
+        fc.property(keyArb, fc.nat({ max: keyLength - 1 - bodyStart }), base62Char, ({ key }, offset, replacement) => {
+          const index = bodyStart + offset;
+          fc.pre(charAt(key, index) !== '_' && replacement !== charAt(key, index));
+          expect(format.parse(replaceAt(key, index, replacement))).toEqual({ ok: false, reason: 'BAD_CHECKSUM' });
+        }),
         { numRuns: RUNS },
       );
     });
@@ -297,12 +292,9 @@ describe('KeyFormat', () => {
 
     it('for strings of exactly the key length made of any code units', () => {
       fc.assert(
-        fc.property(
-          fc.string({ unit: anyChar, minLength: keyLength, maxLength: keyLength }),
-          (input) => {
-            expectResult(input);
-          },
-        ),
+        fc.property(fc.string({ unit: anyChar, minLength: keyLength, maxLength: keyLength }), (input) => {
+          expectResult(input);
+        }),
         { numRuns: RUNS },
       );
     });

@@ -146,7 +146,11 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
   describe('enable, disable and rename (PATCH)', () => {
     it('disables a key (refused, status disabled), enables it again (works), and renames it', async () => {
       const created = await create({ name: 'laptop' });
-      expect(await keys.update(alice, created.id, { enabled: false })).toMatchObject({ status: 'disabled', enabled: false, name: 'laptop' });
+      expect(await keys.update(alice, created.id, { enabled: false })).toMatchObject({
+        status: 'disabled',
+        enabled: false,
+        name: 'laptop',
+      });
       const verdict = await verifier.verify(`Bearer ${created.key}`);
       expect(verdict).toMatchObject({ valid: false, code: 'DISABLED' });
       expect(await keys.update(alice, created.id, { enabled: true, name: 'old laptop' })).toMatchObject({

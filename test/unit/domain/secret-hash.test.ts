@@ -8,17 +8,18 @@ describe('hashSecret', () => {
   it.each([
     ['abc', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],
     ['', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
-    [
-      'abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq',
-      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
-    ],
+    ['abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq', '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1'],
   ])('is the SHA-256 hex digest (published test vector for %j)', (input, expected) => {
     expect(hashSecret(input)).toBe(expected);
     expect(sha256Hex(input)).toBe(expected);
   });
 
   it('hashes the UTF-8 encoding of the secret', () => {
-    expect(hashSecret('\u00e9')).toBe(createHash('sha256').update(Buffer.from([0xc3, 0xa9])).digest('hex'));
+    expect(hashSecret('\u00e9')).toBe(
+      createHash('sha256')
+        .update(Buffer.from([0xc3, 0xa9]))
+        .digest('hex'),
+    );
   });
 
   it('is 64 lowercase hex characters and equals an independently computed SHA-256 for any string', () => {

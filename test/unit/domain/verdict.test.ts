@@ -360,9 +360,7 @@ describe('toKeyView', () => {
 
   it('includes lastUsedAt only when the key has been used', () => {
     expect(toKeyView(stored, now)).not.toHaveProperty('lastUsedAt');
-    expect(toKeyView({ ...stored, lastUsedAt: '2029-05-01T00:00:00.000Z' }, now).lastUsedAt).toBe(
-      '2029-05-01T00:00:00.000Z',
-    );
+    expect(toKeyView({ ...stored, lastUsedAt: '2029-05-01T00:00:00.000Z' }, now).lastUsedAt).toBe('2029-05-01T00:00:00.000Z');
   });
 
   it('reports the status at the given time', () => {

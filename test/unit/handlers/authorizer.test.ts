@@ -148,7 +148,9 @@ describe('authorizer handler (API key → simple response)', () => {
 
     it('a key revoked through the store, on the very next request', async () => {
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toMatchObject({ isAuthorized: true });
-      await expect(store.revokeKey('auth0|alice', alice.keyId, NOW, testEvent({ keyId: alice.keyId, ownerId: 'auth0|alice' }, 'revoke', NOW))).resolves.toBe('revoked');
+      await expect(
+        store.revokeKey('auth0|alice', alice.keyId, NOW, testEvent({ keyId: alice.keyId, ownerId: 'auth0|alice' }, 'revoke', NOW)),
+      ).resolves.toBe('revoked');
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toEqual(denied);
     });
 

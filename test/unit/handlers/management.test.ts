@@ -306,7 +306,9 @@ describe('GET /keys', () => {
 
   it('shows revoked and expired keys with their status', async () => {
     const revoked = await createKey({ body: '{"name":"revoked"}' });
-    const expiring = await createKey({ body: JSON.stringify({ name: 'expiring', expiresAt: new Date(NOW.getTime() + DAY_MS).toISOString() }) });
+    const expiring = await createKey({
+      body: JSON.stringify({ name: 'expiring', expiresAt: new Date(NOW.getTime() + DAY_MS).toISOString() }),
+    });
     await call('DELETE /keys/{id}', { id: revoked.id });
     now = new Date(NOW.getTime() + 2 * DAY_MS);
     const { keys } = json(await call('GET /keys')) as { keys: Array<{ id: string; status: string }> };
@@ -374,7 +376,7 @@ describe('DELETE /keys/{id}', () => {
     expect(verdict).toMatchObject({ valid: false, code: 'REVOKED' });
   });
 
-  it("answers 404 to another user, and the key keeps working for its owner", async () => {
+  it('answers 404 to another user, and the key keeps working for its owner', async () => {
     const created = await createKey();
     expectError(await call('DELETE /keys/{id}', { id: created.id, token: bobToken }), 404, 'KEY_NOT_FOUND');
     expect(store.peek(created.id)?.revokedAt).toBeUndefined();

@@ -59,7 +59,11 @@ async function request(
     body = JSON.stringify(init.body);
     headers['content-type'] = 'application/json';
   }
-  const response = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body !== undefined ? { body } : {}) });
+  const response = await fetch(url, {
+    method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await response.text();
   const contentType = response.headers.get('content-type') ?? '';
   return {
@@ -88,7 +92,11 @@ function poll(provider: DevIdentityProvider, deviceCode: string, clientId = 'my-
   });
 }
 
-function activate(provider: DevIdentityProvider, body: Record<string, string>, options: { form?: boolean; headers?: Record<string, string> } = {}): Promise<Reply> {
+function activate(
+  provider: DevIdentityProvider,
+  body: Record<string, string>,
+  options: { form?: boolean; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return request(`${provider.url}/activate`, { body, ...options });
 }
 
@@ -412,7 +420,11 @@ describe('/activate', () => {
   it('POST with a form body answers JSON when asked to', async () => {
     const { provider } = await startProvider({ devicePollIntervalSeconds: 0 });
     const code = await requestDeviceCode(provider);
-    const reply = await activate(provider, { user_code: code.user_code, user: 'dave' }, { form: true, headers: { accept: 'application/json' } });
+    const reply = await activate(
+      provider,
+      { user_code: code.user_code, user: 'dave' },
+      { form: true, headers: { accept: 'application/json' } },
+    );
     expect(reply.status).toBe(200);
     expect(reply.json).toEqual({ approved: true, user: 'dave' });
   });

@@ -307,8 +307,7 @@ describe('local gateway: the Lambda authorizer on apiKey routes', () => {
 });
 
 describe('local gateway: authorizer result caching', () => {
-  const whoami = (gateway: TestGateway, authorization: string) =>
-    fetch(`${gateway.url}/whoami`, { headers: { authorization } });
+  const whoami = (gateway: TestGateway, authorization: string) => fetch(`${gateway.url}/whoami`, { headers: { authorization } });
 
   it('with TTL 60 s, reuses a verdict for the same Authorization header', async () => {
     const gateway = await startGateway({ ttlSeconds: 60 });
