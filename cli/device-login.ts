@@ -12,10 +12,10 @@ export interface DeviceLoginOptions {
   readonly authUrl: string;
   readonly clientId: string;
   readonly audience: string;
-  readonly scope?: string;
+  readonly scope?: string | undefined;
   readonly onPrompt: (prompt: DevicePrompt) => void;
-  readonly fetch?: typeof fetch;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly fetch?: typeof fetch | undefined;
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 export interface DeviceLoginResult {

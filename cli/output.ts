@@ -4,7 +4,7 @@ import type { AuditEventView, CreatedKey, KeyView, RotatedKey } from './api-clie
 export type Colors = ReturnType<typeof createColors>;
 
 /** Colours only for a terminal, and never when NO_COLOR is set. */
-export function colorsFor(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>): Colors {
+export function colorsFor(stream: { isTTY?: boolean | undefined }, env: Readonly<Record<string, string | undefined>>): Colors {
   return createColors(Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb');
 }
 

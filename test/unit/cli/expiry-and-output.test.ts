@@ -1,5 +1,5 @@
 import type { AuditEventView, KeyView, RotatedKey } from '../../../cli/api-client';
-import { parseStatuses } from '../../../cli/app';
+import { parseStatuses } from '../../../cli/commands/keys';
 import { parseExpires, parseGracePeriod } from '../../../cli/expiry';
 import {
   colorsFor,

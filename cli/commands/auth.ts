@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { currentLogin } from '../access-token';
+import type { CliContext } from '../context';
+import { peekToken, removeLogin, saveLogin } from '../credentials';
+import { deviceLogin } from '../device-login';
+import { relativeTime } from '../output';
+
+/** `login`, `logout`, `whoami`: the user's stored login. */
+export function registerAuthCommands(program: Command, context: CliContext): void {
+  const { io, now, err, errColors, emit } = context;
+
+  program
+    .command('login')
+    .description('log in with your browser (OAuth device flow) and keep the login for later commands')
+    .option('--scope <scope>', 'extra scope to request, e.g. keys:manage')
+    .action(async (options: { scope?: string }) => {
+      const current = context.settings();
+      const result = await deviceLogin({
+        authUrl: current.authUrl,
+        clientId: current.clientId,
+        audience: current.audience,
+        scope: options.scope,
+        fetch: io.fetch,
+        sleep: io.sleep,
+        onPrompt: (prompt) => {
+          err(`To log in, open ${prompt.verificationUriComplete ?? prompt.verificationUri}`);
+          err(`and confirm the code ${errColors.bold(prompt.userCode)} (valid ${Math.round(prompt.expiresInSeconds / 60)} minutes).`);
+          err('Waiting for approval...');
+        },
+      });
+      const claims = peekToken(result.accessToken);
+      const expiresAt = now().getTime() + result.expiresInSeconds * 1000;
+      const sub = claims.sub ?? 'unknown';
+      saveLogin(current.configDir, {
+        accessToken: result.accessToken,
+        expiresAt,
+        authUrl: current.authUrl,
+        audience: current.audience,
+        sub,
+      });
+      emit({ sub, expiresAt: new Date(expiresAt).toISOString() }, () => `Logged in as ${sub}.`);
+    });
+
+  program
+    .command('logout')
+    .description('forget the stored login')
+    .action(() => {
+      const removed = removeLogin(context.settings().configDir);
+      emit({ loggedOut: removed }, () => (removed ? 'Logged out.' : 'Not logged in.'));
+    });
+
+  program
+    .command('whoami')
+    .description('who the stored login (or APIKEY_TOKEN) is, and until when')
+    .action(() => {
+      const current = context.settings();
+      if (current.token !== undefined) {
+        const claims = peekToken(current.token);
+        const expiresAt = claims.exp !== undefined ? new Date(claims.exp * 1000).toISOString() : undefined;
+        emit(
+          { sub: claims.sub ?? null, expiresAt: expiresAt ?? null, source: 'APIKEY_TOKEN' },
+          () => `${claims.sub ?? 'unknown'} (from APIKEY_TOKEN${expiresAt ? `, expires ${relativeTime(expiresAt, now())}` : ''})`,
+        );
+        return;
+      }
+      const login = currentLogin(current, now); // refuses a missing, foreign or expired login
+      const expiresAt = new Date(login.expiresAt).toISOString();
+      emit(
+        { sub: login.sub, expiresAt, authUrl: login.authUrl, audience: login.audience, source: 'login' },
+        () => `${login.sub} (logged in to ${login.authUrl}, expires ${relativeTime(expiresAt, now())})`,
+      );
+    });
+}

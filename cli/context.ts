@@ -1,0 +1,71 @@
+import { accessTokenFor } from './access-token';
+import { KeysApi } from './api-client';
+import { colorsFor, type Colors } from './output';
+import { resolveSettings, type CliSettings, type SettingFlags } from './settings';
+
+/** Everything the CLI touches outside itself, so tests can run it in-process. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown; isTTY?: boolean | undefined };
+  readonly stderr: { write(text: string): unknown; isTTY?: boolean | undefined };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now?: (() => Date) | undefined;
+  readonly fetch?: typeof fetch | undefined;
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+/** The options `apikey` itself takes, before or after the command. */
+export interface GlobalOptions extends SettingFlags {
+  readonly json?: boolean | undefined;
+}
+
+/** What every command group shares, built once per run. */
+export interface CliContext {
+  readonly io: CliIo;
+  readonly now: () => Date;
+  /** One line to stdout. */
+  readonly out: (text: string) => void;
+  /** One line to stderr. */
+  readonly err: (text: string) => void;
+  /** Colours for stdout, and for stderr: each off unless its own stream is a terminal. */
+  readonly colors: Colors;
+  readonly errColors: Colors;
+  /** `--json`: guessed from argv before parsing, so usage errors honour it, then settled from the parsed flags before the action. */
+  json: boolean;
+  /** Flags, environment, config file and defaults, resolved when a command needs them (a bad setting fails that command only). */
+  readonly settings: () => CliSettings;
+  readonly accessToken: (settings: CliSettings) => string;
+  /** The API client, with the current settings and access token. */
+  readonly api: () => KeysApi;
+  /** `value` as one line of JSON under --json, else the human text. */
+  readonly emit: (value: unknown, human: () => string) => void;
+}
+
+export function createContext(io: CliIo, globals: () => GlobalOptions, json: boolean): CliContext {
+  const now = io.now ?? (() => new Date());
+  const out = (text: string) => {
+    io.stdout.write(`${text}\n`);
+  };
+  const settings = () => resolveSettings(globals(), io.env);
+  const accessToken = (current: CliSettings) => accessTokenFor(current, now);
+  const context: CliContext = {
+    io,
+    now,
+    out,
+    err: (text) => {
+      io.stderr.write(`${text}\n`);
+    },
+    colors: colorsFor(io.stdout, io.env),
+    errColors: colorsFor(io.stderr, io.env),
+    json,
+    settings,
+    accessToken,
+    api: () => {
+      const current = settings();
+      return new KeysApi(current.endpoint, accessToken(current), io.fetch);
+    },
+    emit: (value, human) => {
+      out(context.json ? JSON.stringify(value) : human());
+    },
+  };
+  return context;
+}
