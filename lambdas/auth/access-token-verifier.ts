@@ -9,7 +9,7 @@ import {
   JwtNotBeforeError,
 } from 'aws-jwt-verify/error';
 import type { JwksCache } from 'aws-jwt-verify/jwk';
-import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../domain/errors';
+import { AccessDeniedError, AuthenticationError, DependencyUnavailableError, type DomainError } from '../domain/errors';
 
 /** The person a management request acts for: the token's `sub`, never anything in the request. */
 export interface Principal {
@@ -91,15 +91,17 @@ export class AccessTokenVerifier {
 
   async verify(authorizationHeader: string | undefined): Promise<Principal> {
     if (authorizationHeader === undefined || authorizationHeader === '') {
-      throw new UnauthorizedError('Send an access token: Authorization: Bearer <token>', 'MISSING_TOKEN');
+      throw new AuthenticationError('Send an access token: Authorization: Bearer <token>', 'MISSING_TOKEN');
     }
     const match = authorizationHeader.length <= MAX_TOKEN_LENGTH + 7 ? BEARER.exec(authorizationHeader) : null;
-    if (match === null || match[1] === undefined) {
-      throw new UnauthorizedError('Authorization must be "Bearer <access token>"');
+    if (match?.[1] === undefined) {
+      throw new AuthenticationError('Authorization must be "Bearer <access token>"');
     }
     try {
       const payload = await this.verifier.verify(match[1]);
-      return { sub: payload.sub as string, scopes: readScopes(payload.scope) };
+      // customJwtCheck has required it already; this tells the type checker.
+      if (typeof payload.sub !== 'string') throw new MissingClaimError('Access token has no sub claim');
+      return { sub: payload.sub, scopes: readScopes(payload.scope) };
     } catch (error) {
       throw describeFailure(error);
     }
@@ -111,16 +113,16 @@ function readScopes(scope: unknown): string[] {
 }
 
 /** Fixed messages: nothing from the token itself is echoed back. */
-function describeFailure(error: unknown): Error {
+function describeFailure(error: unknown): DomainError {
   if (error instanceof MachineTokenError) {
-    return new ForbiddenError('Machine-to-machine tokens may not manage API keys; log in as a person', 'MACHINE_TOKEN');
+    return new AccessDeniedError('Machine-to-machine tokens may not manage API keys; log in as a person', 'MACHINE_TOKEN');
   }
   if (error instanceof MissingScopeError) {
-    return new ForbiddenError('Access token lacks the scope this API requires', 'INSUFFICIENT_SCOPE');
+    return new AccessDeniedError('Access token lacks the scope this API requires', 'INSUFFICIENT_SCOPE');
   }
   // A JWKS the provider served broken (as a whole or one key) is its fault: retryable.
   if (error instanceof FetchError || error instanceof JwksValidationError || error instanceof JwkValidationError) {
-    return new ServiceUnavailableError('The identity provider could not be reached; try again shortly', 'IDP_UNAVAILABLE', {
+    return new DependencyUnavailableError('The identity provider could not be reached; try again shortly', 'IDP_UNAVAILABLE', {
       cause: error,
     });
   }
@@ -136,5 +138,5 @@ function describeFailure(error: unknown): Error {
             : error instanceof MissingClaimError
               ? error.message
               : 'Access token is invalid';
-  return new UnauthorizedError(reason, 'INVALID_TOKEN', { cause: error });
+  return new AuthenticationError(reason, 'INVALID_TOKEN', { cause: error });
 }

@@ -1,93 +1,102 @@
 /**
- * One error hierarchy for the whole service. Each error that a client may see
- * carries its HTTP status and a stable machine-readable code; `toErrorBody`
- * in lambdas/http is the one place that turns them into responses.
+ * One error hierarchy for the whole service, with nothing of HTTP in it: each
+ * error a client may see carries a stable code from the closed `ErrorCode`
+ * set. lambdas/http/error-status.ts is the one place that gives each code its
+ * status (as aws-jwt-verify's errors know nothing of transport).
  */
-export abstract class ApiError extends Error {
-  abstract readonly status: number;
-  abstract readonly code: string;
+export const ERROR_CODES = [
+  'INVALID_REQUEST',
+  'MISSING_BODY',
+  'INVALID_JSON',
+  'INVALID_CURSOR',
+  'SCOPE_NOT_ALLOWED',
+  'MISSING_TOKEN',
+  'INVALID_TOKEN',
+  'INSUFFICIENT_SCOPE',
+  'MACHINE_TOKEN',
+  'KEY_NOT_FOUND',
+  'KEY_LIMIT_REACHED',
+  'KEY_REVOKED',
+  'KEY_EXPIRED',
+  'KEY_ALREADY_ROTATED',
+  'SCOPE_NO_LONGER_ALLOWED',
+  'CONCURRENT_CHANGE',
+  'PAYLOAD_TOO_LARGE',
+  'STORE_UNAVAILABLE',
+  'IDP_UNAVAILABLE',
+] as const;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Names some codes, each of which must be an ErrorCode: a typo does not compile. */
+type Codes<C extends ErrorCode> = C;
+
+export type ValidationCode = Codes<'INVALID_REQUEST' | 'MISSING_BODY' | 'INVALID_JSON' | 'INVALID_CURSOR' | 'SCOPE_NOT_ALLOWED'>;
+export type AuthenticationCode = Codes<'MISSING_TOKEN' | 'INVALID_TOKEN'>;
+export type AccessDeniedCode = Codes<'INSUFFICIENT_SCOPE' | 'MACHINE_TOKEN'>;
+export type KeyStateConflictCode = Codes<
+  'KEY_REVOKED' | 'KEY_EXPIRED' | 'KEY_ALREADY_ROTATED' | 'SCOPE_NO_LONGER_ALLOWED' | 'CONCURRENT_CHANGE'
+>;
+export type DependencyCode = Codes<'STORE_UNAVAILABLE' | 'IDP_UNAVAILABLE'>;
+
+interface ErrorOptions {
+  readonly cause?: unknown;
+}
+
+/** The base of every expected error; anything else that escapes is a bug (a bare 500). */
+export abstract class DomainError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+
+  constructor(message: string, code: C, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+    this.code = code;
   }
 }
 
-export class ValidationError extends ApiError {
-  readonly status = 400;
-  constructor(
-    message: string,
-    readonly code: string = 'INVALID_REQUEST',
-  ) {
-    super(message);
+/** The request itself is wrong: a field, a body, a cursor, a scope nobody may grant. */
+export class ValidationError extends DomainError<ValidationCode> {
+  constructor(message: string, code: ValidationCode = 'INVALID_REQUEST') {
+    super(message, code);
   }
 }
 
-export class UnauthorizedError extends ApiError {
-  readonly status = 401;
-  constructor(
-    message: string,
-    readonly code: string = 'INVALID_TOKEN',
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+/** No credential, or one that does not prove who the caller is. */
+export class AuthenticationError extends DomainError<AuthenticationCode> {
+  constructor(message: string, code: AuthenticationCode = 'INVALID_TOKEN', options?: ErrorOptions) {
+    super(message, code, options);
   }
 }
 
-export class ForbiddenError extends ApiError {
-  readonly status = 403;
-  constructor(
-    message: string,
-    readonly code: string = 'FORBIDDEN',
-  ) {
-    super(message);
-  }
-}
+/** The caller is known but may not do this. */
+export class AccessDeniedError extends DomainError<AccessDeniedCode> {}
 
-export class KeyNotFoundError extends ApiError {
-  readonly status = 404;
-  readonly code = 'KEY_NOT_FOUND';
+export class KeyNotFoundError extends DomainError<'KEY_NOT_FOUND'> {
   /** Echoes the id only when it looks like one: a whole key pasted by mistake must not come back. */
   constructor(keyId: string) {
-    super(/^[0-9A-Za-z]{22}$/.test(keyId) ? `No key with id "${keyId}"` : 'No key with that id');
+    super(/^[0-9A-Za-z]{22}$/.test(keyId) ? `No key with id "${keyId}"` : 'No key with that id', 'KEY_NOT_FOUND');
   }
 }
 
-export class KeyLimitReachedError extends ApiError {
-  readonly status = 409;
-  readonly code = 'KEY_LIMIT_REACHED';
-  constructor(limit: number) {
-    super(`You already have ${limit} active keys, the most allowed; revoke one first`);
+export class KeyLimitReachedError extends DomainError<'KEY_LIMIT_REACHED'> {
+  constructor(readonly limit: number) {
+    super(`You already have ${limit} active keys, the most allowed; revoke one first`, 'KEY_LIMIT_REACHED');
   }
 }
 
 /** The key's state rules the change out: revoked is final, an expired key cannot be rotated, and so on. */
-export class KeyStateConflictError extends ApiError {
-  readonly status = 409;
-  constructor(
-    message: string,
-    readonly code: 'KEY_REVOKED' | 'KEY_EXPIRED' | 'KEY_ALREADY_ROTATED' | 'SCOPE_NOT_ALLOWED' | 'CONCURRENT_CHANGE',
-  ) {
-    super(message);
-  }
-}
+export class KeyStateConflictError extends DomainError<KeyStateConflictCode> {}
 
-export class PayloadTooLargeError extends ApiError {
-  readonly status = 413;
-  readonly code = 'PAYLOAD_TOO_LARGE';
-  constructor(limitBytes: number) {
-    super(`Request body is larger than ${limitBytes} bytes`);
+export class RequestTooLargeError extends DomainError<'PAYLOAD_TOO_LARGE'> {
+  constructor(readonly limitBytes: number) {
+    super(`Request body is larger than ${limitBytes} bytes`, 'PAYLOAD_TOO_LARGE');
   }
 }
 
 /** A dependency (DynamoDB, the identity provider) failed; the client may retry. */
-export class ServiceUnavailableError extends ApiError {
-  readonly status = 503;
-  constructor(
-    message: string,
-    readonly code: string = 'SERVICE_UNAVAILABLE',
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+export class DependencyUnavailableError extends DomainError<DependencyCode> {}
+
+/** `instanceof DomainError` narrows to `DomainError<any>`; this keeps the code typed. */
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
 }

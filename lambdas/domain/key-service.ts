@@ -135,7 +135,7 @@ export class KeyService {
       if (refused.length > 0) {
         throw new KeyStateConflictError(
           `This key carries scopes no longer allowed (${refused.join(', ')}); create a new key instead`,
-          'SCOPE_NOT_ALLOWED',
+          'SCOPE_NO_LONGER_ALLOWED',
         );
       }
       const { stored: newKey, created } = this.mint(
@@ -210,7 +210,7 @@ export class KeyService {
 
   private async ownedKey(ownerId: string, keyId: string): Promise<StoredKey> {
     const key = isWellFormedKeyId(keyId) ? await this.store.getKey(keyId) : undefined;
-    if (key === undefined || key.ownerId !== ownerId) {
+    if (key?.ownerId !== ownerId) {
       throw new KeyNotFoundError(keyId);
     }
     return key;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { PayloadTooLargeError, ValidationError } from '../domain/errors';
+import { RequestTooLargeError, ValidationError } from '../domain/errors';
 
 /** API Gateway passes bodies of up to 10 MB; the handlers accept far less, and say so. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -15,7 +15,7 @@ export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBas
   }
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(MAX_BODY_BYTES);
+    throw new RequestTooLargeError(MAX_BODY_BYTES);
   }
   try {
     return JSON.parse(raw.toString('utf8'));

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ApiError } from '../domain/errors';
+import { isDomainError } from '../domain/errors';
+import { ERROR_STATUS, INTERNAL_ERROR } from './error-status';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 
@@ -16,17 +17,12 @@ export function emptyResponse(statusCode: number): HttpResponse {
   return { statusCode, headers: { 'cache-control': 'no-store' } };
 }
 
-/** The one place errors become HTTP: `{ code, message }` for expected errors, a bare 500 otherwise. */
+/** The one place errors become HTTP: `{ code, message }` with the code's status for expected errors, a bare 500 otherwise. */
 export function errorResponse(error: unknown): HttpResponse {
-  if (error instanceof ApiError) {
-    const response = jsonResponse(error.status, { code: error.code, message: error.message });
-    if (error.status === 401) {
-      response.headers = { ...response.headers, 'www-authenticate': 'Bearer' };
-    }
-    if (error.status === 503) {
-      response.headers = { ...response.headers, 'retry-after': '1' };
-    }
-    return response;
+  if (isDomainError(error)) {
+    const { status, headers } = ERROR_STATUS[error.code];
+    const response = jsonResponse(status, { code: error.code, message: error.message });
+    return { ...response, headers: { ...response.headers, ...headers } };
   }
-  return jsonResponse(500, { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side' });
+  return jsonResponse(INTERNAL_ERROR.status, { code: INTERNAL_ERROR.code, message: INTERNAL_ERROR.message });
 }

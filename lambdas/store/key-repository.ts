@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
-import { ApiError, KeyLimitReachedError, ServiceUnavailableError } from '../domain/errors';
+import { DependencyUnavailableError, isDomainError, KeyLimitReachedError } from '../domain/errors';
 import { ownerItemKey, TABLE } from './table-schema';
 import type { EventPage, KeyPage, KeyRotation, KeyStore, KeyUpdate, PageRequest, RevokeOutcome } from '../domain/key-store';
 import { decodeCursor, decodeEventCursor, encodeCursor } from './page-cursor';
@@ -467,10 +467,10 @@ export class DynamoKeyStore implements KeyStore {
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof ApiError) {
+      if (isDomainError(error)) {
         throw error;
       }
-      throw new ServiceUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE', {
+      throw new DependencyUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE', {
         cause: error,
       });
     }

@@ -6,6 +6,7 @@ import type { KeyRotation } from '../../lambdas/domain/key-store';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { createTableInput, ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
 import { ensureTable, OutdatedTableError } from '../../local/table';
+import { rejection } from '../support/domain-errors';
 import { freshTable } from '../support/dynamodb';
 import { storedTestKey, testEvent } from '../support/key-policy';
 
@@ -25,7 +26,9 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     ({ client, tableName } = await freshTable());
     store = new DynamoKeyStore({ client, tableName });
   });
-  afterAll(() => client.destroy());
+  afterAll(() => {
+    client.destroy();
+  });
 
   const insert = async (key: StoredKey, limit = 20) => store.insertKey(key, limit, NOW, testEvent(key, 'create', NOW));
   const activeKeys = async (ownerId: string) =>
@@ -158,7 +161,7 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     expect(all.map((e) => e.type)).toEqual(['rename', 'rename', 'rename', 'rename', 'create']);
     expect(all.map((e) => e.at)).toEqual([...all.map((e) => e.at)].sort().reverse());
     expect(all[0]!.expiresAt).toBe(Math.floor(Date.parse(all[0]!.at) / 1000) + 365 * 86_400);
-    await expect(store.listEvents(newKey('pager').keyId, { limit: 2, cursor: first.nextCursor })).rejects.toMatchObject({
+    expect(await rejection(store.listEvents(newKey('pager').keyId, { limit: 2, cursor: first.nextCursor }))).toMatchObject({
       status: 400,
       code: 'INVALID_CURSOR',
     });

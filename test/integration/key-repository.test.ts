@@ -1,11 +1,12 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../../lambdas/domain/api-key';
-import { KeyLimitReachedError, ServiceUnavailableError } from '../../lambdas/domain/errors';
+import { KeyLimitReachedError, DependencyUnavailableError } from '../../lambdas/domain/errors';
 import { KeyFormat } from '../../lambdas/domain/key-format';
 import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
+import { rejection } from '../support/domain-errors';
 import { freshTable } from '../support/dynamodb';
 import { storedTestKey, testEvent } from '../support/key-policy';
 
@@ -30,7 +31,9 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     ({ client, tableName } = await freshTable());
     store = new DynamoKeyStore({ client, tableName });
   });
-  afterAll(() => client.destroy());
+  afterAll(() => {
+    client.destroy();
+  });
 
   it('creates the table with TTL on expiresAt and an owner index that holds no hashes', async () => {
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
@@ -92,7 +95,7 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     expect(second.keys.map((k) => k.keyId)).toEqual(newestFirst.slice(2, 4));
     const third = await store.listKeys('pager', { limit: 2, cursor: second.nextCursor! });
     expect(third.keys.map((k) => k.keyId)).toEqual(newestFirst.slice(4));
-    await expect(store.listKeys('someone-else', { limit: 2, cursor: first.nextCursor! })).rejects.toMatchObject({
+    expect(await rejection(store.listKeys('someone-else', { limit: 2, cursor: first.nextCursor! }))).toMatchObject({
       status: 400,
       code: 'INVALID_CURSOR',
     });
@@ -158,11 +161,11 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     expect((await store.listKeys('racer', { limit: 50 })).keys).toHaveLength(7);
   });
 
-  it('turns an unreachable DynamoDB into a retryable ServiceUnavailableError', async () => {
+  it('turns an unreachable DynamoDB into a retryable DependencyUnavailableError', async () => {
     const deadClient = createDocumentClient({ endpoint: 'http://127.0.0.1:9' });
     const deadStore = new DynamoKeyStore({ client: deadClient, tableName });
-    await expect(deadStore.getKey(format.generate().keyId)).rejects.toBeInstanceOf(ServiceUnavailableError);
-    await expect(insert(deadStore, newKey('x'), 20, NOW)).rejects.toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    await expect(deadStore.getKey(format.generate().keyId)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(await rejection(insert(deadStore, newKey('x'), 20, NOW))).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
     deadClient.destroy();
   });
 
@@ -170,7 +173,7 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     const key = newKey('collider');
     await insert(store, key, 20, NOW);
     // Same key id again: the Put's condition fails, so the whole transaction must roll back.
-    await expect(insert(store, { ...key, ownerId: 'collider-2' }, 20, NOW)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(insert(store, { ...key, ownerId: 'collider-2' }, 20, NOW)).rejects.toBeInstanceOf(DependencyUnavailableError);
     const { Item } = await client.send(
       new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('collider-2') }, ConsistentRead: true }),
     );

@@ -10,7 +10,7 @@ import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JWK } from 'jose';
 import { AccessTokenVerifier, type Principal } from '../../lambdas/auth/access-token-verifier';
-import { ApiError } from '../../lambdas/domain/errors';
+import { seen } from '../support/domain-errors';
 import {
   createTestVerifier,
   createTokenIssuer,
@@ -40,13 +40,12 @@ const b64 = (text: string): string => Buffer.from(text).toString('base64url');
 
 type Outcome = { readonly allowed: Principal } | { readonly status: number; readonly code: string; readonly message: string };
 
-/** What the verifier makes of `Authorization: Bearer <token>`; any non-ApiError rejection fails the test. */
+/** What the verifier makes of `Authorization: Bearer <token>`; any rejection other than a DomainError fails the test. */
 async function outcomeOf(token: string, using: AccessTokenVerifier = verifier): Promise<Outcome> {
   try {
     return { allowed: await using.verify(`Bearer ${token}`) };
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    const { status, code, message } = error as ApiError;
+    const { status, code, message } = seen(error);
     // Nothing of the token is ever echoed back.
     expect(message).not.toContain(token);
     for (const part of token.split('.').filter((p) => p.length >= 16)) expect(message).not.toContain(part);
@@ -297,16 +296,14 @@ describe('when the JWKS cannot be had, nothing is allowed', () => {
     const erroring: CountingFetcher = {
       fetchedUris: [],
       fetchCount: 0,
-      fetch: async (uri: string) => {
-        throw new NonRetryableFetchError(uri, 'Status code is 500, expected 200');
-      },
+      fetch: (uri: string) => Promise.reject(new NonRetryableFetchError(uri, 'Status code is 500, expected 200')),
     };
     await expectRefused(await tokens.signToken(), 503, 'IDP_UNAVAILABLE', verifierWith(erroring));
   });
 
   describe('the JWKS endpoint serves junk → 401 or 503, never allowed', () => {
-    const rs256 = (): JWK => tokens.jwks.keys.find((k) => k.kid === tokens.kid) as JWK;
-    const rs384 = (): JWK => tokens.jwks.keys.find((k) => k.alg === 'RS384') as JWK;
+    const rs256 = (): JWK => tokens.jwks.keys.find((k) => k.kid === tokens.kid)!;
+    const rs384 = (): JWK => tokens.jwks.keys.find((k) => k.alg === 'RS384')!;
 
     it.each<[string, () => string]>([
       ['an HTML maintenance page', () => '<html><body>maintenance</body></html>'],
@@ -360,7 +357,9 @@ describe('when the JWKS cannot be had, nothing is allowed', () => {
         fetchCount: 0,
         fetch: (uri: string) =>
           new Promise<ArrayBuffer>((_resolve, reject) => {
-            setTimeout(() => reject(new FetchError(uri, 'Response time-out (after 3000 ms.)')), 3000);
+            setTimeout(() => {
+              reject(new FetchError(uri, 'Response time-out (after 3000 ms.)'));
+            }, 3000);
           }),
       };
       const token = await tokens.signToken();
@@ -369,19 +368,24 @@ describe('when the JWKS cannot be had, nothing is allowed', () => {
       expect(pending.state).toBe('pending');
       await jest.advanceTimersByTimeAsync(1);
       expect(pending.state).toBe('rejected');
-      expect(pending.error).toMatchObject({ status: 503, code: 'IDP_UNAVAILABLE' });
+      expect(seen(pending.error)).toMatchObject({ status: 503, code: 'IDP_UNAVAILABLE' });
     });
 
     it('a fetch that fails with a plain error after a delay is refused, never allowed', async () => {
       const flaky: CountingFetcher = {
         fetchedUris: [],
         fetchCount: 0,
-        fetch: () => new Promise<ArrayBuffer>((_resolve, reject) => setTimeout(() => reject(new Error('socket hang up')), 500)),
+        fetch: () =>
+          new Promise<ArrayBuffer>((_resolve, reject) =>
+            setTimeout(() => {
+              reject(new Error('socket hang up'));
+            }, 500),
+          ),
       };
       const pending = watch(verifierWith(flaky).verify(`Bearer ${await tokens.signToken()}`));
       await jest.advanceTimersByTimeAsync(500);
       expect(pending.state).toBe('rejected');
-      expect([401, 503]).toContain((pending.error as ApiError).status);
+      expect([401, 503]).toContain(seen(pending.error).status);
     });
 
     it('a fetch that never answers never allows, however long the request waits', async () => {

@@ -1,7 +1,7 @@
 import type { StoredKey } from '../../lambdas/domain/api-key';
 import { isExpired } from '../../lambdas/domain/api-key';
 import type { AuditEvent } from '../../lambdas/domain/audit-event';
-import { KeyLimitReachedError, ServiceUnavailableError } from '../../lambdas/domain/errors';
+import { KeyLimitReachedError, DependencyUnavailableError } from '../../lambdas/domain/errors';
 import type { EventPage, KeyPage, KeyRotation, KeyStore, KeyUpdate, PageRequest, RevokeOutcome } from '../../lambdas/domain/key-store';
 
 type Operation = keyof KeyStore;
@@ -24,7 +24,7 @@ type Operation = keyof KeyStore;
  */
 export class InMemoryKeyStore implements KeyStore {
   private readonly keys = new Map<string, StoredKey>();
-  private readonly pendingFailures: Array<{ error: unknown; operation?: Operation }> = [];
+  private readonly pendingFailures: { error: unknown; operation?: Operation }[] = [];
   private insertions = 0;
   private readonly insertionOrder = new Map<string, number>();
   /** Every audit event written, oldest first. */
@@ -129,7 +129,7 @@ export class InMemoryKeyStore implements KeyStore {
   private refuseDuplicate(keyId: string): void {
     if (this.keys.has(keyId)) {
       // DynamoKeyStore's conditional Put fails, and its wrapper reports a store fault.
-      throw new ServiceUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE');
+      throw new DependencyUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE');
     }
   }
 

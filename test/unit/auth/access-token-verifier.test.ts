@@ -1,6 +1,7 @@
 import { AccessTokenVerifier } from '../../../lambdas/auth/access-token-verifier';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { ApiError, ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../../../lambdas/domain/errors';
+import { AccessDeniedError, AuthenticationError, DependencyUnavailableError } from '../../../lambdas/domain/errors';
+import { seen, type SeenError } from '../../support/domain-errors';
 import {
   createTestVerifier,
   createTokenIssuer,
@@ -26,13 +27,12 @@ beforeEach(() => {
 });
 
 /** The error a promise rejects with; fails the test if it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<ApiError> {
+async function rejectionOf(promise: Promise<unknown>): Promise<SeenError> {
   let value: unknown;
   try {
     value = await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
+    return seen(error);
   }
   throw new Error(`Expected a rejection, got ${JSON.stringify(value)}`);
 }
@@ -53,13 +53,13 @@ function expectNoTokenIn(error: unknown, token: string): void {
   }
 }
 
-async function expectUnauthorized(token: string, code = 'INVALID_TOKEN'): Promise<UnauthorizedError> {
+async function expectUnauthorized(token: string, code = 'INVALID_TOKEN'): Promise<SeenError> {
   const error = await rejectionOf(verifier.verify(`Bearer ${token}`));
-  expect(error).toBeInstanceOf(UnauthorizedError);
+  expect(error.error).toBeInstanceOf(AuthenticationError);
   expect(error.status).toBe(401);
   expect(error.code).toBe(code);
-  expectNoTokenIn(error, token);
-  return error as UnauthorizedError;
+  expectNoTokenIn(error.error, token);
+  return error;
 }
 
 /**
@@ -134,7 +134,7 @@ describe('AccessTokenVerifier refuses with 401 when the Authorization header is 
     ['empty', ''],
   ])('%s header → MISSING_TOKEN', async (_label, header) => {
     const error = await rejectionOf(verifier.verify(header));
-    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error.error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ status: 401, code: 'MISSING_TOKEN' });
     expect(fetcher.fetchCount).toBe(0);
   });
@@ -151,9 +151,9 @@ describe('AccessTokenVerifier refuses with 401 when the Authorization header is 
   ])('not "Bearer <token>" (%s) → INVALID_TOKEN, without fetching the JWKS', async (_label, makeHeader) => {
     const token = await tokens.signToken();
     const error = await rejectionOf(verifier.verify(makeHeader(token)));
-    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error.error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ status: 401, code: 'INVALID_TOKEN' });
-    expectNoTokenIn(error, token);
+    expectNoTokenIn(error.error, token);
     expect(fetcher.fetchCount).toBe(0);
   });
 
@@ -309,9 +309,9 @@ describe('AccessTokenVerifier with a required scope', () => {
   ])('refuses with 403 INSUFFICIENT_SCOPE: %s', async (_label, claims) => {
     const token = await tokens.signToken(claims);
     const error = await rejectionOf(verifier.verify(`Bearer ${token}`));
-    expect(error).toBeInstanceOf(ForbiddenError);
+    expect(error.error).toBeInstanceOf(AccessDeniedError);
     expect(error).toMatchObject({ status: 403, code: 'INSUFFICIENT_SCOPE' });
-    expectNoTokenIn(error, token);
+    expectNoTokenIn(error.error, token);
   });
 
   it('still answers 401, not 403, for an invalid token', async () => {
@@ -349,10 +349,10 @@ describe('AccessTokenVerifier when the JWKS cannot be had', () => {
     ({ verifier, fetcher } = createTestVerifier(tokens, { fetcher: failingFetcher() }));
     const token = await tokens.signToken();
     const error = await rejectionOf(verifier.verify(`Bearer ${token}`));
-    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect(error.error).toBeInstanceOf(DependencyUnavailableError);
     expect(error).toMatchObject({ status: 503, code: 'IDP_UNAVAILABLE' });
     expect(fetcher.fetchCount).toBe(1);
-    expectNoTokenIn(error, token);
+    expectNoTokenIn(error.error, token);
   });
 
   it('does not remember the failure: the next request tries the identity provider again', async () => {
@@ -367,7 +367,7 @@ describe('AccessTokenVerifier when the JWKS cannot be had', () => {
     const garbage: CountingFetcher = {
       fetchedUris: [],
       fetchCount: 0,
-      fetch: async () => new TextEncoder().encode('<html>maintenance</html>').buffer as ArrayBuffer,
+      fetch: () => Promise.resolve(new TextEncoder().encode('<html>maintenance</html>').buffer),
     };
     ({ verifier } = createTestVerifier(tokens, { fetcher: garbage }));
     const error = await rejectionOf(verifier.verify(`Bearer ${await tokens.signToken()}`));

@@ -1,5 +1,6 @@
 import { parseCreateKeyRequest } from '../../../lambdas/domain/create-key-request';
 import { ValidationError } from '../../../lambdas/domain/errors';
+import { statusOf } from '../../../lambdas/http/error-status';
 import type { KeyPolicy } from '../../../lambdas/domain/key-policy';
 import { DEFAULT_KEY_POLICY } from '../../../lambdas/domain/key-policy';
 import { testKeyPolicy } from '../../support/key-policy';
@@ -20,7 +21,7 @@ function refusal(body: unknown, policy: KeyPolicy = POLICY, now: Date = NOW, cod
   } catch (error) {
     expect(error).toBeInstanceOf(ValidationError);
     const validation = error as ValidationError;
-    expect(validation.status).toBe(400);
+    expect(statusOf(validation)).toBe(400);
     expect(validation.code).toBe(code);
     return validation;
   }

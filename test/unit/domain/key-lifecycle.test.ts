@@ -1,9 +1,9 @@
 import type { Caller } from '../../../lambdas/domain/audit-event';
-import { ApiError } from '../../../lambdas/domain/errors';
 import { KeyFormat } from '../../../lambdas/domain/key-format';
 import { DEFAULT_GRACE_PERIOD_SECONDS, MAX_GRACE_PERIOD_SECONDS } from '../../../lambdas/domain/key-policy';
 import { KeyService } from '../../../lambdas/domain/key-service';
 import { KeyVerifier } from '../../../lambdas/domain/key-verifier';
+import { seen, type SeenError } from '../../support/domain-errors';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
 import { testKeyPolicy } from '../../support/key-policy';
 import { ManualClock } from '../../support/local-system';
@@ -15,12 +15,11 @@ const HOUR = 3600;
 const DAY = 86_400;
 
 /** The error a call fails with; fails the test if it succeeds. */
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
+async function failure(promise: Promise<unknown>): Promise<SeenError> {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
+    return seen(error);
   }
   throw new Error('expected the call to fail');
 }
@@ -131,7 +130,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
     it('refuses with 409 a key whose scopes the operator no longer allows, rather than copy them', async () => {
       const old = await create({ scopes: ['write'] });
       const stricter = new KeyService({ store, format, policy: testKeyPolicy({ allowedScopes: ['read'] }), clock: clock.now });
-      expect(await failure(stricter.rotate(alice, old.id, {}))).toMatchObject({ status: 409, code: 'SCOPE_NOT_ALLOWED' });
+      expect(await failure(stricter.rotate(alice, old.id, {}))).toMatchObject({ status: 409, code: 'SCOPE_NO_LONGER_ALLOWED' });
     });
 
     it('lets a disabled key be rotated: the new key works, the old stays refused', async () => {

@@ -1,6 +1,6 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { StoredKey } from '../../../lambdas/domain/api-key';
-import { ServiceUnavailableError } from '../../../lambdas/domain/errors';
+import { DependencyUnavailableError } from '../../../lambdas/domain/errors';
 import { KeyFormat, type GeneratedKey } from '../../../lambdas/domain/key-format';
 import { KeyVerifier } from '../../../lambdas/domain/key-verifier';
 import { hashSecret } from '../../../lambdas/domain/secret-hash';
@@ -177,7 +177,7 @@ describe('authorizer handler (API key → simple response)', () => {
 
   describe('fails closed when the store fails', () => {
     it.each([
-      ['a ServiceUnavailableError', new ServiceUnavailableError('The key store is unavailable', 'STORE_UNAVAILABLE')],
+      ['a DependencyUnavailableError', new DependencyUnavailableError('The key store is unavailable', 'STORE_UNAVAILABLE')],
       ['a generic Error', new Error('socket hang up')],
     ])('rethrows %s instead of answering (API Gateway answers 500 and does not cache it)', async (_label, failure) => {
       store.failNext(failure, 'getKey');

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { ServiceUnavailableError } from '../../../lambdas/domain/errors';
+import { DependencyUnavailableError } from '../../../lambdas/domain/errors';
 import { KeyFormat } from '../../../lambdas/domain/key-format';
 import type { KeyPolicy } from '../../../lambdas/domain/key-policy';
 import { KeyService } from '../../../lambdas/domain/key-service';
@@ -283,7 +283,7 @@ describe('GET /keys', () => {
 
     const response = await call('GET /keys');
     expect(response.statusCode).toBe(200);
-    const { keys } = json(response) as { keys: Array<Record<string, unknown>> };
+    const { keys } = json(response) as { keys: Record<string, unknown>[] };
     expect(keys.map((k) => k.id)).toEqual([second.id, first.id]);
     expect(keys[0]).toEqual({
       id: second.id,
@@ -311,7 +311,7 @@ describe('GET /keys', () => {
     });
     await call('DELETE /keys/{id}', { id: revoked.id });
     now = new Date(NOW.getTime() + 2 * DAY_MS);
-    const { keys } = json(await call('GET /keys')) as { keys: Array<{ id: string; status: string }> };
+    const { keys } = json(await call('GET /keys')) as { keys: { id: string; status: string }[] };
     expect(Object.fromEntries(keys.map((k) => [k.id, k.status]))).toEqual({ [revoked.id]: 'revoked', [expiring.id]: 'expired' });
   });
 
@@ -435,14 +435,14 @@ describe('authentication', () => {
 });
 
 describe('store failures', () => {
-  const storeDown = () => new ServiceUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE');
+  const storeDown = () => new DependencyUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE');
 
   it.each<[Route, 'insertKey' | 'listKeys' | 'getKey' | 'revokeKey']>([
     ['POST /keys', 'insertKey'],
     ['GET /keys', 'listKeys'],
     ['GET /keys/{id}', 'getKey'],
     ['DELETE /keys/{id}', 'revokeKey'],
-  ])('%s: a ServiceUnavailableError from the store → 503 with its code and Retry-After', async (route, operation) => {
+  ])('%s: a DependencyUnavailableError from the store → 503 with its code and Retry-After', async (route, operation) => {
     store.failNext(storeDown(), operation);
     const response = await call(route, { id: format.generate().keyId });
     expectError(response, 503, 'STORE_UNAVAILABLE');
