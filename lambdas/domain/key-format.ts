@@ -17,7 +17,9 @@ export const SECRET_LENGTH = 43;
 export const CHECKSUM_LENGTH = 6;
 const KEY_ID_BYTES = 16;
 const SECRET_BYTES = 32;
-const PREFIX_PATTERN = /^[a-z0-9]{2,10}$/;
+/** The one rule for a key prefix, shared with the settings schema. */
+export const KEY_PREFIX_PATTERN = /^[a-z0-9]{2,10}$/;
+export const KEY_PREFIX_RULE = '2-10 lowercase letters or digits';
 const KEY_ID_PATTERN = new RegExp(`^[0-9A-Za-z]{${KEY_ID_LENGTH}}$`);
 
 export interface ParsedKey {
@@ -34,7 +36,7 @@ export interface GeneratedKey extends ParsedKey {
 }
 
 export function isValidKeyPrefix(prefix: string): boolean {
-  return PREFIX_PATTERN.test(prefix);
+  return KEY_PREFIX_PATTERN.test(prefix);
 }
 
 export function isWellFormedKeyId(keyId: string): boolean {
@@ -84,7 +86,7 @@ export class KeyFormat {
 
   constructor(prefix: string) {
     if (!isValidKeyPrefix(prefix)) {
-      throw new Error(`Key prefix must be 2-10 lowercase letters or digits, got "${prefix}"`);
+      throw new Error(`Key prefix must be ${KEY_PREFIX_RULE}, got "${prefix}"`);
     }
     this.prefix = prefix;
     this.pattern = new RegExp(

@@ -6,7 +6,8 @@ import type { AuthorizerDependencies } from '../handlers/authorizer';
 import { createLogger } from '../observability/logger';
 import { DynamoKeyStore } from '../store/key-repository';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, createDocumentClient } from './clients';
-import { loadKeyConfig, readInteger } from './config';
+import { environmentReader, loadSettings } from '../settings/load';
+import { keyConfigFrom } from './config';
 import type { Wiring } from './wiring';
 
 // Kept apart from the management wiring so the authorizer's bundle carries
@@ -39,10 +40,11 @@ export function authorizerDependencies(
  * the authorizer's short timeouts, reused by every invocation.
  */
 export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
+  const settings = loadSettings('authorizer', environmentReader(process.env));
   return authorizerDependencies({
-    keys: loadKeyConfig(process.env),
+    keys: keyConfigFrom(settings),
     client: createDocumentClient({ timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS }),
     logger: createLogger('api-key-authorizer'),
-    verdictCacheTtlSeconds: readInteger(process.env, 'VERDICT_CACHE_TTL_SECONDS', 0, 0, 1800),
+    verdictCacheTtlSeconds: settings.verdictCacheTtlSeconds,
   });
 }

@@ -1,11 +1,11 @@
-import { isValidKeyPrefix } from '../domain/key-format';
-import { DEFAULT_KEY_POLICY, type KeyPolicy } from '../domain/key-policy';
-import { allowedKeyScopes, parseRouteScopes, parseScopeList, ScopeSettingError, type RouteScopes } from '../domain/route-scopes';
+import type { KeyPolicy } from '../domain/key-policy';
+import { allowedKeyScopes, type RouteScopes } from '../domain/route-scopes';
+import { ConfigError } from '../settings/config-error';
+import { auth0Host } from '../settings/kinds';
+import { environmentReader, loadSettings } from '../settings/load';
+import { SETTINGS, type SettingsFor } from '../settings/schema';
 
-/** A setting is missing or wrong: raised at start-up, naming the variable. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,102 +21,64 @@ export interface AuthConfig {
   /** `https://<AUTH0_DOMAIN>/` */
   readonly issuer: string;
   readonly audience: string;
-  readonly requiredScope?: string;
+  readonly requiredScope?: string | undefined;
   readonly allowMachineTokens: boolean;
 }
 
-export const DEFAULT_KEY_PREFIX = 'uak';
+export const DEFAULT_KEY_PREFIX = SETTINGS.keyPrefix.default;
 
-function readString(env: Env, name: string, fallback?: string): string {
-  const value = env[name]?.trim();
-  if (value !== undefined && value !== '') {
-    return value;
-  }
-  if (fallback === undefined) {
-    throw new ConfigError(`${name} must be set`);
-  }
-  return fallback;
-}
+/** What the key settings are read into; the authorizer, the management functions and `npm start` all read them. */
+export const KEY_SETTING_NAMES = [
+  'tableName',
+  'keyPrefix',
+  'maxKeysPerUser',
+  'maxKeyLifetimeDays',
+  'defaultKeyLifetimeDays',
+  'routeScopes',
+  'allowedKeyScopes',
+  'auditRetentionDays',
+] as const;
+export const AUTH_SETTING_NAMES = ['auth0Domain', 'auth0Audience', 'requiredScope', 'allowMachineTokens'] as const;
 
-export function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') {
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
+type KeySettings = Pick<SettingsFor<'authorizer'>, (typeof KEY_SETTING_NAMES)[number]>;
+type AuthSettings = Pick<SettingsFor<'local'>, (typeof AUTH_SETTING_NAMES)[number]>;
 
-export function loadKeyConfig(env: Env, defaults: { tableName?: string; routeScopes?: string } = {}): KeyConfig {
-  const tableName = readString(env, 'TABLE_NAME', defaults.tableName);
-  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new ConfigError(`TABLE_NAME must be 3-255 letters, digits, "_", "-" or ".", got "${tableName}"`);
-  }
-  const keyPrefix = readString(env, 'KEY_PREFIX', DEFAULT_KEY_PREFIX);
-  if (!isValidKeyPrefix(keyPrefix)) {
-    throw new ConfigError(`KEY_PREFIX must be 2-10 lowercase letters or digits, got "${keyPrefix}"`);
-  }
-  const maxLifetimeDays = readInteger(env, 'MAX_KEY_LIFETIME_DAYS', DEFAULT_KEY_POLICY.maxLifetimeDays, 1, 3650);
-  const defaultLifetimeDays = readInteger(
-    env,
-    'DEFAULT_KEY_LIFETIME_DAYS',
-    Math.min(DEFAULT_KEY_POLICY.defaultLifetimeDays, maxLifetimeDays),
-    1,
-    maxLifetimeDays,
-  );
-  const routeScopes = readScopeSetting({ ROUTE_SCOPES: defaults.routeScopes, ...definedOnly(env) }, 'ROUTE_SCOPES', parseRouteScopes);
+export function keyConfigFrom(settings: KeySettings): KeyConfig {
   return {
-    tableName,
-    keyPrefix,
+    tableName: settings.tableName,
+    keyPrefix: settings.keyPrefix,
     policy: {
-      maxKeysPerUser: readInteger(env, 'MAX_KEYS_PER_USER', DEFAULT_KEY_POLICY.maxKeysPerUser, 1, 1000),
-      defaultLifetimeDays,
-      maxLifetimeDays,
-      allowedScopes: allowedKeyScopes(routeScopes, readScopeSetting(env, 'ALLOWED_KEY_SCOPES', parseScopeList)),
-      auditRetentionDays: readInteger(env, 'AUDIT_RETENTION_DAYS', DEFAULT_KEY_POLICY.auditRetentionDays, 1, 3650),
+      maxKeysPerUser: settings.maxKeysPerUser,
+      defaultLifetimeDays: settings.defaultKeyLifetimeDays,
+      maxLifetimeDays: settings.maxKeyLifetimeDays,
+      allowedScopes: allowedKeyScopes(settings.routeScopes, settings.allowedKeyScopes),
+      auditRetentionDays: settings.auditRetentionDays,
     },
-    routeScopes,
+    routeScopes: settings.routeScopes,
   };
 }
 
-const definedOnly = (env: Env): Env => Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+/** `example.eu.auth0.com` (with or without `https://` and a trailing slash) → `https://example.eu.auth0.com/` */
+export const auth0Issuer = (domain: string): string => `https://${auth0Host(domain)}/`;
 
-function readScopeSetting<T>(env: Env, name: string, parse: (text: string | undefined) => T): T {
-  try {
-    return parse(env[name]);
-  } catch (error) {
-    if (error instanceof ScopeSettingError) throw new ConfigError(`${name}: ${error.message}`);
-    throw error;
-  }
+/** The Auth0 settings; both the domain and the audience are required here (the loader allows neither unset only for `npm start`'s own IdP). */
+export function authConfigFrom(settings: AuthSettings): AuthConfig {
+  if (settings.auth0Domain === undefined) throw new ConfigError('AUTH0_DOMAIN', { missing: true });
+  if (settings.auth0Audience === undefined) throw new ConfigError('AUTH0_AUDIENCE', { missing: true });
+  return {
+    issuer: auth0Issuer(settings.auth0Domain),
+    audience: settings.auth0Audience,
+    allowMachineTokens: settings.allowMachineTokens,
+    // Absent rather than undefined: the verifier's options and the tests tell the two apart.
+    ...(settings.requiredScope !== undefined ? { requiredScope: settings.requiredScope } : {}),
+  };
 }
 
-/** Accepts `example.eu.auth0.com`, with or without `https://` and a trailing slash. */
-export function auth0Issuer(domain: string): string {
-  const host = domain.replace(/^https:\/\//, '').replace(/\/$/, '');
-  const label = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-  if (!new RegExp(`^${label}(?:\\.${label})+(?::\\d{1,5})?$`).test(host)) {
-    throw new ConfigError(`AUTH0_DOMAIN must be a host name such as example.eu.auth0.com, got "${domain}"`);
-  }
-  return `https://${host}/`;
-}
-
-export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+/** The key settings from the environment, as the authorizer reads them (`local`: with `npm start`'s defaults). */
+export function loadKeyConfig(env: Env, component: 'authorizer' | 'local' = 'authorizer'): KeyConfig {
+  return keyConfigFrom(loadSettings(component, environmentReader(env), KEY_SETTING_NAMES));
 }
 
 export function loadAuthConfig(env: Env): AuthConfig {
-  const requiredScope = env.REQUIRED_SCOPE?.trim();
-  return {
-    allowMachineTokens: readBoolean(env, 'ALLOW_MACHINE_TOKENS', false),
-    issuer: auth0Issuer(readString(env, 'AUTH0_DOMAIN')),
-    audience: readString(env, 'AUTH0_AUDIENCE'),
-    ...(requiredScope ? { requiredScope } : {}),
-  };
+  return authConfigFrom(loadSettings('management', environmentReader(env), AUTH_SETTING_NAMES));
 }

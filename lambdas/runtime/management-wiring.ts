@@ -6,7 +6,8 @@ import type { ManagementDependencies } from '../handlers/management-handler';
 import { createLogger } from '../observability/logger';
 import { DynamoKeyStore } from '../store/key-repository';
 import { createDocumentClient, MANAGEMENT_DYNAMODB_TIMEOUTS } from './clients';
-import { loadAuthConfig, loadKeyConfig, type AuthConfig } from './config';
+import { environmentReader, loadSettings } from '../settings/load';
+import { authConfigFrom, keyConfigFrom, type AuthConfig } from './config';
 import type { Wiring } from './wiring';
 
 export function managementDependencies(
@@ -36,9 +37,10 @@ export function managementDependencies(
  * the first verify()).
  */
 export function lambdaManagementDependencies(): ManagementDependencies {
+  const settings = loadSettings('management', environmentReader(process.env));
   const deps = managementDependencies({
-    keys: loadKeyConfig(process.env),
-    auth: loadAuthConfig(process.env),
+    keys: keyConfigFrom(settings),
+    auth: authConfigFrom(settings),
     client: createDocumentClient({ timeouts: MANAGEMENT_DYNAMODB_TIMEOUTS }),
     logger: createLogger('api-key-management'),
   });

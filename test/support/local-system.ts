@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
-import { allowedKeyScopes, parseRouteScopes } from '../../lambdas/domain/route-scopes';
+import { allowedKeyScopes } from '../../lambdas/domain/route-scopes';
 import type { AppLogger } from '../../lambdas/observability/logger';
 import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../../local/local-system';
-import { LOCAL_AUDIENCE, LOCAL_ROUTE_SCOPES } from '../../local/settings';
+import { LOCAL_AUDIENCE } from '../../local/settings';
+import { SETTINGS } from '../../lambdas/settings/schema';
 import { testDynamoDbEndpoint } from './dynamodb';
 
 /** A clock the test moves by hand. */
@@ -30,7 +31,7 @@ export interface TestSystem extends LocalSystem {
 }
 
 /** As `npm start`: `GET /whoami` needs `read`; keys may also carry `write`. */
-export const TEST_ROUTE_SCOPES = parseRouteScopes(LOCAL_ROUTE_SCOPES);
+export const TEST_ROUTE_SCOPES = SETTINGS.routeScopes.localDefault;
 export const TEST_KEY_POLICY = { ...DEFAULT_KEY_POLICY, allowedScopes: allowedKeyScopes(TEST_ROUTE_SCOPES, ['write']) };
 
 /** The local system on the shared DynamoDB Local, a fresh table, random ports. */

@@ -18,8 +18,8 @@ describe('loadKeyConfig', () => {
   const withTable = (env: Record<string, string>) => ({ TABLE_NAME: 'api-keys', ...env });
 
   describe('defaults', () => {
-    it('uses the default table name, the "uak" prefix and the default policy when nothing is set', () => {
-      expect(loadKeyConfig({}, { tableName: 'default-table' })).toEqual({
+    it('uses the "uak" prefix and the default policy when nothing but the table is set', () => {
+      expect(loadKeyConfig({ TABLE_NAME: 'default-table' })).toEqual({
         tableName: 'default-table',
         keyPrefix: 'uak',
         policy: { maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365, allowedScopes: [], auditRetentionDays: 365 },
@@ -35,16 +35,24 @@ describe('loadKeyConfig', () => {
       });
     });
 
-    it('prefers TABLE_NAME over the default', () => {
-      expect(loadKeyConfig({ TABLE_NAME: 'from-env' }, { tableName: 'default-table' }).tableName).toBe('from-env');
+    it("prefers TABLE_NAME over npm start's default table", () => {
+      expect(loadKeyConfig({}, 'local').tableName).toBe('ApiKeys');
+      expect(loadKeyConfig({ TABLE_NAME: 'from-env' }, 'local').tableName).toBe('from-env');
     });
 
     it('treats empty and blank variables as unset', () => {
       const config = loadKeyConfig(
-        { TABLE_NAME: '  ', KEY_PREFIX: '', MAX_KEYS_PER_USER: ' ', DEFAULT_KEY_LIFETIME_DAYS: '', MAX_KEY_LIFETIME_DAYS: '' },
-        { tableName: 'default-table' },
+        {
+          TABLE_NAME: '  ',
+          KEY_PREFIX: '',
+          MAX_KEYS_PER_USER: ' ',
+          DEFAULT_KEY_LIFETIME_DAYS: '',
+          MAX_KEY_LIFETIME_DAYS: '',
+          ROUTE_SCOPES: '',
+        },
+        'local',
       );
-      expect(config).toEqual({ tableName: 'default-table', keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY, routeScopes: new Map() });
+      expect(config).toEqual({ tableName: 'ApiKeys', keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY, routeScopes: new Map() });
     });
 
     it('trims surrounding whitespace', () => {
@@ -94,10 +102,8 @@ describe('loadKeyConfig', () => {
     });
 
     it("takes a default route-scope map (npm start's) unless ROUTE_SCOPES is set, even to nothing", () => {
-      expect(loadKeyConfig(withTable({}), { routeScopes: '{"GET /whoami":"read"}' }).routeScopes).toEqual(
-        new Map([['GET /whoami', 'read']]),
-      );
-      expect(loadKeyConfig(withTable({ ROUTE_SCOPES: '' }), { routeScopes: '{"GET /whoami":"read"}' }).routeScopes).toEqual(new Map());
+      expect(loadKeyConfig(withTable({}), 'local').routeScopes).toEqual(new Map([['GET /whoami', 'read']]));
+      expect(loadKeyConfig(withTable({ ROUTE_SCOPES: '' }), 'local').routeScopes).toEqual(new Map());
     });
 
     it.each([

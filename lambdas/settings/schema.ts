@@ -1,0 +1,317 @@
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '../api-definition';
+import { KEY_PREFIX_PATTERN, KEY_PREFIX_RULE } from '../domain/key-format';
+import { DEFAULT_KEY_POLICY } from '../domain/key-policy';
+import { NO_ROUTE_SCOPES } from '../domain/route-scopes';
+import * as kind from './kinds';
+import type { SettingKind, Settled } from './kinds';
+
+/**
+ * Every setting of the system, in one table: the CDK stack (context key =
+ * the entry's name, then its environment variable), the Lambda functions
+ * (their environment, which the stack writes from this table), `npm start`
+ * (its environment) and the README's configuration tables (generated from
+ * it: `npm run docs`) all derive from these entries. A new setting is one
+ * entry here.
+ *
+ * - `stack`:      read at synth (`cdk deploy -c name=value`, cdk.json, or the environment variable)
+ * - `authorizer`, `management`: read by those functions at cold start, from the environment the stack gives them
+ * - `local`:      read by `npm start`
+ */
+export type Component = 'stack' | 'authorizer' | 'management' | 'local';
+
+export interface SettingSpec<T = unknown> {
+  readonly kind: SettingKind<T>;
+  readonly usedBy: readonly Component[];
+  /** Its environment variable; a setting only the stack reads may have none. */
+  readonly env?: string;
+  /** Used when unset; a function of the settings read before it where it depends on one. */
+  readonly default?: T | ((settled: Settled) => T);
+  /** `npm start`'s own default, where it differs. */
+  readonly localDefault?: T;
+  /** Unset is allowed and means "none" (else, with no default, the setting is required). */
+  readonly optional?: boolean;
+  /** Components where unset is allowed although it is required elsewhere. */
+  readonly optionalIn?: readonly Component[];
+  /** Set but blank means "none" rather than "unset" (so it overrides a default). */
+  readonly blankIsNone?: boolean;
+  /** One line for the README. */
+  readonly meaning: string;
+  /** The default as the README says it, where the value alone would not. */
+  readonly shownDefault?: string;
+}
+
+/** Keeps each entry's literal type (which components, optional or not), so the settings' types follow from the table. */
+const setting = <T, const S extends SettingSpec<T>>(spec: S & SettingSpec<T>): S => spec;
+
+const KEYS = ['stack', 'authorizer', 'management', 'local'] as const;
+const AUTH = ['stack', 'management', 'local'] as const;
+const ARN = (service: string, resource: string) => new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}$`);
+/** CloudWatch Logs accepts only these retentions. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export const SETTINGS = {
+  auth0Domain: setting({
+    env: 'AUTH0_DOMAIN',
+    kind: kind.auth0Domain(),
+    usedBy: AUTH,
+    optionalIn: ['local'],
+    meaning:
+      'your Auth0 tenant, e.g. `example.eu.auth0.com`; the issuer is `https://<domain>/`. Under `npm start`, unset starts the development identity provider instead',
+  }),
+  auth0Audience: setting({
+    env: 'AUTH0_AUDIENCE',
+    kind: kind.text(/^\S+$/, 'an API identifier such as https://api.example.com'),
+    usedBy: AUTH,
+    optionalIn: ['local'],
+    shownDefault: 'required (`https://user-api-keys.local` with the development identity provider)',
+    meaning: 'the Auth0 API identifier, the audience of access tokens',
+  }),
+  requiredScope: setting({
+    env: 'REQUIRED_SCOPE',
+    kind: kind.text(/^\S+$/, 'one scope, without spaces'),
+    usedBy: AUTH,
+    optional: true,
+    meaning: 'a scope every key-management token must carry (403 `INSUFFICIENT_SCOPE` otherwise)',
+  }),
+  allowMachineTokens: setting({
+    env: 'ALLOW_MACHINE_TOKENS',
+    kind: kind.boolean(),
+    usedBy: AUTH,
+    default: false,
+    meaning:
+      'let Auth0 machine-to-machine tokens (`gty: client-credentials`, `sub` `...@clients`) own keys; by default only people may (403 `MACHINE_TOKEN`)',
+  }),
+  tableName: setting({
+    env: 'TABLE_NAME',
+    kind: kind.text(/^[A-Za-z0-9_.-]{3,255}$/, '3-255 letters, digits, "_", "-" or "."'),
+    usedBy: ['authorizer', 'management', 'local'],
+    localDefault: 'ApiKeys',
+    shownDefault: '`ApiKeys` locally; the stack sets it in Lambda',
+    meaning: 'the DynamoDB table',
+  }),
+  keyPrefix: setting({
+    env: 'KEY_PREFIX',
+    kind: kind.text(KEY_PREFIX_PATTERN, KEY_PREFIX_RULE),
+    usedBy: KEYS,
+    default: 'uak',
+    meaning: `the prefix that starts every key (${KEY_PREFIX_RULE}); changing it invalidates existing keys`,
+  }),
+  maxKeysPerUser: setting({
+    env: 'MAX_KEYS_PER_USER',
+    kind: kind.integer(1, 1000),
+    usedBy: KEYS,
+    default: DEFAULT_KEY_POLICY.maxKeysPerUser,
+    meaning: 'active (unrevoked, unexpired) keys per owner, 1-1000; holds under concurrent creates',
+  }),
+  maxKeyLifetimeDays: setting({
+    env: 'MAX_KEY_LIFETIME_DAYS',
+    kind: kind.integer(1, 3650),
+    usedBy: KEYS,
+    default: DEFAULT_KEY_POLICY.maxLifetimeDays,
+    meaning: 'the latest `expiresAt` a key may have, in days from its creation, 1-3650',
+  }),
+  defaultKeyLifetimeDays: setting({
+    env: 'DEFAULT_KEY_LIFETIME_DAYS',
+    kind: kind.integer(1, 3650, (settled) => settled.maxKeyLifetimeDays as number),
+    usedBy: KEYS,
+    default: (settled) => Math.min(DEFAULT_KEY_POLICY.defaultLifetimeDays, settled.maxKeyLifetimeDays as number),
+    shownDefault: '`90` (at most the maximum)',
+    meaning: 'the lifetime of a key created without `expiresAt`, at most `MAX_KEY_LIFETIME_DAYS`',
+  }),
+  routeScopes: setting({
+    env: 'ROUTE_SCOPES',
+    kind: kind.routeScopes(),
+    usedBy: KEYS,
+    default: NO_ROUTE_SCOPES,
+    localDefault: new Map([['GET /whoami', 'read']]),
+    // `ROUTE_SCOPES=` turns npm start's default off.
+    blankIsNone: true,
+    shownDefault: 'none; `{"GET /whoami":"read"}` under `npm start`',
+    meaning:
+      'JSON object, API Gateway route key → the scope a key needs there, e.g. `{"ANY /{proxy+}":"api"}` (an object in `cdk.json` works too; see *Scopes*); only routes behind the API-key authorizer (a scope on a management route, or on a route that does not exist, stops the synth); its scopes are allowed on keys',
+  }),
+  allowedKeyScopes: setting({
+    env: 'ALLOWED_KEY_SCOPES',
+    kind: kind.scopeList(),
+    usedBy: KEYS,
+    default: [],
+    meaning: 'comma-separated scopes keys may carry besides those `ROUTE_SCOPES` requires (a list in `cdk.json` works too)',
+  }),
+  auditRetentionDays: setting({
+    env: 'AUDIT_RETENTION_DAYS',
+    kind: kind.integer(1, 3650),
+    usedBy: KEYS,
+    default: DEFAULT_KEY_POLICY.auditRetentionDays,
+    meaning: 'how long key audit events are kept (their TTL), 1-3650 days',
+  }),
+  authorizerCacheTtlSeconds: setting({
+    env: 'AUTHORIZER_CACHE_TTL_SECONDS',
+    // API Gateway allows 0 to 3600 seconds.
+    kind: kind.integer(0, 3600),
+    usedBy: ['stack', 'local'],
+    default: DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+    meaning:
+      "the longest a revoked key keeps working, 0-3600 s: half of it in the gateway's cache per `Authorization` header and route, half in the authorizer's in-instance cache; `0` turns caching off",
+  }),
+  verdictCacheTtlSeconds: setting({
+    env: 'VERDICT_CACHE_TTL_SECONDS',
+    kind: kind.integer(0, 1800),
+    usedBy: ['authorizer'],
+    default: 0,
+    meaning: "the authorizer's in-instance share of `AUTHORIZER_CACHE_TTL_SECONDS`; the stack and `npm start` set it for you",
+  }),
+  backendUrl: setting({
+    env: 'BACKEND_URL',
+    kind: kind.text(/^https:\/\/[^\s/]+(\/\S*)?$/, 'an https:// URL'),
+    usedBy: ['stack'],
+    optional: true,
+    meaning: 'https URL: `ANY /{proxy+}` is proxied there behind API keys',
+  }),
+  backendFunctionArn: setting({
+    env: 'BACKEND_FUNCTION_ARN',
+    kind: kind.text(ARN('lambda', 'function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?'), 'a Lambda function ARN'),
+    usedBy: ['stack'],
+    optional: true,
+    meaning: 'or a Lambda function for `ANY /{proxy+}` (not both)',
+  }),
+  tableEncryption: setting({
+    env: 'TABLE_ENCRYPTION',
+    kind: kind.oneOf(['aws-owned', 'aws-managed', 'customer-managed']),
+    usedBy: ['stack'],
+    default: 'aws-owned',
+    meaning: 'or `aws-managed`, `customer-managed`',
+  }),
+  tableKmsKeyArn: setting({
+    env: 'TABLE_KMS_KEY_ARN',
+    kind: kind.text(ARN('kms', 'key/[A-Za-z0-9-]+'), 'a KMS key ARN'),
+    usedBy: ['stack'],
+    optional: true,
+    shownDefault: 'a new rotating key',
+    meaning: 'with `customer-managed`',
+  }),
+  tableRemoval: setting({
+    env: 'TABLE_REMOVAL',
+    kind: kind.oneOf(['retain', 'destroy']),
+    usedBy: ['stack'],
+    default: 'retain',
+    meaning: '`destroy` for throw-away stacks',
+  }),
+  corsAllowOrigins: setting({
+    env: 'CORS_ALLOW_ORIGINS',
+    kind: kind.list(/^https?:\/\/[^\s/]+$/, 'origins like https://console.example.com'),
+    usedBy: ['stack'],
+    default: [],
+    meaning: 'comma-separated origins for a browser console',
+  }),
+  throttleRateLimit: setting({
+    env: 'THROTTLE_RATE_LIMIT',
+    kind: kind.integer(1, 10_000),
+    usedBy: ['stack'],
+    default: 100,
+    meaning:
+      'stage-wide requests per second; `POST /keys` and `POST /keys/{id}/rotate` each have their own, smaller budget (5/s, burst 10, all callers together), which the local gateway applies too (429 `{"message":"Too Many Requests"}`)',
+  }),
+  throttleBurstLimit: setting({
+    env: 'THROTTLE_BURST_LIMIT',
+    kind: kind.integer(1, 5_000),
+    usedBy: ['stack'],
+    default: 200,
+    meaning: 'the stage-wide burst',
+  }),
+  logRetentionDays: setting({
+    env: 'LOG_RETENTION_DAYS',
+    kind: kind.oneOfNumbers(LOG_RETENTION_DAYS),
+    usedBy: ['stack'],
+    default: 30,
+    meaning: 'function and access logs, in days (one of the retentions CloudWatch Logs offers)',
+  }),
+  alarmTopicArn: setting({
+    env: 'ALARM_TOPIC_ARN',
+    kind: kind.text(ARN('sns', '[A-Za-z0-9_.-]+'), 'an SNS topic ARN'),
+    usedBy: ['stack'],
+    optional: true,
+    meaning: 'SNS topic the three alarms notify',
+  }),
+  stackName: setting({
+    kind: kind.text(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name (a letter, then letters, digits or "-")'),
+    usedBy: ['stack'],
+    default: 'UserApiKeys',
+    meaning: 'the CloudFormation stack `cdk deploy` creates (context only)',
+  }),
+  port: setting({
+    env: 'PORT',
+    kind: kind.integer(0, 65535),
+    usedBy: ['local'],
+    default: 3000,
+    meaning: 'the local gateway (127.0.0.1)',
+  }),
+  devIdpPort: setting({
+    env: 'DEV_IDP_PORT',
+    kind: kind.integer(0, 65535),
+    usedBy: ['local'],
+    default: 3001,
+    meaning: 'the development identity provider (127.0.0.1)',
+  }),
+  dynamodbPort: setting({
+    env: 'DYNAMODB_PORT',
+    kind: kind.integer(1, 65535),
+    usedBy: ['local'],
+    default: 8000,
+    meaning: 'embedded DynamoDB Local (it binds all interfaces; reach it at 127.0.0.1)',
+  }),
+  dynamodbEndpoint: setting({
+    env: 'DYNAMODB_ENDPOINT',
+    kind: kind.text(/^https?:\/\/\S+$/, 'an http(s) URL'),
+    usedBy: ['local'],
+    optional: true,
+    meaning: 'use this DynamoDB instead of starting one',
+  }),
+  dynamodbInMemory: setting({
+    env: 'DYNAMODB_IN_MEMORY',
+    kind: kind.boolean(),
+    usedBy: ['local'],
+    default: false,
+    meaning: '`true` (or `1`): keep no data on disk',
+  }),
+  dataDir: setting({
+    env: 'DATA_DIR',
+    kind: kind.text(/^.+$/, 'a folder'),
+    usedBy: ['local'],
+    default: '.data',
+    meaning: 'where DynamoDB Local keeps its file',
+  }),
+} as const;
+
+export type Schema = typeof SETTINGS;
+export type SettingName = keyof Schema;
+
+type ValueOf<S> = S extends { readonly kind: SettingKind<infer T> } ? T : never;
+type UsedBy<S> = S extends { readonly usedBy: readonly (infer C)[] } ? C : never;
+type OptionalIn<S> = S extends { readonly optionalIn: readonly (infer C)[] } ? C : never;
+type IsOptional<S> = S extends { readonly optional: true } ? true : false;
+type HasDefault<S> = S extends { readonly default: unknown } ? true : false;
+
+/** The settings one component reads, typed: `undefined` only where unset is allowed there. */
+export type SettingsFor<C extends Component> = {
+  readonly [K in SettingName as C extends UsedBy<Schema[K]> ? K : never]: IsOptional<Schema[K]> extends true
+    ? ValueOf<Schema[K]> | undefined
+    : C extends OptionalIn<Schema[K]>
+      ? ValueOf<Schema[K]> | undefined
+      : ValueOf<Schema[K]>;
+};
+
+/** Settings of `C` that must be given (no default, not optional): the rest may be left out. */
+export type RequiredSettingName<C extends Component> = {
+  [K in keyof SettingsFor<C>]: K extends SettingName
+    ? HasDefault<Schema[K]> extends true
+      ? never
+      : IsOptional<Schema[K]> extends true
+        ? never
+        : C extends OptionalIn<Schema[K]>
+          ? never
+          : K
+    : never;
+}[keyof SettingsFor<C>];
+
+export const settingNames = Object.keys(SETTINGS) as SettingName[];
+export const specOf = (name: SettingName): SettingSpec => SETTINGS[name];
