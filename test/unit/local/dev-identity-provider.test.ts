@@ -28,6 +28,8 @@ interface DeviceCodeReply {
 }
 
 const providers: DevIdentityProvider[] = [];
+/** Each provider's clock: its tokens are verified at its time, not the machine's. */
+const clocks = new Map<DevIdentityProvider, () => number>();
 
 afterAll(async () => {
   await Promise.all(providers.map((provider) => provider.stop()));
@@ -36,11 +38,12 @@ afterAll(async () => {
 /** A provider on 127.0.0.1, port 0, with a clock the test moves (milliseconds). */
 async function startProvider(options: Partial<DevIdentityProviderOptions> = {}): Promise<{
   provider: DevIdentityProvider;
-  advance(ms: number): void;
+  advance: (ms: number) => void;
 }> {
   let clock = T0;
   const provider = await startDevIdentityProvider({ port: 0, audience: AUDIENCE, now: () => clock, ...options });
   providers.push(provider);
+  clocks.set(provider, () => clock);
   return { provider, advance: (ms) => (clock += ms) };
 }
 
@@ -102,7 +105,12 @@ function activate(
 
 async function verify(provider: DevIdentityProvider, token: string, audience = AUDIENCE) {
   const jwks = (await request(provider.jwksUri)).json as JSONWebKeySet;
-  return jwtVerify(token, createLocalJWKSet(jwks), { issuer: provider.issuer, audience, algorithms: ['RS256'] });
+  return jwtVerify(token, createLocalJWKSet(jwks), {
+    issuer: provider.issuer,
+    audience,
+    algorithms: ['RS256'],
+    currentDate: new Date(clocks.get(provider)!()),
+  });
 }
 
 describe('discovery', () => {
@@ -228,6 +236,7 @@ describe('the device flow', () => {
     expect(claims.scope).toBe('openid keys:write');
     expect(typeof claims.jti).toBe('string');
     expect(claims.exp! - claims.iat!).toBe(3600);
+    expect(claims.iat).toBe(T0 / 1000);
 
     const { payload, protectedHeader } = await verify(provider, granted.json.access_token);
     expect(protectedHeader.alg).toBe('RS256');
@@ -261,8 +270,11 @@ describe('the device flow', () => {
     await expect(
       jwtVerify(granted.json.access_token, createLocalJWKSet((await request(provider.jwksUri)).json as JSONWebKeySet), {
         algorithms: ['RS256'],
+        currentDate: new Date(T0),
       }),
     ).rejects.toThrow();
+    // Refused for its key, not its time: the same token verifies against its own provider.
+    await expect(verify(other, granted.json.access_token)).resolves.toBeDefined();
   });
 
   it('answers access_denied once the user denies, and the code can no longer be approved', async () => {
@@ -525,5 +537,34 @@ describe('client_credentials (unchanged)', () => {
     expect(reply.json.error).toBe('unsupported_grant_type');
     expect(reply.json.error_description).toContain('client_credentials');
     expect(reply.json.error_description).toContain(DEVICE_CODE_GRANT_TYPE);
+  });
+});
+
+describe('token times', () => {
+  it('takes iat and exp from the same clock as the device codes', async () => {
+    const { provider, advance } = await startProvider({ devicePollIntervalSeconds: 0 });
+    const code = await requestDeviceCode(provider);
+    advance(90_000);
+    expect(provider.approveDeviceCode(code.user_code, 'alice')).toBe(true);
+    const granted = await poll(provider, code.device_code);
+    const claims = decodeJwt(granted.json.access_token);
+    expect(claims.iat).toBe(T0 / 1000 + 90);
+    expect(claims.exp).toBe(T0 / 1000 + 90 + 3600);
+
+    advance(1_500);
+    const direct = decodeJwt(await provider.issueToken('bob', { expiresInSeconds: 60 }));
+    expect(direct.iat).toBe(T0 / 1000 + 91);
+    expect(direct.exp).toBe(T0 / 1000 + 91 + 60);
+  });
+
+  it('keeps real time when no clock is given', async () => {
+    const provider = await startDevIdentityProvider({ port: 0, audience: AUDIENCE });
+    providers.push(provider);
+    const before = Math.floor(Date.now() / 1000);
+    const claims = decodeJwt(await provider.issueToken('alice'));
+    const after = Math.floor(Date.now() / 1000);
+    expect(claims.iat).toBeGreaterThanOrEqual(before);
+    expect(claims.iat).toBeLessThanOrEqual(after);
+    expect(claims.exp).toBe(claims.iat! + 3600);
   });
 });

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { normaliseUserCode, formatUserCode, randomUserCode } from './user-codes';
+
+/**
+ * The device-code half of the OAuth 2.0 Device Authorization Grant (RFC 8628)
+ * as Auth0 serves it, without HTTP: codes are issued, polled, and approved or
+ * denied by user code, on an injected clock. Codes live in memory only.
+ */
+
+export const DEFAULT_DEVICE_CODE_LIFETIME_SECONDS = 600;
+export const DEFAULT_DEVICE_POLL_INTERVAL_SECONDS = 5;
+export const DEFAULT_MAX_DEVICE_CODES = 1000;
+/** Longest client_id or user id accepted. */
+export const MAX_FIELD_LENGTH = 256;
+
+export interface DeviceCodeStoreOptions {
+  /** How long a device code stays usable (`expires_in`); default 600. */
+  readonly deviceCodeLifetimeSeconds?: number | undefined;
+  /** The polling interval a client must keep (`interval`); default 5, 0 turns slow_down off. */
+  readonly devicePollIntervalSeconds?: number | undefined;
+  /** Most codes held at once (default 1000); beyond that, issue answers `full`. */
+  readonly maxDeviceCodes?: number | undefined;
+  /** Milliseconds since the epoch; default Date.now. */
+  readonly now?: (() => number) | undefined;
+  /** Draws a normalised user code; default random (tests force collisions). */
+  readonly randomUserCode?: (() => string) | undefined;
+}
+
+export interface DeviceCodeRequest {
+  readonly clientId: string;
+  /** The audience the token will carry. */
+  readonly audience: string;
+  readonly scope?: string | undefined;
+}
+
+export interface IssuedDeviceCode {
+  readonly deviceCode: string;
+  /** As shown to people: `BCDF-GHJK`. */
+  readonly userCode: string;
+  readonly expiresInSeconds: number;
+  readonly intervalSeconds: number;
+}
+
+export type IssueOutcome = { readonly outcome: 'issued'; readonly code: IssuedDeviceCode } | { readonly outcome: 'full' };
+
+/** The RFC 8628 (and RFC 6749) error codes a poll can answer. */
+export type PollRefusal = 'invalid_grant' | 'expired_token' | 'slow_down' | 'authorization_pending' | 'access_denied';
+
+export type PollOutcome =
+  | { readonly outcome: 'granted'; readonly user: string; readonly audience: string; readonly scope: string | undefined }
+  | { readonly outcome: PollRefusal };
+
+type Decision = { readonly status: 'pending' } | { readonly status: 'approved'; readonly user: string } | { readonly status: 'denied' };
+
+interface DeviceAuthorization {
+  readonly deviceCode: string;
+  /** Normalised: 8 letters, no dash. */
+  readonly userCode: string;
+  readonly request: DeviceCodeRequest;
+  readonly expiresAt: number;
+  lastPollAt: number | undefined;
+  decision: Decision;
+}
+
+/** A user id a token may be issued for: 1-256 characters. */
+export function isValidUser(user: string | undefined): user is string {
+  return user !== undefined && user.length >= 1 && user.length <= MAX_FIELD_LENGTH;
+}
+
+export class DeviceCodeStore {
+  readonly lifetimeSeconds: number;
+  readonly pollIntervalSeconds: number;
+  readonly maxCodes: number;
+  private readonly now: () => number;
+  private readonly randomUserCode: () => string;
+  /** By device code; `byUserCode` maps normalised user codes to the same entries. */
+  private readonly byDeviceCode = new Map<string, DeviceAuthorization>();
+  private readonly byUserCode = new Map<string, DeviceAuthorization>();
+
+  constructor(options: DeviceCodeStoreOptions = {}) {
+    this.lifetimeSeconds = options.deviceCodeLifetimeSeconds ?? DEFAULT_DEVICE_CODE_LIFETIME_SECONDS;
+    this.pollIntervalSeconds = options.devicePollIntervalSeconds ?? DEFAULT_DEVICE_POLL_INTERVAL_SECONDS;
+    this.maxCodes = options.maxDeviceCodes ?? DEFAULT_MAX_DEVICE_CODES;
+    if (!Number.isInteger(this.lifetimeSeconds) || this.lifetimeSeconds < 1) {
+      throw new Error('deviceCodeLifetimeSeconds must be a positive integer');
+    }
+    if (!Number.isInteger(this.pollIntervalSeconds) || this.pollIntervalSeconds < 0) {
+      throw new Error('devicePollIntervalSeconds must be a non-negative integer');
+    }
+    if (!Number.isInteger(this.maxCodes) || this.maxCodes < 1) {
+      throw new Error('maxDeviceCodes must be a positive integer');
+    }
+    this.now = options.now ?? Date.now;
+    this.randomUserCode = options.randomUserCode ?? randomUserCode;
+  }
+
+  /** How many codes are held, expired ones not yet pruned included. */
+  get size(): number {
+    return this.byDeviceCode.size;
+  }
+
+  /** A new pending code, or `full` while `maxCodes` unexpired codes are held. */
+  issue(request: DeviceCodeRequest): IssueOutcome {
+    const at = this.now();
+    this.dropLongExpired(at);
+    if (this.byDeviceCode.size >= this.maxCodes) this.dropExpired(at);
+    if (this.byDeviceCode.size >= this.maxCodes) return { outcome: 'full' };
+    const entry: DeviceAuthorization = {
+      deviceCode: randomBytes(32).toString('base64url'),
+      userCode: this.unusedUserCode(),
+      request,
+      expiresAt: at + this.lifetimeSeconds * 1000,
+      lastPollAt: undefined,
+      decision: { status: 'pending' },
+    };
+    this.byDeviceCode.set(entry.deviceCode, entry);
+    this.byUserCode.set(entry.userCode, entry);
+    return {
+      outcome: 'issued',
+      code: {
+        deviceCode: entry.deviceCode,
+        userCode: formatUserCode(entry.userCode),
+        expiresInSeconds: this.lifetimeSeconds,
+        intervalSeconds: this.pollIntervalSeconds,
+      },
+    };
+  }
+
+  /**
+   * A client's poll for its code. Every poll of a known, unexpired code
+   * restarts the interval, a refused one included. An approved code grants
+   * once, then is forgotten.
+   */
+  poll(deviceCode: string, clientId: string): PollOutcome {
+    const at = this.now();
+    this.dropLongExpired(at);
+    const entry = this.byDeviceCode.get(deviceCode);
+    if (entry?.request.clientId !== clientId) return { outcome: 'invalid_grant' };
+    if (at >= entry.expiresAt) return { outcome: 'expired_token' };
+    const lastPollAt = entry.lastPollAt;
+    entry.lastPollAt = at;
+    if (lastPollAt !== undefined && at - lastPollAt < this.pollIntervalSeconds * 1000) return { outcome: 'slow_down' };
+    const { decision } = entry;
+    if (decision.status === 'pending') return { outcome: 'authorization_pending' };
+    if (decision.status === 'denied') return { outcome: 'access_denied' };
+    this.forget(entry);
+    return { outcome: 'granted', user: decision.user, audience: entry.request.audience, scope: entry.request.scope };
+  }
+
+  /**
+   * Approves a pending user code (any case, with or without the dash) as
+   * `user`. False when the code is unknown, expired or already decided, or
+   * when `user` is not 1-256 characters.
+   */
+  approve(userCode: string, user: string): boolean {
+    if (!isValidUser(user)) return false;
+    return this.decide(userCode, { status: 'approved', user });
+  }
+
+  /** Denies a pending user code; false when it is unknown, expired or already decided. */
+  deny(userCode: string): boolean {
+    return this.decide(userCode, { status: 'denied' });
+  }
+
+  private decide(userCode: string, decision: Decision): boolean {
+    const at = this.now();
+    this.dropLongExpired(at);
+    const entry = this.byUserCode.get(normaliseUserCode(userCode));
+    if (entry?.decision.status !== 'pending' || at >= entry.expiresAt) return false;
+    entry.decision = decision;
+    return true;
+  }
+
+  private unusedUserCode(): string {
+    for (;;) {
+      const code = this.randomUserCode();
+      if (!this.byUserCode.has(code)) return code;
+    }
+  }
+
+  private forget(entry: DeviceAuthorization): void {
+    this.byDeviceCode.delete(entry.deviceCode);
+    if (this.byUserCode.get(entry.userCode) === entry) this.byUserCode.delete(entry.userCode);
+  }
+
+  /** Drops every expired code (to make room). */
+  private dropExpired(at: number): void {
+    for (const entry of this.byDeviceCode.values()) if (at >= entry.expiresAt) this.forget(entry);
+  }
+
+  /**
+   * Drops codes expired for longer than their lifetime. Until then a poll
+   * still answers expired_token rather than invalid_grant.
+   */
+  private dropLongExpired(at: number): void {
+    const graceMs = this.lifetimeSeconds * 1000;
+    for (const entry of this.byDeviceCode.values()) if (at >= entry.expiresAt + graceMs) this.forget(entry);
+  }
+}
