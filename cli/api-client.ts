@@ -12,6 +12,9 @@ export const CLI_USER_AGENT = `apikey-cli (node ${process.version})`;
 /** Pages followed at most, in case a server keeps answering with a cursor. */
 const MAX_PAGES = 1000;
 
+/** Where a page of a listing carries its items. */
+type PageField = 'keys' | 'events';
+
 function exitCodeFor(status: number): ExitCode {
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 404) return EXIT.notFound;
@@ -38,7 +41,7 @@ export class KeysApi {
    */
   list(statuses?: readonly KeyStatus[]): Promise<KeyView[]> {
     const filter = statuses !== undefined && statuses.length > 0 ? `&status=${encodeURIComponent(statuses.join(','))}` : '';
-    return this.allPages('/keys', filter, (page: { keys: KeyView[]; nextCursor?: string }) => page.keys);
+    return this.allPages<KeyView>('/keys', filter, 'keys');
   }
 
   show(id: string): Promise<KeyView> {
@@ -61,18 +64,19 @@ export class KeysApi {
 
   /** The key's whole history, newest first. */
   events(id: string): Promise<AuditEventView[]> {
-    return this.allPages(`${keyPath(id)}/events`, '', (page: { events: AuditEventView[]; nextCursor?: string }) => page.events);
+    return this.allPages<AuditEventView>(`${keyPath(id)}/events`, '', 'events');
   }
 
-  private async allPages<T, P extends { nextCursor?: string }>(path: string, query: string, items: (page: P) => T[]): Promise<T[]> {
+  /** Follows `nextCursor`, collecting each page's `field` list. */
+  private async allPages<T>(path: string, query: string, field: PageField): Promise<T[]> {
     const all: T[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const answer = await this.call<P>(
+      const answer = await this.call<{ nextCursor?: string } & Record<PageField, T[]>>(
         'GET',
         `${path}?limit=100${query}${cursor !== undefined ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
-      all.push(...items(answer));
+      all.push(...answer[field]);
       cursor = answer.nextCursor;
       if (cursor === undefined) break;
     }

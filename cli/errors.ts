@@ -29,7 +29,7 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode,
-    readonly code: string = 'ERROR',
+    readonly code = 'ERROR',
   ) {
     super(message);
   }

@@ -5,9 +5,9 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, 
 
 /** `90s`, `30m`, `12h`, `30d`, `2w` → seconds, with only the given units allowed; undefined when it is not such a duration. */
 function durationSeconds(value: string, units: string): number | undefined {
-  const match = /^(\d{1,7})([a-z])$/.exec(value.trim());
-  if (match === null || !units.includes(match[2]!)) return undefined;
-  return Number(match[1]) * (UNIT_SECONDS[match[2]!] ?? 0);
+  const [, count, unit] = /^(\d{1,7})([a-z])$/.exec(value.trim()) ?? [];
+  if (count === undefined || unit === undefined || !units.includes(unit)) return undefined;
+  return Number(count) * (UNIT_SECONDS[unit] ?? 0);
 }
 
 /**

@@ -121,7 +121,7 @@ export function keyDetails(key: KeyView, now: Date, colors: Colors): string {
 const SHOWN_ONCE = 'This key is shown once. Store it now; it cannot be shown again.';
 
 /** What a terminal shows of a new key, made by `create` or `rotate`. */
-function createdKeyRows(key: CreatedKey, now: Date): Array<[string, string]> {
+function createdKeyRows(key: CreatedKey, now: Date): [string, string][] {
   return [
     ['id', key.id],
     ['name', key.name],

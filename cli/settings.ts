@@ -33,9 +33,12 @@ export const LOCAL_DEFAULTS = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** A flag or variable set to the empty string counts as not set. */
+const given = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
+
 export function configDirectory(env: Env): string {
   if (env.APIKEY_CONFIG_DIR) return env.APIKEY_CONFIG_DIR;
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'apikey');
+  return join(given(env.XDG_CONFIG_HOME) ?? join(homedir(), '.config'), 'apikey');
 }
 
 /** `example.eu.auth0.com` → `https://example.eu.auth0.com`; plain http only for this machine. */
@@ -90,7 +93,7 @@ export function resolveSettings(flags: SettingFlags, env: Env): CliSettings {
   const file = readConfigFile(configDir);
   const pick = (flag: string | undefined, envName: string, fileKey: string, fallback: string): string => {
     const fromFile = file[fileKey];
-    return flag || env[envName] || (typeof fromFile === 'string' && fromFile !== '' ? fromFile : fallback);
+    return given(flag) ?? given(env[envName]) ?? (typeof fromFile === 'string' ? given(fromFile) : undefined) ?? fallback;
   };
   const token = env.APIKEY_TOKEN?.trim();
   return {

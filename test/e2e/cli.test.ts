@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { LOCAL_AUDIENCE } from '../../local/settings';
 import { freePort } from '../support/free-port';
 import { startTestSystem, type TestSystem } from '../support/local-system';
@@ -40,14 +40,18 @@ describe('apikey CLI end to end', () => {
     const child = spawn('node', [CLI, 'login'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
     const userCode = await new Promise<string>((resolve, reject) => {
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        const match = /confirm the code ([A-Z]{4}-[A-Z]{4})/.exec(stderr.replace(/\u001b\[[0-9;]*m/g, ''));
+        const match = /confirm the code ([A-Z]{4}-[A-Z]{4})/.exec(stripVTControlCharacters(stderr));
         if (match?.[1]) resolve(match[1]);
       });
-      child.once('exit', () => reject(new Error(`login exited early: ${stderr}`)));
+      child.once('exit', () => {
+        reject(new Error(`login exited early: ${stderr}`));
+      });
     });
     const approval = await fetch(`${system.devIdentityProvider!.url}/activate`, {
       method: 'POST',
@@ -121,7 +125,7 @@ describe('apikey CLI end to end', () => {
   const listIds = async (...args: string[]) => {
     const listed = await apikey(['list', '--json', ...args]);
     expect(listed.code).toBe(0);
-    return (JSON.parse(listed.stdout).keys as Array<{ id: string }>).map((key) => key.id);
+    return (JSON.parse(listed.stdout).keys as { id: string }[]).map((key) => key.id);
   };
 
   it('rotates a key: old and new both work during the grace period; with --grace 0 the old one stops at once', async () => {
@@ -225,7 +229,7 @@ describe('apikey CLI end to end', () => {
 
     const lines = (await apikey(['events', id])).stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^WHEN\s+TYPE\s+ACTOR\s+SOURCE IP\s+USER AGENT\s+DETAILS$/);
-    expect(lines.slice(1).map((line) => line.match(/\s(create|rotate|disable|enable|rename)\s/)?.[1])).toEqual([
+    expect(lines.slice(1).map((line) => /\s(create|rotate|disable|enable|rename)\s/.exec(line)?.[1])).toEqual([
       'rotate',
       'rename',
       'enable',

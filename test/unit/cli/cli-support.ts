@@ -20,22 +20,22 @@ export async function run(argv: string[], io: Partial<CliIo> & { tty?: boolean }
     env: io.env ?? { APIKEY_CONFIG_DIR: freshConfigDir() },
     stdout: { write: (text: string) => (stdout += text), isTTY: io.tty ?? false },
     stderr: { write: (text: string) => (stderr += text), isTTY: false },
-    ...(io.now ? { now: io.now } : {}),
-    ...(io.fetch ? { fetch: io.fetch } : {}),
-    ...(io.sleep ? { sleep: io.sleep } : {}),
+    now: io.now,
+    fetch: io.fetch,
+    sleep: io.sleep,
   });
   return { code, stdout, stderr };
 }
 
 /** A fetch that answers from a list of canned responses and records the requests. */
-export function scriptedFetch(responses: Array<{ status: number; body?: unknown } | Error>) {
-  const requests: Array<{ url: string; init: RequestInit | undefined }> = [];
-  const fetchImpl = (async (url: string | URL, init?: RequestInit) => {
+export function scriptedFetch(responses: ({ status: number; body?: unknown } | Error)[]) {
+  const requests: { url: string; init: RequestInit | undefined }[] = [];
+  const fetchImpl = ((url: string | URL, init?: RequestInit) => {
     requests.push({ url: String(url), init });
     const next = responses.shift();
-    if (next === undefined) throw new Error('no more scripted responses');
-    if (next instanceof Error) throw next;
-    return new Response(next.body === undefined ? null : JSON.stringify(next.body), { status: next.status });
+    if (next === undefined) return Promise.reject(new Error('no more scripted responses'));
+    if (next instanceof Error) return Promise.reject(next);
+    return Promise.resolve(new Response(next.body === undefined ? null : JSON.stringify(next.body), { status: next.status }));
   }) as typeof fetch;
   return { fetch: fetchImpl, requests };
 }

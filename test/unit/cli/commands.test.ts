@@ -71,7 +71,7 @@ describe('apikey commands', () => {
     const [request] = server.requests;
     expect(request!.url).toBe(`${LOCAL_DEFAULTS.endpoint}/keys`);
     expect((request!.init!.headers as Record<string, string>).authorization).toBe(`Bearer ${accessToken}`);
-    expect(JSON.parse(String(request!.init!.body))).toEqual({
+    expect(JSON.parse(request!.init!.body as string)).toEqual({
       name: 'ci',
       scopes: ['read', 'write'],
       expiresAt: '2026-07-01T12:00:00.000Z',
@@ -95,7 +95,7 @@ describe('apikey commands', () => {
   });
 
   it('maps server answers to exit codes: 404 → 3, 401 → 2, 409 → 5, 400 → 1, 503 → 4, network → 4', async () => {
-    const cases: Array<[unknown, number]> = [
+    const cases: [unknown, number][] = [
       [{ status: 404, body: { code: 'KEY_NOT_FOUND', message: 'No key with id "x"' } }, 3],
       [{ status: 401, body: { code: 'INVALID_TOKEN', message: 'Access token has expired' } }, 2],
       [{ status: 409, body: { code: 'KEY_LIMIT_REACHED', message: 'You already have 20 active keys' } }, 5],
@@ -173,7 +173,7 @@ describe('key lifecycle commands', () => {
   };
   const rotated = { ...created, rotatedFrom: OLD_ID, replaced: { id: OLD_ID, expiresAt: '2026-06-01T12:30:00.000Z' } };
   const body = (request: { init: RequestInit | undefined } | undefined) =>
-    request?.init?.body === undefined ? undefined : JSON.parse(String(request.init.body));
+    request?.init?.body === undefined ? undefined : JSON.parse(request.init.body as string);
 
   describe('rotate', () => {
     it('posts the grace period in seconds and, piped, prints the new key alone, the rest on stderr', async () => {
@@ -362,14 +362,17 @@ describe('the device flow client', () => {
       clientId: 'cli',
       audience: 'aud',
       fetch: server.fetch,
-      sleep: async (ms) => void waits.push(ms),
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
       onPrompt: (prompt) => prompts.push(prompt),
     });
     expect(result).toEqual({ accessToken: 'tok', expiresInSeconds: 86400 });
     expect(waits).toEqual([5000, 5000, 10000]);
     expect(prompts).toEqual([{ verificationUri: 'http://idp/activate', userCode: 'ABCD-EFGH', expiresInSeconds: 600 }]);
     expect(server.requests[0]!.url).toBe('http://idp/oauth/device/code');
-    expect(String(server.requests[1]!.init!.body)).toBe(
+    expect(server.requests[1]!.init!.body as string).toBe(
       'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dev&client_id=cli',
     );
   });
@@ -385,7 +388,7 @@ describe('the device flow client', () => {
         clientId: 'cli',
         audience: 'aud',
         fetch: server.fetch,
-        sleep: async () => undefined,
+        sleep: () => Promise.resolve(),
         onPrompt: () => undefined,
       }),
     ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(message) });
@@ -399,7 +402,7 @@ describe('the device flow client', () => {
         clientId: 'cli',
         audience: 'aud',
         fetch: server.fetch,
-        sleep: async () => undefined,
+        sleep: () => Promise.resolve(),
         onPrompt: () => undefined,
       }),
     ).rejects.toMatchObject({ exitCode: 4, code: 'IDP_UNREACHABLE' });
@@ -414,7 +417,7 @@ describe('the device flow client', () => {
         clientId: 'cli',
         audience: 'aud',
         fetch: server.fetch,
-        sleep: async () => undefined,
+        sleep: () => Promise.resolve(),
         onPrompt: () => undefined,
       }),
     ).rejects.toMatchObject({ exitCode: 2, code: 'LOGIN_EXPIRED' });
