@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { itemAt } from './arrays';
 import { PROJECT_ROOT } from './fixtures';
 import { summarize, type Summary } from './stats';
 
@@ -141,8 +142,8 @@ export function measureColdStart(bundleFile: string, outDir: string, runs: numbe
   return {
     bundleProcessMs: summarize(bundle),
     emptyProcessMs: summarize(nothing),
-    addedMs: summarize(bundle.map((ms, i) => ms - (nothing[i] as number))),
-    ratio: summarize(bundle.map((ms, i) => ms / (nothing[i] as number))),
+    addedMs: summarize(bundle.map((ms, i) => ms - itemAt(nothing, i))),
+    ratio: summarize(bundle.map((ms, i) => ms / itemAt(nothing, i))),
     importInProcessMs: summarize(imports),
     importWithoutSourceMapsMs: summarize(importsNoMaps),
     runs,

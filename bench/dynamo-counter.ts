@@ -22,7 +22,7 @@ export class DynamoCounter {
   constructor(client: DynamoDBDocumentClient) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const name = String((context as { commandName?: string }).commandName ?? 'unknown');
+        const name = (context as { commandName?: string }).commandName ?? 'unknown';
         this.counts.byCommand[name] = (this.counts.byCommand[name] ?? 0) + 1;
         if (READS.test(name)) this.counts.reads += 1;
         else if (WRITES.test(name)) this.counts.writes += 1;

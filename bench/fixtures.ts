@@ -1,16 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../lambdas/domain/api-key';
 import { KeyFormat } from '../lambdas/domain/key-format';
 import { hashSecret } from '../lambdas/domain/secret-hash';
 import { toItem } from '../lambdas/store/item-mapping';
 import { seededRandom } from '../test/support/seeded-random';
+import { itemAt } from './arrays';
 
 export const PROJECT_ROOT = join(__dirname, '..');
 export const KEY_PREFIX = 'uak';
 export const FORMAT = new KeyFormat(KEY_PREFIX);
+
+type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -53,13 +61,14 @@ export function makeKeys(seed: number, count: number, nowMs: number): BenchKey[]
   return Array.from({ length: count }, (_, i) => makeKey(random, i, nowMs));
 }
 
-const EVENT_TEMPLATE = JSON.parse(
-  readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'authorizer-event.json'), 'utf8'),
-) as APIGatewayRequestAuthorizerEventV2;
+let eventTemplate: APIGatewayRequestAuthorizerEventV2 | undefined;
 
 /** An HTTP API (payload 2.0) authorizer event carrying this Authorization header, as API Gateway sends it. */
 export function authorizerEvent(authorization: string): APIGatewayRequestAuthorizerEventV2 {
-  const event = structuredClone(EVENT_TEMPLATE);
+  eventTemplate ??= JSON.parse(
+    readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'authorizer-event.json'), 'utf8'),
+  ) as APIGatewayRequestAuthorizerEventV2;
+  const event = structuredClone(eventTemplate);
   event.headers = { ...event.headers, authorization };
   event.identitySource = [authorization];
   return event;
@@ -82,14 +91,12 @@ export async function seedKeys(
       const start = next;
       next += 25;
       if (start >= keys.length) return;
-      let requests: Array<Record<string, unknown>> | undefined = keys
-        .slice(start, start + 25)
-        .map((key) => ({ PutRequest: { Item: toItem(key) } }));
+      let requests: WriteRequest[] | undefined = keys.slice(start, start + 25).map((key) => ({ PutRequest: { Item: toItem(key) } }));
       for (let attempt = 0; requests !== undefined && requests.length > 0; attempt += 1) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** attempt)));
         if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
-        const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }));
-        requests = result.UnprocessedItems?.[tableName] as Array<Record<string, unknown>> | undefined;
+        const result: BatchWriteCommandOutput = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+        requests = result.UnprocessedItems?.[tableName];
       }
     }
   };
@@ -117,14 +124,14 @@ export function garbageHeaders(seed: number, count: number): string[] {
     // Not even a scheme.
     () => printable(1 + Math.floor(random() * 80)),
   ];
-  return Array.from({ length: count }, (_, i) => (kinds[i % kinds.length] as () => string)());
+  return Array.from({ length: count }, (_, i) => itemAt(kinds, i % kinds.length)());
 }
 
 /** Valid keys with exactly one character changed (prefix, id, secret or checksum), as a typo would. */
 export function mistypedHeaders(seed: number, keys: readonly string[], count: number): string[] {
   const random = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => {
-    const key = keys[i % keys.length] as string;
+    const key = itemAt(keys, i % keys.length);
     const position = Math.floor(random() * key.length);
     const original = key.charAt(position);
     let replacement = original === '_' ? '-' : original;

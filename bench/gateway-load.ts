@@ -6,6 +6,7 @@ import type { AppLogger } from '../lambdas/observability/logger';
 import { startLocalSystem, type LocalSystem } from '../local/local-system';
 import { LOCAL_AUDIENCE } from '../local/settings';
 import { ensureTable } from '../local/table';
+import { itemAt } from './arrays';
 import { KEY_PREFIX, makeKeys, seedKeys } from './fixtures';
 import { NO_ROUTE_SCOPES } from '../lambdas/domain/route-scopes';
 
@@ -83,8 +84,9 @@ function runAutocannon(
       [join(__dirname, 'load-child.mjs'), JSON.stringify({ url, headers, connections, durationSeconds })],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    onStart(async () => {
+    onStart(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return Promise.resolve();
     });
     let stdout = '';
     let stderr = '';
@@ -99,7 +101,7 @@ function runAutocannon(
       try {
         resolve(JSON.parse(stdout) as LoadRun);
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
   });
@@ -123,10 +125,10 @@ export async function measureGateway(options: GatewayLoadOptions): Promise<Gatew
   });
   options.onStart(() => system.stop());
   await ensureTable(options.client, tableName);
-  const [key] = makeKeys(6_000, 1, Date.now());
-  await seedKeys(options.client, tableName, [key!.stored]);
+  const key = itemAt(makeKeys(6_000, 1, Date.now()), 0);
+  await seedKeys(options.client, tableName, [key.stored]);
 
-  const whoamiHeaders = { authorization: `Bearer ${key!.key}` };
+  const whoamiHeaders = { authorization: `Bearer ${key.key}` };
   const check = await fetch(`${system.gatewayUrl}/whoami`, { headers: whoamiHeaders });
   if (check.status !== 200) throw new Error(`GET /whoami with a valid key answered ${check.status}: ${await check.text()}`);
 

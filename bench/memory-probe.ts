@@ -1,6 +1,6 @@
 /**
- * Figure 7b, run in its own `node --expose-gc` process (bench/run.ts spawns
- * it): how much heap the authorizer's in-instance verdict cache holds when
+ * Figure 7b, run in its own `node --expose-gc` process (bench/figures/cache-memory.ts
+ * spawns it): how much heap the authorizer's in-instance verdict cache holds when
  * filled to its bound, and the same for the last-used recorder's bookkeeping.
  *
  * The authorizer is built exactly as in Lambda (authorizerDependencies), over
@@ -19,18 +19,20 @@ import { toItem } from '../lambdas/store/item-mapping';
 import { TABLE } from '../lambdas/store/table-schema';
 import { seededRandom } from '../test/support/seeded-random';
 import { authorizerEvent, KEY_PREFIX, makeKey } from './fixtures';
+import type { BoundProbe, MemoryProbe } from './results';
 import { NO_ROUTE_SCOPES } from '../lambdas/domain/route-scopes';
 
 const PROBE_KEYS = Number(process.env.BENCH_MEMORY_PROBE_KEYS ?? 25_000);
 const CACHE_TTL_SECONDS = Number(process.env.BENCH_VERDICT_CACHE_TTL_SECONDS ?? 30);
 const NOW_MS = Date.now();
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) {
+const exposedGc = (globalThis as { gc?: () => void }).gc;
+if (exposedGc === undefined) {
   throw new Error('memory-probe needs node --expose-gc');
 }
+const gc: () => void = exposedGc;
 
-const silent: AppLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never;
+const silent: AppLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 // The table, as JSON text per key id: nothing a verdict could share strings with.
 const table = new Map<string, string>();
@@ -44,14 +46,14 @@ const headerFor = (i: number): string => `Bearer ${makeKey(seededRandom(7_000_00
 let reads = 0;
 let writes = 0;
 const client = {
-  send: async (command: unknown) => {
+  send: (command: unknown): Promise<{ Item?: Record<string, unknown> | undefined }> => {
     if (command instanceof GetCommand) {
       reads += 1;
       const json = table.get(String(command.input.Key?.[TABLE.partitionKey]));
-      return { Item: json === undefined ? undefined : JSON.parse(json) };
+      return Promise.resolve({ Item: json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>) });
     }
     writes += 1;
-    return {};
+    return Promise.resolve({});
   },
 } as unknown as DynamoDBDocumentClient;
 
@@ -64,7 +66,7 @@ const wiring = (extra: Partial<BenchWiring>): BenchWiring => ({
 });
 
 function heapAfterGc(): { heapUsed: number; external: number } {
-  for (let i = 0; i < 4; i += 1) gc!();
+  for (let i = 0; i < 4; i += 1) gc();
   const usage = process.memoryUsage();
   return { heapUsed: usage.heapUsed, external: usage.external };
 }
@@ -72,17 +74,6 @@ function heapAfterGc(): { heapUsed: number; external: number } {
 async function expectAllowed(handler: ReturnType<typeof createAuthorizerHandler>, i: number): Promise<void> {
   const result = await handler(authorizerEvent(headerFor(i)));
   if (!result.isAuthorized) throw new Error(`key ${i} was refused`);
-}
-
-interface BoundProbe {
-  /** Entries held when full, found by re-presenting keys newest first until one is not remembered. */
-  readonly entriesAtBound: number;
-  /** False when the structure remembered every key pushed through (its bound is above PROBE_KEYS). */
-  readonly boundReached: boolean;
-  readonly heapDeltaBytes: number;
-  readonly externalDeltaBytes: number;
-  readonly bytesPerEntry: number | null;
-  readonly keysPushedThrough: number;
 }
 
 /**
@@ -96,9 +87,8 @@ async function probe(extra: Partial<BenchWiring>, remembered: (before: { reads: 
   const warm = createAuthorizerHandler(authorizerDependencies(wiring(extra)));
   for (let i = 0; i < 200; i += 1) await expectAllowed(warm, i);
 
-  let handler: ReturnType<typeof createAuthorizerHandler> | undefined;
   const before = heapAfterGc();
-  handler = createAuthorizerHandler(authorizerDependencies(wiring(extra)));
+  const handler = createAuthorizerHandler(authorizerDependencies(wiring(extra)));
   for (let i = 0; i < PROBE_KEYS; i += 1) await expectAllowed(handler, i);
   await new Promise((resolve) => setImmediate(resolve));
   const after = heapAfterGc();
@@ -110,7 +100,6 @@ async function probe(extra: Partial<BenchWiring>, remembered: (before: { reads: 
     if (!remembered(counters)) break;
     held += 1;
   }
-  handler = undefined;
   const heapDeltaBytes = after.heapUsed - before.heapUsed;
   return {
     entriesAtBound: held,
@@ -130,9 +119,8 @@ async function main(): Promise<void> {
   );
   // The last-used recorder alone (cache off): it remembers which keys it wrote in the last minute.
   const lastUsed = await probe({ verdictCacheTtlSeconds: 0 }, (before) => writes === before.writes);
-  process.stdout.write(
-    `${JSON.stringify({ verdictCache, lastUsedRecorder: lastUsed, cacheTtlSeconds: CACHE_TTL_SECONDS, node: process.version })}\n`,
-  );
+  const result: MemoryProbe = { verdictCache, lastUsedRecorder: lastUsed, cacheTtlSeconds: CACHE_TTL_SECONDS, node: process.version };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 main().catch((error: unknown) => {

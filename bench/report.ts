@@ -1,5 +1,5 @@
 import { dollars, formatBytes, formatMs, formatNs, formatRatio, spreadMs, spreadNs, spreadRatio, table } from './format';
-import type { MemoryProbe, Results } from './run';
+import type { MemoryProbe, Results } from './results';
 
 const n = (value: number) => value.toLocaleString('en-US');
 

@@ -4,6 +4,8 @@
  * MAD, the median absolute deviation) so a reader can see how steady it was.
  */
 
+import { itemAt } from './arrays';
+
 export interface Summary {
   readonly median: number;
   readonly p25: number;
@@ -22,8 +24,8 @@ export function quantile(sorted: readonly number[], q: number): number {
   const position = (sorted.length - 1) * q;
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
-  const a = sorted[lower] as number;
-  const b = sorted[upper] as number;
+  const a = itemAt(sorted, lower);
+  const b = itemAt(sorted, upper);
   return a + (b - a) * (position - lower);
 }
 
@@ -59,6 +61,13 @@ export function scaleSummary(summary: Summary, factor: number): Summary {
 
 export const now = (): bigint => process.hrtime.bigint();
 const elapsedNs = (start: bigint): number => Number(process.hrtime.bigint() - start);
+
+/**
+ * Between samples, never inside one: ops that resolve at once keep the loop in
+ * microtasks, and a signal (Ctrl-C) would wait for the whole group; tsx kills
+ * a child that does not take a relayed signal within 60 ms, cleanup unrun.
+ */
+const turnEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One operation of a micro-benchmark group: sync or async, called `batch` times per sample. */
 export interface MicroOp {
@@ -111,6 +120,7 @@ export async function microGroup(ops: readonly MicroOp[], options: MicroGroupOpt
     let batch = 1;
     while (elapsedNs(start) < options.warmupMs * 1e6) {
       await runBatch(op, batch, calls);
+      await turnEventLoop();
       calls += batch;
       batch = Math.min(batch * 2, 4096);
     }
@@ -121,10 +131,11 @@ export async function microGroup(ops: readonly MicroOp[], options: MicroGroupOpt
   const samples = new Map<string, number[]>(ops.map((op) => [op.name, []]));
   for (let round = 0; round < options.rounds; round += 1) {
     for (let k = 0; k < ops.length; k += 1) {
-      const op = ops[(round + k) % ops.length] as MicroOp;
-      const batch = batches.get(op.name) as number;
-      const offset = offsets.get(op.name) as number;
+      const op = itemAt(ops, (round + k) % ops.length);
+      const batch = batches.get(op.name) ?? 1;
+      const offset = offsets.get(op.name) ?? 0;
       samples.get(op.name)?.push(await runBatch(op, batch, offset));
+      await turnEventLoop();
       offsets.set(op.name, offset + batch);
     }
   }

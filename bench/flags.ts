@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+
+export interface Flags {
+  /** Exactly one JSON object on stdout instead of the table. */
+  readonly json: boolean;
+  /** A shortened smoke run; its figures are not comparable with a full run. */
+  readonly quick: boolean;
+  readonly help: boolean;
+}
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  quick: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const USAGE = [
+  'npm run bench                 the table',
+  'npm run -s bench -- --json    one JSON object with every figure (-s: npm would print its banner on stdout too)',
+  'npm run bench -- --quick      a smoke run (shorter, 10k instead of 100k keys): figures not comparable',
+  'npm run bench -- --help       this text',
+].join('\n');
+
+/** A flag the benchmark does not know: the message is one line, naming it and the valid ones. */
+export class FlagError extends Error {
+  override readonly name = 'FlagError';
+}
+
+/** Parses the command line strictly: an unknown flag, a value given to a switch or a stray argument is an error, not ignored. */
+export function parseFlags(args: readonly string[]): Flags {
+  try {
+    const { values } = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: OPTIONS });
+    return { json: values.json ?? false, quick: values.quick ?? false, help: values.help ?? false };
+  } catch (error) {
+    if (!isParseArgsError(error)) throw error;
+    // Node's message names the offending argument; its first sentence is enough.
+    const what = error.message.split('. ')[0] ?? error.message;
+    const valid = Object.keys(OPTIONS)
+      .map((name) => `--${name}`)
+      .join(', ');
+    throw new FlagError(`${what}; valid flags: ${valid}`, { cause: error });
+  }
+}
+
+function isParseArgsError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS_');
+}
