@@ -4,7 +4,7 @@ import { auditEvent, toAuditEventView, type AuditEvent, type AuditEventType, typ
 import { parseRotateKeyRequest, parseUpdateKeyRequest } from './change-key-requests';
 import { disallowedScopes, parseCreateKeyRequest } from './create-key-request';
 import { parseListEventsRequest, parseListKeysRequest } from './list-keys-request';
-import { KeyNotFoundError, KeyStateConflictError } from './errors';
+import { KeyLimitReachedError, KeyNotFoundError, KeyStateConflictError } from './errors';
 import type { KeyFormat } from './key-format';
 import { isWellFormedKeyId } from './key-format';
 import type { KeyPolicy } from './key-policy';
@@ -62,7 +62,8 @@ export class KeyService {
     const now = this.clock();
     const request = parseCreateKeyRequest(body, this.policy, now);
     const { stored, created } = this.mint({ ownerId: caller.sub, ...request }, now);
-    await this.store.insertKey(stored, this.policy.maxKeysPerUser, now, this.event(caller, stored, 'create', now));
+    const result = await this.store.insertKey(stored, this.policy.maxKeysPerUser, now, this.event(caller, stored, 'create', now));
+    if (result.outcome === 'limit-reached') throw new KeyLimitReachedError(result.limit);
     return created;
   }
 
@@ -103,10 +104,10 @@ export class KeyService {
   /** Idempotent for the owner: revoking a revoked key succeeds again (and records nothing new). */
   async revoke(caller: Caller, keyId: string): Promise<void> {
     const now = this.clock();
-    const outcome = isWellFormedKeyId(keyId)
+    const result = isWellFormedKeyId(keyId)
       ? await this.store.revokeKey(caller.sub, keyId, now, this.event(caller, { keyId, ownerId: caller.sub }, 'revoke', now))
-      : 'not-found';
-    if (outcome === 'not-found') {
+      : undefined;
+    if (result === undefined || result.outcome === 'not-found') {
       throw new KeyNotFoundError(keyId);
     }
   }
@@ -143,7 +144,7 @@ export class KeyService {
         now,
       );
       const graceEndsAt = Math.min(Math.floor(now.getTime() / 1000) + gracePeriodSeconds, old.expiresAt);
-      const outcome = await this.store.rotateKey(
+      const result = await this.store.rotateKey(
         {
           oldKey: old,
           newKey,
@@ -158,7 +159,8 @@ export class KeyService {
         },
         now,
       );
-      if (outcome === 'conflict') return undefined;
+      if (result.outcome === 'conflict') return undefined;
+      if (result.outcome === 'limit-reached') throw new KeyLimitReachedError(result.limit);
       return { ...created, rotatedFrom: old.keyId, replaced: { id: old.keyId, expiresAt: iso(graceEndsAt) } };
     });
   }
@@ -179,7 +181,7 @@ export class KeyService {
       if (rename === undefined && toggle === undefined) {
         return toKeyView(updated, now);
       }
-      const outcome = await this.store.updateKey({
+      const result = await this.store.updateKey({
         ownerId: key.ownerId,
         keyId: key.keyId,
         expected: { name: key.name, disabled: wasDisabled },
@@ -190,7 +192,7 @@ export class KeyService {
           ...(toggle !== undefined ? [this.event(caller, key, toggle ? 'enable' : 'disable', now)] : []),
         ],
       });
-      return outcome === 'conflict' ? undefined : toKeyView(updated, now);
+      return result.outcome === 'conflict' ? undefined : toKeyView(updated, now);
     });
   }
 

@@ -20,13 +20,40 @@ export interface EventPage {
   readonly nextCursor?: string;
 }
 
-export type RevokeOutcome = 'revoked' | 'already-revoked' | 'not-found';
+/**
+ * What a write did. Expected outcomes are values; only faults (the store
+ * unreachable, throttled...) are thrown. Each write answers the subset it can
+ * produce, so a caller's `switch` covers exactly those.
+ */
+export type WriteResult =
+  | { readonly outcome: 'written' }
+  /** The owner already holds `limit` active keys. */
+  | { readonly outcome: 'limit-reached'; readonly limit: number }
+  /** The key is no longer as the domain judged it (revoked, rotated, expired, renamed, someone else's...). */
+  | { readonly outcome: 'conflict' }
+  | { readonly outcome: 'not-found' }
+  | { readonly outcome: 'already-revoked' };
+
+export type WriteOutcome = WriteResult['outcome'];
+export type ResultOf<O extends WriteOutcome> = Extract<WriteResult, { readonly outcome: O }>;
+
+export type InsertResult = ResultOf<'written' | 'limit-reached'>;
+export type RevokeResult = ResultOf<'written' | 'already-revoked' | 'not-found'>;
+export type RotateResult = ResultOf<'written' | 'limit-reached' | 'conflict'>;
+export type UpdateResult = ResultOf<'written' | 'conflict'>;
+
+export const WRITTEN = { outcome: 'written' } as const;
+export const CONFLICT = { outcome: 'conflict' } as const;
+export const NOT_FOUND = { outcome: 'not-found' } as const;
+export const ALREADY_REVOKED = { outcome: 'already-revoked' } as const;
+export const limitReached = (limit: number): ResultOf<'limit-reached'> => ({ outcome: 'limit-reached', limit });
 
 /**
  * A rotation, applied all at once: the old key's expiry moves to the end of
  * the grace period, the new key is put, both events are written. It applies
  * only while the old key is still as the domain judged it (owned, not
- * revoked, not rotated, unexpired); otherwise the store answers 'conflict'.
+ * revoked, not rotated, unexpired); otherwise the store answers `conflict`, and
+ * `limit-reached` when the owner is at `activeKeyCap`.
  */
 export interface KeyRotation {
   readonly oldKey: Pick<StoredKey, 'keyId' | 'ownerId'>;
@@ -42,7 +69,7 @@ export interface KeyRotation {
 
 /**
  * A rename and/or enable/disable, applied only while the key still has the
- * `expected` name and state and is not revoked; otherwise 'conflict'.
+ * `expected` name and state and is not revoked; otherwise `conflict`.
  */
 export interface KeyUpdate {
   readonly ownerId: string;
@@ -61,14 +88,14 @@ export interface KeyUpdate {
 export interface KeyStore {
   /** Strongly consistent, so a revocation is seen by the very next read. */
   getKey(keyId: string): Promise<StoredKey | undefined>;
-  /** Inserts the key unless its owner already has `limit` active keys (KeyLimitReachedError). */
-  insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<void>;
+  /** Inserts the key unless its owner already has `limit` active keys (unrevoked, unexpired at `now`). */
+  insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<InsertResult>;
   /** One page of the owner's keys, newest first, without secret hashes. */
   listKeys(ownerId: string, page: PageRequest): Promise<KeyPage>;
-  revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeOutcome>;
-  /** KeyLimitReachedError when the owner is at `activeKeyCap`. */
-  rotateKey(rotation: KeyRotation, now: Date): Promise<'rotated' | 'conflict'>;
-  updateKey(update: KeyUpdate): Promise<'updated' | 'conflict'>;
+  /** `not-found` for a missing key and for another owner's alike; a repeat writes no event. */
+  revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeResult>;
+  rotateKey(rotation: KeyRotation, now: Date): Promise<RotateResult>;
+  updateKey(update: KeyUpdate): Promise<UpdateResult>;
   /** One page of a key's events, newest first. */
   listEvents(keyId: string, page: PageRequest): Promise<EventPage>;
 }

@@ -1,7 +1,6 @@
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../../lambdas/domain/api-key';
-import { KeyLimitReachedError } from '../../lambdas/domain/errors';
 import type { KeyRotation } from '../../lambdas/domain/key-store';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { createTableInput, ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
@@ -51,7 +50,7 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     const old = newKey('rotator');
     await insert(old);
     const change = rotation(old);
-    await expect(store.rotateKey(change, NOW)).resolves.toBe('rotated');
+    await expect(store.rotateKey(change, NOW)).resolves.toEqual({ outcome: 'written' });
     expect(await store.getKey(old.keyId)).toMatchObject({
       expiresAt: nowSeconds + 60,
       replacedBy: change.newKey.keyId,
@@ -82,7 +81,7 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
       [{ ...foreign, ownerId: 'conflicted' }, NOW],
     ] as const) {
       const change = rotation(old);
-      await expect(store.rotateKey(change, now)).resolves.toBe('conflict');
+      await expect(store.rotateKey(change, now)).resolves.toEqual({ outcome: 'conflict' });
       expect(await store.getKey(change.newKey.keyId)).toBeUndefined();
       expect((await store.listEvents(change.newKey.keyId, { limit: 10 })).events).toEqual([]);
     }
@@ -91,10 +90,14 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
   it('holds the owner to the cap on rotation, pruning keys whose grace period is over', async () => {
     const keys = [newKey('capped'), newKey('capped')];
     for (const key of keys) await insert(key, 2);
-    await expect(store.rotateKey(rotation(keys[0]!, { activeKeyCap: 2 }), NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
-    await expect(store.rotateKey(rotation(keys[0]!, { activeKeyCap: 3, graceEndsAt: nowSeconds + 1 }), NOW)).resolves.toBe('rotated');
+    await expect(store.rotateKey(rotation(keys[0]!, { activeKeyCap: 2 }), NOW)).resolves.toEqual({ outcome: 'limit-reached', limit: 2 });
+    await expect(store.rotateKey(rotation(keys[0]!, { activeKeyCap: 3, graceEndsAt: nowSeconds + 1 }), NOW)).resolves.toEqual({
+      outcome: 'written',
+    });
     // Later, the first key's grace period is over: it is pruned, so the cap admits another rotation.
-    await expect(store.rotateKey(rotation(keys[1]!, { activeKeyCap: 3 }), new Date(NOW.getTime() + 2000))).resolves.toBe('rotated');
+    await expect(store.rotateKey(rotation(keys[1]!, { activeKeyCap: 3 }), new Date(NOW.getTime() + 2000))).resolves.toEqual({
+      outcome: 'written',
+    });
     expect(Object.keys((await activeKeys('capped')) ?? {})).not.toContain(keys[0]!.keyId);
   });
 
@@ -109,14 +112,20 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     };
     await expect(
       store.updateKey({ ...change, expected: { name: 'before', disabled: false }, name: 'after', disabledAt: NOW.toISOString() }),
-    ).resolves.toBe('updated');
+    ).resolves.toEqual({ outcome: 'written' });
     expect(await store.getKey(key.keyId)).toMatchObject({ name: 'after', disabledAt: NOW.toISOString() });
     // Stale expectations lose: the name or the state changed since the read.
-    await expect(store.updateKey({ ...change, expected: { name: 'before', disabled: true }, name: 'x' })).resolves.toBe('conflict');
-    await expect(store.updateKey({ ...change, expected: { name: 'after', disabled: false }, name: 'x' })).resolves.toBe('conflict');
-    await expect(store.updateKey({ ...change, ownerId: 'intruder', expected: { name: 'after', disabled: true }, name: 'x' })).resolves.toBe(
-      'conflict',
-    );
+    await expect(store.updateKey({ ...change, expected: { name: 'before', disabled: true }, name: 'x' })).resolves.toEqual({
+      outcome: 'conflict',
+    });
+    await expect(store.updateKey({ ...change, expected: { name: 'after', disabled: false }, name: 'x' })).resolves.toEqual({
+      outcome: 'conflict',
+    });
+    await expect(
+      store.updateKey({ ...change, ownerId: 'intruder', expected: { name: 'after', disabled: true }, name: 'x' }),
+    ).resolves.toEqual({
+      outcome: 'conflict',
+    });
     await expect(
       store.updateKey({
         ...change,
@@ -124,13 +133,15 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
         disabledAt: null,
         events: [testEvent(key, 'enable', later(2))],
       }),
-    ).resolves.toBe('updated');
+    ).resolves.toEqual({ outcome: 'written' });
     const enabled = await store.getKey(key.keyId);
     expect(enabled?.name).toBe('after');
     expect(enabled).not.toHaveProperty('disabledAt');
     expect((await store.listEvents(key.keyId, { limit: 10 })).events.map((e) => e.type)).toEqual(['enable', 'disable', 'rename', 'create']);
     await store.revokeKey('updater', key.keyId, NOW, testEvent(key, 'revoke', NOW));
-    await expect(store.updateKey({ ...change, expected: { name: 'after', disabled: false }, name: 'x' })).resolves.toBe('conflict');
+    await expect(store.updateKey({ ...change, expected: { name: 'after', disabled: false }, name: 'x' })).resolves.toEqual({
+      outcome: 'conflict',
+    });
   });
 
   it('writes a revocation event once, and none for a repeat', async () => {

@@ -1,7 +1,7 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../../lambdas/domain/api-key';
-import { KeyLimitReachedError, DependencyUnavailableError } from '../../lambdas/domain/errors';
+import { DependencyUnavailableError } from '../../lambdas/domain/errors';
 import { KeyFormat } from '../../lambdas/domain/key-format';
 import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
@@ -107,29 +107,29 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
   it('revokes only for the owner, idempotently, keeping a tombstone', async () => {
     const key = newKey('revoker');
     await insert(store, key, 20, NOW);
-    expect(await revoke(store, 'intruder', key.keyId, NOW)).toBe('not-found');
+    expect(await revoke(store, 'intruder', key.keyId, NOW)).toEqual({ outcome: 'not-found' });
     expect((await store.getKey(key.keyId))?.revokedAt).toBeUndefined();
-    expect(await revoke(store, 'revoker', key.keyId, NOW)).toBe('revoked');
-    expect(await revoke(store, 'revoker', key.keyId, NOW)).toBe('already-revoked');
+    expect(await revoke(store, 'revoker', key.keyId, NOW)).toEqual({ outcome: 'written' });
+    expect(await revoke(store, 'revoker', key.keyId, NOW)).toEqual({ outcome: 'already-revoked' });
     expect((await store.getKey(key.keyId))?.revokedAt).toBe(NOW.toISOString());
-    expect(await revoke(store, 'revoker', format.generate().keyId, NOW)).toBe('not-found');
+    expect(await revoke(store, 'revoker', format.generate().keyId, NOW)).toEqual({ outcome: 'not-found' });
   });
 
   it('frees a slot under the limit when a key is revoked', async () => {
     const keys = [newKey('limited'), newKey('limited')];
     for (const key of keys) await insert(store, key, 2, NOW);
-    await expect(insert(store, newKey('limited'), 2, NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    await expect(insert(store, newKey('limited'), 2, NOW)).resolves.toEqual({ outcome: 'limit-reached', limit: 2 });
     await revoke(store, 'limited', keys[0]!.keyId, NOW);
-    await expect(insert(store, newKey('limited'), 2, NOW)).resolves.toBeUndefined();
+    await expect(insert(store, newKey('limited'), 2, NOW)).resolves.toEqual({ outcome: 'written' });
   });
 
   it('frees the slots of expired keys when the limit is hit', async () => {
     await insert(store, newKey('expiring', { expiresAt: nowSeconds + 60 }), 2, NOW);
     await insert(store, newKey('expiring', { expiresAt: nowSeconds + 7200 }), 2, NOW);
-    await expect(insert(store, newKey('expiring'), 2, NOW)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    await expect(insert(store, newKey('expiring'), 2, NOW)).resolves.toEqual({ outcome: 'limit-reached', limit: 2 });
     const later = new Date(NOW.getTime() + 120_000);
-    await expect(insert(store, newKey('expiring'), 2, later)).resolves.toBeUndefined();
-    await expect(insert(store, newKey('expiring'), 2, later)).rejects.toBeInstanceOf(KeyLimitReachedError);
+    await expect(insert(store, newKey('expiring'), 2, later)).resolves.toEqual({ outcome: 'written' });
+    await expect(insert(store, newKey('expiring'), 2, later)).resolves.toEqual({ outcome: 'limit-reached', limit: 2 });
     const { Item } = await client.send(
       new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('expiring') }, ConsistentRead: true }),
     );
@@ -144,7 +144,7 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
         Item: { pk: ownerItemKey('hoarder'), activeKeys: Object.fromEntries(expiredIds.map((id) => [id, nowSeconds - 1])) },
       }),
     );
-    await expect(insert(store, newKey('hoarder'), 300, NOW)).resolves.toBeUndefined();
+    await expect(insert(store, newKey('hoarder'), 300, NOW)).resolves.toEqual({ outcome: 'written' });
     const { Item } = await client.send(
       new GetCommand({ TableName: tableName, Key: { pk: ownerItemKey('hoarder') }, ConsistentRead: true }),
     );
@@ -153,11 +153,10 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
 
   it('holds the per-owner limit exactly when 50 creates race', async () => {
     const attempts = Array.from({ length: 50 }, () => insert(store, newKey('racer'), 7, NOW));
-    const results = await Promise.allSettled(attempts);
-    const fulfilled = results.filter((r) => r.status === 'fulfilled');
-    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    expect(fulfilled).toHaveLength(7);
-    expect(rejected.every((r) => r.reason instanceof KeyLimitReachedError)).toBe(true);
+    // Every attempt answers (none throws): exactly 7 written, the rest refused at the limit.
+    const results = await Promise.all(attempts);
+    expect(results.filter((r) => r.outcome === 'written')).toHaveLength(7);
+    expect(results.filter((r) => r.outcome === 'limit-reached')).toEqual(Array(43).fill({ outcome: 'limit-reached', limit: 7 }));
     expect((await store.listKeys('racer', { limit: 50 })).keys).toHaveLength(7);
   });
 

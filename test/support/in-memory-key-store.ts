@@ -1,23 +1,48 @@
 import type { StoredKey } from '../../lambdas/domain/api-key';
 import { isExpired } from '../../lambdas/domain/api-key';
 import type { AuditEvent } from '../../lambdas/domain/audit-event';
-import { KeyLimitReachedError, DependencyUnavailableError } from '../../lambdas/domain/errors';
-import type { EventPage, KeyPage, KeyRotation, KeyStore, KeyUpdate, PageRequest, RevokeOutcome } from '../../lambdas/domain/key-store';
+import { DependencyUnavailableError, ValidationError } from '../../lambdas/domain/errors';
+import {
+  ALREADY_REVOKED,
+  CONFLICT,
+  limitReached,
+  NOT_FOUND,
+  WRITTEN,
+  type EventPage,
+  type InsertResult,
+  type KeyPage,
+  type KeyRotation,
+  type KeyStore,
+  type KeyUpdate,
+  type PageRequest,
+  type RevokeResult,
+  type RotateResult,
+  type UpdateResult,
+} from '../../lambdas/domain/key-store';
 
 type Operation = keyof KeyStore;
 
+/** An event as written: `position` orders the events of one change, `sequence` all writes. */
+interface WrittenEvent {
+  readonly event: AuditEvent;
+  readonly position: number;
+  readonly sequence: number;
+}
+
 /**
- * A KeyStore in memory, with the semantics of DynamoKeyStore
- * (lambdas/store/key-repository.ts):
+ * A KeyStore in memory, held to the same contract as DynamoKeyStore
+ * (test/support/key-store-contract.ts runs against both):
  *
- * - insertKey refuses with KeyLimitReachedError when the owner already has
- *   `limit` active keys (not revoked, not expired at `now`);
- * - listKeys returns the owner's keys newest first (by createdAt), without hashes;
- * - revokeKey answers 'not-found' for a missing key and for another owner's,
- *   'already-revoked' the second time, 'revoked' otherwise;
+ * - insertKey answers `limit-reached` when the owner already has `limit`
+ *   active keys (not revoked, not expired at `now`; keys in a grace period
+ *   count until it ends);
+ * - revokeKey answers `not-found` for a missing key and for another owner's,
+ *   `already-revoked` the second time (writing no event), `written` otherwise;
  * - rotateKey and updateKey apply only while the key is as the domain judged
- *   it, else 'conflict'; rotateKey counts keys in their grace period toward
- *   the cap; every change writes its events, newest first in listEvents.
+ *   it, else `conflict` (which wins over `limit-reached`, as in DynamoDB);
+ * - listKeys is newest first (by createdAt), without hashes; listEvents is
+ *   newest first (by time, then by position within one change); a full page
+ *   carries a cursor (as DynamoDB's does), bound to its owner or key.
  *
  * For tests: `failNext(error)` makes the next call (optionally of one operation)
  * reject with `error`; `getKeyCalls` counts reads; `seed` puts a key in directly.
@@ -25,13 +50,17 @@ type Operation = keyof KeyStore;
 export class InMemoryKeyStore implements KeyStore {
   private readonly keys = new Map<string, StoredKey>();
   private readonly pendingFailures: { error: unknown; operation?: Operation }[] = [];
-  private insertions = 0;
   private readonly insertionOrder = new Map<string, number>();
-  /** Every audit event written, oldest first. */
-  readonly events: AuditEvent[] = [];
+  private readonly written: WrittenEvent[] = [];
+  private sequence = 0;
 
   /** How many times getKey was called (the authorizer's only database read). */
   getKeyCalls = 0;
+
+  /** Every audit event written, oldest first. */
+  get events(): readonly AuditEvent[] {
+    return this.written.map((entry) => entry.event);
+  }
 
   /** The next call (of `operation`, or of any operation) rejects with `error`; queued in order. */
   failNext(error: unknown, operation?: Operation): this {
@@ -57,84 +86,68 @@ export class InMemoryKeyStore implements KeyStore {
 
   async getKey(keyId: string): Promise<StoredKey | undefined> {
     this.getKeyCalls += 1;
-    this.throwIfFailing('getKey');
+    await this.turn('getKey');
     return this.peek(keyId);
   }
 
-  async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<void> {
-    this.throwIfFailing('insertKey');
-    this.refuseOverLimit(key.ownerId, limit, now);
+  async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<InsertResult> {
+    await this.turn('insertKey');
+    if (this.activeCount(key.ownerId, now) >= limit) return limitReached(limit);
     this.refuseDuplicate(key.keyId);
     this.store(key);
-    this.events.push(event);
+    this.record([event]);
+    return WRITTEN;
   }
 
-  async rotateKey(rotation: KeyRotation, now: Date): Promise<'rotated' | 'conflict'> {
-    this.throwIfFailing('rotateKey');
-    this.refuseOverLimit(rotation.oldKey.ownerId, rotation.activeKeyCap, now);
+  async rotateKey(rotation: KeyRotation, now: Date): Promise<RotateResult> {
+    await this.turn('rotateKey');
     const old = this.keys.get(rotation.oldKey.keyId);
     if (
-      old === undefined ||
-      old.ownerId !== rotation.oldKey.ownerId ||
+      old?.ownerId !== rotation.oldKey.ownerId ||
       old.revokedAt !== undefined ||
       old.replacedBy !== undefined ||
       isExpired(old.expiresAt, now)
     ) {
-      return 'conflict';
+      return CONFLICT;
     }
+    if (this.activeCount(old.ownerId, now) >= rotation.activeKeyCap) return limitReached(rotation.activeKeyCap);
     this.refuseDuplicate(rotation.newKey.keyId);
     this.keys.set(old.keyId, { ...old, expiresAt: rotation.graceEndsAt, rotatedAt: rotation.rotatedAt, replacedBy: rotation.newKey.keyId });
     this.store(rotation.newKey);
-    this.events.push(...rotation.events);
-    return 'rotated';
+    this.record(rotation.events);
+    return WRITTEN;
   }
 
-  async updateKey(update: KeyUpdate): Promise<'updated' | 'conflict'> {
-    this.throwIfFailing('updateKey');
+  async updateKey(update: KeyUpdate): Promise<UpdateResult> {
+    await this.turn('updateKey');
     const key = this.keys.get(update.keyId);
     if (
-      key === undefined ||
-      key.ownerId !== update.ownerId ||
+      key?.ownerId !== update.ownerId ||
       key.revokedAt !== undefined ||
       key.name !== update.expected.name ||
       (key.disabledAt !== undefined) !== update.expected.disabled
     ) {
-      return 'conflict';
+      return CONFLICT;
     }
     const { disabledAt, ...rest } = key;
     const next = update.disabledAt === undefined ? disabledAt : (update.disabledAt ?? undefined);
     this.keys.set(key.keyId, { ...rest, name: update.name ?? key.name, ...(next !== undefined ? { disabledAt: next } : {}) });
-    this.events.push(...update.events);
-    return 'updated';
+    this.record(update.events);
+    return WRITTEN;
   }
 
-  async listEvents(keyId: string, page: PageRequest): Promise<EventPage> {
-    this.throwIfFailing('listEvents');
-    const all = this.events.filter((event) => event.keyId === keyId).reverse();
-    const start = page.cursor === undefined ? 0 : Number(page.cursor);
-    const events = all.slice(start, start + page.limit);
-    return start + page.limit < all.length ? { events, nextCursor: String(start + page.limit) } : { events };
-  }
-
-  /** Active: neither revoked nor expired (keys in a grace period count until it ends). */
-  private refuseOverLimit(ownerId: string, limit: number, now: Date): void {
-    const active = [...this.keys.values()].filter(
-      (existing) => existing.ownerId === ownerId && existing.revokedAt === undefined && !isExpired(existing.expiresAt, now),
-    ).length;
-    if (active >= limit) {
-      throw new KeyLimitReachedError(limit);
-    }
-  }
-
-  private refuseDuplicate(keyId: string): void {
-    if (this.keys.has(keyId)) {
-      // DynamoKeyStore's conditional Put fails, and its wrapper reports a store fault.
-      throw new DependencyUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE');
-    }
+  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeResult> {
+    await this.turn('revokeKey');
+    const existing = this.keys.get(keyId);
+    if (existing?.ownerId !== ownerId) return NOT_FOUND;
+    if (existing.revokedAt !== undefined) return ALREADY_REVOKED;
+    this.keys.set(keyId, { ...existing, revokedAt: at.toISOString() });
+    this.record([event]);
+    return WRITTEN;
   }
 
   async listKeys(ownerId: string, page: PageRequest): Promise<KeyPage> {
-    this.throwIfFailing('listKeys');
+    await this.turn('listKeys');
     const all = [...this.keys.values()]
       .filter((key) => key.ownerId === ownerId)
       .sort(
@@ -142,38 +155,78 @@ export class InMemoryKeyStore implements KeyStore {
           b.createdAt.localeCompare(a.createdAt) || (this.insertionOrder.get(b.keyId) ?? 0) - (this.insertionOrder.get(a.keyId) ?? 0),
       )
       .map(({ secretHash: _hidden, ...summary }) => ({ ...summary, scopes: [...summary.scopes] }));
-    // The cursor here is simply the offset (the DynamoDB store's is opaque).
-    const start = page.cursor === undefined ? 0 : Number(page.cursor);
-    const keys = all.slice(start, start + page.limit);
-    return start + page.limit < all.length ? { keys, nextCursor: String(start + page.limit) } : { keys };
+    const { items: keys, nextCursor } = pageOf(all, page, `owner:${ownerId}`, 'your keys');
+    return nextCursor === undefined ? { keys } : { keys, nextCursor };
   }
 
-  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeOutcome> {
-    this.throwIfFailing('revokeKey');
-    const existing = this.keys.get(keyId);
-    if (existing === undefined || existing.ownerId !== ownerId) {
-      return 'not-found';
+  async listEvents(keyId: string, page: PageRequest): Promise<EventPage> {
+    await this.turn('listEvents');
+    const all = this.written
+      .filter((entry) => entry.event.keyId === keyId)
+      .sort((a, b) => b.event.at.localeCompare(a.event.at) || b.position - a.position || b.sequence - a.sequence)
+      .map((entry) => entry.event);
+    const { items: events, nextCursor } = pageOf(all, page, `key:${keyId}`, "this key's events");
+    return nextCursor === undefined ? { events } : { events, nextCursor };
+  }
+
+  /** Active: neither revoked nor expired (keys in a grace period count until it ends). */
+  private activeCount(ownerId: string, now: Date): number {
+    return [...this.keys.values()].filter(
+      (existing) => existing.ownerId === ownerId && existing.revokedAt === undefined && !isExpired(existing.expiresAt, now),
+    ).length;
+  }
+
+  private refuseDuplicate(keyId: string): void {
+    if (this.keys.has(keyId)) {
+      // DynamoKeyStore's conditional Put fails, and it reports a store fault.
+      throw new DependencyUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE');
     }
-    if (existing.revokedAt !== undefined) {
-      return 'already-revoked';
-    }
-    this.keys.set(keyId, { ...existing, revokedAt: at.toISOString() });
-    this.events.push(event);
-    return 'revoked';
+  }
+
+  private record(events: readonly AuditEvent[]): void {
+    events.forEach((event, position) => {
+      this.sequence += 1;
+      this.written.push({ event, position, sequence: this.sequence });
+    });
   }
 
   private store(key: StoredKey): void {
-    this.insertions += 1;
-    this.insertionOrder.set(key.keyId, this.insertions);
+    this.sequence += 1;
+    this.insertionOrder.set(key.keyId, this.sequence);
     this.keys.set(key.keyId, copy(key));
   }
 
-  private throwIfFailing(operation: Operation): void {
+  /** Every call yields once, as a real store's would, and rejects when a failure was queued for it. */
+  private async turn(operation: Operation): Promise<void> {
+    await Promise.resolve();
     const index = this.pendingFailures.findIndex((failure) => failure.operation === undefined || failure.operation === operation);
     if (index < 0) return;
     const [failure] = this.pendingFailures.splice(index, 1);
     throw failure?.error;
   }
+}
+
+/**
+ * One page from an offset. The cursor says which list it belongs to, so it
+ * works only there (as DynamoKeyStore's does); a full page carries one even
+ * at the very end, as DynamoDB's LastEvaluatedKey does.
+ */
+function pageOf<T>(all: readonly T[], page: PageRequest, list: string, what: string): { items: T[]; nextCursor?: string } {
+  const start = page.cursor === undefined ? 0 : offsetIn(page.cursor, list, what);
+  const items = all.slice(start, start + page.limit);
+  return items.length === page.limit
+    ? { items, nextCursor: Buffer.from(`${list}@${start + page.limit}`).toString('base64url') }
+    : { items };
+}
+
+function offsetIn(cursor: string, list: string, what: string): number {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const at = decoded.lastIndexOf('@');
+  const offset = Number(decoded.slice(at + 1));
+  if (at < 0 || decoded.slice(0, at) !== list || !Number.isSafeInteger(offset) || offset < 0) {
+    throw new ValidationError(`cursor is not one this API gave you for ${what}`, 'INVALID_CURSOR');
+  }
+  return offset;
 }
 
 function copy(key: StoredKey): StoredKey {

@@ -150,7 +150,7 @@ describe('authorizer handler (API key → simple response)', () => {
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toMatchObject({ isAuthorized: true });
       await expect(
         store.revokeKey('auth0|alice', alice.keyId, NOW, testEvent({ keyId: alice.keyId, ownerId: 'auth0|alice' }, 'revoke', NOW)),
-      ).resolves.toBe('revoked');
+      ).resolves.toEqual({ outcome: 'written' });
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toEqual(denied);
     });
 

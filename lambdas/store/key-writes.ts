@@ -1,0 +1,124 @@
+import type { StoredKey } from '../domain/api-key';
+import type { AuditEvent } from '../domain/audit-event';
+import type { KeyRotation, KeyUpdate } from '../domain/key-store';
+import { toEventItem, toItem } from './item-mapping';
+import type { TransactItem } from './named-transaction';
+import { ownerItemKey, TABLE } from './table-schema';
+
+/**
+ * The items of the store's transactions, each with the condition that makes
+ * it safe. Every change of a key goes with its audit events, in one transaction.
+ */
+
+const epochSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
+
+/**
+ * Sets the owner's active-key slots (key id → the epoch second it stops
+ * counting), only while the owner holds fewer than `limit`: the guard that
+ * holds the per-owner limit under concurrent writes.
+ */
+export function claimSlots(tableName: string, ownerId: string, slots: Readonly<Record<string, number>>, limit: number): TransactItem {
+  const entries = Object.entries(slots);
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+      UpdateExpression: `SET ${entries.map((_, i) => `activeKeys.#k${i} = :v${i}`).join(', ')}`,
+      ConditionExpression: 'size(activeKeys) < :limit',
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([keyId], i) => [`#k${i}`, keyId])),
+      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, until], i) => [`:v${i}`, until])), ':limit': limit },
+    },
+  };
+}
+
+/** Frees a revoked key's slot; fails when the owner has no slot map at all (a key written by other means). */
+export function releaseSlot(tableName: string, ownerId: string, keyId: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+      UpdateExpression: 'REMOVE activeKeys.#keyId',
+      ConditionExpression: 'attribute_exists(activeKeys)',
+      ExpressionAttributeNames: { '#keyId': keyId },
+    },
+  };
+}
+
+/** A new key, never over an existing one (a 128-bit id collision is a fault, not an overwrite). */
+export function putNewKey(tableName: string, key: StoredKey): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: toItem(key),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+    },
+  };
+}
+
+export function putEvents(tableName: string, events: readonly AuditEvent[]): TransactItem[] {
+  return events.map((event, position) => ({ Put: { TableName: tableName, Item: toEventItem(event, position) } }));
+}
+
+/** Revocation is final: only the owner, only once. */
+export function revokeKeyItem(tableName: string, ownerId: string, keyId: string, at: Date): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { [TABLE.partitionKey]: keyId },
+      UpdateExpression: 'SET revokedAt = :at',
+      ConditionExpression: 'ownerId = :owner AND attribute_not_exists(revokedAt)',
+      ExpressionAttributeValues: { ':at': at.toISOString(), ':owner': ownerId },
+    },
+  };
+}
+
+/** Shortens the old key to its grace period and links it to its successor, while it is still owned, live and unrotated. */
+export function retireRotatedKey(tableName: string, rotation: KeyRotation, now: Date): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { [TABLE.partitionKey]: rotation.oldKey.keyId },
+      UpdateExpression: 'SET expiresAt = :graceEndsAt, rotatedAt = :at, replacedBy = :newKeyId',
+      ConditionExpression: 'ownerId = :owner AND attribute_not_exists(revokedAt) AND attribute_not_exists(replacedBy) AND expiresAt > :now',
+      ExpressionAttributeValues: {
+        ':graceEndsAt': rotation.graceEndsAt,
+        ':at': rotation.rotatedAt,
+        ':newKeyId': rotation.newKey.keyId,
+        ':owner': rotation.oldKey.ownerId,
+        ':now': epochSeconds(now),
+      },
+    },
+  };
+}
+
+/** A rename and/or enable/disable, applied only while the key still has the expected name and state. */
+export function changeKeyItem(tableName: string, update: KeyUpdate): TransactItem {
+  const set: string[] = [];
+  const remove: string[] = [];
+  const values: Record<string, unknown> = { ':owner': update.ownerId, ':expectedName': update.expected.name };
+  if (update.name !== undefined) {
+    set.push('#name = :name');
+    values[':name'] = update.name;
+  }
+  if (update.disabledAt === null) {
+    remove.push('disabledAt');
+  } else if (update.disabledAt !== undefined) {
+    set.push('disabledAt = :disabledAt');
+    values[':disabledAt'] = update.disabledAt;
+  }
+  const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '']
+    .filter((part) => part !== '')
+    .join(' ');
+  const disabled = update.expected.disabled ? 'attribute_exists(disabledAt)' : 'attribute_not_exists(disabledAt)';
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { [TABLE.partitionKey]: update.keyId },
+      UpdateExpression: expression,
+      ConditionExpression: `ownerId = :owner AND attribute_not_exists(revokedAt) AND #name = :expectedName AND ${disabled}`,
+      ExpressionAttributeNames: { '#name': 'name' },
+      ExpressionAttributeValues: values,
+    },
+  };
+}

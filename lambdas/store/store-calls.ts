@@ -1,0 +1,39 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DependencyUnavailableError, isDomainError } from '../domain/errors';
+import { isTransactionConflict } from './named-transaction';
+
+/** What every part of the DynamoDB store works with. */
+export interface StoreContext {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How often a transaction that lost a race with another is tried again. */
+  readonly maxConflictRetries: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** Full jitter, doubling from 20 ms up to 640 ms. */
+export const backoffMs = (attempt: number): number => Math.random() * 20 * 2 ** Math.min(attempt, 5);
+
+/** Every failure that is not a domain outcome is a fault of the store: fail closed, retryable. */
+export async function asStoreFault<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (isDomainError(error)) throw error;
+    throw new DependencyUnavailableError('The key store is unavailable; try again shortly', 'STORE_UNAVAILABLE', { cause: error });
+  }
+}
+
+/** Transactions on one owner item may collide; the loser tries again after a jittered pause. */
+export async function withConflictRetries<T>(context: StoreContext, operation: () => Promise<T>): Promise<T> {
+  return asStoreFault(async () => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (!isTransactionConflict(error) || attempt >= context.maxConflictRetries) throw error;
+        await context.sleep(backoffMs(attempt));
+      }
+    }
+  });
+}
