@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { buildApp } from '../lib/app';
-import { StackConfigError } from '../lib/stack-config';
+import { ConfigError } from '../lambdas/settings/config-error';
 
 try {
   // Synthesized here rather than at exit, so a failed check at synth (a route
   // scope no route enforces, a cdk-nag finding) is reported like a bad setting.
   buildApp().app.synth();
 } catch (error) {
-  if (error instanceof StackConfigError) {
+  if (error instanceof ConfigError) {
     console.error(`Configuration error: ${error.message}`);
     process.exit(1);
   }

@@ -1,17 +1,17 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { loadStackConfig } from './stack-config';
 import { UserApiKeysStack } from './user-api-keys-stack';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
 
 /** Builds the app `cdk deploy` runs: settings from context, then the environment; cdk-nag on every synth. */
 export function buildApp(app: App = new App()): { app: App; stack: UserApiKeysStack } {
-  const config = loadStackConfig((contextName, envName) => {
+  const { stackName, ...keys } = loadStackConfig((contextName, envName) => {
     const fromContext: unknown = app.node.tryGetContext(contextName);
-    return fromContext === undefined ? process.env[envName] : contextText(fromContext);
+    return fromContext === undefined ? (envName === undefined ? undefined : process.env[envName]) : contextText(fromContext);
   });
-  const stack = new UserApiKeysStack(app, app.node.tryGetContext('stackName') ?? 'UserApiKeys', {
-    config,
+  const stack = new UserApiKeysStack(app, stackName, {
+    keys,
     description: 'User-scoped API keys for an Auth0-protected API',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });

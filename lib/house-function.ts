@@ -8,12 +8,21 @@ import type { Construct } from 'constructs';
 
 export const PROJECT_ROOT = join(__dirname, '..');
 
+/** CloudWatch Logs' retention for a number of days (the settings schema admits only those it offers). */
+export function logRetention(days: number): RetentionDays {
+  const retention = Object.values(RetentionDays).find(
+    (value): value is RetentionDays => typeof value === 'number' && value.valueOf() === days,
+  );
+  if (retention === undefined) throw new Error(`CloudWatch Logs has no retention of ${days} days`);
+  return retention;
+}
+
 export interface HouseFunctionProps {
   /** File under lambdas/entrypoints/, without extension. */
   readonly entrypoint: string;
   readonly description: string;
   readonly timeout: Duration;
-  readonly memorySize?: number;
+  readonly memorySize?: number | undefined;
   readonly environment?: Record<string, string>;
   readonly logRetentionDays: number;
   readonly serviceName: string;
@@ -28,7 +37,7 @@ export interface HouseFunctionProps {
 export class HouseFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
-      retention: props.logRetentionDays as RetentionDays,
+      retention: logRetention(props.logRetentionDays),
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = new Role(scope, `${id}Role`, {

@@ -9,7 +9,15 @@ import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../../lambdas/runtime/clients';
 import { TABLE } from '../../lambdas/store/table-schema';
 import { buildApp, contextText } from '../../lib/app';
-import { loadStackConfig, StackConfigError } from '../../lib/stack-config';
+import { ConfigError } from '../../lambdas/settings/config-error';
+import { loadStackConfig } from '../../lib/stack-config';
+import { resolveUserApiKeysConfig } from '../../lib/user-api-keys-config';
+
+/** The stack's settings, read as `cdk deploy` reads them, with what the construct derives from them. */
+function stackConfig(settings: Record<string, string>) {
+  const { stackName: _stack, ...props } = loadStackConfig((context) => settings[context]);
+  return resolveUserApiKeysConfig(props);
+}
 
 const BASE_CONTEXT = {
   auth0Domain: 'example.eu.auth0.com',
@@ -315,8 +323,12 @@ describe('the default stack', () => {
 
 describe('configuration', () => {
   it('refuses to synthesize without the Auth0 settings, naming them', () => {
+    expect(() => buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }))).toThrow(ConfigError);
     expect(() => buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }))).toThrow(
-      new StackConfigError('Set auth0Domain: cdk deploy -c auth0Domain=... (or the environment variable AUTH0_DOMAIN)'),
+      expect.objectContaining({
+        setting: 'auth0Domain',
+        message: 'Set auth0Domain: cdk deploy -c auth0Domain=... (or the environment variable AUTH0_DOMAIN)',
+      }),
     );
     expect(() => synth({ auth0Audience: '' })).toThrow(/Set auth0Audience/);
   });
@@ -349,7 +361,7 @@ describe('configuration', () => {
     [{ auditRetentionDays: '3651' }, /^auditRetentionDays must be a whole number from 1 to 3650/],
     [{ auditRetentionDays: '1.5' }, /^auditRetentionDays must be a whole number from 1 to 3650/],
   ])('refuses %j', (context, message) => {
-    expect(() => synth(context)).toThrow(StackConfigError);
+    expect(() => synth(context)).toThrow(ConfigError);
     expect(() => synth(context)).toThrow(message);
   });
 
@@ -383,7 +395,7 @@ describe('configuration', () => {
       allowedKeyScopes: 'write, read,admin',
       auditRetentionDays: '30',
     };
-    const config = loadStackConfig((context) => settings[context]);
+    const config = stackConfig(settings);
     expect([...config.routeScopes]).toEqual([
       ['GET /whoami', 'read'],
       ['ANY /{proxy+}', 'read'],
@@ -391,9 +403,7 @@ describe('configuration', () => {
     expect(config.allowedKeyScopes).toEqual(['write', 'read', 'admin']);
     expect(config.keyPolicy.allowedScopes).toEqual(['admin', 'read', 'write']);
     expect(config.keyPolicy.auditRetentionDays).toBe(30);
-    const defaults = loadStackConfig(
-      (context) => ({ auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' })[context],
-    );
+    const defaults = stackConfig({ auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' });
     expect(defaults.routeScopes.size).toBe(0);
     expect(defaults.allowedKeyScopes).toEqual([]);
     expect(defaults.keyPolicy.allowedScopes).toEqual([]);
@@ -439,7 +449,7 @@ describe('configuration', () => {
       expect(() => synth()).toThrow(/^routeScopes: "GET \/keys" is a key-management route/);
     } finally {
       for (const name of ['ROUTE_SCOPES', 'ALLOWED_KEY_SCOPES', 'AUDIT_RETENTION_DAYS']) {
-        if (saved[name] === undefined) delete process.env[name];
+        if (saved[name] === undefined) Reflect.deleteProperty(process.env, name);
         else process.env[name] = saved[name];
       }
     }

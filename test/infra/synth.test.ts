@@ -7,7 +7,9 @@ import { buildApp } from '../../lib/app';
 /** The default app, synthesized as `cdk synth` does it: real esbuild bundles, no Docker, cdk-nag on. */
 describe('synthesizing the default app with real bundles', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'uak-cdk-out-'));
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
 
   it('bundles every function locally into a minified ESM file with a source map', () => {
     const { app, stack } = buildApp(

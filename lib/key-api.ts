@@ -1,0 +1,230 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CfnRoute,
+  CfnStage,
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  MappingValue,
+  ParameterMapping,
+  type HttpRoute,
+  type HttpRouteIntegration,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration, HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, splitCacheTtl, type FunctionName, type RouteDefinition } from '../lambdas/api-definition';
+import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
+import { auth0Issuer } from '../lambdas/runtime/config';
+import { functionEnvironment } from '../lambdas/settings/function-environment';
+import { logRetention, type HouseFunction } from './house-function';
+import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
+import type { UserApiKeysConfig } from './user-api-keys-config';
+
+export interface KeyApiProps {
+  readonly config: UserApiKeysConfig;
+  readonly table: Table;
+  readonly tableKey?: IKey | undefined;
+}
+
+/**
+ * The HTTP API: the API-key authorizer and the Auth0 JWT authorizer, the
+ * key-management functions and their routes, the sample or your backend
+ * behind API keys, and the stage with its access log and throttles.
+ */
+export class KeyApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  /** Put this on routes that API keys should protect. */
+  readonly apiKeyAuthorizer: HttpLambdaAuthorizer;
+  /** Auth0 access tokens, checked at the edge (the functions check again). */
+  readonly accessTokenAuthorizer: HttpJwtAuthorizer;
+  readonly authorizerFunction: HouseFunction;
+  readonly functions: Partial<Record<FunctionName, HouseFunction>> = {};
+
+  constructor(scope: Construct, id: string, props: KeyApiProps) {
+    super(scope, id);
+    const { config, table, tableKey } = props;
+    const shared = { table, tableKey, logRetentionDays: config.logRetentionDays };
+
+    // Its DynamoDB client gives up within worstCaseMs, so the function always
+    // answers (with an error, never an allow) before its own timeout.
+    const cacheTtl = splitCacheTtl(config.authorizerCacheTtlSeconds);
+    this.authorizerFunction = createKeyFunction(this, 'authorizer', {
+      ...shared,
+      environment: functionEnvironment('authorizer', {
+        ...config,
+        tableName: table.tableName,
+        verdictCacheTtlSeconds: cacheTtl.instanceSeconds,
+      }),
+      timeout: Duration.seconds(Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + 1000) / 1000)),
+      memorySize: 512,
+    });
+    this.apiKeyAuthorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFunction, {
+      authorizerName: 'api-key',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      // The verdict depends on the route (its required scope), so API Gateway
+      // must cache it per route as well as per key: keyed by the header alone,
+      // an allow on a route that needs no scope would be replayed, for the
+      // cache TTL, on a route whose scope the key lacks.
+      identitySource: ['$request.header.Authorization', '$context.routeKey'],
+      resultsCacheTtl: Duration.seconds(cacheTtl.gatewaySeconds),
+    });
+    this.accessTokenAuthorizer = new HttpJwtAuthorizer('Auth0Authorizer', auth0Issuer(config.auth0Domain), {
+      authorizerName: 'auth0',
+      jwtAudience: [config.auth0Audience],
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'User API keys',
+      createDefaultStage: false,
+      // aws-cdk-lib's props tell an absent option from an undefined one (exactOptionalPropertyTypes).
+      ...(config.corsAllowOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...config.corsAllowOrigins],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+    this.stage = this.createStage(config);
+
+    const managementEnvironment = functionEnvironment('management', { ...config, tableName: table.tableName });
+    for (const route of ROUTES) {
+      if (route.function === 'whoami' && config.backend.kind !== 'sample') continue;
+      const management = route.auth === 'accessToken';
+      const fn = createKeyFunction(this, route.function, {
+        ...shared,
+        environment: management ? managementEnvironment : {},
+        timeout: management ? MANAGEMENT_FUNCTION_TIMEOUT : Duration.seconds(3),
+      });
+      this.functions[route.function] = fn;
+      this.addRoute(route, new HttpLambdaIntegration(`${route.function}Integration`, fn));
+    }
+
+    if (config.backend.kind === 'url') {
+      this.protect('/{proxy+}', this.urlBackend(config.backend.url));
+    } else if (config.backend.kind === 'function') {
+      const backend = LambdaFunction.fromFunctionArn(this, 'Backend', config.backend.functionArn);
+      this.protect('/{proxy+}', new HttpLambdaIntegration('BackendIntegration', backend));
+    }
+    // At synth, once every protect() call is in: routeScopes must name routes the key authorizer decides.
+    this.node.addValidation({ validate: () => this.unenforcedRouteScopes(config) });
+  }
+
+  /** Routes `path` (any method by default) to `integration`, behind the API-key authorizer. */
+  protect(path: string, integration: HttpRouteIntegration, methods: HttpMethod[] = [HttpMethod.ANY]): HttpRoute[] {
+    return this.api.addRoutes({ path, methods, integration, authorizer: this.apiKeyAuthorizer });
+  }
+
+  /** Route keys in `routeScopes` that no route behind the API-key authorizer has: their scope would never be checked. */
+  private unenforcedRouteScopes(config: UserApiKeysConfig): string[] {
+    const keyRoutes = this.apiKeyRouteKeys();
+    return [...config.routeScopes.keys()]
+      .filter((routeKey) => !keyRoutes.includes(routeKey))
+      .map(
+        (routeKey) =>
+          `routeScopes: "${routeKey}" names no route behind the API-key authorizer ` +
+          `(${keyRoutes.length > 0 ? `those are ${keyRoutes.join(', ')}` : 'there are none'}): a scope there would never be checked`,
+      );
+  }
+
+  private apiKeyRouteKeys(): string[] {
+    let authorizerId: string;
+    try {
+      authorizerId = this.apiKeyAuthorizer.authorizerId;
+    } catch {
+      return []; // no route uses it, so it was never bound
+    }
+    const same = (scope: Construct, a: unknown, b: unknown) =>
+      JSON.stringify(Stack.of(scope).resolve(a)) === JSON.stringify(Stack.of(scope).resolve(b));
+    return this.node.root.node
+      .findAll()
+      .filter((c): c is CfnRoute => c instanceof CfnRoute)
+      .filter((route) => same(route, route.apiId, this.api.apiId) && same(route, route.authorizerId, authorizerId))
+      .map((route) => route.routeKey)
+      .sort();
+  }
+
+  private addRoute(route: RouteDefinition, integration: HttpRouteIntegration): void {
+    const authorizer: IHttpRouteAuthorizer | undefined =
+      route.auth === 'apiKey' ? this.apiKeyAuthorizer : route.auth === 'accessToken' ? this.accessTokenAuthorizer : undefined;
+    this.api.addRoutes({
+      path: route.path,
+      methods: [HttpMethod[route.method]],
+      integration,
+      ...(authorizer !== undefined ? { authorizer } : {}),
+    });
+  }
+
+  /**
+   * An HTTP backend gets who the key acts as in headers. It must accept them
+   * only from this API (e.g. behind a private integration or a shared secret).
+   */
+  private urlBackend(url: string): HttpUrlIntegration {
+    return new HttpUrlIntegration('BackendIntegration', `${url}/{proxy}`, {
+      parameterMapping: new ParameterMapping()
+        .overwriteHeader('x-api-key-sub', MappingValue.contextVariable('authorizer.sub'))
+        .overwriteHeader('x-api-key-id', MappingValue.contextVariable('authorizer.keyId'))
+        // Space-separated, as in an OAuth `scope` claim.
+        .overwriteHeader('x-api-key-scopes', MappingValue.contextVariable('authorizer.scope')),
+    });
+  }
+
+  private createStage(config: UserApiKeysConfig): HttpStage {
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: logRetention(config.logRetentionDays),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // No header values: the Authorization header carries keys and tokens.
+    const format = AccessLogFormat.custom(
+      JSON.stringify({
+        requestId: '$context.requestId',
+        time: '$context.requestTime',
+        ip: '$context.identity.sourceIp',
+        userAgent: '$context.identity.userAgent',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+        authorizerError: '$context.authorizer.error',
+        keyId: '$context.authorizer.keyId',
+        sub: '$context.authorizer.sub',
+      }),
+    );
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      detailedMetricsEnabled: true,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format },
+    });
+    // The L2 stage has no per-route settings: set them on the CloudFormation resource.
+    (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      ROUTES.flatMap((route) =>
+        route.throttle === undefined
+          ? []
+          : [
+              [
+                `${route.method} ${route.path}`,
+                { ThrottlingRateLimit: route.throttle.rateLimit, ThrottlingBurstLimit: route.throttle.burstLimit },
+              ],
+            ],
+      ),
+    );
+    return stage;
+  }
+}

@@ -1,0 +1,62 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { TABLE } from '../lambdas/store/table-schema';
+
+export interface KeyTableProps {
+  /** Default `aws-owned`. */
+  readonly encryption?: 'aws-owned' | 'aws-managed' | 'customer-managed' | undefined;
+  /** With `customer-managed`: the key; omitted, a new key with rotation on is made here. */
+  readonly encryptionKey?: IKey | undefined;
+  /** `retain` (default) keeps the table, with deletion protection, when the stack goes. */
+  readonly removal?: 'retain' | 'destroy' | undefined;
+}
+
+/**
+ * The one key table (lambdas/store/table-schema.ts): on demand, TTL on
+ * `expiresAt`, point-in-time recovery, the `byOwner` index (never a hash) and
+ * the sparse `byKeyEvents` index.
+ */
+export class KeyTable extends Construct {
+  readonly table: Table;
+  /** The customer-managed key, when there is one. */
+  readonly encryptionKey?: IKey | undefined;
+
+  constructor(scope: Construct, id: string, props: KeyTableProps = {}) {
+    super(scope, id);
+    const retain = (props.removal ?? 'retain') === 'retain';
+    const encryption = props.encryption ?? 'aws-owned';
+    if (encryption === 'customer-managed') {
+      this.encryptionKey =
+        props.encryptionKey ??
+        new Key(this, 'Key', { enableKeyRotation: true, description: 'User API keys table', removalPolicy: RemovalPolicy.RETAIN });
+    }
+    // 'Default' is left out of logical IDs: the table keeps the one it had before this construct existed.
+    this.table = new Table(this, 'Default', {
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: retain,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...(this.encryptionKey !== undefined
+        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.encryptionKey }
+        : { encryption: encryption === 'aws-managed' ? TableEncryption.AWS_MANAGED : TableEncryption.DEFAULT }),
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.ownerIndex.name,
+      partitionKey: { name: TABLE.ownerIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.ownerIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TABLE.ownerIndex.projectedAttributes],
+    });
+    // Sparse (only audit events carry its key), and events hold nothing secret.
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.eventIndex.name,
+      partitionKey: { name: TABLE.eventIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.eventIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+  }
+}

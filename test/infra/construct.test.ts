@@ -1,0 +1,101 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../lib/app';
+import { UserApiKeys } from '../../lib/user-api-keys';
+import { ConfigError } from '../../lambdas/settings/config-error';
+import { environmentReader, loadSettings } from '../../lambdas/settings/load';
+import { settingNames, specOf } from '../../lambdas/settings/schema';
+import recordedResources from './fixtures/default-stack-resources.json';
+
+const AUTH0 = { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' };
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+
+function resourcesOf(stack: Stack): Resources {
+  return Template.fromStack(stack).toJSON().Resources as Resources;
+}
+
+const variablesOf = (resources: Resources, description: string): Record<string, string> =>
+  Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === description)!.Properties
+    .Environment.Variables;
+
+describe('UserApiKeys without the settings loader', () => {
+  it('builds the whole system from the two Auth0 props, the schema giving every other default', () => {
+    const stack = new Stack(new App({ context: NO_BUNDLING }), 'Own');
+    const keys = new UserApiKeys(stack, 'Keys', AUTH0);
+    const resources = resourcesOf(stack);
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(10);
+    expect(keys.functions.createKey).toBeDefined();
+    expect(variablesOf(resources, 'POST /keys')).toMatchObject({
+      KEY_PREFIX: 'uak',
+      MAX_KEYS_PER_USER: '20',
+      ALLOW_MACHINE_TOKENS: 'false',
+    });
+  });
+
+  it('holds props to the same rules as the settings, naming the prop', () => {
+    const build = (props: Record<string, unknown>) => () =>
+      new UserApiKeys(new Stack(new App({ context: NO_BUNDLING }), 'Own'), 'Keys', { ...AUTH0, ...props });
+    expect(build({ maxKeysPerUser: 5000 })).toThrow(
+      new ConfigError('maxKeysPerUser', { rule: 'a whole number from 1 to 1000', got: '5000' }),
+    );
+    expect(build({ keyPrefix: 'Bad' })).toThrow(/^keyPrefix must be 2-10 lowercase letters or digits, got "Bad"$/);
+    expect(build({ auth0Domain: 'not a domain' })).toThrow(/^auth0Domain must be a host name/);
+    expect(build({ defaultKeyLifetimeDays: 40, maxKeyLifetimeDays: 30 })).toThrow(
+      /^defaultKeyLifetimeDays must be a whole number from 1 to 30, got "40"$/,
+    );
+    expect(build({ routeScopes: new Map([['GET /keys', 'read']]) })).toThrow(/^routeScopes: "GET \/keys" is a key-management route/);
+    expect(build({ auth0Audience: undefined })).toThrow(/^auth0Audience must be set$/);
+  });
+});
+
+describe('the default stack', () => {
+  it('keeps every logical ID and type it had before the construct was split (no resource is replaced on upgrade)', () => {
+    // Recorded from the stack as deployed before KeyTable/KeyApi/KeyAlarms existed; renaming a construct breaks this.
+    const { stack } = buildApp(new App({ context: { ...AUTH0, ...NO_BUNDLING } }));
+    const now = Object.fromEntries(Object.entries(resourcesOf(stack)).map(([id, r]) => [id, r.Type]));
+    expect(now).toEqual(recordedResources);
+  });
+
+  it('gives each function exactly the settings the schema says its component reads, which its loader reads back', () => {
+    const context = {
+      ...AUTH0,
+      ...NO_BUNDLING,
+      keyPrefix: 'acme',
+      maxKeysPerUser: '7',
+      maxKeyLifetimeDays: '30',
+      routeScopes: '{"GET /whoami":"read"}',
+      allowedKeyScopes: 'write',
+      requiredScope: 'keys:manage',
+      allowMachineTokens: '1',
+      authorizerCacheTtlSeconds: '20',
+    };
+    const resources = resourcesOf(buildApp(new App({ context })).stack);
+    const house = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
+    const schemaVariables = (component: 'authorizer' | 'management') =>
+      settingNames.map(specOf).flatMap((spec) => (spec.usedBy.includes(component) && spec.env !== undefined ? [spec.env] : []));
+    const withTableName = (variables: Record<string, string>) => ({ ...variables, TABLE_NAME: 'ApiKeysTable' });
+
+    const authorizer = variablesOf(resources, 'API key authorizer');
+    expect(Object.keys(authorizer).sort()).toEqual([...house, ...schemaVariables('authorizer')].sort());
+    expect(loadSettings('authorizer', environmentReader(withTableName(authorizer)))).toMatchObject({
+      keyPrefix: 'acme',
+      maxKeysPerUser: 7,
+      defaultKeyLifetimeDays: 30,
+      routeScopes: new Map([['GET /whoami', 'read']]),
+      allowedKeyScopes: ['write'],
+      verdictCacheTtlSeconds: 10,
+    });
+
+    const management = variablesOf(resources, 'POST /keys');
+    // Every management setting is set here, so each has its variable.
+    expect(Object.keys(management).sort()).toEqual([...house, ...schemaVariables('management')].sort());
+    expect(loadSettings('management', environmentReader(withTableName(management)))).toMatchObject({
+      auth0Domain: 'example.eu.auth0.com',
+      requiredScope: 'keys:manage',
+      allowMachineTokens: true,
+      maxKeyLifetimeDays: 30,
+    });
+  });
+});
