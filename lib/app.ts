@@ -13,11 +13,17 @@ export function buildApp(app: App = new App()): { app: App; stack: UserApiKeysSt
   const stack = new UserApiKeysStack(app, stackName, {
     keys,
     description: 'User-scoped API keys for an Auth0-protected API',
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    env: deploymentEnvironment(),
   });
   acknowledgeNagFindings(stack.keys);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
+}
+
+/** The account and region the CDK CLI resolved (from the AWS profile), where it did. */
+function deploymentEnvironment(): { account?: string; region?: string } {
+  const { CDK_DEFAULT_ACCOUNT: account, CDK_DEFAULT_REGION: region } = process.env;
+  return { ...(account !== undefined ? { account } : {}), ...(region !== undefined ? { region } : {}) };
 }
 
 /**

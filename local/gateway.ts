@@ -10,10 +10,10 @@ import { TokenBucket } from './token-bucket';
 /** What a route's function returns: an HTTP API 2.0 structured result. */
 export interface FunctionResult {
   statusCode: number;
-  headers?: Record<string, string | number | boolean>;
-  body?: string;
-  isBase64Encoded?: boolean;
-  cookies?: string[];
+  headers?: Record<string, string | number | boolean> | undefined;
+  body?: string | undefined;
+  isBase64Encoded?: boolean | undefined;
+  cookies?: string[] | undefined;
 }
 
 export type RouteFunction = (event: APIGatewayProxyEventV2) => Promise<FunctionResult>;

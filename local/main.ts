@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const dataDir = 'dataDir' in settings.dynamodb ? settings.dynamodb.dataDir : undefined;
-  console.log(banner(system, { authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds, ...(dataDir ? { dataDir } : {}) }));
+  console.log(banner(system, { authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds, dataDir, keys: settings.keys }));
 }
 
 main().catch((error: unknown) => {

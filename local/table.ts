@@ -42,8 +42,9 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
   return outcome;
 }
 
-const projectionOf = (index: { Projection?: { ProjectionType?: string; NonKeyAttributes?: string[] } }): string =>
-  `${index.Projection?.ProjectionType ?? ''}:${[...(index.Projection?.NonKeyAttributes ?? [])].sort().join(',')}`;
+const projectionOf = (index: {
+  Projection?: { ProjectionType?: string | undefined; NonKeyAttributes?: string[] | undefined } | undefined;
+}): string => `${index.Projection?.ProjectionType ?? ''}:${[...(index.Projection?.NonKeyAttributes ?? [])].sort().join(',')}`;
 
 /** A table kept from an older version, whose indexes no longer match what the code reads. */
 export class OutdatedTableError extends Error {

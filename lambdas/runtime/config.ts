@@ -21,7 +21,7 @@ export interface AuthConfig {
   /** `https://<AUTH0_DOMAIN>/` */
   readonly issuer: string;
   readonly audience: string;
-  readonly requiredScope?: string | undefined;
+  readonly requiredScope?: string;
   readonly allowMachineTokens: boolean;
 }
 

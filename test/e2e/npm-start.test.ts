@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '../support/free-port';
 
 /**
@@ -109,6 +110,26 @@ describe('npm start', () => {
       ]),
     );
     expect(await stop(second.child)).toBe(0);
+  });
+
+  it('prints a key pattern with the real prefix and a Try-it block that works as pasted', async () => {
+    const { child, output } = await start();
+    try {
+      expect(output()).toContain('Key pattern        \\buak_[0-9A-Za-z]{22}_[0-9A-Za-z]{49}\\b');
+      const block = /Try it \(bash[^\n]*\n([\s\S]*?)\nOr from the command line/.exec(output())?.[1];
+      expect(block).toBeDefined();
+      const script = block!.replace(/^ {2}/gm, '');
+      const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script]);
+      const [whoamiLine, listLine, ...rest] = stdout.trim().split('\n');
+      const whoamiAnswer = JSON.parse(whoamiLine!) as { sub: string; keyId: string; scopes: string[] };
+      expect(whoamiAnswer).toEqual({ sub: 'alice', keyId: expect.stringMatching(/^[0-9A-Za-z]{22}$/), scopes: ['read'] });
+      expect(JSON.parse(listLine!).keys).toEqual(
+        expect.arrayContaining([expect.objectContaining({ id: whoamiAnswer.keyId, status: 'active' })]),
+      );
+      expect(rest).toEqual([]);
+    } finally {
+      await stop(child);
+    }
   });
 
   it('refuses to start with a bad setting, naming it', async () => {

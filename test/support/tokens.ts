@@ -107,7 +107,9 @@ export async function createTokenIssuer(
     audience,
     jwksUri: new URL('.well-known/jwks.json', issuer).toString(),
     jwks: {
-      keys: [rs256.jwk, rs384.jwk, es256.jwk].map(({ alg, ...jwk }) => (options.jwksWithoutAlg === true ? jwk : { ...jwk, alg })),
+      keys: [rs256.jwk, rs384.jwk, es256.jwk].map(({ alg, ...jwk }) =>
+        options.jwksWithoutAlg === true || alg === undefined ? jwk : { ...jwk, alg },
+      ),
     },
     kid: rs256.kid,
     defaultClaims,
