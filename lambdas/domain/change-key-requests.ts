@@ -8,7 +8,7 @@ const updateKeySchema = z
     enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
   })
   .refine((body) => body.name !== undefined || body.enabled !== undefined, {
-    message: 'nothing to change: send "name", "enabled" or both',
+    error: 'nothing to change: send "name", "enabled" or both',
   });
 
 export interface UpdateKeyRequest {

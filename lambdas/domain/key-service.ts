@@ -78,10 +78,7 @@ export class KeyService {
     const keys: KeyView[] = [];
     let cursor = request.cursor;
     for (let reads = 0; ; reads += 1) {
-      const page = await this.store.listKeys(ownerId, {
-        limit: request.limit - keys.length,
-        ...(cursor !== undefined ? { cursor } : {}),
-      });
+      const page = await this.store.listKeys(ownerId, { limit: request.limit - keys.length, cursor });
       const now = this.clock();
       for (const key of page.keys) {
         const view = toKeyView(key, now);

@@ -7,7 +7,7 @@ export type KeySummary = Omit<StoredKey, 'secretHash'>;
 export interface PageRequest {
   readonly limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 export interface KeyPage {

@@ -26,20 +26,22 @@ export function managementHandler(
   run: (caller: Caller, event: APIGatewayProxyEventV2) => Promise<HttpResponse>,
 ): ManagementHandler {
   return async (event) => {
-    let sub: string | undefined;
+    let callerSub: string | undefined;
     let response: HttpResponse;
     try {
       const principal = await deps.tokens.verify(header(event, 'authorization'));
-      sub = principal.sub;
+      callerSub = principal.sub;
       response = await run(callerOf(principal, event), event);
     } catch (error) {
       response = errorResponse(error);
       if (response.statusCode >= 500) {
-        deps.logger.error('request failed', { route, sub, status: response.statusCode, ...describeError(error) });
+        const failure: Record<string, unknown> = { route, sub: callerSub, status: response.statusCode, ...describeError(error) };
+        deps.logger.error('request failed', failure);
         return response;
       }
     }
-    deps.logger.info('request', { route, sub, status: response.statusCode });
+    const outcome: Record<string, unknown> = { route, sub: callerSub, status: response.statusCode };
+    deps.logger.info('request', outcome);
     return response;
   };
 }

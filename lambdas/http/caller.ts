@@ -3,8 +3,11 @@ import type { Principal } from '../auth/access-token-verifier';
 import type { Caller } from '../domain/audit-event';
 
 /** The verified subject, with where the request came from as API Gateway saw it (for the audit trail). */
-export function callerOf(principal: Principal, event: Pick<APIGatewayProxyEventV2, 'requestContext'>): Caller {
-  const http = event.requestContext?.http;
+/** Read defensively: a hand-built event (a test, another gateway) may lack the request context. */
+type EventSource = Partial<Pick<APIGatewayProxyEventV2, 'requestContext'>>;
+
+export function callerOf(principal: Principal, event: EventSource): Caller {
+  const http = event.requestContext?.http as Partial<APIGatewayProxyEventV2['requestContext']['http']> | undefined;
   return {
     sub: principal.sub,
     ...(http?.sourceIp ? { sourceIp: http.sourceIp } : {}),

@@ -143,7 +143,7 @@ describe('key lifecycle through the local gateway', () => {
     await system.call(`/keys/${paused.id}`, json('PATCH', carol, { enabled: false }));
     await system.call(`/keys/${gone.id}`, { method: 'DELETE', token: carol });
     const names = async (query: string) =>
-      ((await system.call(`/keys?${query}`, { token: carol })).body.keys as Array<{ name: string }>).map((k) => k.name).sort();
+      ((await system.call(`/keys?${query}`, { token: carol })).body.keys as { name: string }[]).map((k) => k.name).sort();
     expect(await names('status=active')).toEqual(['active']);
     expect(await names('status=disabled,revoked')).toEqual(['gone', 'paused']);
     expect(await names('')).toEqual(['active', 'gone', 'paused']);

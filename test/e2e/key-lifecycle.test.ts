@@ -114,7 +114,8 @@ describe('issue, use, list, revoke and expire a key end to end', () => {
 
   it('refuses malformed, unknown and tampered keys', async () => {
     const { body } = await createKey(alice);
-    const tampered = body.key.slice(0, -8) + (body.key.at(-8) === 'a' ? 'b' : 'a') + body.key.slice(-7);
+    const key = body.key as string;
+    const tampered = key.slice(0, -8) + (key.at(-8) === 'a' ? 'b' : 'a') + key.slice(-7);
     const unknownButWellFormed = new KeyFormat('uak').generate().key;
     for (const key of ['nonsense', tampered, unknownButWellFormed, body.key.toLowerCase()]) {
       expect((await system.call('/whoami', { key })).status).toBe(403);

@@ -66,7 +66,7 @@ type Route = 'POST /keys' | 'GET /keys' | 'GET /keys/{id}' | 'DELETE /keys/{id}'
 const metadata = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'REQ0FAULTINJECTED', attempts: 3, totalRetryDelay: 240 });
 
 /** The errors the SDK raises once its own retries are spent, as it raises them. */
-const FAULTS: ReadonlyArray<readonly [string, () => Error]> = [
+const FAULTS: readonly (readonly [string, () => Error])[] = [
   [
     'ProvisionedThroughputExceededException',
     () =>
@@ -122,7 +122,7 @@ beforeAll(async () => {
 });
 
 function fakeLogger(): AppLogger {
-  return { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() } as unknown as AppLogger;
+  return { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 }
 
 /**
@@ -140,7 +140,7 @@ function mockedDocumentClient(): { client: DynamoDBDocumentClient; ddb: DocStub;
       maxAttempts: 1,
     }),
   );
-  const ddb = mockClient(client) as unknown as DocStub;
+  const ddb = mockClient(client);
   const unexpected: string[] = [];
   ddb.callsFake((input: unknown) => {
     unexpected.push(JSON.stringify(input));
@@ -150,7 +150,7 @@ function mockedDocumentClient(): { client: DynamoDBDocumentClient; ddb: DocStub;
 }
 
 function storeOver(client: DynamoDBDocumentClient): DynamoKeyStore {
-  return new DynamoKeyStore({ client, tableName: TABLE_NAME, sleep: async () => undefined });
+  return new DynamoKeyStore({ client, tableName: TABLE_NAME, sleep: () => Promise.resolve() });
 }
 
 function managementHandlers(store: DynamoKeyStore, logger: AppLogger = fakeLogger()): Record<Route, ManagementHandler> {
@@ -380,7 +380,7 @@ describe('transaction faults specific to writes', () => {
     ddb.on(UpdateCommand).resolves({});
     ddb.on(GetCommand).resolves({ Item: aliceItem(key) });
     ddb.on(TransactWriteCommand).rejects(conflict());
-    const store = new DynamoKeyStore({ client, tableName: TABLE_NAME, maxConflictRetries: 4, sleep: async () => undefined });
+    const store = new DynamoKeyStore({ client, tableName: TABLE_NAME, maxConflictRetries: 4, sleep: () => Promise.resolve() });
 
     const response = await managementHandlers(store)[route](managementEvent(route, route === 'POST /keys' ? {} : { id: key.keyId }));
 
@@ -414,7 +414,13 @@ describe('real network faults, through the SDK with the authorizer’s timeouts'
 
   afterAll(async () => {
     for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => (hanging ? hanging.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => {
+      if (hanging)
+        hanging.close(() => {
+          resolve();
+        });
+      else resolve();
+    });
   });
 
   it('nothing listening (ECONNREFUSED): the authorizer rejects, management answers 503', async () => {
@@ -444,7 +450,9 @@ describe('real network faults, through the SDK with the authorizer’s timeouts'
       socket.resume(); // read the request, never answer
     });
     const port = await new Promise<number>((resolve) =>
-      hanging!.listen(0, '127.0.0.1', () => resolve((hanging!.address() as { port: number }).port)),
+      hanging!.listen(0, '127.0.0.1', () => {
+        resolve((hanging!.address() as { port: number }).port);
+      }),
     );
     const client = createDocumentClient({ endpoint: `http://127.0.0.1:${port}`, timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS });
     try {
@@ -463,7 +471,9 @@ describe('real network faults, through the SDK with the authorizer’s timeouts'
           (error: unknown) => ({ kind: 'threw' as const, error }),
         ),
         new Promise<{ kind: 'still pending' }>((resolve) => {
-          timer = setTimeout(() => resolve({ kind: 'still pending' }), bound + 1000);
+          timer = setTimeout(() => {
+            resolve({ kind: 'still pending' });
+          }, bound + 1000);
         }),
       ]);
       clearTimeout(timer);
@@ -501,7 +511,9 @@ describe('a create that fails half-way leaves no partial write (DynamoDB Local)'
     ddb?.restore();
     ddb = undefined;
   });
-  afterAll(() => client.destroy());
+  afterAll(() => {
+    client.destroy();
+  });
 
   /** Every item in the table (it is small), read straight from DynamoDB Local. */
   async function scanAll(): Promise<Record<string, unknown>[]> {
@@ -522,7 +534,7 @@ describe('a create that fails half-way leaves no partial write (DynamoDB Local)'
 
   /** From now on, TransactWriteItems throws `fault` without reaching DynamoDB; everything else goes through. */
   function failTransactions(fault: Error): DocStub {
-    ddb = mockClient(client) as unknown as DocStub;
+    ddb = mockClient(client);
     ddb.send.callThrough();
     ddb.on(TransactWriteCommand).rejects(fault);
     return ddb;
@@ -595,7 +607,7 @@ describe('a create that fails half-way leaves no partial write (DynamoDB Local)'
     const token = await tokens.signToken({ sub: owner });
     const realSend = client.send.bind(client) as (command: TransactWriteCommand) => Promise<unknown>;
     const fault = Object.assign(new Error('Connection timed out after 15000 ms'), { name: 'TimeoutError' });
-    const stub = mockClient(client) as unknown as DocStub;
+    const stub = mockClient(client);
     ddb = stub;
     stub.send.callThrough();
     stub.on(TransactWriteCommand).callsFake(async (input: TransactWriteCommand['input']) => {
@@ -608,7 +620,7 @@ describe('a create that fails half-way leaves no partial write (DynamoDB Local)'
 
     // The outcome was unknown to the client; the owner must be able to find out and clean up.
     const listed = JSON.parse((await handlers['GET /keys'](managementEvent('GET /keys', { token }))).body ?? '{}') as {
-      keys: Array<{ id: string; name: string; status: string }>;
+      keys: { id: string; name: string; status: string }[];
     };
     expect(listed.keys).toEqual([expect.objectContaining({ name: 'answer lost', status: 'active' })]);
     const orphan = listed.keys[0]!.id;

@@ -143,7 +143,7 @@ async function runLoad(system: TestSystem, options: RunOptions) {
   }
 
   function settleIfDone(key: TrackedKey): void {
-    if (key.pendingAtAck !== undefined && key.pendingAtAck.size === 0 && key.settledClockMs === undefined) {
+    if (key.pendingAtAck?.size === 0 && key.settledClockMs === undefined) {
       key.settledClockMs = clockMs();
     }
   }
@@ -218,11 +218,11 @@ async function runLoad(system: TestSystem, options: RunOptions) {
       const query = new URLSearchParams();
       if (pageSize !== undefined) query.set('limit', String(pageSize));
       if (cursor !== undefined) query.set('cursor', cursor);
-      const path = query.size === 0 ? '/keys' : `/keys?${query}`;
+      const path = query.size === 0 ? '/keys' : `/keys?${query.toString()}`;
       const answer = await request(kind, path, { bearer: owner.token });
       first ??= answer;
       if (answer.status !== 200) return { status: answer.status, listed, sentAt: first.sentAt, receivedAt: answer.receivedAt };
-      for (const key of answer.body.keys as Array<{ id: string; status: string }>) {
+      for (const key of answer.body.keys as { id: string; status: string }[]) {
         if (listed.has(key.id)) problem(`GET /keys for ${owner.sub} listed ${key.id} twice`);
         listed.set(key.id, key.status);
       }
@@ -354,7 +354,7 @@ describe('load on loopback: concurrent verifications, creates and revokes', () =
     beforeAll(async () => {
       system = await startTestSystem({ authorizerCacheTtlSeconds: 0 });
     });
-    afterAll(() => system?.stop());
+    afterAll(() => system.stop());
 
     it('~2,000 requests from 20 clients: no wrong verdict, no 5xx, lists match what clients were told', async () => {
       const { problems, stats, keys, owners, loadMs } = await runLoad(system, { ttlSeconds: 0, totalRequests: 2000, seed: 20260601 });
@@ -377,7 +377,7 @@ describe('load on loopback: concurrent verifications, creates and revokes', () =
     beforeAll(async () => {
       system = await startTestSystem({ authorizerCacheTtlSeconds: TTL });
     });
-    afterAll(() => system?.stop());
+    afterAll(() => system.stop());
 
     it('~1,000 requests: a revoked key is refused once the TTL has passed, never denied before its revoke', async () => {
       const { problems, stats, loadMs } = await runLoad(system, {

@@ -64,7 +64,9 @@ describe('DynamoDB Local is killed under a running system and restarted', () => 
         socket.destroy();
         resolve(false);
       });
-      socket.once('error', () => resolve(true));
+      socket.once('error', () => {
+        resolve(true);
+      });
     });
   }
 
@@ -108,7 +110,11 @@ describe('DynamoDB Local is killed under a running system and restarted', () => 
 
   it('while DynamoDB is down: no allow (500, never 200), management 503 STORE_UNAVAILABLE with Retry-After', async () => {
     const dynamodb = started[started.length - 1]!;
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => dynamodb.process.once('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      dynamodb.process.once('exit', (_code, signal) => {
+        resolve(signal);
+      }),
+    );
     expect(dynamodb.process.kill('SIGKILL')).toBe(true);
     expect(await exited).toBe('SIGKILL');
     expect(await portRefuses()).toBe(true);

@@ -190,7 +190,7 @@ describe('a create body may not set any server-owned field: 400 naming the field
 describe('list and get never contain a secret, a hash or the full key', () => {
   const FORBIDDEN_PROPERTIES = ['secretHash', 'hash', 'secret', 'key', 'ownerId'];
 
-  function expectNothingSecretIn(json: string, keys: Array<{ key: string; secret: string; hash: string }>): void {
+  function expectNothingSecretIn(json: string, keys: { key: string; secret: string; hash: string }[]): void {
     for (const { key, secret, hash } of keys) {
       expect(json).not.toContain(key);
       expect(json).not.toContain(secret);
@@ -252,10 +252,10 @@ describe('logs never contain a key, its secret, its hash or an access token', ()
   it('across a full create / list / get / authorize / revoke cycle and a run of failing requests', async () => {
     const written: string[] = [];
     const capture = (stream: NodeJS.WriteStream) =>
-      jest.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
+      jest.spyOn(stream, 'write').mockImplementation((chunk: unknown) => {
         written.push(String(chunk));
         return true;
-      }) as never);
+      });
     const spies = [
       capture(process.stdout),
       capture(process.stderr),

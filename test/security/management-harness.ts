@@ -56,7 +56,7 @@ export const DEFAULT_BODY = '{"name":"ci deploy","scopes":["orders:read"]}';
 export function recordingLogger(): AppLogger & { readonly calls: unknown[][]; text(): string } {
   const calls: unknown[][] = [];
   const record = (...args: unknown[]) => void calls.push(args);
-  return { debug: record, info: record, warn: record, error: record, calls, text: () => JSON.stringify(calls, jsonSafe) } as never;
+  return { debug: record, info: record, warn: record, error: record, calls, text: () => JSON.stringify(calls, jsonSafe) };
 }
 
 /** JSON.stringify replacer that keeps what an Error carries (message, stack, cause) and bigints. */

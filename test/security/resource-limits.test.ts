@@ -133,7 +133,7 @@ describe(`each user has at most ${LIMIT} active keys, however many creates race`
       expect(bodyOf(refused)).toMatchObject({ code: 'KEY_LIMIT_REACHED' });
 
     expect(harness.store.size).toBe(LIMIT);
-    const listed = bodyOf(await harness.call('GET /keys', { token: aliceToken })).keys as Array<{ id: string }>;
+    const listed = bodyOf(await harness.call('GET /keys', { token: aliceToken })).keys as { id: string }[];
     const created = responses.filter((r) => r.statusCode === 201).map((r) => bodyOf(r) as { id: string; key: string });
     expect(listed.map((k) => k.id).sort()).toEqual(created.map((k) => k.id).sort());
     expect(new Set(created.map((k) => k.id)).size).toBe(LIMIT);

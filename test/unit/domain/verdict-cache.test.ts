@@ -81,7 +81,12 @@ describe('KeyVerifier with a verdict cache', () => {
     let now = 1_000_000;
     let reads = 0;
     const verifier = new KeyVerifier({
-      store: { getKey: async () => (reads++, stored) },
+      store: {
+        getKey: () => {
+          reads += 1;
+          return Promise.resolve(stored);
+        },
+      },
       format,
       cache: new VerdictCache({ ttlSeconds: 10, now: () => now }),
       clock: () => new Date(now),
@@ -99,10 +104,9 @@ describe('KeyVerifier with a verdict cache', () => {
     let calls = 0;
     const verifier = new KeyVerifier({
       store: {
-        getKey: async () => {
+        getKey: () => {
           calls += 1;
-          if (calls === 1) throw new Error('DynamoDB down');
-          return stored;
+          return calls === 1 ? Promise.reject(new Error('DynamoDB down')) : Promise.resolve(stored);
         },
       },
       format,

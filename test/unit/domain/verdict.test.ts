@@ -120,7 +120,12 @@ describe('readPresentedKey', () => {
       ['a non-breaking space after the scheme', `Bearer\u00a0${KEY}`],
       ['a zero-width space inside the key', `Bearer ${KEY.slice(0, 10)}\u200b${KEY.slice(10)}`],
       ['a percent-encoded underscore', `Bearer ${KEY.replace(/_/g, '%5F')}`],
-      ['a fully percent-encoded key', `Bearer ${[...KEY].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}`],
+      [
+        'a fully percent-encoded key',
+        `Bearer ${Array.from(KEY)
+          .map((c) => `%${c.charCodeAt(0).toString(16)}`)
+          .join('')}`,
+      ],
       ['an 8 KB Bearer token', `Bearer ${'A'.repeat(8192)}`],
       ['a key followed by 8 KB', `Bearer ${KEY}${'A'.repeat(8192)}`],
       ['an 8 KB Basic credential', `Basic ${'QUFB'.repeat(2048)}`],
@@ -146,7 +151,7 @@ describe('readPresentedKey', () => {
       fc.string(),
       fc.string({ unit: 'binary' }),
       fc.string({ unit: 'grapheme' }),
-      fc.string({ unit: fc.constantFrom(...'Bearer Basic uak_:=+/\t\0\n\r019AZaz'), maxLength: 120 }),
+      fc.string({ unit: fc.constantFrom(...Array.from('Bearer Basic uak_:=+/\t\0\n\r019AZaz')), maxLength: 120 }),
       fc.tuple(fc.constantFrom('Bearer ', 'bearer ', 'Basic ', ''), fc.string({ maxLength: 100 })).map(([s, rest]) => s + rest),
     );
 

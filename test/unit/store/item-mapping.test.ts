@@ -39,7 +39,7 @@ describe('item mapping', () => {
     ['a partition key that is not the key id', { pk: 'someone-else' }],
   ])('treats an item with %s as absent', (_label, change) => {
     const item = { ...toItem(key), ...change };
-    for (const [name, value] of Object.entries(change)) if (value === undefined) delete item[name];
+    for (const [name, value] of Object.entries(change)) if (value === undefined) Reflect.deleteProperty(item, name);
     expect(toStoredKey(item)).toBeUndefined();
   });
 });
