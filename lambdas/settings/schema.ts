@@ -55,8 +55,8 @@ export const SETTINGS = {
     kind: kind.auth0Domain(),
     usedBy: AUTH,
     optionalIn: ['local'],
-    meaning:
-      'your Auth0 tenant, e.g. `example.eu.auth0.com`; the issuer is `https://<domain>/`. Under `npm start`, unset starts the development identity provider instead',
+    shownDefault: 'required (under `npm start`, unset starts the development identity provider)',
+    meaning: 'your Auth0 tenant, e.g. `example.eu.auth0.com`; the issuer is `https://<domain>/`',
   }),
   auth0Audience: setting({
     env: 'AUTH0_AUDIENCE',
