@@ -28,11 +28,11 @@ export interface GatewayOptions {
   readonly authorizer: AuthorizerFunction;
   readonly authorizerCacheTtlSeconds: number;
   /** Milliseconds since the epoch; injected by tests to expire cached verdicts without sleeping. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Apply the routes' own throttles (429 when exhausted), as deployed. Default true. */
-  readonly throttle?: boolean;
+  readonly throttle?: boolean | undefined;
   /** Called for each request (method, path, status), e.g. to print an access log. */
-  readonly onRequest?: (line: { method: string; path: string; status: number }) => void;
+  readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
 }
 
 /** API Gateway's own payload limit; the handlers enforce their much smaller one. */

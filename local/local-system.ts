@@ -42,10 +42,10 @@ export interface LocalSystemOptions {
   readonly identity: IdentitySetting;
   readonly authorizerCacheTtlSeconds: number;
   /** Per-route throttling as deployed (default true). */
-  readonly throttle?: boolean;
+  readonly throttle?: boolean | undefined;
   readonly logger: AppLogger;
-  readonly clock?: Clock;
-  readonly onRequest?: (line: { method: string; path: string; status: number }) => void;
+  readonly clock?: Clock | undefined;
+  readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
 }
 
 export interface LocalSystem {
@@ -69,6 +69,7 @@ export interface LocalSystem {
  */
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   const stops: Array<() => Promise<void>> = [];
+  const clock = options.clock;
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
@@ -93,29 +94,19 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       devIdentityProvider = await startDevIdentityProvider({
         port: options.identity.devPort,
         audience: options.identity.audience,
-        ...(options.identity.devicePollIntervalSeconds !== undefined
-          ? { devicePollIntervalSeconds: options.identity.devicePollIntervalSeconds }
-          : {}),
+        devicePollIntervalSeconds: options.identity.devicePollIntervalSeconds,
       });
       stops.push(() => devIdentityProvider!.stop());
       auth = { issuer: devIdentityProvider.issuer, audience: options.identity.audience, allowMachineTokens: false };
     }
 
-    const wiring = {
-      keys: options.keys,
-      client,
-      logger: options.logger,
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-    };
+    const wiring = { keys: options.keys, client, logger: options.logger, clock: options.clock };
     const management = managementDependencies({
       ...wiring,
       auth,
-      ...(devIdentityProvider !== undefined
-        ? {
-            jwksUri: devIdentityProvider.jwksUri,
-            jwksCache: new SimpleJwksCache({ fetcher: new LoopbackJwksFetcher() }),
-          }
-        : {}),
+      jwksUri: devIdentityProvider?.jwksUri,
+      // aws-jwt-verify fetches https only; the development IdP is http on 127.0.0.1.
+      jwksCache: devIdentityProvider !== undefined ? new SimpleJwksCache({ fetcher: new LoopbackJwksFetcher() }) : undefined,
     });
     const functions: Record<FunctionName, RouteFunction> = {
       health: healthHandler,
@@ -135,9 +126,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       routes,
       authorizer: createAuthorizerHandler(authorizerDependencies({ ...wiring, verdictCacheTtlSeconds: cacheTtl.instanceSeconds })),
       authorizerCacheTtlSeconds: cacheTtl.gatewaySeconds,
-      ...(options.throttle !== undefined ? { throttle: options.throttle } : {}),
-      ...(options.clock !== undefined ? { now: () => options.clock!().getTime() } : {}),
-      ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
+      throttle: options.throttle,
+      now: clock && (() => clock().getTime()),
+      onRequest: options.onRequest,
     });
     const port = await listenOnLoopback(gateway, options.port);
     stops.push(() => closeServer(gateway));

@@ -21,17 +21,17 @@ export interface AccessTokenVerifierOptions {
   /** e.g. `https://example.eu.auth0.com/` (Auth0 issuers end with a slash). */
   readonly issuer: string;
   readonly audience: string;
-  readonly requiredScope?: string;
+  readonly requiredScope?: string | undefined;
   /** Defaults to `<issuer>.well-known/jwks.json`. */
-  readonly jwksUri?: string;
+  readonly jwksUri?: string | undefined;
   /** Inject a cache (and its fetcher) for tests or a local identity provider. */
-  readonly jwksCache?: JwksCache;
+  readonly jwksCache?: JwksCache | undefined;
   /**
    * Auth0 machine-to-machine tokens (client credentials: `gty` =
    * `client-credentials`, `sub` = `<client id>@clients`) act for no person;
    * by default they may not own keys.
    */
-  readonly allowMachineTokens?: boolean;
+  readonly allowMachineTokens?: boolean | undefined;
 }
 
 const MAX_TOKEN_LENGTH = 8192;

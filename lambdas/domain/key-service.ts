@@ -32,7 +32,7 @@ export interface KeyServiceOptions {
   readonly store: KeyStore;
   readonly format: KeyFormat;
   readonly policy: KeyPolicy;
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
 }
 
 type Query = Readonly<Record<string, string | undefined>> | undefined;

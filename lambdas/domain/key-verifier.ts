@@ -8,7 +8,7 @@ import { judgeKey, readPresentedKey } from './verdict';
 export interface KeyVerifierOptions {
   readonly store: Pick<KeyStore, 'getKey'>;
   readonly format: KeyFormat;
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
   /** Verdicts for well-formed keys, reused for a bounded time (see VerdictCache). */
   readonly cache?: VerdictCache;
 }

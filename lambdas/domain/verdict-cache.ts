@@ -4,8 +4,8 @@ import type { Verdict } from './verdict';
 
 export interface VerdictCacheOptions {
   readonly ttlSeconds: number;
-  readonly maxEntries?: number;
-  readonly now?: () => number;
+  readonly maxEntries?: number | undefined;
+  readonly now?: (() => number) | undefined;
 }
 
 /**

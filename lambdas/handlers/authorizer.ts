@@ -19,10 +19,10 @@ export interface AuthorizerDependencies {
   readonly verifier: Pick<KeyVerifier, 'verify'>;
   readonly logger: AppLogger;
   /** Notes each allowed key's use; never awaited, so it costs the request nothing. */
-  readonly usage?: { record(keyId: string, now: Date): unknown };
-  readonly clock?: () => Date;
+  readonly usage?: { record(keyId: string, now: Date): unknown } | undefined;
+  readonly clock?: (() => Date) | undefined;
   /** The scope each route requires; a key without it is denied on that route. */
-  readonly routeScopes?: RouteScopes;
+  readonly routeScopes?: RouteScopes | undefined;
 }
 
 /**

@@ -14,23 +14,24 @@ import type { Wiring } from './wiring';
 // neither request validation nor JWT verification.
 
 export function authorizerDependencies(
-  wiring: Wiring & { readonly verdictCacheTtlSeconds?: number; readonly recordLastUsed?: boolean },
+  wiring: Wiring & { readonly verdictCacheTtlSeconds?: number | undefined; readonly recordLastUsed?: boolean | undefined },
 ): AuthorizerDependencies {
   const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName });
   const format = new KeyFormat(wiring.keys.keyPrefix);
   const clock = wiring.clock;
   const cache = new VerdictCache({
     ttlSeconds: wiring.verdictCacheTtlSeconds ?? 0,
-    ...(clock ? { now: () => clock().getTime() } : {}),
+    now: clock && (() => clock().getTime()),
   });
   return {
-    verifier: new KeyVerifier({ store, format, cache, ...(clock ? { clock } : {}) }),
+    verifier: new KeyVerifier({ store, format, cache, clock }),
     logger: wiring.logger,
     routeScopes: wiring.keys.routeScopes,
-    ...(wiring.recordLastUsed !== false
-      ? { usage: new LastUsedRecorder({ client: wiring.client, tableName: wiring.keys.tableName, logger: wiring.logger }) }
-      : {}),
-    ...(clock ? { clock } : {}),
+    usage:
+      wiring.recordLastUsed !== false
+        ? new LastUsedRecorder({ client: wiring.client, tableName: wiring.keys.tableName, logger: wiring.logger })
+        : undefined,
+    clock,
   };
 }
 

@@ -11,7 +11,7 @@ import { authConfigFrom, keyConfigFrom, type AuthConfig } from './config';
 import type { Wiring } from './wiring';
 
 export function managementDependencies(
-  wiring: Wiring & { readonly auth: AuthConfig; readonly jwksUri?: string; readonly jwksCache?: JwksCache },
+  wiring: Wiring & { readonly auth: AuthConfig; readonly jwksUri?: string | undefined; readonly jwksCache?: JwksCache | undefined },
 ): ManagementDependencies & { readonly tokens: AccessTokenVerifier } {
   const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName });
   return {
@@ -19,12 +19,12 @@ export function managementDependencies(
       store,
       format: new KeyFormat(wiring.keys.keyPrefix),
       policy: wiring.keys.policy,
-      ...(wiring.clock ? { clock: wiring.clock } : {}),
+      clock: wiring.clock,
     }),
     tokens: new AccessTokenVerifier({
       ...wiring.auth,
-      ...(wiring.jwksUri !== undefined ? { jwksUri: wiring.jwksUri } : {}),
-      ...(wiring.jwksCache !== undefined ? { jwksCache: wiring.jwksCache } : {}),
+      jwksUri: wiring.jwksUri,
+      jwksCache: wiring.jwksCache,
     }),
     logger: wiring.logger,
   };

@@ -8,5 +8,5 @@ export interface Wiring {
   readonly keys: KeyConfig;
   readonly client: DynamoDBDocumentClient;
   readonly logger: AppLogger;
-  readonly clock?: Clock;
+  readonly clock?: Clock | undefined;
 }
