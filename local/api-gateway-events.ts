@@ -103,10 +103,10 @@ export function authorizerEvent(event: APIGatewayProxyEventV2, identitySource: s
     rawPath: event.rawPath,
     rawQueryString: event.rawQueryString,
     cookies: event.cookies ?? [],
-    headers: event.headers as Record<string, string>,
-    queryStringParameters: (event.queryStringParameters ?? {}) as Record<string, string>,
+    headers: event.headers,
+    queryStringParameters: event.queryStringParameters ?? {},
     requestContext: event.requestContext,
-    pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+    pathParameters: event.pathParameters ?? {},
     stageVariables: {},
   };
 }

@@ -22,14 +22,18 @@ export interface DynamoDbLocalOptions {
 async function assertPortFree(port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
+    probe.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
           ? new Error(`Port ${port} is in use: set DYNAMODB_PORT to a free port, or DYNAMODB_ENDPOINT to use a running DynamoDB`)
           : error,
-      ),
+      );
+    });
+    probe.listen(port, () =>
+      probe.close(() => {
+        resolve();
+      }),
     );
-    probe.listen(port, () => probe.close(() => resolve()));
   });
 }
 
@@ -57,19 +61,25 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
   const exited = new Promise<Error>((resolve) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
+    child.once('error', (error: NodeJS.ErrnoException) => {
       resolve(
         error.code === 'ENOENT'
           ? new Error('DynamoDB Local needs Java: install a Java runtime (Debian/Ubuntu: apt-get install default-jre-headless)')
           : error,
-      ),
-    );
-    child.once('exit', (code) => resolve(new Error(`DynamoDB Local exited (code ${code}) before it was ready:\n${output}`)));
+      );
+    });
+    child.once('exit', (code) => {
+      resolve(new Error(`DynamoDB Local exited (code ${code}) before it was ready:\n${output}`));
+    });
   });
   const endpoint = `http://127.0.0.1:${options.port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const gone = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        resolve();
+      }),
+    );
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await gone;

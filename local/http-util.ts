@@ -42,7 +42,9 @@ export async function listenOnLoopback(server: Server, port: number): Promise<nu
 
 export async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((resolve) => {
-    server.close(() => resolve());
+    server.close(() => {
+      resolve();
+    });
     server.closeAllConnections();
   });
 }

@@ -68,7 +68,7 @@ export interface LocalSystem {
  * later step fails.
  */
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
-  const stops: Array<() => Promise<void>> = [];
+  const stops: (() => Promise<void>)[] = [];
   const clock = options.clock;
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -78,12 +78,16 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     if ('endpoint' in options.dynamodb) {
       // use as given
     } else {
-      dynamodbLocal = await startDynamoDbLocal(options.dynamodb);
-      stops.push(() => dynamodbLocal!.stop());
+      const started = await startDynamoDbLocal(options.dynamodb);
+      dynamodbLocal = started;
+      stops.push(() => started.stop());
     }
     const dynamodbEndpoint = dynamodbLocal?.endpoint ?? (options.dynamodb as { endpoint: string }).endpoint;
     const client = createDocumentClient({ endpoint: dynamodbEndpoint });
-    stops.push(async () => client.destroy());
+    stops.push(() => {
+      client.destroy();
+      return Promise.resolve();
+    });
     const tableCreated = (await ensureTable(client, options.keys.tableName)) === 'created';
 
     let devIdentityProvider: DevIdentityProvider | undefined;
@@ -91,13 +95,14 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     if ('auth' in options.identity) {
       auth = options.identity.auth;
     } else {
-      devIdentityProvider = await startDevIdentityProvider({
+      const idp = await startDevIdentityProvider({
         port: options.identity.devPort,
         audience: options.identity.audience,
         devicePollIntervalSeconds: options.identity.devicePollIntervalSeconds,
       });
-      stops.push(() => devIdentityProvider!.stop());
-      auth = { issuer: devIdentityProvider.issuer, audience: options.identity.audience, allowMachineTokens: false };
+      devIdentityProvider = idp;
+      stops.push(() => idp.stop());
+      auth = { issuer: idp.issuer, audience: options.identity.audience, allowMachineTokens: false };
     }
 
     const wiring = { keys: options.keys, client, logger: options.logger, clock: options.clock };

@@ -11,28 +11,34 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = localSettingsFromEnv(process.env, process.cwd());
 
-  let system: LocalSystem | undefined;
-  let stopRequested = false;
+  // Signals may come while the system starts: then the stop happens once start-up returns.
+  const state: { system?: LocalSystem; stopRequested: boolean } = { stopRequested: false };
   const shutdown = (signal: string) => {
-    if (stopRequested) return;
-    stopRequested = true;
+    if (state.stopRequested) return;
+    state.stopRequested = true;
     console.log(`\n${signal}: stopping...`);
-    // While starting, the stop happens once start-up returns.
-    system?.stop().then(
+    state.system?.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => {
+    shutdown('SIGINT');
+  });
+  process.on('SIGTERM', () => {
+    shutdown('SIGTERM');
+  });
 
-  system = await startLocalSystem({
+  const system = await startLocalSystem({
     ...settings,
     logger: createLogger('user-api-keys-local'),
     // A key pasted into a URL by mistake must not reach the terminal.
-    onRequest: ({ method, path, status }) => console.log(`${new Date().toISOString()} ${method} ${redactKeys(path)} -> ${status}`),
+    onRequest: ({ method, path, status }) => {
+      console.log(`${new Date().toISOString()} ${method} ${redactKeys(path)} -> ${status}`);
+    },
   });
-  if (stopRequested) {
+  state.system = system;
+  if (state.stopRequested) {
     await system.stop();
     process.exit(0);
   }

@@ -24,6 +24,7 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await client.send(new CreateTableCommand(wanted));
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- the document client sends DescribeTable as it is (it only marshals item commands)
     await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.1, maxDelay: 1 }, { TableName: tableName });
     outcome = 'created';
   }

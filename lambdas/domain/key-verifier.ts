@@ -36,7 +36,8 @@ export class KeyVerifier {
     if (!presented.ok) {
       return { valid: false, code: presented.code }; // cheaper than a cache lookup, and keeps garbage out of it
     }
-    const cacheKey = this.cache === undefined ? undefined : VerdictCache.keyOf(authorizationHeader as string);
+    // A well-formed key came in a header, so there is one to key the cache by.
+    const cacheKey = this.cache === undefined || authorizationHeader === undefined ? undefined : VerdictCache.keyOf(authorizationHeader);
     const cached = cacheKey === undefined ? undefined : this.cache?.get(cacheKey);
     if (cached !== undefined) {
       return cached;

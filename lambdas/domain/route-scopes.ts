@@ -1,7 +1,6 @@
 import { SCOPE_MAX_LENGTH, SCOPE_PATTERN } from './key-policy';
 
-const isScope = (value: unknown): value is string =>
-  typeof value === 'string' && value.length <= SCOPE_MAX_LENGTH && SCOPE_PATTERN.test(value);
+const isScope = (value: string): boolean => value.length <= SCOPE_MAX_LENGTH && SCOPE_PATTERN.test(value);
 
 /**
  * The scope each API-key route requires, by API Gateway route key
@@ -36,7 +35,7 @@ export function parseRouteScopes(json: string | undefined): RouteScopes {
     if (!ROUTE_KEY.test(routeKey)) {
       throw new ScopeSettingError(`"${routeKey}" is not a route key such as "GET /orders/{id}" or "ANY /{proxy+}"`);
     }
-    if (!isScope(scope)) {
+    if (typeof scope !== 'string' || !isScope(scope)) {
       throw new ScopeSettingError(`the scope for "${routeKey}" must be a scope such as "orders:read"`);
     }
     scopes.set(routeKey, scope);

@@ -1,6 +1,6 @@
 import { jsonResponse, type HttpResponse } from '../http/responses';
 
 /** GET /health: no auth, no dependencies; says the gateway and its functions are up. */
-export async function healthHandler(): Promise<HttpResponse> {
-  return jsonResponse(200, { status: 'ok' });
+export function healthHandler(): Promise<HttpResponse> {
+  return Promise.resolve(jsonResponse(200, { status: 'ok' }));
 }

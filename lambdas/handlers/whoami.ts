@@ -3,7 +3,7 @@ import { jsonResponse, type HttpResponse } from '../http/responses';
 import type { KeyContext } from './authorizer';
 
 /** GET /whoami: the sample protected route; echoes who the API key acts as. */
-export async function whoamiHandler(event: APIGatewayProxyEventV2WithLambdaAuthorizer<KeyContext>): Promise<HttpResponse> {
+export function whoamiHandler(event: APIGatewayProxyEventV2WithLambdaAuthorizer<KeyContext>): Promise<HttpResponse> {
   const { sub, keyId, scopes } = event.requestContext.authorizer.lambda;
-  return jsonResponse(200, { sub, keyId, scopes });
+  return Promise.resolve(jsonResponse(200, { sub, keyId, scopes }));
 }

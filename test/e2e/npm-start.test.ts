@@ -37,8 +37,8 @@ describe('npm start', () => {
     children.add(child);
     child.once('exit', () => children.delete(child));
     let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
         if (output.includes('Press Ctrl-C to stop.')) {
@@ -55,7 +55,11 @@ describe('npm start', () => {
   }
 
   async function stop(child: ChildProcess): Promise<number | null> {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => {
+        resolve(code);
+      }),
+    );
     child.kill('SIGINT');
     return exited;
   }
@@ -138,7 +142,7 @@ describe('npm start', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
     expect(output).toContain('MAX_KEYS_PER_USER must be a whole number');

@@ -35,7 +35,7 @@ describe('the README walk-through', () => {
     expect(JSON.parse(lines[2]!)).toEqual(whoami); // Basic
     expect(JSON.parse(lines[3]!).keys).toEqual([expect.objectContaining({ id: created.id, status: 'active' })]);
     expect(JSON.parse(lines[4]!)).toMatchObject({ id: created.id, status: 'active' });
-    expect(lines[5]).toBe('{"code":"KEY_NOT_FOUND","message":"No key with id \\"' + created.id + '\\""} 404');
+    expect(lines[5]).toBe(`{"code":"KEY_NOT_FOUND","message":"No key with id \\"${String(created.id)}\\""} 404`);
     expect(lines[6]).toBe('204');
     expect(JSON.parse(lines[7]!)).toEqual({ message: 'Forbidden' });
     expect(JSON.parse(lines[8]!)).toMatchObject({ id: created.id, status: 'revoked' });

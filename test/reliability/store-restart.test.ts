@@ -30,7 +30,7 @@ interface Answer {
 
 describe('DynamoDB Local is killed under a running system and restarted', () => {
   const started: DynamoDbLocal[] = [];
-  let dataDir: string;
+  let dataDir: string | undefined;
   let port: number;
   let system: LocalSystem | undefined;
   let token: string;
@@ -51,7 +51,7 @@ describe('DynamoDB Local is killed under a running system and restarted', () => 
   const whoami = (key: string) => call('/whoami', { bearer: key });
 
   async function startDynamo(): Promise<DynamoDbLocal> {
-    const instance = await startDynamoDbLocal({ port, dataDir, startTimeoutMs: START_TIMEOUT_MS });
+    const instance = await startDynamoDbLocal({ port, dataDir: dataDir ?? '', startTimeoutMs: START_TIMEOUT_MS });
     started.push(instance);
     return instance;
   }

@@ -8,7 +8,9 @@ export async function freePort(): Promise<number> {
     server.listen(0, () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }

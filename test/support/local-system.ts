@@ -20,7 +20,7 @@ export class ManualClock {
 export function capturingLogger(): AppLogger & { lines: () => string } {
   const calls: unknown[][] = [];
   const record = (...args: unknown[]) => void calls.push(args);
-  return { debug: record, info: record, warn: record, error: record, lines: () => JSON.stringify(calls) } as never;
+  return { debug: record, info: record, warn: record, error: record, lines: () => JSON.stringify(calls) };
 }
 
 export interface TestSystem extends LocalSystem {

@@ -98,8 +98,7 @@ export async function createTokenIssuer(
 
   const payloadOf = (claims: Claims, omit: readonly string[] = []): Claims => {
     const payload: Claims = { ...defaultClaims(), ...claims };
-    for (const name of omit) delete payload[name];
-    return payload;
+    return Object.fromEntries(Object.entries(payload).filter(([name]) => !omit.includes(name)));
   };
 
   return {
@@ -148,7 +147,7 @@ export interface CountingFetcher extends Fetcher {
 
 function toArrayBuffer(text: string): ArrayBuffer {
   const bytes = new TextEncoder().encode(text);
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
 /** A fetcher that records each URI it is asked for, then answers with `respond`. */
@@ -159,9 +158,9 @@ function countingFetcher(respond: (uri: string) => ArrayBuffer): CountingFetcher
     get fetchCount() {
       return fetchedUris.length;
     },
-    fetch: async (uri: string) => {
+    fetch: (uri: string) => {
       fetchedUris.push(uri);
-      return respond(uri);
+      return Promise.resolve(respond(uri));
     },
   };
 }

@@ -221,7 +221,7 @@ describe('key lifecycle commands', () => {
       expect(server.requests).toHaveLength(0);
     });
 
-    it.each(['KEY_REVOKED', 'KEY_EXPIRED', 'KEY_ALREADY_ROTATED', 'SCOPE_NOT_ALLOWED'])(
+    it.each(['KEY_REVOKED', 'KEY_EXPIRED', 'KEY_ALREADY_ROTATED', 'SCOPE_NO_LONGER_ALLOWED'])(
       'exits 5 on 409 %s, one line, JSON with --json',
       async (code) => {
         const answer = { status: 409, body: { code, message: 'refused' } };

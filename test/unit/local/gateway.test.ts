@@ -41,15 +41,17 @@ async function startGateway(options: { ttlSeconds?: number } = {}): Promise<Test
   const handlers = Object.fromEntries(
     ROUTES.map((route) => [
       route.function,
-      jest.fn(async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: `{"function":"${route.function}"}` })),
+      jest.fn(() =>
+        Promise.resolve({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: `{"function":"${route.function}"}` }),
+      ),
     ]),
   ) as unknown as Record<FunctionName, HandlerMock>;
-  const orders: HandlerMock = jest.fn(async (_event: APIGatewayProxyEventV2) => ({ statusCode: 200, body: '{}' }));
+  const orders: HandlerMock = jest.fn((_event: APIGatewayProxyEventV2) => Promise.resolve({ statusCode: 200, body: '{}' }));
   const routes: LocalRoute[] = [
     ...ROUTES.map((route) => ({ ...route, handler: handlers[route.function] })),
     { method: 'GET', path: '/orders/{orderId}', auth: 'apiKey', function: 'whoami', handler: orders },
   ];
-  const authorizer: AuthorizerMock = jest.fn(async (_event: APIGatewayRequestAuthorizerEventV2) => ALLOW);
+  const authorizer: AuthorizerMock = jest.fn((_event: APIGatewayRequestAuthorizerEventV2) => Promise.resolve(ALLOW));
   const server = createGateway({
     routes,
     authorizer,
@@ -390,11 +392,11 @@ describe('local gateway: authorizer result caching', () => {
     });
     const authorizer = createAuthorizerHandler({
       verifier: new KeyVerifier({ store, format, clock: () => new Date(T0) }),
-      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never,
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
       routeScopes: new Map([['GET /orders/{orderId}', 'orders:read']]),
     });
     const gateway = await startGateway({ ttlSeconds: 60 });
-    gateway.authorizer.mockImplementation(authorizer as never);
+    gateway.authorizer.mockImplementation(authorizer);
     const authorization = `Bearer ${generated.key}`;
     expect((await whoami(gateway, authorization)).status).toBe(200);
     expect((await fetch(`${gateway.url}/orders/42`, { headers: { authorization } })).status).toBe(403);

@@ -16,14 +16,14 @@ describe('route throttling in the local gateway', () => {
       auth: 'none',
       function: 'createKey',
       ...(throttle ? { throttle } : {}),
-      handler: async () => {
+      handler: () => {
         calls.push(path);
-        return { statusCode: 201, body: '{}' };
+        return Promise.resolve({ statusCode: 201, body: '{}' });
       },
     });
     server = createGateway({
       routes: [route('/limited', { rateLimit: 1, burstLimit: 2 }), route('/free')],
-      authorizer: async () => ({ isAuthorized: true }),
+      authorizer: () => Promise.resolve({ isAuthorized: true }),
       authorizerCacheTtlSeconds: 0,
       now: () => now,
     });
