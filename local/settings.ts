@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { authConfigFrom, keyConfigFrom } from '../lambdas/runtime/config';
 import { environmentReader, loadSettings } from '../lambdas/settings/load';
+import { LOCAL_AUDIENCE } from '../lambdas/settings/schema';
 import type { LocalSystemOptions } from './local-system';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The audience of the development identity provider's tokens, when AUTH0_AUDIENCE is unset. */
-export const LOCAL_AUDIENCE = 'https://user-api-keys.local';
+export { LOCAL_AUDIENCE };
 
 /**
  * `npm start`'s settings, from the environment, checked before anything

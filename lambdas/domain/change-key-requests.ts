@@ -12,16 +12,16 @@ const updateKeySchema = z
   });
 
 export interface UpdateKeyRequest {
-  readonly name?: string;
-  readonly enabled?: boolean;
+  readonly name?: string | undefined;
+  readonly enabled?: boolean | undefined;
 }
 
 /** `PATCH /keys/{id}` `{ "name"?, "enabled"? }`; unknown fields are a 400, as on create. */
 export function parseUpdateKeyRequest(body: unknown): UpdateKeyRequest {
   const data = parseBody(updateKeySchema, body);
   return {
-    ...(data.name !== undefined ? { name: data.name } : {}),
-    ...(data.enabled !== undefined ? { enabled: data.enabled } : {}),
+    name: data.name,
+    enabled: data.enabled,
   };
 }
 

@@ -182,8 +182,8 @@ export class KeyService {
         ownerId: key.ownerId,
         keyId: key.keyId,
         expected: { name: key.name, disabled: wasDisabled },
-        ...(rename !== undefined ? { name: rename } : {}),
-        ...(toggle !== undefined ? { disabledAt: disabledAt ?? null } : {}),
+        name: rename,
+        disabledAt: toggle === undefined ? undefined : (disabledAt ?? null),
         events: [
           ...(rename !== undefined ? [this.event(caller, key, 'rename', now, { from: key.name, to: rename })] : []),
           ...(toggle !== undefined ? [this.event(caller, key, toggle ? 'enable' : 'disable', now)] : []),

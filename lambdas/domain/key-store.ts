@@ -75,9 +75,10 @@ export interface KeyUpdate {
   readonly ownerId: string;
   readonly keyId: string;
   readonly expected: { readonly name: string; readonly disabled: boolean };
-  readonly name?: string;
-  /** ISO-8601 to disable; null to enable. */
-  readonly disabledAt?: string | null;
+  /** Unset: the name stays. */
+  readonly name?: string | undefined;
+  /** ISO-8601 to disable; null to enable; unset: the state stays. */
+  readonly disabledAt?: string | null | undefined;
   readonly events: readonly AuditEvent[];
 }
 

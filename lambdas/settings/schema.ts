@@ -3,7 +3,19 @@ import { KEY_PREFIX_PATTERN, KEY_PREFIX_RULE } from '../domain/key-format';
 import { DEFAULT_KEY_POLICY } from '../domain/key-policy';
 import { NO_ROUTE_SCOPES } from '../domain/route-scopes';
 import * as kind from './kinds';
-import type { SettingKind, Settled } from './kinds';
+import type { SettingKind } from './kinds';
+import { setting, type Component, type SettingSpec } from './spec';
+
+export type { Component, SettingSpec } from './spec';
+
+/** The audience of the development identity provider's tokens under `npm start`, when AUTH0_AUDIENCE is unset. */
+export const LOCAL_AUDIENCE = 'https://user-api-keys.local';
+
+const KEYS = ['stack', 'authorizer', 'management', 'local'] as const;
+const AUTH = ['stack', 'management', 'local'] as const;
+const ARN = (service: string, resource: string) => new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}$`);
+/** CloudWatch Logs accepts only these retentions. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /**
  * Every setting of the system, in one table: the CDK stack (context key =
@@ -12,43 +24,7 @@ import type { SettingKind, Settled } from './kinds';
  * (its environment) and the README's configuration tables (generated from
  * it: `npm run docs`) all derive from these entries. A new setting is one
  * entry here.
- *
- * - `stack`:      read at synth (`cdk deploy -c name=value`, cdk.json, or the environment variable)
- * - `authorizer`, `management`: read by those functions at cold start, from the environment the stack gives them
- * - `local`:      read by `npm start`
  */
-export type Component = 'stack' | 'authorizer' | 'management' | 'local';
-
-export interface SettingSpec<T = unknown> {
-  readonly kind: SettingKind<T>;
-  readonly usedBy: readonly Component[];
-  /** Its environment variable; a setting only the stack reads may have none. */
-  readonly env?: string;
-  /** Used when unset; a function of the settings read before it where it depends on one. */
-  readonly default?: T | ((settled: Settled) => T);
-  /** `npm start`'s own default, where it differs. */
-  readonly localDefault?: T;
-  /** Unset is allowed and means "none" (else, with no default, the setting is required). */
-  readonly optional?: boolean;
-  /** Components where unset is allowed although it is required elsewhere. */
-  readonly optionalIn?: readonly Component[];
-  /** Set but blank means "none" rather than "unset" (so it overrides a default). */
-  readonly blankIsNone?: boolean;
-  /** One line for the README. */
-  readonly meaning: string;
-  /** The default as the README says it, where the value alone would not. */
-  readonly shownDefault?: string;
-}
-
-/** Keeps each entry's literal type (which components, optional or not), so the settings' types follow from the table. */
-const setting = <T, const S extends SettingSpec<T>>(spec: S & SettingSpec<T>): S => spec;
-
-const KEYS = ['stack', 'authorizer', 'management', 'local'] as const;
-const AUTH = ['stack', 'management', 'local'] as const;
-const ARN = (service: string, resource: string) => new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}$`);
-/** CloudWatch Logs accepts only these retentions. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-
 export const SETTINGS = {
   auth0Domain: setting({
     env: 'AUTH0_DOMAIN',
@@ -63,7 +39,7 @@ export const SETTINGS = {
     kind: kind.text(/^\S+$/, 'an API identifier such as https://api.example.com'),
     usedBy: AUTH,
     optionalIn: ['local'],
-    shownDefault: 'required (`https://user-api-keys.local` with the development identity provider)',
+    shownDefault: `required (\`${LOCAL_AUDIENCE}\` with the development identity provider)`,
     meaning: 'the Auth0 API identifier, the audience of access tokens',
   }),
   requiredScope: setting({
