@@ -8,7 +8,7 @@ import { UserApiKeysStack } from './user-api-keys-stack';
 export function buildApp(app: App = new App()): { app: App; stack: UserApiKeysStack } {
   const { stackName, ...keys } = loadStackConfig((contextName, envName) => {
     const fromContext: unknown = app.node.tryGetContext(contextName);
-    return fromContext === undefined ? (envName === undefined ? undefined : process.env[envName]) : contextText(fromContext);
+    return fromContext !== undefined ? fromContext : envName === undefined ? undefined : process.env[envName];
   });
   const stack = new UserApiKeysStack(app, stackName, {
     keys,
@@ -24,15 +24,4 @@ export function buildApp(app: App = new App()): { app: App; stack: UserApiKeysSt
 function deploymentEnvironment(): { account?: string; region?: string } {
   const { CDK_DEFAULT_ACCOUNT: account, CDK_DEFAULT_REGION: region } = process.env;
   return { ...(account !== undefined ? { account } : {}), ...(region !== undefined ? { region } : {}) };
-}
-
-/**
- * `-c name=value` gives text, but cdk.json may hold structure: a list is read
- * as its comma-separated items (`"allowedKeyScopes": ["write", "admin"]`), an
- * object as its JSON (`"routeScopes": {"GET /whoami": "read"}`).
- */
-export function contextText(value: unknown): string {
-  if (Array.isArray(value)) return value.map((item) => contextText(item)).join(',');
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
-  return String(value);
 }

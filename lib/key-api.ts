@@ -27,13 +27,14 @@ import { auth0Issuer } from '../lambdas/runtime/config';
 import { functionEnvironment } from '../lambdas/settings/function-environment';
 import { logRetention, type HouseFunction } from './house-function';
 import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
-import type { UserApiKeysConfig } from './user-api-keys-config';
+import { resolveUserApiKeysConfig, type UserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
 
-export interface KeyApiProps {
-  readonly config: UserApiKeysConfig;
+/** The settings the API uses (the README's "Settings", as props, with the same defaults), and the table it serves. */
+export type KeyApiProps = Omit<UserApiKeysProps, 'tableEncryption' | 'tableKmsKeyArn' | 'tableRemoval' | 'alarmTopicArn'> & {
   readonly table: Table;
+  /** The table's customer-managed key, which the functions need grants on. */
   readonly tableKey?: IKey | undefined;
-}
+};
 
 /**
  * The HTTP API: the API-key authorizer and the Auth0 JWT authorizer, the
@@ -52,7 +53,8 @@ export class KeyApi extends Construct {
 
   constructor(scope: Construct, id: string, props: KeyApiProps) {
     super(scope, id);
-    const { config, table, tableKey } = props;
+    const { table, tableKey, ...settings } = props;
+    const config = resolveUserApiKeysConfig(settings);
     const shared = { table, tableKey, logRetentionDays: config.logRetentionDays };
 
     // Its DynamoDB client gives up within worstCaseMs, so the function always

@@ -3,9 +3,10 @@ import type { SettingsFor } from '../lambdas/settings/schema';
 
 /**
  * Reads a setting: CDK context `camelName` first, then the environment variable.
- * Structured context (an object or a list in cdk.json) arrives as text: see lib/app.ts.
+ * Context from cdk.json may be JSON (a number, a list, an object): it is held to
+ * the same rule as a construct prop; `-c name=value` and the environment give text.
  */
-export type SettingSource = (contextName: string, envName: string | undefined) => string | undefined;
+export type SettingSource = (contextName: string, envName: string | undefined) => unknown;
 
 /** The stack's settings (README "Settings"), checked at synth; errors name the context key and say how to set it. */
 export function loadStackConfig(read: SettingSource): SettingsFor<'stack'> {

@@ -3,7 +3,7 @@ import type { KeyPolicy } from '../lambdas/domain/key-policy';
 import { allowedKeyScopes } from '../lambdas/domain/route-scopes';
 import { ConfigError } from '../lambdas/settings/config-error';
 import { resolveSettings } from '../lambdas/settings/load';
-import type { RequiredSettingName, SettingsFor } from '../lambdas/settings/schema';
+import { SETTINGS, type RequiredSettingName, type SettingsFor } from '../lambdas/settings/schema';
 
 /** What the stack reads at synth, typed from the settings schema; `stackName` names the stack, not the construct. */
 type ConstructSettings = Omit<SettingsFor<'stack'>, 'stackName'>;
@@ -32,6 +32,9 @@ export type UserApiKeysConfig = ConstructSettings & {
 
 /** Checks props with the schema's rules (naming each by its prop / context key) and the rules that tie settings together. */
 export function resolveUserApiKeysConfig(props: UserApiKeysProps): UserApiKeysConfig {
+  // TypeScript catches a misspelt prop in a literal; this catches it from JavaScript or a spread object.
+  const unknown = Object.keys(props).filter((name) => !(name in SETTINGS) || name === 'stackName');
+  if (unknown.length > 0) throw new ConfigError(unknown.join(', '), { detail: 'no such setting (see the README, "Settings")' });
   const { stackName: _notHere, ...settings } = resolveSettings('stack', props);
   if (settings.backendUrl !== undefined && settings.backendFunctionArn !== undefined) {
     throw new ConfigError('backendUrl', { detail: 'set backendUrl or backendFunctionArn, not both' });

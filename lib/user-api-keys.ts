@@ -58,7 +58,8 @@ export class UserApiKeys extends Construct {
     this.table = keyTable.table;
     this.tableKey = keyTable.encryptionKey;
 
-    this.keyApi = new KeyApi(this, 'Default', { config, table: this.table, tableKey: this.tableKey });
+    const { tableEncryption: _t, tableKmsKeyArn: _k, tableRemoval: _r, alarmTopicArn: _a, ...apiProps } = props;
+    this.keyApi = new KeyApi(this, 'Default', { ...apiProps, table: this.table, tableKey: this.tableKey });
     this.api = this.keyApi.api;
     this.stage = this.keyApi.stage;
     this.apiKeyAuthorizer = this.keyApi.apiKeyAuthorizer;

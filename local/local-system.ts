@@ -31,7 +31,14 @@ export type DynamoDbSetting =
 
 export type IdentitySetting =
   /** Start the development identity provider. */
-  | { readonly devPort: number; readonly audience: string; readonly devicePollIntervalSeconds?: number }
+  | {
+      readonly devPort: number;
+      readonly audience: string;
+      readonly devicePollIntervalSeconds?: number | undefined;
+      /** As with Auth0: REQUIRED_SCOPE and ALLOW_MACHINE_TOKENS hold for the development provider's tokens too. */
+      readonly requiredScope?: string | undefined;
+      readonly allowMachineTokens?: boolean | undefined;
+    }
   /** Verify real Auth0 tokens. */
   | { readonly auth: AuthConfig };
 
@@ -102,7 +109,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       });
       devIdentityProvider = idp;
       stops.push(() => idp.stop());
-      auth = { issuer: idp.issuer, audience: options.identity.audience, allowMachineTokens: false };
+      auth = {
+        issuer: idp.issuer,
+        audience: options.identity.audience,
+        allowMachineTokens: options.identity.allowMachineTokens ?? false,
+        ...(options.identity.requiredScope !== undefined ? { requiredScope: options.identity.requiredScope } : {}),
+      };
     }
 
     const wiring = { keys: options.keys, client, logger: options.logger, clock: options.clock };

@@ -26,7 +26,12 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
     identity:
       settings.auth0Domain !== undefined
         ? { auth: authConfigFrom(settings) }
-        : { devPort: settings.devIdpPort, audience: settings.auth0Audience ?? LOCAL_AUDIENCE },
+        : {
+            devPort: settings.devIdpPort,
+            audience: settings.auth0Audience ?? LOCAL_AUDIENCE,
+            requiredScope: settings.requiredScope,
+            allowMachineTokens: settings.allowMachineTokens,
+          },
     authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
   };
 }

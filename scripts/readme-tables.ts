@@ -28,9 +28,9 @@ export function stackSettingsTable(): string {
     .filter(([, spec]) => spec.usedBy.includes('stack'))
     .map(
       ([name, spec]) =>
-        `| ${code(name)} | ${spec.env !== undefined ? code(spec.env) : '-'} | ${cell(shownDefault(spec))} | ${cell(spec.meaning)} |`,
+        `| ${code(name)} | ${spec.env !== undefined ? code(spec.env) : '-'} | ${cell(shownDefault(spec))} | ${cell(spec.kind.rule)} | ${cell(spec.meaning)} |`,
     );
-  return ['| context | env | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+  return ['| context | env | default | rule | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 const COMPONENT_NAMES: Record<Exclude<Component, 'stack'>, string> = {
@@ -47,9 +47,9 @@ export function environmentTable(): string {
       const users = spec.usedBy.filter((component) => component !== 'stack').map((component) => COMPONENT_NAMES[component]);
       const local =
         spec.localDefault !== undefined && spec.shownDefault === undefined ? `; ${shownDefault(spec, 'local')} under \`npm start\`` : '';
-      return `| ${code(spec.env ?? '')} | ${cell(shownDefault(spec) + local)} | ${users.join(', ')} | ${cell(spec.meaning)} |`;
+      return `| ${code(spec.env ?? '')} | ${cell(shownDefault(spec) + local)} | ${cell(spec.kind.rule)} | ${users.join(', ')} | ${cell(spec.meaning)} |`;
     });
-  return ['| variable | default | used by | meaning |', '|---|---|---|---|', ...rows].join('\n');
+  return ['| variable | default | rule | read by | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** Every error code the functions answer with, its one status and what it means. */

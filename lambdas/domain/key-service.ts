@@ -37,6 +37,8 @@ export interface KeyServiceOptions {
 
 type Query = Readonly<Record<string, string | undefined>> | undefined;
 
+/** What an attempt answers when its write found the key changed since its read: judge it again. */
+const LOST_RACE = Symbol('lost race');
 /** A change that lost a race is judged again on fresh state this many times. */
 const CHANGE_ATTEMPTS = 3;
 /** A filtered list reads at most this many index pages per request, so its cost stays bounded. */
@@ -156,7 +158,7 @@ export class KeyService {
         },
         now,
       );
-      if (result.outcome === 'conflict') return undefined;
+      if (result.outcome === 'conflict') return LOST_RACE;
       if (result.outcome === 'limit-reached') throw new KeyLimitReachedError(result.limit);
       return { ...created, rotatedFrom: old.keyId, replaced: { id: old.keyId, expiresAt: iso(graceEndsAt) } };
     });
@@ -189,7 +191,7 @@ export class KeyService {
           ...(toggle !== undefined ? [this.event(caller, key, toggle ? 'enable' : 'disable', now)] : []),
         ],
       });
-      return result.outcome === 'conflict' ? undefined : toKeyView(updated, now);
+      return result.outcome === 'conflict' ? LOST_RACE : toKeyView(updated, now);
     });
   }
 
@@ -247,10 +249,10 @@ export class KeyService {
   }
 
   /** Runs a read-judge-write step again when its write found the key changed since the read. */
-  private async withFreshState<T>(attempt: () => Promise<T | undefined>): Promise<T> {
+  private async withFreshState<T>(attempt: () => Promise<T | typeof LOST_RACE>): Promise<T> {
     for (let i = 0; i < CHANGE_ATTEMPTS; i += 1) {
       const result = await attempt();
-      if (result !== undefined) return result;
+      if (result !== LOST_RACE) return result;
     }
     throw new KeyStateConflictError('The key was changed by another request at the same time; try again', 'CONCURRENT_CHANGE');
   }

@@ -79,7 +79,7 @@ export function oneOf<const T extends string>(choices: readonly [T, ...T[]]): Se
 export function oneOfNumbers(choices: readonly number[]): SettingKind<number> {
   const rule = `one of ${choices.join(', ')}`;
   const check = (value: unknown) => (typeof value === 'number' && choices.includes(value) ? ok(value) : broken(rule, value));
-  return { rule, fromText: (text) => check(Number(text)), check, toText: String, show: String };
+  return { rule, fromText: (text) => (/^\d+$/.test(text) ? check(Number(text)) : broken(rule, text)), check, toText: String, show: String };
 }
 
 /** Comma-separated in text (a list in cdk.json arrives as such too), each item matching `pattern`. */
@@ -124,7 +124,8 @@ function domainParsed<T>(
     fromText,
     check: (value) => {
       const text = asText(value);
-      return text === undefined ? broken(rule, value) : fromText(text);
+      // Not even the right shape (a number for a map, say): said in the words the text form's own error uses.
+      return text === undefined ? wrongPart(`must be ${rule}`) : fromText(text);
     },
     toText,
     show: (value) => toText(value) ?? 'none',
@@ -137,18 +138,22 @@ export function scopeList(): SettingKind<readonly string[]> {
     'comma-separated scopes',
     parseScopeList,
     (value) => (value.length > 0 ? value.join(',') : undefined),
-    (value) => (Array.isArray(value) && value.every((item) => typeof item === 'string') ? value.join(',') : undefined),
+    // A list given as such: every item a scope (an empty one is a mistake there, not a stray comma).
+    (value) =>
+      Array.isArray(value) && value.every((item) => typeof item === 'string' && item.trim() !== '') ? value.join(',') : undefined,
   );
 }
 
 /** A JSON object of route key → scope (an object in cdk.json, a Map or an object in code). */
 export function routeScopes(): SettingKind<RouteScopes> {
-  return domainParsed('a JSON object of route key to scope', parseRouteScopes, routeScopesToJson, (value) =>
+  return domainParsed('a JSON object such as {"GET /orders":"orders:read"}', parseRouteScopes, routeScopesToJson, (value) =>
     value instanceof Map
       ? JSON.stringify(Object.fromEntries(value))
-      : typeof value === 'object' && value !== null
+      : typeof value === 'object' && value !== null && !Array.isArray(value)
         ? JSON.stringify(value)
-        : undefined,
+        : typeof value === 'string'
+          ? value
+          : undefined,
   );
 }
 

@@ -6,8 +6,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where a component's settings come from, and what it calls them in its errors. */
 export interface SettingReader {
-  /** The setting's raw text; undefined (or blank) when unset. */
-  readonly read: (name: SettingName, spec: SettingSpec) => string | undefined;
+  /**
+   * The setting's raw value: text (an environment variable, `-c name=value`),
+   * or a value cdk.json holds as JSON (a number, a list, an object), checked
+   * like a construct prop; undefined, null or blank text when unset.
+   */
+  readonly read: (name: SettingName, spec: SettingSpec) => unknown;
   /** The setting's name in this reader's terms (`MAX_KEYS_PER_USER`, `maxKeysPerUser`). */
   readonly label: (name: SettingName, spec: SettingSpec) => string;
   /** What to say when a required setting is unset, if more than "X must be set". */
@@ -51,8 +55,10 @@ export function loadSettings<C extends Component>(component: C, reader: SettingR
     reader.label,
     (name, spec, settled) => {
       const raw = reader.read(name, spec);
-      const text = raw?.trim();
-      if (text === undefined || (text === '' && spec.blankIsNone !== true)) return undefined;
+      if (raw === undefined || raw === null) return undefined;
+      if (typeof raw !== 'string') return spec.kind.check(raw, settled);
+      const text = raw.trim();
+      if (text === '' && spec.blankIsNone !== true) return undefined;
       return spec.kind.fromText(text, settled);
     },
     reader.missingHint,

@@ -70,21 +70,21 @@ export const SETTINGS = {
     kind: kind.text(KEY_PREFIX_PATTERN, KEY_PREFIX_RULE),
     usedBy: KEYS,
     default: 'uak',
-    meaning: `the prefix that starts every key (${KEY_PREFIX_RULE}); changing it invalidates existing keys`,
+    meaning: 'the prefix that starts every key, so keys are recognisable; changing it invalidates existing keys',
   }),
   maxKeysPerUser: setting({
     env: 'MAX_KEYS_PER_USER',
     kind: kind.integer(1, 1000),
     usedBy: KEYS,
     default: DEFAULT_KEY_POLICY.maxKeysPerUser,
-    meaning: 'active (unrevoked, unexpired) keys per owner, 1-1000; holds under concurrent creates',
+    meaning: 'active (unrevoked, unexpired) keys per owner; holds under concurrent creates',
   }),
   maxKeyLifetimeDays: setting({
     env: 'MAX_KEY_LIFETIME_DAYS',
     kind: kind.integer(1, 3650),
     usedBy: KEYS,
     default: DEFAULT_KEY_POLICY.maxLifetimeDays,
-    meaning: 'the latest `expiresAt` a key may have, in days from its creation, 1-3650',
+    meaning: 'the latest `expiresAt` a key may have, in days from its creation',
   }),
   defaultKeyLifetimeDays: setting({
     env: 'DEFAULT_KEY_LIFETIME_DAYS',
@@ -118,7 +118,7 @@ export const SETTINGS = {
     kind: kind.integer(1, 3650),
     usedBy: KEYS,
     default: DEFAULT_KEY_POLICY.auditRetentionDays,
-    meaning: 'how long key audit events are kept (their TTL), 1-3650 days',
+    meaning: 'how long key audit events are kept (their TTL), in days',
   }),
   authorizerCacheTtlSeconds: setting({
     env: 'AUTHORIZER_CACHE_TTL_SECONDS',
@@ -127,7 +127,7 @@ export const SETTINGS = {
     usedBy: ['stack', 'local'],
     default: DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
     meaning:
-      "the longest a revoked key keeps working, 0-3600 s: half of it in the gateway's cache per `Authorization` header and route, half in the authorizer's in-instance cache; `0` turns caching off",
+      "the longest a revoked key keeps working, in seconds: half of it in the gateway's cache per `Authorization` header and route, half in the authorizer's in-instance cache; `0` turns caching off",
   }),
   verdictCacheTtlSeconds: setting({
     env: 'VERDICT_CACHE_TTL_SECONDS',

@@ -47,6 +47,13 @@ describe('UserApiKeys without the settings loader', () => {
     );
     expect(build({ routeScopes: new Map([['GET /keys', 'read']]) })).toThrow(/^routeScopes: "GET \/keys" is a key-management route/);
     expect(build({ auth0Audience: undefined })).toThrow(/^auth0Audience must be set$/);
+    expect(build({ maxKeyPerUser: 5 })).toThrow(/^maxKeyPerUser: no such setting/);
+    expect(build({ allowedKeyScopes: ['write', ''] })).toThrow(/^allowedKeyScopes: must be comma-separated scopes/);
+    expect(build({ routeScopes: 5 })).toThrow(/^routeScopes: must be a JSON object such as/);
+    // A Map, an object or the JSON text itself.
+    for (const routeScopes of [new Map([['GET /whoami', 'read']]), { 'GET /whoami': 'read' }, '{"GET /whoami":"read"}']) {
+      expect(build({ routeScopes })).not.toThrow();
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ROUTES } from '../../lambdas/api-
 import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../../lambdas/runtime/clients';
 import { TABLE } from '../../lambdas/store/table-schema';
-import { buildApp, contextText } from '../../lib/app';
+import { buildApp } from '../../lib/app';
 import { ConfigError } from '../../lambdas/settings/config-error';
 import { loadStackConfig } from '../../lib/stack-config';
 import { resolveUserApiKeysConfig } from '../../lib/user-api-keys-config';
@@ -432,8 +432,14 @@ describe('configuration', () => {
       ALLOWED_KEY_SCOPES: 'write,admin',
     });
     expect(() => synth({ routeScopes: ['GET /whoami'] })).toThrow(/^routeScopes: must be a JSON object/);
-    expect(contextText(5)).toBe('5');
-    expect(contextText(true)).toBe('true');
+    // Numbers and booleans as cdk.json holds them, held to the same rules as text.
+    const scalars = synth({ maxKeysPerUser: 5, allowMachineTokens: true, logRetentionDays: 7, requiredScope: null }).template;
+    expect(environmentOf(scalars, 'POST /keys')).toMatchObject({ MAX_KEYS_PER_USER: '5', ALLOW_MACHINE_TOKENS: 'true' });
+    expect(environmentOf(scalars, 'POST /keys').REQUIRED_SCOPE).toBeUndefined();
+    expect(() => synth({ maxKeysPerUser: [5] })).toThrow(/^maxKeysPerUser must be a whole number from 1 to 1000, got "5"$/);
+    expect(() => synth({ maxKeysPerUser: 5.5 })).toThrow(/^maxKeysPerUser must be a whole number/);
+    expect(() => synth({ allowMachineTokens: 'yes' })).toThrow(/^allowMachineTokens must be true or false, got "yes"$/);
+    expect(() => synth({ logRetentionDays: '7.0' })).toThrow(/^logRetentionDays must be one of 1, 3, 5, 7/);
 
     const saved = { ...process.env };
     try {

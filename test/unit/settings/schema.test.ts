@@ -67,8 +67,19 @@ describe('one boolean rule everywhere: true, false, 1 or 0, in any case', () => 
 
 describe("npm start's settings", () => {
   it('start the development identity provider without AUTH0_DOMAIN, and need AUTH0_AUDIENCE with it', () => {
-    expect(localSettingsFromEnv({}, '/tmp').identity).toEqual({ devPort: 3001, audience: 'https://user-api-keys.local' });
-    expect(localSettingsFromEnv({ AUTH0_AUDIENCE: 'https://mine' }, '/tmp').identity).toEqual({ devPort: 3001, audience: 'https://mine' });
+    expect(localSettingsFromEnv({}, '/tmp').identity).toEqual({
+      devPort: 3001,
+      audience: 'https://user-api-keys.local',
+      allowMachineTokens: false,
+    });
+    expect(
+      localSettingsFromEnv({ AUTH0_AUDIENCE: 'https://mine', REQUIRED_SCOPE: 'keys:manage', ALLOW_MACHINE_TOKENS: '1' }, '/tmp').identity,
+    ).toEqual({
+      devPort: 3001,
+      audience: 'https://mine',
+      requiredScope: 'keys:manage',
+      allowMachineTokens: true,
+    });
     expect(() => localSettingsFromEnv({ AUTH0_DOMAIN: 'tenant.eu.auth0.com' }, '/tmp')).toThrow(/^AUTH0_AUDIENCE must be set$/);
     expect(localSettingsFromEnv({ AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: 'https://api' }, '/tmp').identity).toEqual({
       auth: { issuer: 'https://tenant.eu.auth0.com/', audience: 'https://api', allowMachineTokens: false },
