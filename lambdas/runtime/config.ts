@@ -2,12 +2,9 @@ import type { KeyPolicy } from '../domain/key-policy';
 import { allowedKeyScopes, type RouteScopes } from '../domain/route-scopes';
 import { ConfigError } from '../settings/config-error';
 import { auth0Host } from '../settings/kinds';
-import { environmentReader, loadSettings } from '../settings/load';
 import { SETTINGS, type SettingsFor } from '../settings/schema';
 
 export { ConfigError };
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface KeyConfig {
   readonly tableName: string;
@@ -27,21 +24,10 @@ export interface AuthConfig {
 
 export const DEFAULT_KEY_PREFIX = SETTINGS.keyPrefix.default;
 
-/** What the key settings are read into; the authorizer, the management functions and `npm start` all read them. */
-export const KEY_SETTING_NAMES = [
-  'tableName',
-  'keyPrefix',
-  'maxKeysPerUser',
-  'maxKeyLifetimeDays',
-  'defaultKeyLifetimeDays',
-  'routeScopes',
-  'allowedKeyScopes',
-  'auditRetentionDays',
-] as const;
-export const AUTH_SETTING_NAMES = ['auth0Domain', 'auth0Audience', 'requiredScope', 'allowMachineTokens'] as const;
-
-type KeySettings = Pick<SettingsFor<'authorizer'>, (typeof KEY_SETTING_NAMES)[number]>;
-type AuthSettings = Pick<SettingsFor<'local'>, (typeof AUTH_SETTING_NAMES)[number]>;
+/** The key settings: what the authorizer reads, but its own cache share (the management functions and `npm start` read them too). */
+type KeySettings = Omit<SettingsFor<'authorizer'>, 'verdictCacheTtlSeconds'>;
+/** The Auth0 settings: what the management functions read beyond the key settings (optional under `npm start`). */
+type AuthSettings = Pick<SettingsFor<'local'>, Exclude<keyof SettingsFor<'management'>, keyof SettingsFor<'authorizer'>>>;
 
 export function keyConfigFrom(settings: KeySettings): KeyConfig {
   return {
@@ -72,13 +58,4 @@ export function authConfigFrom(settings: AuthSettings): AuthConfig {
     // Absent rather than undefined: the verifier's options and the tests tell the two apart.
     ...(settings.requiredScope !== undefined ? { requiredScope: settings.requiredScope } : {}),
   };
-}
-
-/** The key settings from the environment, as the authorizer reads them (`local`: with `npm start`'s defaults). */
-export function loadKeyConfig(env: Env, component: 'authorizer' | 'local' = 'authorizer'): KeyConfig {
-  return keyConfigFrom(loadSettings(component, environmentReader(env), KEY_SETTING_NAMES));
-}
-
-export function loadAuthConfig(env: Env): AuthConfig {
-  return authConfigFrom(loadSettings('management', environmentReader(env), AUTH_SETTING_NAMES));
 }

@@ -42,16 +42,9 @@ function defaultFor(spec: SettingSpec, component: Component, settled: Settled): 
  * order (so a rule may depend on a setting above it); the first bad or
  * missing one fails, naming it and its rule.
  */
-export function loadSettings<C extends Component>(component: C, reader: SettingReader): SettingsFor<C>;
-export function loadSettings<C extends Component, N extends keyof SettingsFor<C>>(
-  component: C,
-  reader: SettingReader,
-  only: readonly N[],
-): Pick<SettingsFor<C>, N>;
-export function loadSettings<C extends Component>(component: C, reader: SettingReader, only?: readonly SettingName[]): SettingsFor<C> {
+export function loadSettings<C extends Component>(component: C, reader: SettingReader): SettingsFor<C> {
   return settle(
     component,
-    only,
     reader.label,
     (name, spec, settled) => {
       const raw = reader.read(name, spec);
@@ -72,7 +65,6 @@ export function loadSettings<C extends Component>(component: C, reader: SettingR
 export function resolveSettings<C extends Component>(component: C, given: Readonly<Record<string, unknown>>): SettingsFor<C> {
   return settle(
     component,
-    undefined,
     (name) => name,
     (name, spec, settled) => (given[name] === undefined ? undefined : spec.kind.check(given[name], settled)),
   );
@@ -80,7 +72,6 @@ export function resolveSettings<C extends Component>(component: C, given: Readon
 
 function settle<C extends Component>(
   component: C,
-  only: readonly SettingName[] | undefined,
   label: (name: SettingName, spec: SettingSpec) => string,
   parse: (name: SettingName, spec: SettingSpec, settled: Settled) => Parsed<unknown> | undefined,
   missingHint?: (name: SettingName, spec: SettingSpec) => string,
@@ -88,7 +79,7 @@ function settle<C extends Component>(
   const settled: Record<string, unknown> = {};
   for (const name of settingNames) {
     const spec = specOf(name);
-    if (!usedBy(spec, component) || (only !== undefined && !only.includes(name))) continue;
+    if (!usedBy(spec, component)) continue;
     const parsed = parse(name, spec, settled);
     if (parsed !== undefined) {
       if (!parsed.ok) throw new ConfigError(label(name, spec), parsed.problem);

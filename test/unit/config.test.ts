@@ -1,5 +1,14 @@
 import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
-import { ConfigError, DEFAULT_KEY_PREFIX, loadAuthConfig, loadKeyConfig } from '../../lambdas/runtime/config';
+import { authConfigFrom, ConfigError, DEFAULT_KEY_PREFIX, keyConfigFrom } from '../../lambdas/runtime/config';
+import { environmentReader, loadSettings } from '../../lambdas/settings/load';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The key settings as the authorizer (or `npm start`) reads them from its environment at start-up. */
+const loadKeyConfig = (env: Env, component: 'authorizer' | 'local' = 'authorizer') =>
+  keyConfigFrom(loadSettings(component, environmentReader(env)));
+/** The Auth0 settings as a management function reads them (its table is set, as the stack always sets it). */
+const loadAuthConfig = (env: Env) => authConfigFrom(loadSettings('management', environmentReader({ TABLE_NAME: 'keys', ...env })));
 
 /** The ConfigError that `load` fails with; fails the test if it succeeds or fails otherwise. */
 function configError(load: () => unknown): ConfigError {
