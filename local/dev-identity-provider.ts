@@ -80,7 +80,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
       'POST /oauth/token': tokenEndpoint({ store, signer, defaultAudience }),
       'POST /oauth/device/code': deviceCodeEndpoint({ store, url, defaultAudience }),
       'GET /activate': activateForm,
-      'POST /activate': activateEndpoint({ store }),
+      'POST /activate': activateEndpoint({ store, url }),
     }),
   );
 

@@ -1,15 +1,30 @@
 import { randomBytes } from 'node:crypto';
+import { FailureBudget } from './failure-budget';
 import { normaliseUserCode, formatUserCode, randomUserCode } from './user-codes';
 
 /**
  * The device-code half of the OAuth 2.0 Device Authorization Grant (RFC 8628)
  * as Auth0 serves it, without HTTP: codes are issued, polled, and approved or
  * denied by user code, on an injected clock. Codes live in memory only.
+ *
+ * Guessing user codes is limited twice over. Every attempt to decide a code
+ * that decides nothing (an unknown, expired, decided or locked code) is a
+ * wrong code: it costs one from a budget shared by all callers (10 a minute by
+ * default; once spent, every attempt is refused, right codes included, so a
+ * guess gets no answer until the window ends), and it counts against every
+ * code waiting at the time, since a guess cannot be pinned on the one code
+ * it was aimed at. A code that has waited through 5 wrong codes locks: it
+ * can no longer be approved, and its client's poll answers access_denied. So
+ * however slowly someone guesses, each code faces at most 5 guesses out of
+ * 20^8 (about 2 in 10^10).
  */
 
 export const DEFAULT_DEVICE_CODE_LIFETIME_SECONDS = 600;
 export const DEFAULT_DEVICE_POLL_INTERVAL_SECONDS = 5;
 export const DEFAULT_MAX_DEVICE_CODES = 1000;
+export const DEFAULT_MAX_WRONG_CODES_PER_WINDOW = 10;
+export const DEFAULT_WRONG_CODE_WINDOW_SECONDS = 60;
+export const DEFAULT_LOCK_AFTER_WRONG_CODES = 5;
 /** Longest client_id or user id accepted. */
 export const MAX_FIELD_LENGTH = 256;
 
@@ -20,6 +35,12 @@ export interface DeviceCodeStoreOptions {
   readonly devicePollIntervalSeconds?: number | undefined;
   /** Most codes held at once (default 1000); beyond that, issue answers `full`. */
   readonly maxDeviceCodes?: number | undefined;
+  /** Wrong codes accepted from all callers in one window (default 10); beyond, attempts are throttled. */
+  readonly maxWrongCodesPerWindow?: number | undefined;
+  /** The length of that window (default 60). */
+  readonly wrongCodeWindowSeconds?: number | undefined;
+  /** Wrong codes a waiting code survives (default 5); at that many it locks. */
+  readonly lockAfterWrongCodes?: number | undefined;
   /** Milliseconds since the epoch; default Date.now. */
   readonly now?: (() => number) | undefined;
   /** Draws a normalised user code; default random (tests force collisions). */
@@ -48,9 +69,22 @@ export type PollRefusal = 'invalid_grant' | 'expired_token' | 'slow_down' | 'aut
 
 export type PollOutcome =
   | { readonly outcome: 'granted'; readonly user: string; readonly audience: string; readonly scope: string | undefined }
-  | { readonly outcome: PollRefusal };
+  | { readonly outcome: PollRefusal }
+  /** Refused because too many wrong codes were entered while it waited. */
+  | { readonly outcome: 'access_denied'; readonly locked: true };
 
-type Decision = { readonly status: 'pending' } | { readonly status: 'approved'; readonly user: string } | { readonly status: 'denied' };
+/**
+ * An attempt to approve or deny by user code: `decided`; `unknown` (unknown,
+ * expired or already decided); `locked`; or `throttled` (the wrong-code
+ * budget is spent, the code was not even looked up).
+ */
+export type ActivationOutcome =
+  { readonly outcome: 'decided' | 'unknown' | 'locked' } | { readonly outcome: 'throttled'; readonly retryAfterSeconds: number };
+
+/** What an activation decides: approve as a user, or deny. */
+export type ActivationDecision = { readonly status: 'approved'; readonly user: string } | { readonly status: 'denied' };
+
+type Decision = { readonly status: 'pending' } | ActivationDecision;
 
 interface DeviceAuthorization {
   readonly deviceCode: string;
@@ -60,6 +94,8 @@ interface DeviceAuthorization {
   readonly expiresAt: number;
   lastPollAt: number | undefined;
   decision: Decision;
+  /** The store's wrong-code count when this code was issued. */
+  readonly wrongCodesAtIssue: number;
 }
 
 /** A user id a token may be issued for: 1-256 characters. */
@@ -71,16 +107,23 @@ export class DeviceCodeStore {
   readonly lifetimeSeconds: number;
   readonly pollIntervalSeconds: number;
   readonly maxCodes: number;
+  readonly lockAfterWrongCodes: number;
   private readonly now: () => number;
   private readonly randomUserCode: () => string;
   /** By device code; `byUserCode` maps normalised user codes to the same entries. */
   private readonly byDeviceCode = new Map<string, DeviceAuthorization>();
   private readonly byUserCode = new Map<string, DeviceAuthorization>();
+  private readonly wrongCodeBudget: FailureBudget;
+  /** Every wrong code ever entered: a code's share is the growth since its issue. */
+  private wrongCodes = 0;
 
   constructor(options: DeviceCodeStoreOptions = {}) {
     this.lifetimeSeconds = options.deviceCodeLifetimeSeconds ?? DEFAULT_DEVICE_CODE_LIFETIME_SECONDS;
     this.pollIntervalSeconds = options.devicePollIntervalSeconds ?? DEFAULT_DEVICE_POLL_INTERVAL_SECONDS;
     this.maxCodes = options.maxDeviceCodes ?? DEFAULT_MAX_DEVICE_CODES;
+    this.lockAfterWrongCodes = options.lockAfterWrongCodes ?? DEFAULT_LOCK_AFTER_WRONG_CODES;
+    const maxWrongCodes = options.maxWrongCodesPerWindow ?? DEFAULT_MAX_WRONG_CODES_PER_WINDOW;
+    const windowSeconds = options.wrongCodeWindowSeconds ?? DEFAULT_WRONG_CODE_WINDOW_SECONDS;
     if (!Number.isInteger(this.lifetimeSeconds) || this.lifetimeSeconds < 1) {
       throw new Error('deviceCodeLifetimeSeconds must be a positive integer');
     }
@@ -90,6 +133,14 @@ export class DeviceCodeStore {
     if (!Number.isInteger(this.maxCodes) || this.maxCodes < 1) {
       throw new Error('maxDeviceCodes must be a positive integer');
     }
+    for (const [name, value] of [
+      ['lockAfterWrongCodes', this.lockAfterWrongCodes],
+      ['maxWrongCodesPerWindow', maxWrongCodes],
+      ['wrongCodeWindowSeconds', windowSeconds],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+    }
+    this.wrongCodeBudget = new FailureBudget(maxWrongCodes, windowSeconds * 1000);
     this.now = options.now ?? Date.now;
     this.randomUserCode = options.randomUserCode ?? randomUserCode;
   }
@@ -112,6 +163,7 @@ export class DeviceCodeStore {
       expiresAt: at + this.lifetimeSeconds * 1000,
       lastPollAt: undefined,
       decision: { status: 'pending' },
+      wrongCodesAtIssue: this.wrongCodes,
     };
     this.byDeviceCode.set(entry.deviceCode, entry);
     this.byUserCode.set(entry.userCode, entry);
@@ -141,6 +193,7 @@ export class DeviceCodeStore {
     entry.lastPollAt = at;
     if (lastPollAt !== undefined && at - lastPollAt < this.pollIntervalSeconds * 1000) return { outcome: 'slow_down' };
     const { decision } = entry;
+    if (this.isLocked(entry)) return { outcome: 'access_denied', locked: true };
     if (decision.status === 'pending') return { outcome: 'authorization_pending' };
     if (decision.status === 'denied') return { outcome: 'access_denied' };
     this.forget(entry);
@@ -154,21 +207,38 @@ export class DeviceCodeStore {
    */
   approve(userCode: string, user: string): boolean {
     if (!isValidUser(user)) return false;
-    return this.decide(userCode, { status: 'approved', user });
+    return this.activate(userCode, { status: 'approved', user }).outcome === 'decided';
   }
 
   /** Denies a pending user code; false when it is unknown, expired or already decided. */
   deny(userCode: string): boolean {
-    return this.decide(userCode, { status: 'denied' });
+    return this.activate(userCode, { status: 'denied' }).outcome === 'decided';
   }
 
-  private decide(userCode: string, decision: Decision): boolean {
+  /**
+   * Approves or denies a pending user code (any case, with or without the
+   * dash), within the wrong-code limits described above. The caller checks
+   * the user id first (`isValidUser`): a bad one is no guess.
+   */
+  activate(userCode: string, decision: ActivationDecision): ActivationOutcome {
     const at = this.now();
+    const blockedMs = this.wrongCodeBudget.blockedForMs(at);
+    if (blockedMs > 0) return { outcome: 'throttled', retryAfterSeconds: Math.ceil(blockedMs / 1000) };
     this.dropLongExpired(at);
     const entry = this.byUserCode.get(normaliseUserCode(userCode));
-    if (entry?.decision.status !== 'pending' || at >= entry.expiresAt) return false;
-    entry.decision = decision;
-    return true;
+    const waiting = entry?.decision.status === 'pending' && at < entry.expiresAt ? entry : undefined;
+    if (waiting === undefined || this.isLocked(waiting)) {
+      this.wrongCodes += 1;
+      this.wrongCodeBudget.recordFailure(at);
+      return { outcome: waiting === undefined ? 'unknown' : 'locked' };
+    }
+    waiting.decision = decision;
+    return { outcome: 'decided' };
+  }
+
+  /** A pending code that has waited through too many wrong codes. */
+  private isLocked(entry: DeviceAuthorization): boolean {
+    return entry.decision.status === 'pending' && this.wrongCodes - entry.wrongCodesAtIssue >= this.lockAfterWrongCodes;
   }
 
   private unusedUserCode(): string {

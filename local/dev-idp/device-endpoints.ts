@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../http-util';
-import { isValidUser, MAX_FIELD_LENGTH, type DeviceCodeStore } from './device-codes';
+import { isValidUser, MAX_FIELD_LENGTH, type ActivationDecision, type DeviceCodeStore } from './device-codes';
 import { NO_STORE, sendOAuthError, sendUnreadableBody } from './oauth-replies';
+import { crossSiteRefusal, ownOrigins } from './origin-check';
 import { activatePage, resultPage, sendHtml } from './pages';
 import { nonEmpty, readRequestBody } from './request-body';
 import { formatUserCode, normaliseUserCode } from './user-codes';
@@ -60,16 +61,24 @@ export const activateForm: Endpoint = (_request, response, url) => {
 
 /**
  * `POST /activate`: approves (as `user`) or denies a user code. Answers JSON
- * to a JSON body or `Accept: application/json`, HTML to the form.
+ * to a JSON body or `Accept: application/json`, HTML to the form. Refuses
+ * another site's page with 403 (CSRF, see `crossSiteRefusal`), a locked code
+ * with 403, and every attempt with 429 while the wrong-code budget is spent.
  */
-export function activateEndpoint(deps: Pick<DeviceEndpointDependencies, 'store'>): Endpoint {
+export function activateEndpoint(deps: Pick<DeviceEndpointDependencies, 'store' | 'url'>): Endpoint {
+  const allowedOrigins = ownOrigins(deps.url);
   return async (request, response) => {
     const body = await readRequestBody(request);
     const wantsJson = body?.json === true || (request.headers.accept ?? '').includes('application/json');
-    const fail = (error: string, description: string): void => {
-      if (wantsJson) sendOAuthError(response, 400, error, description);
-      else sendHtml(response, 400, resultPage('Not approved', description, true));
+    const fail = (error: string, description: string, status = 400, headers: Record<string, string> = {}): void => {
+      if (wantsJson) sendOAuthError(response, status, error, description, headers);
+      else sendHtml(response, status, resultPage('Not approved', description, true), headers);
     };
+    const crossSite = crossSiteRefusal(request.headers, allowedOrigins);
+    if (crossSite !== undefined) {
+      fail('invalid_origin', crossSite, 403);
+      return;
+    }
     if (body === undefined) {
       fail('invalid_request', 'Send a JSON or form-encoded body');
       return;
@@ -79,31 +88,48 @@ export function activateEndpoint(deps: Pick<DeviceEndpointDependencies, 'store'>
       fail('invalid_request', 'action is approve (the default) or deny');
       return;
     }
-    const succeed = (json: object, title: string, message: string): void => {
-      if (wantsJson) sendJson(response, 200, json);
-      else sendHtml(response, 200, resultPage(title, message));
-    };
-    const unknownCode = (): void => {
-      fail('invalid_user_code', 'Unknown, expired or already used user code');
-    };
-    if (action === 'deny') {
-      if (userCode === undefined || !deps.store.deny(userCode)) unknownCode();
-      else succeed({ approved: false }, 'Denied', `The device with code ${shown(userCode)} will not get a token.`);
-      return;
-    }
-    if (!isValidUser(user)) {
+    if (action !== 'deny' && !isValidUser(user)) {
       fail('invalid_request', 'user (the user id the token is for) is required, 1-256 characters');
       return;
     }
-    if (userCode === undefined || !deps.store.approve(userCode, user)) unknownCode();
-    else
-      succeed(
-        { approved: true, user },
-        'Approved',
-        `The device with code ${shown(userCode)} is now signed in as ${user}. You can close this page.`,
+    if (userCode === undefined) {
+      fail('invalid_user_code', UNKNOWN_CODE);
+      return;
+    }
+    const decision: ActivationDecision = action === 'deny' || user === undefined ? { status: 'denied' } : { status: 'approved', user };
+    const attempt = deps.store.activate(userCode, decision);
+    switch (attempt.outcome) {
+      case 'throttled':
+        fail('too_many_requests', `Too many wrong user codes: try again in ${attempt.retryAfterSeconds} seconds.`, 429, {
+          'retry-after': String(attempt.retryAfterSeconds),
+        });
+        return;
+      case 'locked':
+        fail('code_locked', 'This code was locked after too many wrong codes were entered: start the login again for a new code.', 403);
+        return;
+      case 'unknown':
+        fail('invalid_user_code', UNKNOWN_CODE);
+        return;
+      case 'decided':
+        break;
+    }
+    const code = shown(userCode);
+    if (decision.status === 'denied') {
+      if (wantsJson) sendJson(response, 200, { approved: false });
+      else sendHtml(response, 200, resultPage('Denied', `The device with code ${code} will not get a token.`));
+    } else if (wantsJson) {
+      sendJson(response, 200, { approved: true, user: decision.user });
+    } else {
+      sendHtml(
+        response,
+        200,
+        resultPage('Approved', `The device with code ${code} is now signed in as ${decision.user}. You can close this page.`),
       );
+    }
   };
 }
+
+const UNKNOWN_CODE = 'Unknown, expired or already used user code';
 
 /** The user code as shown to people, from what was typed (a known code). */
 function shown(userCode: string): string {

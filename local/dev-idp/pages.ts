@@ -12,11 +12,12 @@ export const HTML_SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
-export function sendHtml(response: ServerResponse, status: number, html: string): void {
+export function sendHtml(response: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     ...HTML_SECURITY_HEADERS,
+    ...headers,
   });
   response.end(html);
 }

@@ -14,6 +14,9 @@ export interface TokenEndpointDependencies {
   readonly defaultAudience: string;
 }
 
+/** access_denied to a code locked by wrong guesses: the login must start again. */
+const LOCKED_DESCRIPTION = 'The user code was locked after too many wrong codes were entered. Request a new one.';
+
 /** Status and description of each refused poll, as Auth0 answers them. */
 function refusal(outcome: PollRefusal, intervalSeconds: number): { status: number; description: string } {
   switch (outcome) {
@@ -51,7 +54,8 @@ export function tokenEndpoint(deps: TokenEndpointDependencies): (request: Incomi
     const polled = deps.store.poll(deviceCode, clientId);
     if (polled.outcome !== 'granted') {
       const { status, description } = refusal(polled.outcome, deps.store.pollIntervalSeconds);
-      sendOAuthError(response, status, polled.outcome, description, NO_STORE);
+      const why = 'locked' in polled ? LOCKED_DESCRIPTION : description;
+      sendOAuthError(response, status, polled.outcome, why, NO_STORE);
       return;
     }
     await sendToken(response, { sub: polled.user, audience: polled.audience, scope: polled.scope }, true);
