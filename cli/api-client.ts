@@ -94,10 +94,13 @@ export class KeysApi {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        // The API never redirects; following one would hand the token to wherever it points.
+        redirect: 'error',
         signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
-      const cause = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      const { cause: reason, message } = error as Error & { cause?: { code?: string; message?: string } };
+      const cause = reason?.code ?? reason?.message ?? message;
       throw new CliError(`Cannot reach ${this.endpoint}: ${cause}`, EXIT.server, 'NETWORK_ERROR');
     }
     const text = await response.text();

@@ -5,6 +5,7 @@ import { registerEventCommands } from './commands/events';
 import { registerKeyCommands } from './commands/keys';
 import { createContext, type CliContext, type CliIo, type GlobalOptions } from './context';
 import { CliError, EXIT, EXIT_CODES_HELP } from './errors';
+import { jsonLine, printable } from './terminal-text';
 
 export type { CliIo } from './context';
 
@@ -53,15 +54,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 function reportFailure(error: unknown, context: CliContext): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
-    if (context.json) context.err(JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } }));
+    if (context.json) context.err(jsonLine({ error: { code: 'USAGE', message: printable(error.message.replace(/^error: /, '')) } }));
     return EXIT.usage;
   }
   const failure =
     error instanceof CliError ? error : new CliError(`Unexpected error: ${(error as Error).message}`, EXIT.server, 'UNEXPECTED');
-  context.err(
-    context.json
-      ? JSON.stringify({ error: { code: failure.code, message: failure.message } })
-      : context.errColors.red(`Error: ${failure.message}`),
-  );
+  // Messages and codes carry what servers, the identity provider and stored files said: printable, even inside JSON.
+  const code = printable(failure.code);
+  const message = printable(failure.message);
+  context.err(context.json ? jsonLine({ error: { code, message } }) : context.errColors.red(`Error: ${message}`));
   return failure.exitCode;
 }

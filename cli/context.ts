@@ -2,6 +2,7 @@ import { accessTokenFor } from './access-token';
 import { KeysApi } from './api-client';
 import { colorsFor, type Colors } from './output';
 import { resolveSettings, type CliSettings, type SettingFlags } from './settings';
+import { jsonLine, terminalSafe } from './terminal-text';
 
 /** Everything the CLI touches outside itself, so tests can run it in-process. */
 export interface CliIo {
@@ -36,8 +37,11 @@ export interface CliContext {
   readonly accessToken: (settings: CliSettings) => string;
   /** The API client, with the current settings and access token. */
   readonly api: () => KeysApi;
-  /** `value` as one line of JSON under --json, else the human text. */
-  readonly emit: (value: unknown, human: () => string) => void;
+  /**
+   * `value` as one line of JSON under --json, else the human text rendered from a copy of
+   * `value` whose strings are terminal-safe: what the server sent is never printed raw.
+   */
+  readonly emit: <T>(value: T, human: (shown: T) => string) => void;
 }
 
 export function createContext(io: CliIo, globals: () => GlobalOptions, json: boolean): CliContext {
@@ -64,7 +68,7 @@ export function createContext(io: CliIo, globals: () => GlobalOptions, json: boo
       return new KeysApi(current.endpoint, accessToken(current), io.fetch);
     },
     emit: (value, human) => {
-      out(context.json ? JSON.stringify(value) : human());
+      out(context.json ? jsonLine(value) : human(terminalSafe(value)));
     },
   };
   return context;

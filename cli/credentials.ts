@@ -7,10 +7,15 @@ export interface StoredLogin {
   readonly accessToken: string;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
+  /** The API endpoint the login was made for: it is never sent anywhere else. */
+  readonly endpoint: string;
   readonly authUrl: string;
   readonly audience: string;
   readonly sub: string;
 }
+
+/** What credentials.json may hold: a login saved before logins were bound to an endpoint has none. */
+export type SavedLogin = Omit<StoredLogin, 'endpoint'> & { readonly endpoint?: string | undefined };
 
 const FILE = 'credentials.json';
 
@@ -21,7 +26,7 @@ export function saveLogin(configDir: string, login: StoredLogin): void {
   chmodSync(path, 0o600); // writeFileSync keeps the mode of a file that already existed
 }
 
-export function loadLogin(configDir: string): StoredLogin | undefined {
+export function loadLogin(configDir: string): SavedLogin | undefined {
   let text: string;
   try {
     text = readFileSync(join(configDir, FILE), 'utf8');
@@ -29,15 +34,16 @@ export function loadLogin(configDir: string): StoredLogin | undefined {
     return undefined;
   }
   try {
-    const parsed = JSON.parse(text) as Partial<StoredLogin>;
+    const parsed = JSON.parse(text) as Partial<Record<keyof StoredLogin, unknown>> | null;
     if (
-      typeof parsed.accessToken === 'string' &&
+      typeof parsed?.accessToken === 'string' &&
       typeof parsed.expiresAt === 'number' &&
+      (parsed.endpoint === undefined || typeof parsed.endpoint === 'string') &&
       typeof parsed.authUrl === 'string' &&
       typeof parsed.audience === 'string' &&
       typeof parsed.sub === 'string'
     ) {
-      return parsed as StoredLogin;
+      return parsed as SavedLogin;
     }
   } catch {
     // fall through

@@ -1,5 +1,10 @@
 import { createColors } from 'picocolors';
 import type { AuditEventView, CreatedKey, KeyView, RotatedKey } from './api-client';
+import { printable } from './terminal-text';
+
+// The renderers below take values already passed through terminalSafe; they filter
+// the fields a client chose (user agents, event details) once more, as they always have.
+export { printable };
 
 export type Colors = ReturnType<typeof createColors>;
 
@@ -22,6 +27,7 @@ const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 /** "in 3 months", "2 days ago", "now". */
 export function relativeTime(iso: string, now: Date): string {
   const seconds = (Date.parse(iso) - now.getTime()) / 1000;
+  if (Number.isNaN(seconds)) return printable(iso); // not a time: shown as given (Intl would throw)
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size || unit === 'second') {
       return relative.format(Math.round(seconds / size), unit);
@@ -41,14 +47,6 @@ function statusText(status: KeyView['status'], colors: Colors): string {
     default:
       return colors.yellow(status);
   }
-}
-
-/**
- * Text a client chose (a user agent, an event's details) shown in a terminal:
- * control characters, escape sequences among them, become `?`.
- */
-export function printable(text: string): string {
-  return text.replace(/[\p{C}\p{Zl}\p{Zp}]/gu, '?');
 }
 
 function truncate(text: string, max: number): string {

@@ -41,6 +41,10 @@ export function configDirectory(env: Env): string {
   return join(given(env.XDG_CONFIG_HOME) ?? join(homedir(), '.config'), 'apikey');
 }
 
+/** Plain http is allowed only to this machine: anywhere else it would carry the access token in cleartext. */
+const isLoopback = (url: URL) => url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+const safeScheme = (url: URL) => url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url));
+
 /** `example.eu.auth0.com` → `https://example.eu.auth0.com`; plain http only for this machine. */
 export function authUrlFrom(value: string): string {
   const withScheme = /^[a-z]+:\/\//i.test(value) ? value : `https://${value}`;
@@ -50,24 +54,58 @@ export function authUrlFrom(value: string): string {
   } catch {
     throw new CliError(`Not a valid identity provider domain or URL: "${value}"`, EXIT.usage, 'BAD_SETTING');
   }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!safeScheme(url)) {
     throw new CliError(`The identity provider must use https (plain http only on this machine): "${value}"`, EXIT.usage, 'BAD_SETTING');
   }
   return url.origin;
 }
 
-function endpointFrom(value: string): string {
+/** Where a setting's value came from, as the user would write it, so an error names what to fix. */
+interface SettingSource {
+  readonly flag: string;
+  readonly env: string;
+  readonly fileKey: string;
+}
+
+type Origin = 'flag' | 'env' | 'file' | 'default';
+
+function describeOrigin(origin: Origin, source: SettingSource, configDir: string): string {
+  switch (origin) {
+    case 'flag':
+      return source.flag;
+    case 'env':
+      return source.env;
+    case 'file':
+      return `"${source.fileKey}" in ${join(configDir, 'config.json')}`;
+    case 'default':
+      return 'the default';
+  }
+}
+
+const ENDPOINT_SOURCE: SettingSource = { flag: '--endpoint', env: 'APIKEY_ENDPOINT', fileKey: 'endpoint' };
+
+/**
+ * The gateway URL without trailing slashes (scheme and host lowercased, default port dropped),
+ * so a login bound to it compares equal however it was typed. https, or plain http to this machine.
+ */
+function endpointFrom(value: string, from: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new CliError(`Not a valid endpoint URL: "${value}"`, EXIT.usage, 'BAD_SETTING');
+    throw new CliError(`Not a valid endpoint URL: "${value}" (from ${from})`, EXIT.usage, 'BAD_SETTING');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new CliError(`The endpoint must be an http(s) URL: "${value}"`, EXIT.usage, 'BAD_SETTING');
+    throw new CliError(`The endpoint must be an http(s) URL: "${value}" (from ${from})`, EXIT.usage, 'BAD_SETTING');
   }
-  return value.replace(/\/+$/, '');
+  if (!safeScheme(url)) {
+    throw new CliError(
+      `The endpoint must use https; plain http only to 127.0.0.1, localhost or [::1], since it would carry your access token in cleartext: "${value}" (from ${from})`,
+      EXIT.usage,
+      'BAD_SETTING',
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function readConfigFile(dir: string): Record<string, unknown> {
@@ -91,13 +129,23 @@ function readConfigFile(dir: string): Record<string, unknown> {
 export function resolveSettings(flags: SettingFlags, env: Env): CliSettings {
   const configDir = configDirectory(env);
   const file = readConfigFile(configDir);
-  const pick = (flag: string | undefined, envName: string, fileKey: string, fallback: string): string => {
+  /** The value and where it came from: the first of flag, environment, config file and default that is set. */
+  const pickWithOrigin = (flag: string | undefined, envName: string, fileKey: string, fallback: string): [string, Origin] => {
     const fromFile = file[fileKey];
-    return given(flag) ?? given(env[envName]) ?? (typeof fromFile === 'string' ? given(fromFile) : undefined) ?? fallback;
+    const candidates: [string | undefined, Origin][] = [
+      [given(flag), 'flag'],
+      [given(env[envName]), 'env'],
+      [typeof fromFile === 'string' ? given(fromFile) : undefined, 'file'],
+    ];
+    for (const [value, origin] of candidates) if (value !== undefined) return [value, origin];
+    return [fallback, 'default'];
   };
+  const pick = (flag: string | undefined, envName: string, fileKey: string, fallback: string): string =>
+    pickWithOrigin(flag, envName, fileKey, fallback)[0];
+  const [endpoint, endpointOrigin] = pickWithOrigin(flags.endpoint, ENDPOINT_SOURCE.env, ENDPOINT_SOURCE.fileKey, LOCAL_DEFAULTS.endpoint);
   const token = env.APIKEY_TOKEN?.trim();
   return {
-    endpoint: endpointFrom(pick(flags.endpoint, 'APIKEY_ENDPOINT', 'endpoint', LOCAL_DEFAULTS.endpoint)),
+    endpoint: endpointFrom(endpoint, describeOrigin(endpointOrigin, ENDPOINT_SOURCE, configDir)),
     authUrl: authUrlFrom(pick(flags.authDomain, 'APIKEY_AUTH_DOMAIN', 'authDomain', LOCAL_DEFAULTS.authUrl)),
     clientId: pick(flags.clientId, 'APIKEY_CLIENT_ID', 'clientId', LOCAL_DEFAULTS.clientId),
     audience: pick(flags.audience, 'APIKEY_AUDIENCE', 'audience', LOCAL_DEFAULTS.audience),

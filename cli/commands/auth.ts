@@ -4,6 +4,7 @@ import type { CliContext } from '../context';
 import { peekToken, removeLogin, saveLogin } from '../credentials';
 import { deviceLogin } from '../device-login';
 import { relativeTime } from '../output';
+import { terminalSafe } from '../terminal-text';
 
 /** `login`, `logout`, `whoami`: the user's stored login. */
 export function registerAuthCommands(program: Command, context: CliContext): void {
@@ -22,7 +23,8 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
         scope: options.scope,
         fetch: io.fetch,
         sleep: io.sleep,
-        onPrompt: (prompt) => {
+        onPrompt: (answer) => {
+          const prompt = terminalSafe(answer); // the identity provider's words
           err(`To log in, open ${prompt.verificationUriComplete ?? prompt.verificationUri}`);
           err(`and confirm the code ${errColors.bold(prompt.userCode)} (valid ${Math.round(prompt.expiresInSeconds / 60)} minutes).`);
           err('Waiting for approval...');
@@ -34,11 +36,12 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       saveLogin(current.configDir, {
         accessToken: result.accessToken,
         expiresAt,
+        endpoint: current.endpoint, // the login goes to this endpoint only
         authUrl: current.authUrl,
         audience: current.audience,
         sub,
       });
-      emit({ sub, expiresAt: new Date(expiresAt).toISOString() }, () => `Logged in as ${sub}.`);
+      emit({ sub, expiresAt: new Date(expiresAt).toISOString() }, (shown) => `Logged in as ${shown.sub}.`);
     });
 
   program
@@ -59,15 +62,15 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
         const expiresAt = claims.exp !== undefined ? new Date(claims.exp * 1000).toISOString() : undefined;
         emit(
           { sub: claims.sub ?? null, expiresAt: expiresAt ?? null, source: 'APIKEY_TOKEN' },
-          () => `${claims.sub ?? 'unknown'} (from APIKEY_TOKEN${expiresAt ? `, expires ${relativeTime(expiresAt, now())}` : ''})`,
+          (shown) => `${shown.sub ?? 'unknown'} (from APIKEY_TOKEN${expiresAt ? `, expires ${relativeTime(expiresAt, now())}` : ''})`,
         );
         return;
       }
       const login = currentLogin(current, now); // refuses a missing, foreign or expired login
       const expiresAt = new Date(login.expiresAt).toISOString();
       emit(
-        { sub: login.sub, expiresAt, authUrl: login.authUrl, audience: login.audience, source: 'login' },
-        () => `${login.sub} (logged in to ${login.authUrl}, expires ${relativeTime(expiresAt, now())})`,
+        { sub: login.sub, expiresAt, endpoint: login.endpoint, authUrl: login.authUrl, audience: login.audience, source: 'login' },
+        (shown) => `${shown.sub} (logged in to ${shown.authUrl}, expires ${relativeTime(expiresAt, now())})`,
       );
     });
 }

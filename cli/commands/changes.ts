@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { parseGracePeriod } from '../expiry';
 import { keyDetails, replacedKeyNote, rotatedKeyDetails } from '../output';
+import { jsonLine, terminalSafe } from '../terminal-text';
 
 /** `rotate`, `disable`, `enable`, `rename`: changes to a key that keep its history. */
 export function registerChangeCommands(program: Command, context: CliContext): void {
@@ -14,9 +15,10 @@ export function registerChangeCommands(program: Command, context: CliContext): v
     .option('--grace <duration>', 'how long the old key keeps working: 0, 90s, 30m, 1h, 7d (at most 7d); default: the server’s (1h)')
     .action(async (id: string, options: { grace?: string }) => {
       const grace = options.grace !== undefined ? parseGracePeriod(options.grace) : undefined;
-      const rotated = await context.api().rotate(id, grace);
+      const answer = await context.api().rotate(id, grace);
+      const rotated = terminalSafe(answer);
       if (context.json) {
-        out(JSON.stringify(rotated));
+        out(jsonLine(answer));
       } else if (io.stdout.isTTY) {
         out(rotatedKeyDetails(rotated, now(), colors));
       } else {
@@ -31,7 +33,7 @@ export function registerChangeCommands(program: Command, context: CliContext): v
   /** PATCH the key, then show its new state. */
   const update = async (id: string, change: { name?: string; enabled?: boolean }) => {
     const key = await context.api().update(id, change);
-    emit(key, () => keyDetails(key, now(), colors));
+    emit(key, (shown) => keyDetails(shown, now(), colors));
   };
 
   program

@@ -10,6 +10,6 @@ export function registerEventCommands(program: Command, context: CliContext): vo
     .argument('<id>', 'the key id')
     .action(async (id: string) => {
       const events = await context.api().events(id);
-      context.emit({ events }, () => eventTable(events, context.now(), context.colors));
+      context.emit({ events }, (shown) => eventTable(shown.events, context.now(), context.colors));
     });
 }

@@ -4,6 +4,7 @@ import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { parseExpires } from '../expiry';
 import { createdKeyDetails, keyDetails, keyTable } from '../output';
+import { jsonLine, terminalSafe } from '../terminal-text';
 
 /** A repeatable option's values, in order. */
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -39,9 +40,10 @@ export function registerKeyCommands(program: Command, context: CliContext): void
         ...(options.scope ? { scopes: options.scope } : {}),
         ...(options.expires ? { expiresAt: parseExpires(options.expires, now()) } : {}),
       };
-      const created = await context.api().create(body);
+      const answer = await context.api().create(body);
+      const created = terminalSafe(answer);
       if (context.json) {
-        out(JSON.stringify(created));
+        out(jsonLine(answer));
       } else if (io.stdout.isTTY) {
         out(createdKeyDetails(created, now(), colors));
       } else {
@@ -58,7 +60,7 @@ export function registerKeyCommands(program: Command, context: CliContext): void
     .action(async (options: { status?: string[] }) => {
       const statuses = options.status !== undefined ? parseStatuses(options.status) : undefined;
       const keys = await context.api().list(statuses);
-      emit({ keys }, () => keyTable(keys, now(), colors, statuses));
+      emit({ keys }, (shown) => keyTable(shown.keys, now(), colors, statuses));
     });
 
   program
@@ -67,7 +69,7 @@ export function registerKeyCommands(program: Command, context: CliContext): void
     .argument('<id>', 'the key id')
     .action(async (id: string) => {
       const key = await context.api().show(id);
-      emit(key, () => keyDetails(key, now(), colors));
+      emit(key, (shown) => keyDetails(shown, now(), colors));
     });
 
   program
@@ -76,6 +78,6 @@ export function registerKeyCommands(program: Command, context: CliContext): void
     .argument('<id>', 'the key id')
     .action(async (id: string) => {
       await context.api().revoke(id);
-      emit({ revoked: id }, () => `Revoked ${id}.`);
+      emit({ revoked: id }, (shown) => `Revoked ${shown.revoked}.`);
     });
 }

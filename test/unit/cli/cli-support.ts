@@ -45,3 +45,13 @@ export function fakeToken(claims: Record<string, unknown>): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.signature`;
 }
+
+/** A fetch that fails the test if the CLI calls it: for refusals that must happen before any request. */
+export function forbiddenFetch() {
+  const calls: string[] = [];
+  const fetchImpl = ((url: string | URL) => {
+    calls.push(String(url));
+    throw new Error(`no request may be made, but the CLI fetched ${String(url)}`);
+  }) as typeof fetch;
+  return { fetch: fetchImpl, calls };
+}

@@ -21,6 +21,7 @@ function loggedIn(overrides: { expiresAt?: number } = {}) {
   saveLogin(dir, {
     accessToken,
     expiresAt: overrides.expiresAt ?? Date.now() + 3600_000,
+    endpoint: LOCAL_DEFAULTS.endpoint,
     authUrl: LOCAL_DEFAULTS.authUrl,
     audience: LOCAL_DEFAULTS.audience,
     sub: 'auth0|alice',

@@ -48,7 +48,14 @@ describe('settings', () => {
 });
 
 describe('stored login', () => {
-  const login = { accessToken: fakeToken({ sub: 'alice' }), expiresAt: 1, authUrl: 'https://a', audience: 'b', sub: 'alice' };
+  const login = {
+    accessToken: fakeToken({ sub: 'alice' }),
+    expiresAt: 1,
+    endpoint: 'https://api.example',
+    authUrl: 'https://a',
+    audience: 'b',
+    sub: 'alice',
+  };
 
   it('is written readable by its owner only, and read back', () => {
     const dir = freshConfigDir();
