@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnRoute,
@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import { ROUTES, splitCacheTtl, type FunctionName, type RouteDefinition } from '../lambdas/api-definition';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
 import { auth0Issuer } from '../lambdas/runtime/config';
+import { NEVER_CHECKED, unknownRouteProblem } from '../lambdas/domain/route-scope-check';
 import { functionEnvironment } from '../lambdas/settings/function-environment';
 import { logRetention, type HouseFunction } from './house-function';
 import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
@@ -66,6 +67,8 @@ export class KeyApi extends Construct {
         ...config,
         tableName: table.tableName,
         verdictCacheTtlSeconds: cacheTtl.instanceSeconds,
+        // Known once every protect() call is in, so produced at synth: the authorizer refuses a ROUTE_SCOPES that names others.
+        apiKeyRoutes: [Lazy.string({ produce: () => this.apiKeyRouteKeys().join(',') })],
       }),
       timeout: Duration.seconds(Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + 1000) / 1000)),
       memorySize: 512,
@@ -134,13 +137,10 @@ export class KeyApi extends Construct {
   /** Route keys in `routeScopes` that no route behind the API-key authorizer has: their scope would never be checked. */
   private unenforcedRouteScopes(config: UserApiKeysConfig): string[] {
     const keyRoutes = this.apiKeyRouteKeys();
-    return [...config.routeScopes.keys()]
-      .filter((routeKey) => !keyRoutes.includes(routeKey))
-      .map(
-        (routeKey) =>
-          `routeScopes: "${routeKey}" names no route behind the API-key authorizer ` +
-          `(${keyRoutes.length > 0 ? `those are ${keyRoutes.join(', ')}` : 'there are none'}): a scope there would never be checked`,
-      );
+    return [...config.routeScopes.keys()].flatMap((routeKey) => {
+      const why = unknownRouteProblem(routeKey, keyRoutes);
+      return why === undefined ? [] : [`routeScopes: ${why}: ${NEVER_CHECKED}`];
+    });
   }
 
   private apiKeyRouteKeys(): string[] {

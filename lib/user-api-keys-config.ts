@@ -1,5 +1,5 @@
-import { ROUTES } from '../lambdas/api-definition';
 import type { KeyPolicy } from '../lambdas/domain/key-policy';
+import { NEVER_CHECKED, ownRouteProblem } from '../lambdas/domain/route-scope-check';
 import { allowedKeyScopes } from '../lambdas/domain/route-scopes';
 import { ConfigError } from '../lambdas/settings/config-error';
 import { resolveSettings } from '../lambdas/settings/load';
@@ -48,7 +48,10 @@ export function resolveUserApiKeysConfig(props: UserApiKeysProps): UserApiKeysCo
       : settings.backendFunctionArn !== undefined
         ? { kind: 'function', functionArn: settings.backendFunctionArn }
         : { kind: 'sample' };
-  for (const routeKey of settings.routeScopes.keys()) refuseUncheckedRoute(routeKey, backend);
+  for (const routeKey of settings.routeScopes.keys()) {
+    const why = ownRouteProblem(routeKey, { sampleReplaced: backend.kind !== 'sample' });
+    if (why !== undefined) throw new ConfigError('routeScopes', { detail: `${why}: ${NEVER_CHECKED}` });
+  }
   return {
     ...settings,
     backend,
@@ -60,30 +63,4 @@ export function resolveUserApiKeysConfig(props: UserApiKeysProps): UserApiKeysCo
       auditRetentionDays: settings.auditRetentionDays,
     },
   };
-}
-
-/** `GET /keys/{id}` and `GET /keys/{keyId}` are the same route to API Gateway; `{proxy+}` is another. */
-const routeShape = (routeKey: string): string => routeKey.replace(/\{[^}+]+\}/g, '{}');
-
-/**
- * A scope is only checked where the API-key authorizer decides: a route key
- * naming one of our other routes (key management behind Auth0 tokens, the
- * public health check, the sample route when a backend replaces it) would be
- * a setting that silently does nothing. Route keys that are not ours are left
- * to the construct, which refuses any that name no API-key route at synth.
- */
-function refuseUncheckedRoute(routeKey: string, backend: Backend): void {
-  const route = ROUTES.find((candidate) => routeShape(`${candidate.method} ${candidate.path}`) === routeShape(routeKey));
-  if (route === undefined) return;
-  const why =
-    route.auth === 'accessToken'
-      ? 'is a key-management route, authorized by Auth0 access tokens, not API keys'
-      : route.auth === 'none'
-        ? 'is a public route, authorized by nothing'
-        : backend.kind !== 'sample'
-          ? 'is the sample route, which a backend replaces (its requests reach ANY /{proxy+})'
-          : undefined;
-  if (why !== undefined) {
-    throw new ConfigError('routeScopes', { detail: `"${routeKey}" ${why}: a scope there would never be checked` });
-  }
 }

@@ -11,7 +11,8 @@ export type RouteScopes = ReadonlyMap<string, string>;
 
 export const NO_ROUTE_SCOPES: RouteScopes = new Map();
 
-const ROUTE_KEY = /^(?:(?:ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/[^\s]*|\$default)$/;
+/** An API Gateway route key: `GET /orders/{id}`, `ANY /{proxy+}`, `$default`. */
+export const ROUTE_KEY_PATTERN = /^(?:(?:ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/[^\s]*|\$default)$/;
 
 /** A setting's value was wrong; the caller names the setting. */
 export class ScopeSettingError extends Error {
@@ -32,7 +33,7 @@ export function parseRouteScopes(json: string | undefined): RouteScopes {
   }
   const scopes = new Map<string, string>();
   for (const [routeKey, scope] of Object.entries(parsed)) {
-    if (!ROUTE_KEY.test(routeKey)) {
+    if (!ROUTE_KEY_PATTERN.test(routeKey)) {
       throw new ScopeSettingError(`"${routeKey}" is not a route key such as "GET /orders/{id}" or "ANY /{proxy+}"`);
     }
     if (typeof scope !== 'string' || !isScope(scope)) {

@@ -1,5 +1,6 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import type { KeyVerifier } from '../domain/key-verifier';
+import { defaultUnscopedRoutes, type UnscopedRoutes } from '../domain/route-scope-check';
 import { NO_ROUTE_SCOPES, type RouteScopes } from '../domain/route-scopes';
 import { header } from '../http/request';
 import { describeError, type AppLogger } from '../observability/logger';
@@ -23,6 +24,8 @@ export interface AuthorizerDependencies {
   readonly clock?: (() => Date) | undefined;
   /** The scope each route requires; a key without it is denied on that route. */
   readonly routeScopes?: RouteScopes | undefined;
+  /** A route with no required scope: `deny` refuses every key there (default: `deny` once any route has a scope). */
+  readonly unscopedRoutes?: UnscopedRoutes | undefined;
 }
 
 /**
@@ -36,6 +39,7 @@ export interface AuthorizerDependencies {
  */
 export function createAuthorizerHandler(deps: AuthorizerDependencies) {
   const routeScopes = deps.routeScopes ?? NO_ROUTE_SCOPES;
+  const unscopedRoutes = deps.unscopedRoutes ?? defaultUnscopedRoutes(routeScopes);
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
     let verdict;
     try {
@@ -49,6 +53,11 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
       return { isAuthorized: false, context: {} };
     }
     const required = routeScopes.get(event.routeKey);
+    if (required === undefined && unscopedRoutes === 'deny') {
+      // Fails closed: a route the operator forgot in ROUTE_SCOPES lets no key in.
+      deps.logger.info('key denied', { code: 'UNSCOPED_ROUTE', keyId: verdict.keyId, routeKey: event.routeKey });
+      return { isAuthorized: false, context: {} };
+    }
     if (required !== undefined && !verdict.scopes.includes(required)) {
       deps.logger.info('key denied', { code: 'INSUFFICIENT_SCOPE', keyId: verdict.keyId, routeKey: event.routeKey, required });
       return { isAuthorized: false, context: {} };

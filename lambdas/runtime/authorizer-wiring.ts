@@ -7,7 +7,8 @@ import { createLogger } from '../observability/logger';
 import { DynamoKeyStore } from '../store/key-repository';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, createDocumentClient } from './clients';
 import { environmentReader, loadSettings } from '../settings/load';
-import { keyConfigFrom } from './config';
+import { uncheckedRouteScope } from '../domain/route-scope-check';
+import { ConfigError, keyConfigFrom } from './config';
 import type { Wiring } from './wiring';
 
 // Kept apart from the management wiring so the authorizer's bundle carries
@@ -27,6 +28,7 @@ export function authorizerDependencies(
     verifier: new KeyVerifier({ store, format, cache, clock }),
     logger: wiring.logger,
     routeScopes: wiring.keys.routeScopes,
+    unscopedRoutes: wiring.keys.unscopedRoutes,
     usage:
       wiring.recordLastUsed !== false
         ? new LastUsedRecorder({ client: wiring.client, tableName: wiring.keys.tableName, logger: wiring.logger })
@@ -42,6 +44,12 @@ export function authorizerDependencies(
  */
 export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
   const settings = loadSettings('authorizer', environmentReader(process.env));
+  // The stack tells the authorizer which routes it guards; a scope on any other route would never be checked.
+  const unchecked =
+    settings.apiKeyRoutes === undefined
+      ? undefined
+      : uncheckedRouteScope(settings.routeScopes, settings.apiKeyRoutes, { sampleReplaced: false });
+  if (unchecked !== undefined) throw new ConfigError('ROUTE_SCOPES', { detail: unchecked });
   return authorizerDependencies({
     keys: keyConfigFrom(settings),
     client: createDocumentClient({ timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS }),

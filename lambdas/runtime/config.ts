@@ -1,4 +1,5 @@
 import type { KeyPolicy } from '../domain/key-policy';
+import type { UnscopedRoutes } from '../domain/route-scope-check';
 import { allowedKeyScopes, type RouteScopes } from '../domain/route-scopes';
 import { ConfigError } from '../settings/config-error';
 import { auth0Host } from '../settings/kinds';
@@ -12,6 +13,8 @@ export interface KeyConfig {
   readonly policy: KeyPolicy;
   /** The scope each API-key route requires (ROUTE_SCOPES). */
   readonly routeScopes: RouteScopes;
+  /** What a route without one does (UNSCOPED_ROUTES); absent: the default for `routeScopes`. */
+  readonly unscopedRoutes?: UnscopedRoutes | undefined;
 }
 
 export interface AuthConfig {
@@ -25,7 +28,7 @@ export interface AuthConfig {
 export const DEFAULT_KEY_PREFIX = SETTINGS.keyPrefix.default;
 
 /** The key settings: what the authorizer reads, but its own cache share (the management functions and `npm start` read them too). */
-type KeySettings = Omit<SettingsFor<'authorizer'>, 'verdictCacheTtlSeconds'>;
+type KeySettings = Omit<SettingsFor<'authorizer'>, 'verdictCacheTtlSeconds' | 'apiKeyRoutes'>;
 /** The Auth0 settings: what the management functions read beyond the key settings (optional under `npm start`). */
 type AuthSettings = Pick<SettingsFor<'local'>, Exclude<keyof SettingsFor<'management'>, keyof SettingsFor<'authorizer'>>>;
 
@@ -41,6 +44,7 @@ export function keyConfigFrom(settings: KeySettings): KeyConfig {
       auditRetentionDays: settings.auditRetentionDays,
     },
     routeScopes: settings.routeScopes,
+    unscopedRoutes: settings.unscopedRoutes,
   };
 }
 

@@ -1,7 +1,8 @@
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '../api-definition';
 import { KEY_PREFIX_PATTERN, KEY_PREFIX_RULE } from '../domain/key-format';
 import { DEFAULT_KEY_POLICY } from '../domain/key-policy';
-import { NO_ROUTE_SCOPES } from '../domain/route-scopes';
+import { defaultUnscopedRoutes } from '../domain/route-scope-check';
+import { NO_ROUTE_SCOPES, ROUTE_KEY_PATTERN, type RouteScopes } from '../domain/route-scopes';
 import * as kind from './kinds';
 import type { SettingKind } from './kinds';
 import { setting, type Component, type SettingSpec } from './spec';
@@ -105,6 +106,22 @@ export const SETTINGS = {
     shownDefault: 'none; `{"GET /whoami":"read"}` under `npm start`',
     meaning:
       'JSON object, API Gateway route key → the scope a key needs there, e.g. `{"ANY /{proxy+}":"api"}` (an object in `cdk.json` works too; see *Scopes*); only routes behind the API-key authorizer (a scope on a management route, or on a route that does not exist, stops the synth); its scopes are allowed on keys',
+  }),
+  unscopedRoutes: setting({
+    env: 'UNSCOPED_ROUTES',
+    kind: kind.oneOf(['allow', 'deny']),
+    usedBy: KEYS,
+    default: (settled) => defaultUnscopedRoutes(settled.routeScopes as RouteScopes),
+    shownDefault: '`allow` while `ROUTE_SCOPES` is empty, `deny` once it names a route',
+    meaning:
+      'what an API-key route that `ROUTE_SCOPES` gives no scope does: `allow` any valid key, or `deny` every key, so a route left out of the map fails closed',
+  }),
+  apiKeyRoutes: setting({
+    env: 'API_KEY_ROUTES',
+    kind: kind.list(ROUTE_KEY_PATTERN, 'route keys such as GET /orders/{id}'),
+    usedBy: ['authorizer'],
+    optional: true,
+    meaning: 'the route keys behind the API-key authorizer, which `ROUTE_SCOPES` must name only; the stack sets it for you',
   }),
   allowedKeyScopes: setting({
     env: 'ALLOWED_KEY_SCOPES',

@@ -212,6 +212,7 @@ describe('the default stack', () => {
     expect(authorizer.Properties.Timeout * 1000).toBeGreaterThan(worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS));
     expect(Object.keys(authorizer.Properties.Environment.Variables).sort()).toEqual(
       [
+        'API_KEY_ROUTES',
         'AUDIT_RETENTION_DAYS',
         'DEFAULT_KEY_LIFETIME_DAYS',
         'KEY_PREFIX',
@@ -222,9 +223,12 @@ describe('the default stack', () => {
         'POWERTOOLS_SERVICE_NAME',
         'ROUTE_SCOPES',
         'TABLE_NAME',
+        'UNSCOPED_ROUTES',
         'VERDICT_CACHE_TTL_SECONDS',
       ].sort(),
     );
+    // No route needs a scope, so none is refused for lacking one; the sample route is the one API keys guard.
+    expect(authorizer.Properties.Environment.Variables).toMatchObject({ UNSCOPED_ROUTES: 'allow', API_KEY_ROUTES: 'GET /whoami' });
   });
 
   it('tells every function that reads the key settings that no route needs a scope, and the audit retention', () => {
@@ -385,6 +389,11 @@ describe('configuration', () => {
     const orders = LambdaFunction.fromFunctionArn(stack, 'Orders', 'arn:aws:lambda:eu-west-1:123456789012:function:orders');
     stack.keys.protect('/orders/{id}', new HttpLambdaIntegration('OrdersIntegration', orders), [HttpMethod.GET]);
     expect(() => app.synth()).not.toThrow();
+    // The authorizer learns every route it guards, protect()ed ones too, and fails closed on those without a scope.
+    expect(environmentOf(Template.fromStack(stack), 'API key authorizer')).toMatchObject({
+      API_KEY_ROUTES: 'GET /orders/{id},GET /whoami',
+      UNSCOPED_ROUTES: 'deny',
+    });
   });
 
   it('lets keys carry the routes’ scopes and the allowed extra ones, and keeps audit events as long as asked', () => {

@@ -33,6 +33,7 @@ describe('loadKeyConfig', () => {
         keyPrefix: 'uak',
         policy: { maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365, allowedScopes: [], auditRetentionDays: 365 },
         routeScopes: new Map(),
+        unscopedRoutes: 'allow',
       });
       expect(DEFAULT_KEY_PREFIX).toBe('uak');
       expect(DEFAULT_KEY_POLICY).toEqual({
@@ -61,7 +62,13 @@ describe('loadKeyConfig', () => {
         },
         'local',
       );
-      expect(config).toEqual({ tableName: 'ApiKeys', keyPrefix: 'uak', policy: DEFAULT_KEY_POLICY, routeScopes: new Map() });
+      expect(config).toEqual({
+        tableName: 'ApiKeys',
+        keyPrefix: 'uak',
+        policy: DEFAULT_KEY_POLICY,
+        routeScopes: new Map(),
+        unscopedRoutes: 'allow',
+      });
     });
 
     it('trims surrounding whitespace', () => {
@@ -107,6 +114,8 @@ describe('loadKeyConfig', () => {
           ['GET /orders/{id}', 'orders:read'],
           ['ANY /{proxy+}', 'api'],
         ]),
+        // Once a route has a scope, one without fails closed.
+        unscopedRoutes: 'deny',
       });
     });
 

@@ -11,10 +11,14 @@ describe('the settings schema', () => {
     const spec = specOf(name);
     for (const fallback of [spec.default, spec.localDefault]) {
       if (fallback === undefined) continue;
-      const value: unknown = typeof fallback === 'function' ? (fallback as (s: object) => unknown)({ maxKeyLifetimeDays: 365 }) : fallback;
-      expect(spec.kind.check(value, { maxKeyLifetimeDays: 365 })).toEqual({ ok: true, value });
+      const value: unknown =
+        typeof fallback === 'function'
+          ? (fallback as (s: object) => unknown)({ maxKeyLifetimeDays: 365, routeScopes: new Map() })
+          : fallback;
+      expect(spec.kind.check(value, { maxKeyLifetimeDays: 365, routeScopes: new Map() })).toEqual({ ok: true, value });
       const text = spec.kind.toText(value);
-      if (text !== undefined) expect(spec.kind.fromText(text, { maxKeyLifetimeDays: 365 })).toEqual({ ok: true, value });
+      if (text !== undefined)
+        expect(spec.kind.fromText(text, { maxKeyLifetimeDays: 365, routeScopes: new Map() })).toEqual({ ok: true, value });
     }
     expect(spec.meaning.length).toBeGreaterThan(5);
     expect(spec.usedBy.length).toBeGreaterThan(0);
