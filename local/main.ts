@@ -1,5 +1,5 @@
-import { redactKeys } from '../lambdas/domain/key-format';
 import { createLogger } from '../lambdas/observability/logger';
+import { redactRequestTarget } from './access-log-redaction';
 import { banner } from './banner';
 import { startLocalSystem, type LocalSystem } from './local-system';
 import { localSettingsFromEnv } from './settings';
@@ -32,9 +32,9 @@ async function main(): Promise<void> {
   const system = await startLocalSystem({
     ...settings,
     logger: createLogger('user-api-keys-local'),
-    // A key pasted into a URL by mistake must not reach the terminal.
+    // A key or token pasted into a URL by mistake, in any encoding, must not reach the terminal.
     onRequest: ({ method, path, status }) => {
-      console.log(`${new Date().toISOString()} ${method} ${redactKeys(path)} -> ${status}`);
+      console.log(`${new Date().toISOString()} ${method.replace(/[^A-Z-]/g, '?')} ${redactRequestTarget(path)} -> ${status}`);
     },
   });
   state.system = system;
