@@ -30,7 +30,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (!context.json) io.stderr.write(text);
       },
       outputError: (text, write) => {
-        if (!context.json) write(context.errColors.red(text));
+        // The message may quote the command line: printable, line by line.
+        if (!context.json) write(context.errColors.red(text.split('\n').map(printable).join('\n')));
       },
     })
     .hook('preAction', () => {
