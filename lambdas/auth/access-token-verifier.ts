@@ -36,14 +36,51 @@ export interface AccessTokenVerifierOptions {
 
 const MAX_TOKEN_LENGTH = 8192;
 const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/i;
+/** How far ahead of our clock a token's `iat` may be: clock skew between Auth0 and Lambda, no more. */
+export const IAT_LEEWAY_SECONDS = 60;
 
 /** Throwing inside customJwtCheck makes aws-jwt-verify reject the token. */
-class MissingClaimError extends Error {}
+class TokenShapeError extends Error {}
 class MissingScopeError extends Error {}
 class MachineTokenError extends Error {}
 
 function isMachineToken(payload: Record<string, unknown>): boolean {
   return payload.gty === 'client-credentials' || (typeof payload.sub === 'string' && payload.sub.endsWith('@clients'));
+}
+
+/**
+ * What aws-jwt-verify leaves to us, checked after it has verified the
+ * signature, exp, nbf, issuer and audience (it already refuses a non-string
+ * sub or scope and a non-numeric iat). Each failure is a 401.
+ */
+function checkTokenShape(header: Readonly<Record<string, unknown>>, payload: Readonly<Record<string, unknown>>): void {
+  if (header.alg !== 'RS256') {
+    throw new TokenShapeError('Access token must be signed with RS256');
+  }
+  // RFC 7515 §4.1.11: a recipient must reject a JWS whose crit lists an
+  // extension it does not understand. This verifier understands none, so any
+  // crit (even an empty or malformed one, which producers must not send) is refused.
+  if (header.crit !== undefined) {
+    throw new TokenShapeError('Access token uses a critical header extension this API does not support');
+  }
+  if (typeof payload.exp !== 'number') {
+    throw new TokenShapeError('Access token has no exp claim');
+  }
+  if (typeof payload.sub !== 'string' || payload.sub === '') {
+    throw new TokenShapeError('Access token has no sub claim');
+  }
+  // RFC 7519 §4.1.6 makes iat informational, but no issuer mints tokens in the
+  // future: one beyond clock skew was made with a wrong clock, or made up.
+  if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + IAT_LEEWAY_SECONDS) {
+    throw new TokenShapeError('Access token is issued in the future');
+  }
+  // Auth0's gty is a string when present. Any other shape is a malformed
+  // claim, not a kind of grant: 401 whatever ALLOW_MACHINE_TOKENS says, as
+  // aws-jwt-verify treats a non-string sub, rather than 403 MACHINE_TOKEN,
+  // which allowing machine tokens would turn into a pass.
+  if (payload.gty !== undefined && typeof payload.gty !== 'string') {
+    throw new TokenShapeError('Access token has a malformed gty claim');
+  }
 }
 
 /**
@@ -62,16 +99,8 @@ export class AccessTokenVerifier {
       jwksUri: options.jwksUri ?? new URL('.well-known/jwks.json', options.issuer).toString(),
       // The scope is checked last, in customJwtCheck, so a token that is bad in
       // other ways is a 401 even when it also lacks the scope.
-      customJwtCheck: ({ header, payload }: { header: { alg?: unknown }; payload: Record<string, unknown> }) => {
-        if (header.alg !== 'RS256') {
-          throw new MissingClaimError('Access token must be signed with RS256');
-        }
-        if (typeof payload.exp !== 'number') {
-          throw new MissingClaimError('Access token has no exp claim');
-        }
-        if (typeof payload.sub !== 'string' || payload.sub === '') {
-          throw new MissingClaimError('Access token has no sub claim');
-        }
+      customJwtCheck: ({ header, payload }: { header: Record<string, unknown>; payload: Record<string, unknown> }) => {
+        checkTokenShape(header, payload);
         if (options.allowMachineTokens !== true && isMachineToken(payload)) {
           throw new MachineTokenError();
         }
@@ -100,7 +129,7 @@ export class AccessTokenVerifier {
     try {
       const payload = await this.verifier.verify(match[1]);
       // customJwtCheck has required it already; this tells the type checker.
-      if (typeof payload.sub !== 'string') throw new MissingClaimError('Access token has no sub claim');
+      if (typeof payload.sub !== 'string') throw new TokenShapeError('Access token has no sub claim');
       return { sub: payload.sub, scopes: readScopes(payload.scope) };
     } catch (error) {
       throw describeFailure(error);
@@ -135,7 +164,7 @@ function describeFailure(error: unknown): DomainError {
           ? 'Access token is for another audience'
           : error instanceof JwtInvalidIssuerError
             ? 'Access token is from another issuer'
-            : error instanceof MissingClaimError
+            : error instanceof TokenShapeError
               ? error.message
               : 'Access token is invalid';
   return new AuthenticationError(reason, 'INVALID_TOKEN', { cause: error });
