@@ -19,7 +19,9 @@ export { DEVICE_CODE_GRANT_TYPE } from './dev-idp/token-endpoint';
  *   `POST /oauth/device/code`, then `POST /oauth/token` with
  *   `grant_type=urn:ietf:params:oauth:grant-type:device_code` until someone
  *   approves the user code at `/activate`, a development page that asks for
- *   a user id instead of a login.
+ *   a user id instead of a login. Another site's page cannot post to it
+ *   (Origin checked), and wrong user codes are limited: 10 a minute, and a
+ *   code waiting through 5 locks (see `dev-idp/device-codes.ts`).
  *
  * The pieces live in `dev-idp/`: the device-code store (the state machine),
  * the token signer, the pages, and one module per group of endpoints.
