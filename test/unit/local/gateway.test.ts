@@ -394,6 +394,8 @@ describe('local gateway: authorizer result caching', () => {
       verifier: new KeyVerifier({ store, format, clock: () => new Date(T0) }),
       logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
       routeScopes: new Map([['GET /orders/{orderId}', 'orders:read']]),
+      // /whoami has no scope here; allow keeps it open (the default would deny it once a route has a scope).
+      unscopedRoutes: 'allow',
     });
     const gateway = await startGateway({ ttlSeconds: 60 });
     gateway.authorizer.mockImplementation(authorizer);
