@@ -109,7 +109,8 @@ describe('apikey CLI end to end', () => {
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect((await apikey(['create', '--name', 'x', '--expires', 'someday'])).code).toBe(1);
     expect((await apikey(['create'])).code).toBe(1);
-    const down = await apikey(['list', '--json'], { APIKEY_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    // The stored login belongs to the gateway alone, so a token given directly goes to the dead endpoint.
+    const down = await apikey(['list', '--json'], { APIKEY_ENDPOINT: `http://127.0.0.1:${await freePort()}`, APIKEY_TOKEN: 'x.y.z' });
     expect(down.code).toBe(4);
     expect(JSON.parse(down.stderr).error.code).toBe('NETWORK_ERROR');
   });
@@ -261,6 +262,37 @@ describe('apikey CLI end to end', () => {
     expect(bad.stderr).toContain('--status takes active, disabled, rotated, expired, revoked');
   });
 
+  it('sends the login to its own endpoint only, and never over plain http to another machine', async () => {
+    // A live server on another port would take the token if the CLI sent it: exit 2 says it was refused before any request (4 if tried).
+    const other = await apikey(['list', '--json'], { APIKEY_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    expect(other.code).toBe(2);
+    expect(JSON.parse(other.stderr).error).toEqual({ code: 'OTHER_LOGIN', message: expect.stringContaining('run apikey login') });
+    const cleartext = await apikey(['list'], { APIKEY_ENDPOINT: 'http://api.example.com' });
+    expect(cleartext.code).toBe(1);
+    expect(cleartext.stderr).toContain('The endpoint must use https');
+    expect(cleartext.stderr).toContain('(from APIKEY_ENDPOINT)');
+    expect((await apikey(['list', '--json'])).code).toBe(0); // the login itself still works where it was made
+  });
+
+  it('refuses a login stored by an older apikey, which did not record its endpoint (exit 2)', async () => {
+    const oldDir = mkdtempSync(join(tmpdir(), 'apikey-old-'));
+    writeFileSync(
+      join(oldDir, 'credentials.json'),
+      JSON.stringify({
+        accessToken: 'x.y.z',
+        expiresAt: Date.now() + 3600_000,
+        authUrl: system.devIdentityProvider!.url,
+        audience: LOCAL_AUDIENCE,
+        sub: 'auth0|alice',
+      }),
+      { mode: 0o600 },
+    );
+    const old = await apikey(['list'], { APIKEY_CONFIG_DIR: oldDir });
+    expect(old).toMatchObject({ code: 2, stdout: '' });
+    expect(old.stderr).toContain('run apikey login');
+    expect(old.stderr).not.toContain('x.y.z');
+  });
+
   it('says so when the login has expired (exit 2), and logs out', async () => {
     const expiredDir = mkdtempSync(join(tmpdir(), 'apikey-expired-'));
     writeFileSync(
@@ -268,6 +300,7 @@ describe('apikey CLI end to end', () => {
       JSON.stringify({
         accessToken: 'x.y.z',
         expiresAt: Date.now() - 120_000,
+        endpoint: system.gatewayUrl,
         authUrl: system.devIdentityProvider!.url,
         audience: LOCAL_AUDIENCE,
         sub: 'auth0|alice',
