@@ -1,6 +1,7 @@
 import type { KeyFormat } from './key-format';
 import type { Clock, KeyStore } from './key-store';
 import { systemClock } from './key-store';
+import { secretMatchesHash, type SecretComparison } from './secret-hash';
 import type { Verdict } from './verdict';
 import { VerdictCache } from './verdict-cache';
 import { judgeKey, readPresentedKey } from './verdict';
@@ -11,6 +12,8 @@ export interface KeyVerifierOptions {
   readonly clock?: Clock | undefined;
   /** Verdicts for well-formed keys, reused for a bounded time (see VerdictCache). */
   readonly cache?: VerdictCache;
+  /** The secret comparison (the constant-time one by default); injectable so tests can observe it. */
+  readonly compare?: SecretComparison | undefined;
 }
 
 /**
@@ -23,12 +26,14 @@ export class KeyVerifier {
   private readonly format: KeyFormat;
   private readonly clock: Clock;
   private readonly cache: VerdictCache | undefined;
+  private readonly compare: SecretComparison;
 
   constructor(options: KeyVerifierOptions) {
     this.store = options.store;
     this.format = options.format;
     this.clock = options.clock ?? systemClock;
     this.cache = options.cache?.enabled ? options.cache : undefined;
+    this.compare = options.compare ?? secretMatchesHash;
   }
 
   async verify(authorizationHeader: string | undefined): Promise<Verdict> {
@@ -43,7 +48,7 @@ export class KeyVerifier {
       return cached;
     }
     const stored = await this.store.getKey(presented.keyId);
-    const verdict = judgeKey(presented, stored, this.clock());
+    const verdict = judgeKey(presented, stored, this.clock(), this.compare);
     if (cacheKey !== undefined) {
       this.cache?.set(cacheKey, verdict, stored === undefined ? undefined : stored.expiresAt * 1000);
     }

@@ -1,7 +1,7 @@
 import type { StoredKey } from './api-key';
 import { isExpired } from './api-key';
 import type { KeyFormat } from './key-format';
-import { secretMatchesHash } from './secret-hash';
+import { DUMMY_SECRET_HASH, secretMatchesHash, type SecretComparison } from './secret-hash';
 
 /** Why a presented key was refused. Expected outcomes, not exceptions. */
 export type DenialCode =
@@ -66,17 +66,24 @@ function fromParsed(candidate: string | undefined, format: KeyFormat): Presented
   return parsed.ok ? { ok: true, ...parsed.key } : { ok: false, code: 'MALFORMED' };
 }
 
-/** The decision for a well-formed key and what the table holds for its id. */
+/**
+ * The decision for a well-formed key and what the table holds for its id
+ * (undefined: no such key, or an item the store could not read). The secret
+ * is hashed and compared either way, against a dummy hash when there is no
+ * item, so an unknown id costs the CPU a wrong secret does.
+ */
 export function judgeKey(
   presented: { readonly keyId: string; readonly secret: string },
   stored: StoredKey | undefined,
   now: Date,
+  compare: SecretComparison = secretMatchesHash,
 ): Verdict {
   const { keyId } = presented;
+  const secretMatches = compare(presented.secret, stored?.secretHash ?? DUMMY_SECRET_HASH);
   if (stored === undefined) {
     return { valid: false, code: 'NOT_FOUND', keyId };
   }
-  if (!secretMatchesHash(presented.secret, stored.secretHash)) {
+  if (!secretMatches) {
     return { valid: false, code: 'INVALID_SECRET', keyId };
   }
   if (stored.revokedAt !== undefined) {
