@@ -1,6 +1,18 @@
 import { keyScanPattern } from '../lambdas/domain/key-format';
 import type { KeyConfig } from '../lambdas/runtime/config';
+import { LOCAL_REGION } from './dynamodb-credentials';
 import type { LocalSystem } from './local-system';
+
+const shellWord = (word: string): string => (/^[\w:/.@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+/** The AWS CLI command that reads the table as the system does: only its credentials see it. */
+export function awsCliScanCommand(system: Pick<LocalSystem, 'dynamodbEndpoint' | 'dynamodbCredentials' | 'tableName'>): string {
+  const { accessKeyId, secretAccessKey } = system.dynamodbCredentials;
+  return (
+    `AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} ` +
+    `aws dynamodb scan --table-name ${system.tableName} --endpoint-url ${shellWord(system.dynamodbEndpoint)} --region ${LOCAL_REGION}`
+  );
+}
 
 /** What `npm start` prints once everything answers: where things are and a walk-through to paste. */
 export function banner(
@@ -19,6 +31,10 @@ export function banner(
     `  DynamoDB           ${system.dynamodbEndpoint}  table ${system.tableName}${
       options.dataDir ? `  (data in ${options.dataDir})` : system.dynamodbLocal ? '  (in memory)' : ''
     }`,
+    ...(system.dynamodbLocal?.migratedSharedDb === true
+      ? ["  (moved the data folder's shared-local-instance.db, from an older version, to its own database: only this key reads it now)"]
+      : []),
+    `  Inspect the table  ${awsCliScanCommand(system)}`,
     idp
       ? `  Identity provider  ${idp.url}  (DEVELOPMENT ONLY: issues a token for any client_id, no password)`
       : `  Identity provider  ${system.auth.issuer}  (Auth0)`,

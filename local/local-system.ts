@@ -12,11 +12,12 @@ import { createRotateKeyHandler } from '../lambdas/handlers/rotate-key';
 import { createUpdateKeyHandler } from '../lambdas/handlers/update-key';
 import { whoamiHandler } from '../lambdas/handlers/whoami';
 import type { AppLogger } from '../lambdas/observability/logger';
-import { createDocumentClient } from '../lambdas/runtime/clients';
 import type { AuthConfig, KeyConfig } from '../lambdas/runtime/config';
 import { authorizerDependencies } from '../lambdas/runtime/authorizer-wiring';
 import { managementDependencies } from '../lambdas/runtime/management-wiring';
 import { startDevIdentityProvider, type DevIdentityProvider } from './dev-identity-provider';
+import { createLocalDocumentClient } from './dynamodb-client';
+import { SHARED_DB_CREDENTIALS, type DynamoDbCredentials } from './dynamodb-credentials';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { createGateway, type LocalRoute, type RouteFunction } from './gateway';
 import { closeServer, listenOnLoopback } from './http-util';
@@ -24,8 +25,11 @@ import { LoopbackJwksFetcher } from './loopback-jwks-fetcher';
 import { ensureTable } from './table';
 
 export type DynamoDbSetting =
-  /** Use a DynamoDB that is already running (DYNAMODB_ENDPOINT). */
-  | { readonly endpoint: string }
+  /**
+   * Use a DynamoDB that is already running (DYNAMODB_ENDPOINT), signing with
+   * `credentials` (default the shared ones: see dynamodb-credentials.ts).
+   */
+  | { readonly endpoint: string; readonly credentials?: DynamoDbCredentials | undefined }
   /** Start DynamoDB Local; `dataDir` absolute, or omitted for in-memory. */
   | { readonly port: number; readonly dataDir?: string };
 
@@ -58,6 +62,8 @@ export interface LocalSystemOptions {
 export interface LocalSystem {
   readonly gatewayUrl: string;
   readonly dynamodbEndpoint: string;
+  /** What this system signs with: the only credentials that see its table on an embedded DynamoDB Local. */
+  readonly dynamodbCredentials: DynamoDbCredentials;
   readonly tableName: string;
   readonly tableCreated: boolean;
   /** Present when the development identity provider runs. */
@@ -82,15 +88,19 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   };
   try {
     let dynamodbLocal: DynamoDbLocal | undefined;
+    let dynamodbEndpoint: string;
+    let dynamodbCredentials: DynamoDbCredentials;
     if ('endpoint' in options.dynamodb) {
-      // use as given
+      dynamodbEndpoint = options.dynamodb.endpoint;
+      dynamodbCredentials = options.dynamodb.credentials ?? SHARED_DB_CREDENTIALS;
     } else {
       const started = await startDynamoDbLocal(options.dynamodb);
       dynamodbLocal = started;
       stops.push(() => started.stop());
+      dynamodbEndpoint = started.endpoint;
+      dynamodbCredentials = started.credentials;
     }
-    const dynamodbEndpoint = dynamodbLocal?.endpoint ?? (options.dynamodb as { endpoint: string }).endpoint;
-    const client = createDocumentClient({ endpoint: dynamodbEndpoint });
+    const client = createLocalDocumentClient({ endpoint: dynamodbEndpoint, credentials: dynamodbCredentials });
     stops.push(() => {
       client.destroy();
       return Promise.resolve();
@@ -153,6 +163,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     return {
       gatewayUrl: `http://127.0.0.1:${port}`,
       dynamodbEndpoint,
+      dynamodbCredentials,
       tableName: options.keys.tableName,
       tableCreated,
       auth,

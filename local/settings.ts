@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
-import { authConfigFrom, keyConfigFrom } from '../lambdas/runtime/config';
+import { SAMPLE_API_KEY_ROUTES, uncheckedRouteScope } from '../lambdas/domain/route-scope-check';
+import { authConfigFrom, ConfigError, keyConfigFrom } from '../lambdas/runtime/config';
 import { environmentReader, loadSettings } from '../lambdas/settings/load';
 import { LOCAL_AUDIENCE } from '../lambdas/settings/schema';
+import { readCredentials } from './dynamodb-credentials';
 import type { LocalSystemOptions } from './local-system';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -15,13 +17,17 @@ export { LOCAL_AUDIENCE };
  */
 export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOptions, 'logger' | 'onRequest'> {
   const settings = loadSettings('local', environmentReader(env));
+  // As synth does over the stack's routes: a scope on a route npm start does not guard with keys would never be checked.
+  const unchecked = uncheckedRouteScope(settings.routeScopes, SAMPLE_API_KEY_ROUTES, { sampleReplaced: false });
+  if (unchecked !== undefined) throw new ConfigError('ROUTE_SCOPES', { detail: unchecked });
+  const dataDir = resolve(cwd, settings.dataDir);
   return {
     port: settings.port,
     keys: keyConfigFrom(settings),
     dynamodb:
       settings.dynamodbEndpoint !== undefined
-        ? { endpoint: settings.dynamodbEndpoint }
-        : { port: settings.dynamodbPort, ...(settings.dynamodbInMemory ? {} : { dataDir: resolve(cwd, settings.dataDir) }) },
+        ? dynamodbEndpointSetting(settings.dynamodbEndpoint, dataDir)
+        : { port: settings.dynamodbPort, ...(settings.dynamodbInMemory ? {} : { dataDir }) },
     // Unset AUTH0_DOMAIN: the development identity provider stands in for Auth0.
     identity:
       settings.auth0Domain !== undefined
@@ -34,4 +40,14 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
           },
     authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
   };
+}
+
+/**
+ * DYNAMODB_ENDPOINT: with DATA_DIR's credentials file when there is one (the
+ * endpoint is taken to be `npm start`'s DynamoDB Local on that folder), else
+ * the shared credentials any -sharedDb DynamoDB Local accepts.
+ */
+export function dynamodbEndpointSetting(endpoint: string, dataDir: string): LocalSystemOptions['dynamodb'] {
+  const credentials = readCredentials(dataDir);
+  return credentials !== undefined ? { endpoint, credentials } : { endpoint };
 }

@@ -1,8 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { createLocalDocumentClient } from '../../local/dynamodb-client';
+import { credentialsPath, readCredentials, SHARED_DB_CREDENTIALS } from '../../local/dynamodb-credentials';
 import { freePort } from '../support/free-port';
 
 /**
@@ -97,10 +100,16 @@ describe('npm start', () => {
     const deletion = await fetch(`${gateway()}/keys/${revoked.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(deletion.status).toBe(204);
     expect(await whoami(revoked.key)).toBe(403);
-    // A key pasted into a URL is refused and does not reach the access log.
+    // A key pasted into a URL is refused and does not reach the access log, in any encoding; nor does a token in the query.
     expect((await fetch(`${gateway()}/keys/${kept.key}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    const encoded = kept.key.replace(/_/g, '%5F');
+    expect((await fetch(`${gateway()}/keys/${encoded}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    await fetch(`${gateway()}/keys/${encoded.replace(/%/g, '%25')}?access_token=${token}`);
+    await fetch(`${gateway()}/keys?q=${encodeURIComponent(kept.key)}`);
     expect(await stop(first.child)).toBe(0);
-    for (const secret of [kept.key, revoked.key, token]) expect(first.output()).not.toContain(secret);
+    const secretPart = (key: string) => key.split('_')[2]!;
+    for (const secret of [kept.key, revoked.key, token, secretPart(kept.key), token.split('.')[2]!])
+      expect(first.output()).not.toContain(secret);
 
     const second = await start();
     expect(await whoami(kept.key)).toBe(200);
@@ -131,6 +140,32 @@ describe('npm start', () => {
         expect.arrayContaining([expect.objectContaining({ id: whoamiAnswer.keyId, status: 'active' })]),
       );
       expect(rest).toEqual([]);
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it('keeps DynamoDB Local behind the data folder’s key (0600), and prints the AWS CLI command that reads the table', async () => {
+    const { child, output } = await start();
+    try {
+      const credentials = readCredentials(dataDir);
+      expect(credentials).toBeDefined();
+      expect(statSync(credentialsPath(dataDir)).mode & 0o777).toBe(0o600);
+      const endpoint = `http://127.0.0.1:${ports.DYNAMODB_PORT}`;
+      expect(output()).toContain(
+        `Inspect the table  AWS_ACCESS_KEY_ID=${credentials!.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials!.secretAccessKey} ` +
+          `aws dynamodb scan --table-name ApiKeys --endpoint-url ${endpoint} --region local`,
+      );
+      const tables = async (client: ReturnType<typeof createLocalDocumentClient>) => {
+        try {
+          return (await client.send(new ListTablesCommand({}))).TableNames;
+        } finally {
+          client.destroy();
+        }
+      };
+      expect(await tables(createLocalDocumentClient({ endpoint, credentials }))).toContain('ApiKeys');
+      // What every client signed with before, and what any other client may try: an empty database.
+      expect(await tables(createLocalDocumentClient({ endpoint, credentials: SHARED_DB_CREDENTIALS }))).toEqual([]);
     } finally {
       await stop(child);
     }

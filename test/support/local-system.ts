@@ -5,7 +5,7 @@ import type { AppLogger } from '../../lambdas/observability/logger';
 import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../../local/local-system';
 import { LOCAL_AUDIENCE } from '../../local/settings';
 import { SETTINGS } from '../../lambdas/settings/schema';
-import { testDynamoDbEndpoint } from './dynamodb';
+import { testDynamoDb } from './dynamodb';
 
 /** A clock the test moves by hand. */
 export class ManualClock {
@@ -46,7 +46,7 @@ export async function startTestSystem(overrides: Partial<LocalSystemOptions> = {
       policy: TEST_KEY_POLICY,
       routeScopes: TEST_ROUTE_SCOPES,
     },
-    dynamodb: { endpoint: testDynamoDbEndpoint() },
+    dynamodb: testDynamoDb(),
     identity: { devPort: 0, audience: LOCAL_AUDIENCE },
     authorizerCacheTtlSeconds: 0,
     throttle: false, // races and load tests measure the service, not the gateway's budget
