@@ -1,7 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_DYNAMODB_TIMEOUTS, type DynamoDbTimeouts } from '../lambdas/runtime/clients';
-import { LOCAL_REGION, SHARED_DB_CREDENTIALS, type DynamoDbCredentials } from './dynamodb-credentials';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, type DynamoDbTimeouts } from '../lambdas/runtime/clients';
+import type { DynamoDbCredentials } from './dynamodb-credentials';
 
 export interface LocalDocumentClientOptions {
   readonly endpoint: string;
@@ -10,24 +9,7 @@ export interface LocalDocumentClientOptions {
   readonly timeouts?: DynamoDbTimeouts | undefined;
 }
 
-/**
- * A document client on a DynamoDB Local, signing with the given credentials.
- * The same client settings as lambdas/runtime/clients.ts's createDocumentClient,
- * which always signs with the shared credentials.
- */
+/** A document client on a DynamoDB Local, signing with the given credentials (the deployed functions' client settings). */
 export function createLocalDocumentClient(options: LocalDocumentClientOptions): DynamoDBDocumentClient {
-  const timeouts = options.timeouts ?? LOCAL_DYNAMODB_TIMEOUTS;
-  const client = new DynamoDBClient({
-    endpoint: options.endpoint,
-    region: LOCAL_REGION,
-    credentials: { ...(options.credentials ?? SHARED_DB_CREDENTIALS) },
-    maxAttempts: timeouts.maxAttempts,
-    requestHandler: {
-      connectionTimeout: timeouts.connectionTimeoutMs,
-      requestTimeout: timeouts.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-      httpAgent: { keepAlive: true },
-    },
-  });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return createDocumentClient(options);
 }

@@ -1,3 +1,4 @@
+import { SHARED_DB_CREDENTIALS as SHARED_LOCAL_CREDENTIALS } from '../lambdas/runtime/clients';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ export const LOCAL_REGION = 'local';
  * DynamoDB Local started with -sharedDb (docker, another project) accepts
  * them, so they remain the fallback for a DYNAMODB_ENDPOINT that is not ours.
  */
-export const SHARED_DB_CREDENTIALS: DynamoDbCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const SHARED_DB_CREDENTIALS: DynamoDbCredentials = SHARED_LOCAL_CREDENTIALS;
 
 /** Kept in the data folder, readable by its owner only. */
 export const CREDENTIALS_FILE = 'dynamodb-local-credentials.json';

@@ -43,10 +43,15 @@ export function worstCaseMs(timeouts: DynamoDbTimeouts): number {
   return timeouts.maxAttempts * (timeouts.connectionTimeoutMs + timeouts.requestTimeoutMs) + backoff;
 }
 
+/** What any DynamoDB Local started with `-sharedDb` accepts (it checks no signature). */
+export const SHARED_DB_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
 export interface DocumentClientOptions {
   /** For DynamoDB Local; unset in AWS. */
-  readonly endpoint?: string;
-  readonly timeouts?: DynamoDbTimeouts;
+  readonly endpoint?: string | undefined;
+  /** With `endpoint`: which of DynamoDB Local's databases (one per access key id); default the `-sharedDb` one's `local`. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  readonly timeouts?: DynamoDbTimeouts | undefined;
 }
 
 /** Built once per process and reused by every invocation. */
@@ -58,7 +63,7 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
       : {
           endpoint: options.endpoint,
           region: 'local',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          credentials: { ...(options.credentials ?? SHARED_DB_CREDENTIALS) },
         };
   const client = new DynamoDBClient({
     maxAttempts: timeouts.maxAttempts,

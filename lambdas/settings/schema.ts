@@ -250,7 +250,7 @@ export const SETTINGS = {
     kind: kind.integer(1, 65535),
     usedBy: ['local'],
     default: 8000,
-    meaning: 'embedded DynamoDB Local (it binds all interfaces; reach it at 127.0.0.1)',
+    meaning: "embedded DynamoDB Local: it listens on every interface, its tables behind the data folder's random key (see below)",
   }),
   dynamodbEndpoint: setting({
     env: 'DYNAMODB_ENDPOINT',
@@ -271,7 +271,7 @@ export const SETTINGS = {
     kind: kind.text(/^.+$/, 'a folder'),
     usedBy: ['local'],
     default: '.data',
-    meaning: 'where DynamoDB Local keeps its file',
+    meaning: 'where DynamoDB Local keeps its database and its key (`dynamodb-local-credentials.json`, 0600)',
   }),
 } as const;
 
