@@ -20,13 +20,29 @@ export interface DynamoDbLocal {
 export interface DynamoDbLocalOptions {
   readonly port: number;
   /** Absolute folder for the database file; omit for an in-memory store. */
-  readonly dataDir?: string;
-  readonly startTimeoutMs?: number;
+  readonly dataDir?: string | undefined;
+  /**
+   * In memory: an absolute folder whose key file (made if missing) the store is locked with, so the
+   * project's tools find it as they find a data folder's; omitted, a random key for this process alone.
+   */
+  readonly keyDir?: string | undefined;
+  readonly startTimeoutMs?: number | undefined;
 }
 
-/** The data folder's own credentials (and its database moved from -sharedDb if an older version made it), or a random key for this process. */
-function credentialsFor(dataDir: string | undefined): { credentials: DynamoDbCredentials; migratedSharedDb: boolean } {
-  if (dataDir === undefined) return { credentials: randomCredentials(), migratedSharedDb: false };
+/**
+ * The data folder's own credentials (and its database moved from -sharedDb if an older version made it),
+ * in memory the key folder's, or else a random key for this process.
+ */
+function credentialsFor(
+  dataDir: string | undefined,
+  keyDir: string | undefined,
+): { credentials: DynamoDbCredentials; migratedSharedDb: boolean } {
+  if (dataDir === undefined) {
+    if (keyDir === undefined) return { credentials: randomCredentials(), migratedSharedDb: false };
+    if (!isAbsolute(keyDir)) throw new Error(`DynamoDB Local needs an absolute key folder, got "${keyDir}"`);
+    mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    return { credentials: dataFolderCredentials(keyDir).credentials, migratedSharedDb: false };
+  }
   const { credentials } = dataFolderCredentials(dataDir);
   return { credentials, migratedSharedDb: migrateSharedDb(dataDir, credentials) };
 }
@@ -65,7 +81,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     }
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 }); // a missing folder makes it exit at once
   }
-  const { credentials, migratedSharedDb } = credentialsFor(options.dataDir);
+  const { credentials, migratedSharedDb } = credentialsFor(options.dataDir, options.keyDir);
   process.env.DDB_LOCAL_TELEMETRY ??= '0';
   const child = spawn({
     port: options.port,

@@ -30,8 +30,8 @@ export type DynamoDbSetting =
    * `credentials` (default the shared ones: see dynamodb-credentials.ts).
    */
   | { readonly endpoint: string; readonly credentials?: DynamoDbCredentials | undefined }
-  /** Start DynamoDB Local; `dataDir` absolute, or omitted for in-memory. */
-  | { readonly port: number; readonly dataDir?: string };
+  /** Start DynamoDB Local; `dataDir` absolute, or omitted for in-memory (locked with `keyDir`'s key file when given). */
+  | { readonly port: number; readonly dataDir?: string | undefined; readonly keyDir?: string | undefined };
 
 export type IdentitySetting =
   /** Start the development identity provider. */

@@ -27,7 +27,8 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
     dynamodb:
       settings.dynamodbEndpoint !== undefined
         ? dynamodbEndpointSetting(settings.dynamodbEndpoint, dataDir)
-        : { port: settings.dynamodbPort, ...(settings.dynamodbInMemory ? {} : { dataDir }) },
+        : // In memory, no table data reaches the disk, but the key file does, so the project's tools find it in DATA_DIR.
+          { port: settings.dynamodbPort, ...(settings.dynamodbInMemory ? { keyDir: dataDir } : { dataDir }) },
     // Unset AUTH0_DOMAIN: the development identity provider stands in for Auth0.
     identity:
       settings.auth0Domain !== undefined

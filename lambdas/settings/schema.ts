@@ -264,7 +264,7 @@ export const SETTINGS = {
     kind: kind.boolean(),
     usedBy: ['local'],
     default: false,
-    meaning: '`true` (or `1`): keep no data on disk',
+    meaning: "`true` (or `1`): keep no table data on disk (the key file stays in `DATA_DIR`, for the project's tools)",
   }),
   dataDir: setting({
     env: 'DATA_DIR',

@@ -60,8 +60,8 @@ describe('one boolean rule everywhere: true, false, 1 or 0, in any case', () => 
   });
 
   it('reads DYNAMODB_IN_MEMORY by the same rule under npm start, and refuses what it does not know', () => {
-    expect(localSettingsFromEnv({ DYNAMODB_IN_MEMORY: '1' }, '/tmp').dynamodb).toEqual({ port: 8000 });
-    expect(localSettingsFromEnv({ DYNAMODB_IN_MEMORY: 'TRUE' }, '/tmp').dynamodb).toEqual({ port: 8000 });
+    expect(localSettingsFromEnv({ DYNAMODB_IN_MEMORY: '1' }, '/tmp').dynamodb).toEqual({ port: 8000, keyDir: '/tmp/.data' });
+    expect(localSettingsFromEnv({ DYNAMODB_IN_MEMORY: 'TRUE' }, '/tmp').dynamodb).toEqual({ port: 8000, keyDir: '/tmp/.data' });
     expect(localSettingsFromEnv({ DYNAMODB_IN_MEMORY: '0' }, '/tmp').dynamodb).toEqual({ port: 8000, dataDir: '/tmp/.data' });
     expect(() => localSettingsFromEnv({ DYNAMODB_IN_MEMORY: 'yes' }, '/tmp')).toThrow(
       new ConfigError('DYNAMODB_IN_MEMORY', { rule: 'true or false', got: 'yes' }),
