@@ -9,14 +9,24 @@ import { normaliseUserCode, formatUserCode, randomUserCode } from './user-codes'
  *
  * Guessing user codes is limited twice over. Every attempt to decide a code
  * that decides nothing (an unknown, expired, decided or locked code) is a
- * wrong code: it costs one from a budget shared by all callers (10 a minute by
- * default; once spent, every attempt is refused, right codes included, so a
- * guess gets no answer until the window ends), and it counts against every
- * code waiting at the time, since a guess cannot be pinned on the one code
- * it was aimed at. A code that has waited through 5 wrong codes locks: it
- * can no longer be approved, and its client's poll answers access_denied. So
- * however slowly someone guesses, each code faces at most 5 guesses out of
- * 20^8 (about 2 in 10^10).
+ * wrong code. Each costs one from a budget shared by all callers (10 a minute
+ * by default; once spent, every attempt is refused, right codes included, so
+ * a guess gets no answer until the window ends). And each counts against the
+ * waiting codes it could have been aimed at: those sharing its first four
+ * letters (once normalised: upper case, no dash or spaces). A code that has
+ * waited through 5 of those locks: it can no longer be approved, and its
+ * client's poll answers access_denied.
+ *
+ * So a mistyped code (a letter wrong in the second half), or guesses at a
+ * code whose first half is known, lock that code after 5, while a wrong code
+ * sharing no code's first half locks nothing: neither one person's typos nor
+ * a stranger's random guesses lock anyone else's login. Random guesses are
+ * held back by the budget alone: each has a 1 in 20^8 chance (about 4 in
+ * 10^11) of being a given waiting code, and by default at most 110 fit in a
+ * code's 10 minutes (the 11 windows it can overlap). A guesser who knows a
+ * code's first half has 5 tries in 20^4 (about 3 in 10^5). A typo in the
+ * first half counts against no code: the price of not charging every code
+ * for every guess.
  */
 
 export const DEFAULT_DEVICE_CODE_LIFETIME_SECONDS = 600;
@@ -27,6 +37,8 @@ export const DEFAULT_WRONG_CODE_WINDOW_SECONDS = 60;
 export const DEFAULT_LOCK_AFTER_WRONG_CODES = 5;
 /** Longest client_id or user id accepted. */
 export const MAX_FIELD_LENGTH = 256;
+/** A wrong code counts against the waiting codes that share this many first letters. */
+const FIRST_HALF_LENGTH = 4;
 
 export interface DeviceCodeStoreOptions {
   /** How long a device code stays usable (`expires_in`); default 600. */
@@ -39,7 +51,7 @@ export interface DeviceCodeStoreOptions {
   readonly maxWrongCodesPerWindow?: number | undefined;
   /** The length of that window (default 60). */
   readonly wrongCodeWindowSeconds?: number | undefined;
-  /** Wrong codes a waiting code survives (default 5); at that many it locks. */
+  /** Wrong codes sharing its first four letters that a waiting code survives (default 5); at that many it locks. */
   readonly lockAfterWrongCodes?: number | undefined;
   /** Milliseconds since the epoch; default Date.now. */
   readonly now?: (() => number) | undefined;
@@ -94,8 +106,8 @@ interface DeviceAuthorization {
   readonly expiresAt: number;
   lastPollAt: number | undefined;
   decision: Decision;
-  /** The store's wrong-code count when this code was issued. */
-  readonly wrongCodesAtIssue: number;
+  /** Wrong codes entered while this code waited that share its first half. */
+  wrongCodes: number;
 }
 
 /** A user id a token may be issued for: 1-256 characters. */
@@ -114,8 +126,6 @@ export class DeviceCodeStore {
   private readonly byDeviceCode = new Map<string, DeviceAuthorization>();
   private readonly byUserCode = new Map<string, DeviceAuthorization>();
   private readonly wrongCodeBudget: FailureBudget;
-  /** Every wrong code ever entered: a code's share is the growth since its issue. */
-  private wrongCodes = 0;
 
   constructor(options: DeviceCodeStoreOptions = {}) {
     this.lifetimeSeconds = options.deviceCodeLifetimeSeconds ?? DEFAULT_DEVICE_CODE_LIFETIME_SECONDS;
@@ -163,7 +173,7 @@ export class DeviceCodeStore {
       expiresAt: at + this.lifetimeSeconds * 1000,
       lastPollAt: undefined,
       decision: { status: 'pending' },
-      wrongCodesAtIssue: this.wrongCodes,
+      wrongCodes: 0,
     };
     this.byDeviceCode.set(entry.deviceCode, entry);
     this.byUserCode.set(entry.userCode, entry);
@@ -225,10 +235,11 @@ export class DeviceCodeStore {
     const blockedMs = this.wrongCodeBudget.blockedForMs(at);
     if (blockedMs > 0) return { outcome: 'throttled', retryAfterSeconds: Math.ceil(blockedMs / 1000) };
     this.dropLongExpired(at);
-    const entry = this.byUserCode.get(normaliseUserCode(userCode));
+    const code = normaliseUserCode(userCode);
+    const entry = this.byUserCode.get(code);
     const waiting = entry?.decision.status === 'pending' && at < entry.expiresAt ? entry : undefined;
     if (waiting === undefined || this.isLocked(waiting)) {
-      this.wrongCodes += 1;
+      this.chargeWrongCode(code);
       this.wrongCodeBudget.recordFailure(at);
       return { outcome: waiting === undefined ? 'unknown' : 'locked' };
     }
@@ -236,9 +247,22 @@ export class DeviceCodeStore {
     return { outcome: 'decided' };
   }
 
-  /** A pending code that has waited through too many wrong codes. */
+  /**
+   * Counts a wrong code (normalised) against every pending code it could
+   * have been aimed at: those sharing its first four letters. Shorter input
+   * shares no code's first half, so counts against none.
+   */
+  private chargeWrongCode(code: string): void {
+    if (code.length < FIRST_HALF_LENGTH) return;
+    const firstHalf = code.slice(0, FIRST_HALF_LENGTH);
+    for (const entry of this.byDeviceCode.values()) {
+      if (entry.decision.status === 'pending' && entry.userCode.startsWith(firstHalf)) entry.wrongCodes += 1;
+    }
+  }
+
+  /** A pending code that has waited through too many wrong codes aimed at it. */
   private isLocked(entry: DeviceAuthorization): boolean {
-    return entry.decision.status === 'pending' && this.wrongCodes - entry.wrongCodesAtIssue >= this.lockAfterWrongCodes;
+    return entry.decision.status === 'pending' && entry.wrongCodes >= this.lockAfterWrongCodes;
   }
 
   private unusedUserCode(): string {

@@ -63,7 +63,8 @@ export const activateForm: Endpoint = (_request, response, url) => {
  * `POST /activate`: approves (as `user`) or denies a user code. Answers JSON
  * to a JSON body or `Accept: application/json`, HTML to the form. Refuses
  * another site's page with 403 (CSRF, see `crossSiteRefusal`), a locked code
- * with 403, and every attempt with 429 while the wrong-code budget is spent.
+ * (5 wrong codes sharing its first four letters, see `device-codes.ts`) with
+ * 403, and every attempt with 429 while the wrong-code budget is spent.
  */
 export function activateEndpoint(deps: Pick<DeviceEndpointDependencies, 'store' | 'url'>): Endpoint {
   const allowedOrigins = ownOrigins(deps.url);
@@ -105,7 +106,11 @@ export function activateEndpoint(deps: Pick<DeviceEndpointDependencies, 'store' 
         });
         return;
       case 'locked':
-        fail('code_locked', 'This code was locked after too many wrong codes were entered: start the login again for a new code.', 403);
+        fail(
+          'code_locked',
+          'This code was locked after too many wrong codes sharing its first four letters were entered: start the login again for a new code.',
+          403,
+        );
         return;
       case 'unknown':
         fail('invalid_user_code', UNKNOWN_CODE);

@@ -2,13 +2,19 @@ import { DEVICE_CODE_GRANT_TYPE, startDevIdentityProvider, type DevIdentityProvi
 
 /**
  * POST /activate over HTTP: another site's page is refused (CSRF), and wrong
- * user codes are limited (a shared budget, then a lock per waiting code).
+ * user codes are limited (a shared budget, then a lock per waiting code,
+ * counting the wrong codes that share its first four letters).
  */
 
 const AUDIENCE = 'http://127.0.0.1:3000';
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 /** Never issued: user codes have no vowels. */
 const WRONG = 'BBBB-BBBA';
+
+/** A wrong code aimed at `userCode`: its first half, and a second half never issued (no vowels). */
+function nearMiss(userCode: string): string {
+  return `${userCode.slice(0, 4)}-BBBA`;
+}
 
 interface Reply {
   readonly status: number;
@@ -69,9 +75,9 @@ async function pollError(provider: DevIdentityProvider, deviceCode: string): Pro
   return reply.json;
 }
 
-async function wrongCodes(provider: DevIdentityProvider, count: number): Promise<number[]> {
+async function wrongCodes(provider: DevIdentityProvider, count: number, wrong = WRONG): Promise<number[]> {
   const statuses: number[] = [];
-  for (let i = 0; i < count; i += 1) statuses.push((await activate(provider, WRONG)).status);
+  for (let i = 0; i < count; i += 1) statuses.push((await activate(provider, wrong)).status);
   return statuses;
 }
 
@@ -133,7 +139,7 @@ describe('POST /activate and the Origin of the page that sent it', () => {
     const evil = { ...JSON_ACCEPT, origin: 'http://evil.example' };
     const denied = await post(`${provider.url}/activate`, { user_code: code.userCode, action: 'deny' }, evil);
     expect(denied.status).toBe(403);
-    for (let i = 0; i < 20; i += 1) expect((await activate(provider, WRONG, evil)).status).toBe(403);
+    for (let i = 0; i < 20; i += 1) expect((await activate(provider, nearMiss(code.userCode), evil)).status).toBe(403);
     expect((await activate(provider, code.userCode)).status).toBe(200);
   });
 });
@@ -158,17 +164,17 @@ describe('POST /activate and wrong user codes', () => {
     expect((await activate(provider, code.userCode)).json).toEqual({ approved: true, user: 'alice' });
   });
 
-  it('approves a code that waited through 4 wrong codes', async () => {
+  it('approves a code that waited through 4 wrong codes aimed at it', async () => {
     const { provider } = await startProvider();
     const code = await userCode(provider);
-    await wrongCodes(provider, 4);
+    expect(await wrongCodes(provider, 4, nearMiss(code.userCode))).toEqual(Array(4).fill(400));
     expect((await activate(provider, code.userCode)).status).toBe(200);
   });
 
-  it('locks a code at the 5th wrong code: 403 to its approval, access_denied to its poll', async () => {
+  it('locks a code at the 5th wrong code aimed at it: 403 to its approval, access_denied to its poll', async () => {
     const { provider } = await startProvider();
     const code = await userCode(provider);
-    await wrongCodes(provider, 5);
+    expect(await wrongCodes(provider, 5, nearMiss(code.userCode))).toEqual(Array(5).fill(400));
     const json = await activate(provider, code.userCode);
     expect(json.status).toBe(403);
     expect(json.json?.error).toBe('code_locked');
@@ -180,5 +186,25 @@ describe('POST /activate and wrong user codes', () => {
     expect(polled?.error).toBe('access_denied');
     expect(polled?.error_description).toContain('locked');
     expect(provider.approveDeviceCode(code.userCode, 'alice')).toBe(false);
+  });
+
+  it("leaves a pending code approvable after a stranger's 5 wrong codes for other codes", async () => {
+    const { provider } = await startProvider();
+    const code = await userCode(provider);
+    // The review's XXXX-XXXX, unless that shares the code's first half.
+    const stranger = code.userCode.startsWith('XXXX') ? 'ZZZZ-ZZZZ' : 'XXXX-XXXX';
+    expect(await wrongCodes(provider, 5, stranger)).toEqual(Array(5).fill(400));
+    expect((await pollError(provider, code.deviceCode))?.error).toBe('authorization_pending');
+    expect((await activate(provider, code.userCode)).json).toEqual({ approved: true, user: 'alice' });
+  });
+
+  it("locks only the code that was mistyped, not another person's", async () => {
+    const { provider } = await startProvider();
+    const mistyped = await userCode(provider);
+    let other = await userCode(provider);
+    while (other.userCode.slice(0, 4) === mistyped.userCode.slice(0, 4)) other = await userCode(provider);
+    expect(await wrongCodes(provider, 5, nearMiss(mistyped.userCode))).toEqual(Array(5).fill(400));
+    expect((await activate(provider, mistyped.userCode)).json?.error).toBe('code_locked');
+    expect((await activate(provider, other.userCode)).json).toEqual({ approved: true, user: 'alice' });
   });
 });
