@@ -37,6 +37,8 @@ async function post(
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
+      // A redirect could carry the device code (good for a token) to another host, over plain http even.
+      redirect: 'error',
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {

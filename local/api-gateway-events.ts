@@ -31,7 +31,7 @@ function gatewayTime(date: Date): string {
 
 /** Header names lower-cased, repeated headers joined with commas, cookies split out: as HTTP API does. */
 function gatewayHeaders(request: IncomingMessage): { headers: Record<string, string>; cookies?: string[] } {
-  const headers: Record<string, string> = {};
+  const headers = Object.create(null) as Record<string, string>;
   let cookies: string[] | undefined;
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = (request.rawHeaders[i] ?? '').toLowerCase();
@@ -47,7 +47,8 @@ function gatewayHeaders(request: IncomingMessage): { headers: Record<string, str
 
 function queryParameters(rawQueryString: string): Record<string, string> | undefined {
   if (rawQueryString === '') return undefined;
-  const result: Record<string, string> = {};
+  // No prototype: `?__proto__=1` is a parameter like any other (as in API Gateway's JSON), not dropped.
+  const result = Object.create(null) as Record<string, string>;
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
     result[name] = result[name] === undefined ? value : `${result[name]},${value}`;
   }

@@ -21,7 +21,8 @@ export { DEVICE_CODE_GRANT_TYPE } from './dev-idp/token-endpoint';
  *   approves the user code at `/activate`, a development page that asks for
  *   a user id instead of a login. Another site's page cannot post to it
  *   (Origin checked), and wrong user codes are limited: 10 a minute, and a
- *   code waiting through 5 locks (see `dev-idp/device-codes.ts`).
+ *   code locks after 5 wrong codes sharing its first four letters (see
+ *   `dev-idp/device-codes.ts`).
  *
  * The pieces live in `dev-idp/`: the device-code store (the state machine),
  * the token signer, the pages, and one module per group of endpoints.

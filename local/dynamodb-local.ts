@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isAbsolute } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -41,6 +41,7 @@ function credentialsFor(
     if (keyDir === undefined) return { credentials: randomCredentials(), migratedSharedDb: false };
     if (!isAbsolute(keyDir)) throw new Error(`DynamoDB Local needs an absolute key folder, got "${keyDir}"`);
     mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    chmodSync(keyDir, 0o700);
     return { credentials: dataFolderCredentials(keyDir).credentials, migratedSharedDb: false };
   }
   const { credentials } = dataFolderCredentials(dataDir);
@@ -80,6 +81,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       throw new Error(`DynamoDB Local needs an absolute data folder, got "${options.dataDir}"`);
     }
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 }); // a missing folder makes it exit at once
+    // Also a folder an older version made 0755: the database file's name is the access key id, the table's password.
+    chmodSync(options.dataDir, 0o700);
   }
   const { credentials, migratedSharedDb } = credentialsFor(options.dataDir, options.keyDir);
   process.env.DDB_LOCAL_TELEMETRY ??= '0';

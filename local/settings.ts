@@ -44,11 +44,17 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
 }
 
 /**
- * DYNAMODB_ENDPOINT: with DATA_DIR's credentials file when there is one (the
- * endpoint is taken to be `npm start`'s DynamoDB Local on that folder), else
- * the shared credentials any -sharedDb DynamoDB Local accepts.
+ * DYNAMODB_ENDPOINT: on this machine, with DATA_DIR's credentials file when
+ * there is one (the endpoint is taken to be `npm start`'s DynamoDB Local on
+ * that folder); elsewhere, or without one, the shared credentials any
+ * -sharedDb DynamoDB Local accepts, so the folder's key never leaves the machine.
  */
+const isLoopback = (endpoint: string): boolean => {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+};
+
 export function dynamodbEndpointSetting(endpoint: string, dataDir: string): LocalSystemOptions['dynamodb'] {
-  const credentials = readCredentials(dataDir);
+  const credentials = isLoopback(endpoint) ? readCredentials(dataDir) : undefined;
   return credentials !== undefined ? { endpoint, credentials } : { endpoint };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -40,11 +40,14 @@ describe('a data folder from before per-folder credentials', () => {
       await exited;
     }
     expect(existsSync(join(dataDir, SHARED_DB_FILE))).toBe(true);
+    // As the older version left it: listable by anyone, and the moved file's name will be the table's password.
+    chmodSync(dataDir, 0o755);
 
     const dynamodb = await startDynamoDbLocal({ port: await freePort(), dataDir });
     const ours = createLocalDocumentClient(dynamodb);
     const shared = createLocalDocumentClient({ endpoint: dynamodb.endpoint, credentials: SHARED_DB_CREDENTIALS });
     try {
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
       expect(dynamodb.migratedSharedDb).toBe(true);
       expect(existsSync(join(dataDir, SHARED_DB_FILE))).toBe(false);
       expect((await ours.send(new GetCommand({ TableName: 'ApiKeys', Key: { pk: 'from-before' } }))).Item).toEqual({ pk: 'from-before' });

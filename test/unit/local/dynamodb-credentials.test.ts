@@ -56,6 +56,14 @@ describe('DynamoDB Local credentials of a data folder', () => {
       endpoint: 'http://127.0.0.1:8123',
       credentials,
     });
+    // The folder's key never goes to a DynamoDB on another machine.
+    expect(localSettingsFromEnv({ DYNAMODB_ENDPOINT: 'http://ddb.example.com:8000', DATA_DIR: dir }, '/').dynamodb).toStrictEqual({
+      endpoint: 'http://ddb.example.com:8000',
+    });
+    expect(localSettingsFromEnv({ DYNAMODB_ENDPOINT: 'http://localhost:8123', DATA_DIR: dir }, '/').dynamodb).toEqual({
+      endpoint: 'http://localhost:8123',
+      credentials,
+    });
   });
 });
 
