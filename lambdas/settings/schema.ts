@@ -4,8 +4,8 @@ import { DEFAULT_KEY_POLICY } from '../domain/key-policy';
 import { defaultUnscopedRoutes } from '../domain/route-scope-check';
 import { NO_ROUTE_SCOPES, ROUTE_KEY_PATTERN, type RouteScopes } from '../domain/route-scopes';
 import * as kind from './kinds';
-import type { SettingKind } from './kinds';
-import { setting, type Component, type SettingSpec } from './spec';
+import { setting, type SettingSpec } from './spec';
+import type { SettingName } from './types';
 
 export type { Component, SettingSpec } from './spec';
 
@@ -276,35 +276,6 @@ export const SETTINGS = {
 } as const;
 
 export type Schema = typeof SETTINGS;
-export type SettingName = keyof Schema;
-
-type ValueOf<S> = S extends { readonly kind: SettingKind<infer T> } ? T : never;
-type UsedBy<S> = S extends { readonly usedBy: readonly (infer C)[] } ? C : never;
-type OptionalIn<S> = S extends { readonly optionalIn: readonly (infer C)[] } ? C : never;
-type IsOptional<S> = S extends { readonly optional: true } ? true : false;
-type HasDefault<S> = S extends { readonly default: unknown } ? true : false;
-
-/** The settings one component reads, typed: `undefined` only where unset is allowed there. */
-export type SettingsFor<C extends Component> = {
-  readonly [K in SettingName as C extends UsedBy<Schema[K]> ? K : never]: IsOptional<Schema[K]> extends true
-    ? ValueOf<Schema[K]> | undefined
-    : C extends OptionalIn<Schema[K]>
-      ? ValueOf<Schema[K]> | undefined
-      : ValueOf<Schema[K]>;
-};
-
-/** Settings of `C` that must be given (no default, not optional): the rest may be left out. */
-export type RequiredSettingName<C extends Component> = {
-  [K in keyof SettingsFor<C>]: K extends SettingName
-    ? HasDefault<Schema[K]> extends true
-      ? never
-      : IsOptional<Schema[K]> extends true
-        ? never
-        : C extends OptionalIn<Schema[K]>
-          ? never
-          : K
-    : never;
-}[keyof SettingsFor<C>];
-
+export type { RequiredSettingName, SettingName, SettingsFor } from './types';
 export const settingNames = Object.keys(SETTINGS) as SettingName[];
 export const specOf = (name: SettingName): SettingSpec => SETTINGS[name];
