@@ -163,12 +163,17 @@ export class KeyApi extends Construct {
   private addRoute(route: RouteDefinition, integration: HttpRouteIntegration): void {
     const authorizer: IHttpRouteAuthorizer | undefined =
       route.auth === 'apiKey' ? this.apiKeyAuthorizer : route.auth === 'accessToken' ? this.accessTokenAuthorizer : undefined;
-    this.api.addRoutes({
+    const created = this.api.addRoutes({
       path: route.path,
       methods: [HttpMethod[route.method]],
       integration,
       ...(authorizer !== undefined ? { authorizer } : {}),
     });
+    if (route.throttle !== undefined) {
+      // The stage's route settings name this route, and API Gateway refuses settings for a route that
+      // does not exist yet ("Unable to find Route by key"): CloudFormation must create the route first.
+      for (const httpRoute of created) this.stage.node.addDependency(httpRoute);
+    }
   }
 
   /**

@@ -301,6 +301,26 @@ describe('the default stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
   });
 
+  it('makes the stage depend on every route its settings name, so a first deploy creates the routes first', () => {
+    // API Gateway refuses route settings for a route that does not exist yet ("Unable to find Route by key"),
+    // and CloudFormation creates resources in dependency order (aws/serverless-application-model#2479).
+    for (const context of [{}, { backendUrl: 'https://backend.example.com' }]) {
+      const all = synth(context).template.toJSON().Resources as Resources & Record<string, { DependsOn?: string[] }>;
+      const [stage] = Object.values(all).filter((r) => r.Type === 'AWS::ApiGatewayV2::Stage');
+      const routeIds = Object.fromEntries(
+        Object.entries(all)
+          .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route')
+          .map(([id, r]) => [r.Properties.RouteKey as string, id]),
+      );
+      const settings = Object.keys(stage!.Properties.RouteSettings as object);
+      expect(settings.length).toBeGreaterThan(0);
+      for (const routeKey of settings) {
+        expect(routeIds[routeKey]).toBeDefined();
+        expect(stage!.DependsOn).toContain(routeIds[routeKey]);
+      }
+    }
+  });
+
   it('alarms on authorizer errors, management 5xx and DynamoDB throttling', () => {
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     expect(alarms).toHaveLength(3);
