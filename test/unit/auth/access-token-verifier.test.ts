@@ -1,7 +1,7 @@
 import { AccessTokenVerifier } from '../../../lambdas/auth/access-token-verifier';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { AccessDeniedError, AuthenticationError, DependencyUnavailableError } from '../../../lambdas/domain/errors';
-import { seen, type SeenError } from '../../support/domain-errors';
+import { rejection, type SeenError } from '../../support/domain-errors';
 import {
   createTestVerifier,
   createTokenIssuer,
@@ -26,17 +26,6 @@ beforeEach(() => {
   ({ verifier, fetcher } = createTestVerifier(tokens));
 });
 
-/** The error a promise rejects with; fails the test if it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<SeenError> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (error) {
-    return seen(error);
-  }
-  throw new Error(`Expected a rejection, got ${JSON.stringify(value)}`);
-}
-
 /** Every message in the error's cause chain, as a handler would log them. */
 function messagesOf(error: unknown): string[] {
   const messages: string[] = [];
@@ -54,7 +43,7 @@ function expectNoTokenIn(error: unknown, token: string): void {
 }
 
 async function expectUnauthorized(token: string, code = 'INVALID_TOKEN'): Promise<SeenError> {
-  const error = await rejectionOf(verifier.verify(`Bearer ${token}`));
+  const error = await rejection(verifier.verify(`Bearer ${token}`));
   expect(error.error).toBeInstanceOf(AuthenticationError);
   expect(error.status).toBe(401);
   expect(error.code).toBe(code);
@@ -133,7 +122,7 @@ describe('AccessTokenVerifier refuses with 401 when the Authorization header is 
     ['absent', undefined],
     ['empty', ''],
   ])('%s header → MISSING_TOKEN', async (_label, header) => {
-    const error = await rejectionOf(verifier.verify(header));
+    const error = await rejection(verifier.verify(header));
     expect(error.error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ status: 401, code: 'MISSING_TOKEN' });
     expect(fetcher.fetchCount).toBe(0);
@@ -150,7 +139,7 @@ describe('AccessTokenVerifier refuses with 401 when the Authorization header is 
     ['characters outside base64url', (token: string) => `Bearer ${token}+/=`],
   ])('not "Bearer <token>" (%s) → INVALID_TOKEN, without fetching the JWKS', async (_label, makeHeader) => {
     const token = await tokens.signToken();
-    const error = await rejectionOf(verifier.verify(makeHeader(token)));
+    const error = await rejection(verifier.verify(makeHeader(token)));
     expect(error.error).toBeInstanceOf(AuthenticationError);
     expect(error).toMatchObject({ status: 401, code: 'INVALID_TOKEN' });
     expectNoTokenIn(error.error, token);
@@ -308,7 +297,7 @@ describe('AccessTokenVerifier with a required scope', () => {
     ['a scope that merely starts with it', { scope: 'keys:manage:all' }],
   ])('refuses with 403 INSUFFICIENT_SCOPE: %s', async (_label, claims) => {
     const token = await tokens.signToken(claims);
-    const error = await rejectionOf(verifier.verify(`Bearer ${token}`));
+    const error = await rejection(verifier.verify(`Bearer ${token}`));
     expect(error.error).toBeInstanceOf(AccessDeniedError);
     expect(error).toMatchObject({ status: 403, code: 'INSUFFICIENT_SCOPE' });
     expectNoTokenIn(error.error, token);
@@ -333,7 +322,7 @@ describe('AccessTokenVerifier and machine-to-machine tokens', () => {
     ['a sub ending in @clients', { sub: 'AbCdEf123@clients' }],
   ])('refuses with 403 MACHINE_TOKEN by default: %s', async (_label, claims) => {
     ({ verifier, fetcher } = createTestVerifier(tokens));
-    const error = await rejectionOf(verifier.verify(`Bearer ${await tokens.signToken(claims)}`));
+    const error = await rejection(verifier.verify(`Bearer ${await tokens.signToken(claims)}`));
     expect(error).toMatchObject({ status: 403, code: 'MACHINE_TOKEN' });
   });
 
@@ -348,7 +337,7 @@ describe('AccessTokenVerifier when the JWKS cannot be had', () => {
   it('answers 503 IDP_UNAVAILABLE when the JWKS fetch fails', async () => {
     ({ verifier, fetcher } = createTestVerifier(tokens, { fetcher: failingFetcher() }));
     const token = await tokens.signToken();
-    const error = await rejectionOf(verifier.verify(`Bearer ${token}`));
+    const error = await rejection(verifier.verify(`Bearer ${token}`));
     expect(error.error).toBeInstanceOf(DependencyUnavailableError);
     expect(error).toMatchObject({ status: 503, code: 'IDP_UNAVAILABLE' });
     expect(fetcher.fetchCount).toBe(1);
@@ -358,8 +347,8 @@ describe('AccessTokenVerifier when the JWKS cannot be had', () => {
   it('does not remember the failure: the next request tries the identity provider again', async () => {
     ({ verifier, fetcher } = createTestVerifier(tokens, { fetcher: failingFetcher() }));
     const token = await tokens.signToken();
-    await rejectionOf(verifier.verify(`Bearer ${token}`));
-    await rejectionOf(verifier.verify(`Bearer ${token}`));
+    await rejection(verifier.verify(`Bearer ${token}`));
+    await rejection(verifier.verify(`Bearer ${token}`));
     expect(fetcher.fetchCount).toBe(2);
   });
 
@@ -370,7 +359,7 @@ describe('AccessTokenVerifier when the JWKS cannot be had', () => {
       fetch: () => Promise.resolve(new TextEncoder().encode('<html>maintenance</html>').buffer),
     };
     ({ verifier } = createTestVerifier(tokens, { fetcher: garbage }));
-    const error = await rejectionOf(verifier.verify(`Bearer ${await tokens.signToken()}`));
+    const error = await rejection(verifier.verify(`Bearer ${await tokens.signToken()}`));
     expect(error).toMatchObject({ status: 503, code: 'IDP_UNAVAILABLE' });
   });
 

@@ -3,7 +3,7 @@ import { KeyFormat } from '../../../lambdas/domain/key-format';
 import { DEFAULT_GRACE_PERIOD_SECONDS, MAX_GRACE_PERIOD_SECONDS } from '../../../lambdas/domain/key-policy';
 import { KeyService } from '../../../lambdas/domain/key-service';
 import { KeyVerifier } from '../../../lambdas/domain/key-verifier';
-import { seen, type SeenError } from '../../support/domain-errors';
+import { rejection } from '../../support/domain-errors';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
 import { testKeyPolicy } from '../../support/key-policy';
 import { ManualClock } from '../../support/local-system';
@@ -13,16 +13,6 @@ const alice: Caller = { sub: 'auth0|alice', sourceIp: '203.0.113.7', userAgent: 
 const bob: Caller = { sub: 'auth0|bob' };
 const HOUR = 3600;
 const DAY = 86_400;
-
-/** The error a call fails with; fails the test if it succeeds. */
-async function failure(promise: Promise<unknown>): Promise<SeenError> {
-  try {
-    await promise;
-  } catch (error) {
-    return seen(error);
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('key lifecycle (KeyService with a fake clock)', () => {
   let clock: ManualClock;
@@ -86,20 +76,20 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
     it('refuses a revoked, an expired or an already rotated key with 409, and anyone else’s with 404', async () => {
       const revoked = await create();
       await keys.revoke(alice, revoked.id);
-      expect(await failure(keys.rotate(alice, revoked.id, {}))).toMatchObject({ status: 409, code: 'KEY_REVOKED' });
+      expect(await rejection(keys.rotate(alice, revoked.id, {}))).toMatchObject({ status: 409, code: 'KEY_REVOKED' });
 
       const rotatedOnce = await create();
       const replacement = await keys.rotate(alice, rotatedOnce.id, { gracePeriodSeconds: 60 });
-      const again = await failure(keys.rotate(alice, rotatedOnce.id, {}));
+      const again = await rejection(keys.rotate(alice, rotatedOnce.id, {}));
       expect(again).toMatchObject({ status: 409, code: 'KEY_ALREADY_ROTATED' });
       expect(again.message).toContain(replacement.id);
 
       const expiring = await create({ expiresAt: new Date(clock.now().getTime() + 60_000).toISOString() });
       clock.advance(60);
-      expect(await failure(keys.rotate(alice, expiring.id, {}))).toMatchObject({ status: 409, code: 'KEY_EXPIRED' });
+      expect(await rejection(keys.rotate(alice, expiring.id, {}))).toMatchObject({ status: 409, code: 'KEY_EXPIRED' });
 
       const own = await keys.create(alice, { name: 'mine' });
-      expect(await failure(keys.rotate(bob, own.id, {}))).toMatchObject({ status: 404, code: 'KEY_NOT_FOUND' });
+      expect(await rejection(keys.rotate(bob, own.id, {}))).toMatchObject({ status: 404, code: 'KEY_NOT_FOUND' });
     });
 
     it.each([
@@ -111,7 +101,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
       [[], 'expected object'],
     ])('refuses %j with 400', async (body, message) => {
       const old = await create();
-      const error = await failure(keys.rotate(alice, old.id, body));
+      const error = await rejection(keys.rotate(alice, old.id, body));
       expect(error).toMatchObject({ status: 400 });
       expect(error.message.toLowerCase()).toContain(message.toLowerCase());
       expect(await works(old.key)).toBe(true);
@@ -119,10 +109,10 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
 
     it('works at the key limit (the old key counts until its grace period ends), but not past twice the limit', async () => {
       const held = [await create(), await create(), await create()];
-      expect(await failure(create())).toMatchObject({ status: 409, code: 'KEY_LIMIT_REACHED' });
+      expect(await rejection(create())).toMatchObject({ status: 409, code: 'KEY_LIMIT_REACHED' });
       let current = held[0]!;
       for (let i = 0; i < 3; i += 1) current = await keys.rotate(alice, current.id, { gracePeriodSeconds: HOUR });
-      expect(await failure(keys.rotate(alice, current.id, { gracePeriodSeconds: HOUR }))).toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+      expect(await rejection(keys.rotate(alice, current.id, { gracePeriodSeconds: HOUR }))).toMatchObject({ code: 'KEY_LIMIT_REACHED' });
       clock.advance(HOUR);
       await expect(keys.rotate(alice, current.id, { gracePeriodSeconds: HOUR })).resolves.toMatchObject({ rotatedFrom: current.id });
     });
@@ -130,7 +120,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
     it('refuses with 409 a key whose scopes the operator no longer allows, rather than copy them', async () => {
       const old = await create({ scopes: ['write'] });
       const stricter = new KeyService({ store, format, policy: testKeyPolicy({ allowedScopes: ['read'] }), clock: clock.now });
-      expect(await failure(stricter.rotate(alice, old.id, {}))).toMatchObject({ status: 409, code: 'SCOPE_NO_LONGER_ALLOWED' });
+      expect(await rejection(stricter.rotate(alice, old.id, {}))).toMatchObject({ status: 409, code: 'SCOPE_NO_LONGER_ALLOWED' });
     });
 
     it('lets a disabled key be rotated: the new key works, the old stays refused', async () => {
@@ -165,7 +155,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
       const created = await create();
       await keys.revoke(alice, created.id);
       for (const body of [{ enabled: true }, { name: 'revived' }, { enabled: false }]) {
-        expect(await failure(keys.update(alice, created.id, body))).toMatchObject({ status: 409, code: 'KEY_REVOKED' });
+        expect(await rejection(keys.update(alice, created.id, body))).toMatchObject({ status: 409, code: 'KEY_REVOKED' });
       }
       expect(await works(created.key)).toBe(false);
     });
@@ -179,7 +169,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
       [{ name: 'x', expiresAt: '2030-01-01T00:00:00Z' }, 'unknown field "expiresAt"'],
     ])('refuses %j with 400 and changes nothing', async (body, message) => {
       const created = await create({ name: 'kept' });
-      const error = await failure(keys.update(alice, created.id, body));
+      const error = await rejection(keys.update(alice, created.id, body));
       expect(error).toMatchObject({ status: 400 });
       expect(error.message).toContain(message);
       expect(await keys.get(alice.sub, created.id)).toMatchObject({ name: 'kept', enabled: true });
@@ -187,7 +177,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
 
     it('answers 404 for another user’s key and changes nothing', async () => {
       const created = await create({ name: 'alice’s' });
-      expect(await failure(keys.update(bob, created.id, { enabled: false, name: 'pwned' }))).toMatchObject({ status: 404 });
+      expect(await rejection(keys.update(bob, created.id, { enabled: false, name: 'pwned' }))).toMatchObject({ status: 404 });
       expect(await keys.get(alice.sub, created.id)).toMatchObject({ name: 'alice’s', enabled: true });
       expect(await works(created.key)).toBe(true);
     });
@@ -210,7 +200,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
         }
         return update(change);
       });
-      expect(await failure(keys.update(alice, created.id, { enabled: true, name: 'late' }))).toMatchObject({ code: 'KEY_REVOKED' });
+      expect(await rejection(keys.update(alice, created.id, { enabled: true, name: 'late' }))).toMatchObject({ code: 'KEY_REVOKED' });
       expect(await works(created.key)).toBe(false);
     });
   });
@@ -243,7 +233,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
         expect.objectContaining({ type: 'revoke', at: '2026-06-01T12:00:04.000Z' }),
         expect.objectContaining({ type: 'create', details: { rotatedFrom: created.id } }),
       ]);
-      expect(await failure(keys.events(bob.sub, created.id))).toMatchObject({ status: 404, code: 'KEY_NOT_FOUND' });
+      expect(await rejection(keys.events(bob.sub, created.id))).toMatchObject({ status: 404, code: 'KEY_NOT_FOUND' });
     });
 
     it('keeps each event for the configured retention (its TTL)', async () => {
@@ -270,7 +260,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
       const second = await keys.events(alice.sub, created.id, { limit: '3', cursor: first.nextCursor });
       expect([...first.events, ...second.events].map((e) => e.type)).toEqual(['rename', 'rename', 'rename', 'rename', 'create']);
       expect(second.nextCursor).toBeUndefined();
-      expect(await failure(keys.events(alice.sub, created.id, { type: 'rename' }))).toMatchObject({ status: 400 });
+      expect(await rejection(keys.events(alice.sub, created.id, { type: 'rename' }))).toMatchObject({ status: 400 });
     });
   });
 
@@ -292,7 +282,7 @@ describe('key lifecycle (KeyService with a fake clock)', () => {
       expect(some.nextCursor).toBeDefined();
       const rest = await roomy.list(alice.sub, { status: 'disabled,revoked', cursor: some.nextCursor });
       expect(rest.keys).toHaveLength(7);
-      expect(await failure(roomy.list(alice.sub, { status: 'gone' }))).toMatchObject({ status: 400 });
+      expect(await rejection(roomy.list(alice.sub, { status: 'gone' }))).toMatchObject({ status: 400 });
     });
   });
 });
