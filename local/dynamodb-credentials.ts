@@ -98,12 +98,3 @@ export function dataFolderCredentials(dataDir: string): { credentials: DynamoDbC
   }
   return { credentials, created: true };
 }
-
-/**
- * For the project's tools given a DYNAMODB_ENDPOINT: the credentials of the
- * data folder when it has some (the endpoint is then taken to be the
- * DynamoDB Local `npm start` runs on that folder), else the shared ones.
- */
-export function credentialsForEndpoint(dataDir: string): DynamoDbCredentials {
-  return readCredentials(dataDir) ?? SHARED_DB_CREDENTIALS;
-}

@@ -12,11 +12,12 @@ import { createRotateKeyHandler } from '../lambdas/handlers/rotate-key';
 import { createUpdateKeyHandler } from '../lambdas/handlers/update-key';
 import { whoamiHandler } from '../lambdas/handlers/whoami';
 import type { AppLogger } from '../lambdas/observability/logger';
+import { createDocumentClient } from '../lambdas/runtime/clients';
 import type { AuthConfig, KeyConfig } from '../lambdas/runtime/config';
 import { authorizerDependencies } from '../lambdas/runtime/authorizer-wiring';
 import { managementDependencies } from '../lambdas/runtime/management-wiring';
 import { startDevIdentityProvider, type DevIdentityProvider } from './dev-identity-provider';
-import { createLocalDocumentClient } from './dynamodb-client';
+
 import { SHARED_DB_CREDENTIALS, type DynamoDbCredentials } from './dynamodb-credentials';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { createGateway, type LocalRoute, type RouteFunction } from './gateway';
@@ -100,7 +101,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       dynamodbEndpoint = started.endpoint;
       dynamodbCredentials = started.credentials;
     }
-    const client = createLocalDocumentClient({ endpoint: dynamodbEndpoint, credentials: dynamodbCredentials });
+    const client = createDocumentClient({ endpoint: dynamodbEndpoint, credentials: dynamodbCredentials });
     stops.push(() => {
       client.destroy();
       return Promise.resolve();

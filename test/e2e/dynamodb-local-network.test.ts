@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createLocalDocumentClient } from '../../local/dynamodb-client';
+import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 import { localSettingsFromEnv } from '../../local/settings';
 import { ensureTable } from '../../local/table';
@@ -74,7 +74,7 @@ const outcome = (p) => p.then((r) => ({ ok: r }), (e) => ({ error: e.name }));
     await ip('-n', namespace, 'addr', 'add', `${subnet}.2/30`, 'dev', nsSide);
     await ip('-n', namespace, 'link', 'set', nsSide, 'up');
     dynamodb = await startDynamoDbLocal({ port: await freePort(), dataDir });
-    const client = createLocalDocumentClient(dynamodb);
+    const client = createDocumentClient(dynamodb);
     await ensureTable(client, tableName);
     await client.send(new PutCommand({ TableName: tableName, Item: { pk: 'ours' } }));
     client.destroy();
@@ -111,7 +111,7 @@ const outcome = (p) => p.then((r) => ({ ok: r }), (e) => ({ error: e.name }));
     const settings = localSettingsFromEnv({ DYNAMODB_ENDPOINT: dynamodb!.endpoint, DATA_DIR: dataDir }, '/');
     if (!('endpoint' in settings.dynamodb)) throw new Error('expected an endpoint setting');
     expect(settings.dynamodb.credentials).toEqual(dynamodb!.credentials);
-    const client = createLocalDocumentClient(settings.dynamodb);
+    const client = createDocumentClient(settings.dynamodb);
     try {
       const scan = await client.send(new ScanCommand({ TableName: tableName }));
       expect(scan.Items).toEqual([{ pk: 'ours' }]); // nothing planted

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createLocalDocumentClient } from '../../local/dynamodb-client';
+import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { credentialsPath, readCredentials, SHARED_DB_CREDENTIALS } from '../../local/dynamodb-credentials';
 import { freePort } from '../support/free-port';
 
@@ -156,16 +156,16 @@ describe('npm start', () => {
         `Inspect the table  AWS_ACCESS_KEY_ID=${credentials!.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials!.secretAccessKey} ` +
           `aws dynamodb scan --table-name ApiKeys --endpoint-url ${endpoint} --region local`,
       );
-      const tables = async (client: ReturnType<typeof createLocalDocumentClient>) => {
+      const tables = async (client: ReturnType<typeof createDocumentClient>) => {
         try {
           return (await client.send(new ListTablesCommand({}))).TableNames;
         } finally {
           client.destroy();
         }
       };
-      expect(await tables(createLocalDocumentClient({ endpoint, credentials }))).toContain('ApiKeys');
+      expect(await tables(createDocumentClient({ endpoint, credentials }))).toContain('ApiKeys');
       // What every client signed with before, and what any other client may try: an empty database.
-      expect(await tables(createLocalDocumentClient({ endpoint, credentials: SHARED_DB_CREDENTIALS }))).toEqual([]);
+      expect(await tables(createDocumentClient({ endpoint, credentials: SHARED_DB_CREDENTIALS }))).toEqual([]);
     } finally {
       await stop(child);
     }

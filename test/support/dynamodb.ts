@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createLocalDocumentClient } from '../../local/dynamodb-client';
+import { createDocumentClient } from '../../lambdas/runtime/clients';
 import type { DynamoDbCredentials } from '../../local/dynamodb-credentials';
 import { ensureTable } from '../../local/table';
 
@@ -25,7 +25,7 @@ export function testDynamoDb(): { endpoint: string; credentials: DynamoDbCredent
 
 /** A fresh table in the shared DynamoDB Local, so test files never see each other's keys. */
 export async function freshTable(): Promise<{ client: DynamoDBDocumentClient; tableName: string }> {
-  const client = createLocalDocumentClient(testDynamoDb());
+  const client = createDocumentClient(testDynamoDb());
   const tableName = `t${randomUUID().replace(/-/g, '')}`;
   await ensureTable(client, tableName);
   return { client, tableName };

@@ -32,6 +32,12 @@ function decodeURIComponentLoose(text: string): string {
 }
 
 describe('the access log request target', () => {
+  it('hides keys of any prefix, and leaves key ids alone', () => {
+    const key = new KeyFormat('acme').generate();
+    expect(redactRequestTarget(`/keys/${key.key}?x=1`)).toBe('/keys/[redacted key]?x=1');
+    expect(redactRequestTarget(`/keys/${key.keyId}`)).toBe(`/keys/${key.keyId}`);
+  });
+
   it('keeps ordinary paths and queries readable', () => {
     expect(redactRequestTarget('/keys')).toBe('/keys');
     expect(redactRequestTarget(`/keys/${keyId}`)).toBe(`/keys/${keyId}`);

@@ -1,14 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  credentialsForEndpoint,
-  credentialsPath,
-  dataFolderCredentials,
-  randomCredentials,
-  readCredentials,
-  SHARED_DB_CREDENTIALS,
-} from '../../../local/dynamodb-credentials';
+import { credentialsPath, dataFolderCredentials, randomCredentials, readCredentials } from '../../../local/dynamodb-credentials';
 import { databaseFile, migrateSharedDb, SHARED_DB_FILE, SharedDbConflictError } from '../../../local/shared-db-migration';
 import { localSettingsFromEnv } from '../../../local/settings';
 
@@ -46,12 +39,12 @@ describe('DynamoDB Local credentials of a data folder', () => {
   });
 
   it('are what the project signs with given DYNAMODB_ENDPOINT and that DATA_DIR; else the shared ones', () => {
-    expect(credentialsForEndpoint(dir)).toEqual(SHARED_DB_CREDENTIALS);
+    expect(readCredentials(dir)).toBeUndefined(); // so the shared ones: see local/local-system.ts
     expect(localSettingsFromEnv({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8123', DATA_DIR: dir }, '/').dynamodb).toStrictEqual({
       endpoint: 'http://127.0.0.1:8123',
     });
     const { credentials } = dataFolderCredentials(dir);
-    expect(credentialsForEndpoint(dir)).toEqual(credentials);
+    expect(readCredentials(dir)).toEqual(credentials);
     expect(localSettingsFromEnv({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8123', DATA_DIR: dir }, '/').dynamodb).toEqual({
       endpoint: 'http://127.0.0.1:8123',
       credentials,
