@@ -339,8 +339,11 @@ describe('the default stack', () => {
     expect(summed.sort()).toEqual([...MANAGEMENT_ROUTE_KEYS].sort());
   });
 
-  it('outputs the API URL and the table name', () => {
-    template.hasOutput('ApiUrl', {});
+  it('outputs the API URL without a trailing slash (the API endpoint, not the stage URL) and the table name', () => {
+    const [apiId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'));
+    // "The default endpoint for an API. For example: https://abcdef.execute-api.us-west-2.amazonaws.com."
+    // (AWS::ApiGatewayV2::Api return values); the stage URL would end in "/".
+    template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
     template.hasOutput('TableName', {});
   });
 });
