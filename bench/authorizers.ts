@@ -4,6 +4,7 @@ import { DEFAULT_KEY_POLICY } from '../lambdas/domain/key-policy';
 import { NO_ROUTE_SCOPES } from '../lambdas/domain/route-scopes';
 import { createAuthorizerHandler, type AuthorizerResult } from '../lambdas/handlers/authorizer';
 import type { AppLogger } from '../lambdas/observability/logger';
+import type { MetricsSink } from '../lambdas/observability/verdict-metrics';
 import { authorizerDependencies } from '../lambdas/runtime/authorizer-wiring';
 import { KEY_PREFIX } from './fixtures';
 
@@ -14,6 +15,8 @@ export interface AuthorizerOptions {
   readonly verdictCacheTtlSeconds: number;
   /** Instead of the run's (silenced) Powertools logger. */
   readonly logger?: AppLogger | undefined;
+  /** Count verdicts into this sink, as the deployed authorizer does (none by default). */
+  readonly metricsSink?: MetricsSink | undefined;
 }
 
 /** Builds an authorizer over a table, wired as the Lambda entry point wires it. */
@@ -28,6 +31,7 @@ export function authorizerFactory(client: DynamoDBDocumentClient, logger: AppLog
         client,
         logger: options.logger ?? logger,
         verdictCacheTtlSeconds: options.verdictCacheTtlSeconds,
+        metricsSink: options.metricsSink,
       }),
     );
 }

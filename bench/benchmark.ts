@@ -8,6 +8,7 @@ import { measureGatewayThroughput } from './figures/gateway';
 import { measureScale } from './figures/scale';
 import { measureUncachedDynamoDb } from './figures/uncached-dynamodb';
 import { measureVerdictCost } from './figures/verdict-cost';
+import { measureVerdictMetricsCost } from './figures/verdict-metrics-cost';
 import type { Progress } from './output';
 import { AUTHORIZER_MEMORY_MB, type Plan } from './plan';
 import type { Figures } from './results';
@@ -48,6 +49,13 @@ export async function runBenchmark({ plan, progress, stops }: BenchmarkInput): P
     nowMs,
     progress,
   });
+  const figure9 = await measureVerdictMetricsCost({
+    authorizers,
+    tableName: tables.small.name,
+    keys: tables.small.keys,
+    plan,
+    progress,
+  });
   const figure2 = await measureUncachedDynamoDb({
     authorizers,
     counter,
@@ -71,5 +79,5 @@ export async function runBenchmark({ plan, progress, stops }: BenchmarkInput): P
     authorizerMemoryMb: AUTHORIZER_MEMORY_MB,
     hitRates: [0, 0.9, 0.99],
   });
-  return { verdictCache, figure1, figure2, figure3, figure4, figure5, figure6, figure7, figure8 };
+  return { verdictCache, figure1, figure2, figure3, figure4, figure5, figure6, figure7, figure8, figure9 };
 }

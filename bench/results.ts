@@ -130,6 +130,18 @@ export interface Target {
   measured: string;
 }
 
+/** What counting verdicts for the dashboard adds to figure 1 (bench/figures/verdict-metrics-cost.ts). */
+export interface Figure9 {
+  cachedWithoutMetricsNs: Summary;
+  cachedWithMetricsNs: Summary;
+  /** Per-round ratio with / without. */
+  ratioWithToWithout: Summary;
+  /** One minute's EMF line: serialize and write, once per instance per minute with requests. */
+  emfFlushNs: Summary;
+  outcomesPerFlush: number;
+  batchSizes: Record<string, number>;
+}
+
 /** Everything but the targets, which are judged from these. */
 export interface Figures {
   verdictCache: VerdictCacheCheck;
@@ -141,6 +153,7 @@ export interface Figures {
   figure6: Figure6;
   figure7: Figure7;
   figure8: CostModel;
+  figure9: Figure9;
 }
 
 /** One run, in the order the JSON prints it. */

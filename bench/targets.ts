@@ -13,6 +13,7 @@ export function judgeTargets(r: Figures): Target[] {
   const rejectionCalls = r.figure3.countPass.dynamoDb.reads + r.figure3.countPass.dynamoDb.writes + r.figure3.countPass.dynamoDb.other;
   const jwtRatio = r.figure4.ratioToFigure1.median;
   const added = r.figure5.coldStart.addedMs.median;
+  const metricsRatio = r.figure9.ratioWithToWithout;
   const status = (ok: boolean): Target['status'] => (ok ? 'pass' : 'miss');
   return [
     {
@@ -63,6 +64,13 @@ export function judgeTargets(r: Figures): Target[] {
       description: `latency with ${r.figure7.largeTableKeys.toLocaleString('en-US')} keys within 20% of ${r.figure7.smallTableKeys.toLocaleString('en-US')} keys`,
       status: status(r.figure7.largeToSmallMedian <= 1.2),
       measured: `${r.figure7.largeToSmallMedian.toPrecision(3)}× (medians ${r.figure7.largeMs.median.toPrecision(3)} vs ${r.figure7.smallMs.median.toPrecision(3)} ms)`,
+    },
+    {
+      id: 'T8',
+      figure: 9,
+      description: 'counting verdicts adds no measurable cost to the cached allow: per-round ratio median < 1.05',
+      status: status(metricsRatio.median < 1.05),
+      measured: `${metricsRatio.median.toPrecision(3)}× (p25 ${metricsRatio.p25.toPrecision(3)}, p75 ${metricsRatio.p75.toPrecision(3)})`,
     },
   ];
 }

@@ -10,7 +10,7 @@
 export type RouteAuth = 'apiKey' | 'accessToken' | 'none';
 
 export type FunctionName =
-  'health' | 'whoami' | 'createKey' | 'listKeys' | 'getKey' | 'revokeKey' | 'rotateKey' | 'updateKey' | 'listKeyEvents';
+  'health' | 'whoami' | 'jwks' | 'createKey' | 'listKeys' | 'getKey' | 'revokeKey' | 'rotateKey' | 'updateKey' | 'listKeyEvents';
 
 /** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
 export interface RouteThrottle {
@@ -27,11 +27,18 @@ export interface RouteDefinition {
   readonly throttle?: RouteThrottle;
 }
 
-// Creating keys is rare for people and costly to abuse: its own, small budget.
-const KEY_CREATION_THROTTLE: RouteThrottle = { rateLimit: 5, burstLimit: 10 };
+/**
+ * Creating keys is rare for people and costly to abuse: its own, small budget,
+ * by default. The operator sets it (KEY_CREATION_RATE_LIMIT,
+ * KEY_CREATION_BURST_LIMIT); see routesWithKeyCreationThrottle.
+ */
+export const DEFAULT_KEY_CREATION_THROTTLE: RouteThrottle = { rateLimit: 5, burstLimit: 10 };
+const KEY_CREATION_THROTTLE = DEFAULT_KEY_CREATION_THROTTLE;
 
 export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/health', auth: 'none', function: 'health' },
+  // The public keys that verify the gateway's x-api-key-assertion: public, as any JWKS.
+  { method: 'GET', path: '/.well-known/jwks.json', auth: 'none', function: 'jwks' },
   { method: 'GET', path: '/whoami', auth: 'apiKey', function: 'whoami' },
   { method: 'POST', path: '/keys', auth: 'accessToken', function: 'createKey', throttle: KEY_CREATION_THROTTLE },
   { method: 'GET', path: '/keys', auth: 'accessToken', function: 'listKeys' },
@@ -41,6 +48,15 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'POST', path: '/keys/{id}/rotate', auth: 'accessToken', function: 'rotateKey', throttle: KEY_CREATION_THROTTLE },
   { method: 'GET', path: '/keys/{id}/events', auth: 'accessToken', function: 'listKeyEvents' },
 ];
+
+/**
+ * ROUTES with the key-creation budget the operator chose: what the stage's
+ * route settings and the local gateway's token buckets apply. The routes that
+ * carry the default budget (and only those) get `throttle` instead.
+ */
+export function routesWithKeyCreationThrottle(throttle: RouteThrottle): readonly RouteDefinition[] {
+  return ROUTES.map((route) => (route.throttle === KEY_CREATION_THROTTLE ? { ...route, throttle } : route));
+}
 
 /**
  * How long API Gateway caches the authorizer's verdict for one Authorization
@@ -56,4 +72,16 @@ export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 60;
 export function splitCacheTtl(totalSeconds: number): { gatewaySeconds: number; instanceSeconds: number } {
   const instanceSeconds = Math.floor(totalSeconds / 2);
   return { gatewaySeconds: totalSeconds - instanceSeconds, instanceSeconds };
+}
+
+/**
+ * How long past its signing an identity assertion stays valid: a verdict (and
+ * the assertion signed with it) lives in the authorizer's cache for its share,
+ * then API Gateway may cache the returned context for its share, and the
+ * request still has to reach the backend, whose clock may be a little ahead.
+ */
+export const ASSERTION_MARGIN_SECONDS = 60;
+export function assertionLifetimeSeconds(totalCacheSeconds: number): number {
+  const { gatewaySeconds, instanceSeconds } = splitCacheTtl(totalCacheSeconds);
+  return gatewaySeconds + instanceSeconds + ASSERTION_MARGIN_SECONDS;
 }

@@ -21,11 +21,21 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, splitCacheTtl, type FunctionName, type RouteDefinition } from '../lambdas/api-definition';
+import {
+  assertionLifetimeSeconds,
+  ROUTES,
+  routesWithKeyCreationThrottle,
+  splitCacheTtl,
+  type FunctionName,
+  type RouteDefinition,
+} from '../lambdas/api-definition';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
+import { AUTHORIZER_SECRET_TIMEOUTS, worstCaseCallMs } from '../lambdas/signing/aws-clients';
 import { auth0Issuer } from '../lambdas/runtime/config';
 import { NEVER_CHECKED, unknownRouteProblem } from '../lambdas/domain/route-scope-check';
 import { functionEnvironment } from '../lambdas/settings/function-environment';
+import { ASSERTION_HEADER, assertionSettings } from './assertion-config';
+import { AssertionSigning } from './assertion-signing';
 import { logRetention, type HouseFunction } from './house-function';
 import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
 import { resolveUserApiKeysConfig, type UserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
@@ -51,6 +61,8 @@ export class KeyApi extends Construct {
   readonly accessTokenAuthorizer: HttpJwtAuthorizer;
   readonly authorizerFunction: HouseFunction;
   readonly functions: Partial<Record<FunctionName, HouseFunction>> = {};
+  /** The assertion signing keys: the secret, its KMS key, the JWKS parameter and the rotation. */
+  readonly signing: AssertionSigning;
 
   constructor(scope: Construct, id: string, props: KeyApiProps) {
     super(scope, id);
@@ -61,6 +73,13 @@ export class KeyApi extends Construct {
     // Its DynamoDB client gives up within worstCaseMs, so the function always
     // answers (with an error, never an allow) before its own timeout.
     const cacheTtl = splitCacheTtl(config.authorizerCacheTtlSeconds);
+    // The backend's proof that a request came through here: see lib/assertion-signing.ts and lib/assertion-config.ts.
+    const assertion = assertionSettings(config, () => this.api.apiEndpoint);
+    this.signing = new AssertionSigning(this, 'AssertionSigning', {
+      rotationDays: config.assertionKeyRotationDays,
+      settings: assertion,
+      functionOptions: shared,
+    });
     this.authorizerFunction = createKeyFunction(this, 'authorizer', {
       ...shared,
       environment: functionEnvironment('authorizer', {
@@ -69,10 +88,17 @@ export class KeyApi extends Construct {
         verdictCacheTtlSeconds: cacheTtl.instanceSeconds,
         // Known once every protect() call is in, so produced at synth: the authorizer refuses a ROUTE_SCOPES that names others.
         apiKeyRoutes: [Lazy.string({ produce: () => this.apiKeyRouteKeys().join(',') })],
+        ...assertion,
+        assertionSecretArn: this.signing.secret.secretArn,
+        assertionLifetimeSeconds: assertionLifetimeSeconds(config.authorizerCacheTtlSeconds),
       }),
-      timeout: Duration.seconds(Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + 1000) / 1000)),
+      // A signing-key read falls on a request only when the cold start's failed; it gives up fast too.
+      timeout: Duration.seconds(
+        Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + worstCaseCallMs(AUTHORIZER_SECRET_TIMEOUTS) + 1000) / 1000),
+      ),
       memorySize: 512,
     });
+    this.signing.grantSign(this.authorizerFunction);
     this.apiKeyAuthorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', this.authorizerFunction, {
       authorizerName: 'api-key',
       responseTypes: [HttpLambdaResponseType.SIMPLE],
@@ -80,7 +106,9 @@ export class KeyApi extends Construct {
       // must cache it per route as well as per key: keyed by the header alone,
       // an allow on a route that needs no scope would be replayed, for the
       // cache TTL, on a route whose scope the key lacks.
-      identitySource: ['$request.header.Authorization', '$context.routeKey'],
+      // The key's header (KEY_HEADER): without it API Gateway answers 401 and never calls the authorizer.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html#http-api-lambda-authorizer.identity-sources
+      identitySource: [`$request.header.${config.keyHeader === 'authorization' ? 'Authorization' : config.keyHeader}`, '$context.routeKey'],
       resultsCacheTtl: Duration.seconds(cacheTtl.gatewaySeconds),
     });
     this.accessTokenAuthorizer = new HttpJwtAuthorizer('Auth0Authorizer', auth0Issuer(config.auth0Domain), {
@@ -112,15 +140,20 @@ export class KeyApi extends Construct {
       const management = route.auth === 'accessToken';
       const fn = createKeyFunction(this, route.function, {
         ...shared,
-        environment: management ? managementEnvironment : {},
+        environment: management
+          ? managementEnvironment
+          : route.function === 'jwks' || route.function === 'whoami'
+            ? this.signing.environment(assertion)
+            : {},
         timeout: management ? MANAGEMENT_FUNCTION_TIMEOUT : Duration.seconds(3),
       });
       this.functions[route.function] = fn;
+      if (route.function === 'jwks') this.signing.grantReadJwks(fn);
       this.addRoute(route, new HttpLambdaIntegration(`${route.function}Integration`, fn));
     }
 
     if (config.backend.kind === 'url') {
-      this.protect('/{proxy+}', this.urlBackend(config.backend.url));
+      this.protect('/{proxy+}', this.urlBackend(config.backend.url, config.keyHeader));
     } else if (config.backend.kind === 'function') {
       const backend = LambdaFunction.fromFunctionArn(this, 'Backend', config.backend.functionArn);
       this.protect('/{proxy+}', new HttpLambdaIntegration('BackendIntegration', backend));
@@ -180,14 +213,20 @@ export class KeyApi extends Construct {
    * An HTTP backend gets who the key acts as in headers. It must accept them
    * only from this API (e.g. behind a private integration or a shared secret).
    */
-  private urlBackend(url: string): HttpUrlIntegration {
-    return new HttpUrlIntegration('BackendIntegration', `${url}/{proxy}`, {
-      parameterMapping: new ParameterMapping()
-        .overwriteHeader('x-api-key-sub', MappingValue.contextVariable('authorizer.sub'))
-        .overwriteHeader('x-api-key-id', MappingValue.contextVariable('authorizer.keyId'))
-        // Space-separated, as in an OAuth `scope` claim.
-        .overwriteHeader('x-api-key-scopes', MappingValue.contextVariable('authorizer.scope')),
-    });
+  private urlBackend(url: string, keyHeader: string): HttpUrlIntegration {
+    // $context.authorizer.<key> is the Lambda authorizer's returned context
+    // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html).
+    const mapping = new ParameterMapping()
+      .overwriteHeader('x-api-key-sub', MappingValue.contextVariable('authorizer.sub'))
+      .overwriteHeader('x-api-key-id', MappingValue.contextVariable('authorizer.keyId'))
+      // Space-separated, as in an OAuth `scope` claim.
+      .overwriteHeader('x-api-key-scopes', MappingValue.contextVariable('authorizer.scope'))
+      // The signed proof of the three above: the one a backend should believe (README, "For backend authors").
+      .overwriteHeader(ASSERTION_HEADER, MappingValue.contextVariable('authorizer.assertion'));
+    // The live key stays out of the backend when it comes in a header of its own; Authorization is
+    // reserved and cannot be removed (the same page, "Reserved headers").
+    if (keyHeader !== 'authorization') mapping.removeHeader(keyHeader);
+    return new HttpUrlIntegration('BackendIntegration', `${url}/{proxy}`, { parameterMapping: mapping });
   }
 
   private createStage(config: UserApiKeysConfig): HttpStage {
@@ -220,8 +259,10 @@ export class KeyApi extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format },
     });
     // The L2 stage has no per-route settings: set them on the CloudFormation resource.
+    // The key-creation routes' budget is a setting (keyCreationRateLimit, keyCreationBurstLimit).
+    const keyCreation = { rateLimit: config.keyCreationRateLimit, burstLimit: config.keyCreationBurstLimit };
     (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
-      ROUTES.flatMap((route) =>
+      routesWithKeyCreationThrottle(keyCreation).flatMap((route) =>
         route.throttle === undefined
           ? []
           : [

@@ -4,9 +4,13 @@ import { allowedKeyScopes } from '../lambdas/domain/route-scopes';
 import { ConfigError } from '../lambdas/settings/config-error';
 import { resolveSettings } from '../lambdas/settings/load';
 import { SETTINGS, type RequiredSettingName, type SettingsFor } from '../lambdas/settings/schema';
+import { EDGE_SETTING_NAMES, type EdgeSettingName } from '../lambdas/settings/sections/edge';
 
-/** What the stack reads at synth, typed from the settings schema; `stackName` names the stack, not the construct. */
-type ConstructSettings = Omit<SettingsFor<'stack'>, 'stackName'>;
+/**
+ * What the stack reads at synth, typed from the settings schema; `stackName` names the stack, not the construct,
+ * and the edge settings are the stack's too (the web ACL must live in us-east-1: lib/edge-config.ts).
+ */
+type ConstructSettings = Omit<SettingsFor<'stack'>, 'stackName' | EdgeSettingName>;
 type Required = RequiredSettingName<'stack'> & keyof ConstructSettings;
 
 /**
@@ -35,9 +39,23 @@ export function resolveUserApiKeysConfig(props: UserApiKeysProps): UserApiKeysCo
   // TypeScript catches a misspelt prop in a literal; this catches it from JavaScript or a spread object.
   const unknown = Object.keys(props).filter((name) => !(name in SETTINGS) || name === 'stackName');
   if (unknown.length > 0) throw new ConfigError(unknown.join(', '), { detail: 'no such setting (see the README, "Settings")' });
+  // The construct never builds the edge: `edge: false` (what loadStackConfig gives when it is off) is all it takes.
+  const given = props as Readonly<Record<string, unknown>>;
+  const edgeOnes = (EDGE_SETTING_NAMES as string[]).filter(
+    (name) => given[name] !== undefined && !(name === 'edge' && given[name] === false),
+  );
+  if (edgeOnes.length > 0) {
+    throw new ConfigError(edgeOnes.join(', '), {
+      detail: 'a setting of the stack (UserApiKeysStack\'s edge prop, README "Edge"), not of the construct',
+    });
+  }
   const { stackName: _notHere, ...settings } = resolveSettings('stack', props);
   if (settings.backendUrl !== undefined && settings.backendFunctionArn !== undefined) {
     throw new ConfigError('backendUrl', { detail: 'set backendUrl or backendFunctionArn, not both' });
+  }
+  if (settings.alarmEmail !== undefined && settings.alarmTopicArn !== undefined) {
+    // Subscribing the address to a topic this stack does not own would need that topic's policy; say which one to use.
+    throw new ConfigError('alarmEmail', { detail: 'set alarmEmail (a new topic) or alarmTopicArn (your topic), not both' });
   }
   if (settings.tableKmsKeyArn !== undefined && settings.tableEncryption !== 'customer-managed') {
     throw new ConfigError('tableKmsKeyArn', { detail: 'needs tableEncryption=customer-managed' });

@@ -1,13 +1,15 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpApi, HttpMethod, HttpRoute, HttpRouteIntegration, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { HttpJwtAuthorizer, HttpLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../lambdas/api-definition';
 import type { HouseFunction } from './house-function';
 import { KeyAlarms } from './key-alarms';
+import { KeyDashboard } from './key-dashboard';
 import { KeyApi } from './key-api';
 import { KeyTable } from './key-table';
 import { resolveUserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
@@ -18,7 +20,7 @@ export { MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
 /**
  * User-scoped API keys in front of an HTTP API: the key table (KeyTable),
  * the API-key authorizer, the Auth0-protected key-management routes and the
- * stage (KeyApi), and alarms (KeyAlarms). Props are checked against the
+ * stage (KeyApi), alarms (KeyAlarms) and a dashboard (KeyDashboard). Props are checked against the
  * settings schema; only `auth0Domain` and `auth0Audience` are required:
  *
  *     new UserApiKeys(this, 'Keys', { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' });
@@ -40,6 +42,9 @@ export class UserApiKeys extends Construct {
   readonly authorizerFunction: HouseFunction;
   readonly functions: Partial<Record<FunctionName, HouseFunction>>;
   readonly alarms: Alarm[];
+  /** The topic the alarms notify: created for `alarmEmail`, imported for `alarmTopicArn`, else none. */
+  readonly alarmTopic?: ITopic | undefined;
+  readonly dashboard: Dashboard;
   readonly tableKey?: IKey | undefined;
   private readonly keyApi: KeyApi;
 
@@ -54,11 +59,17 @@ export class UserApiKeys extends Construct {
         : config.tableKmsKeyArn !== undefined
           ? Key.fromKeyArn(this, 'TableKey', config.tableKmsKeyArn)
           : new Key(this, 'TableKey', { enableKeyRotation: true, description: 'User API keys table', removalPolicy: RemovalPolicy.RETAIN });
-    const keyTable = new KeyTable(this, 'Table', { encryption: config.tableEncryption, encryptionKey, removal: config.tableRemoval });
+    const keyTable = new KeyTable(this, 'Table', {
+      encryption: config.tableEncryption,
+      encryptionKey,
+      removal: config.tableRemoval,
+      // KeyApi gets the step too: the functions read, and are granted Query on, that step's indexes.
+      upgradeStep: config.tableUpgradeStep,
+    });
     this.table = keyTable.table;
     this.tableKey = keyTable.encryptionKey;
 
-    const { tableEncryption: _t, tableKmsKeyArn: _k, tableRemoval: _r, alarmTopicArn: _a, ...apiProps } = props;
+    const { tableEncryption: _t, tableKmsKeyArn: _k, tableRemoval: _r, alarmTopicArn: _a, alarmEmail: _e, ...apiProps } = props;
     this.keyApi = new KeyApi(this, 'Default', { ...apiProps, table: this.table, tableKey: this.tableKey });
     this.api = this.keyApi.api;
     this.stage = this.keyApi.stage;
@@ -68,12 +79,21 @@ export class UserApiKeys extends Construct {
     this.functions = this.keyApi.functions;
 
     // In the API's scope with the id Default, for the same reason.
-    this.alarms = new KeyAlarms(this.keyApi, 'Default', {
+    const keyAlarms = new KeyAlarms(this.keyApi, 'Default', {
       api: this.api,
       authorizerFunction: this.authorizerFunction,
       table: this.table,
       alarmTopicArn: config.alarmTopicArn,
-    }).alarms;
+      alarmEmail: config.alarmEmail,
+    });
+    this.alarms = keyAlarms.alarms;
+    this.alarmTopic = keyAlarms.topic;
+    // New with #12, so an id of its own: nothing deployed before has to keep a logical ID here.
+    this.dashboard = new KeyDashboard(this, 'Dashboard', {
+      api: this.api,
+      authorizerFunction: this.authorizerFunction,
+      table: this.table,
+    }).dashboard;
   }
 
   /** Routes `path` (any method by default) to `integration`, behind the API-key authorizer. */

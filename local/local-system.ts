@@ -1,5 +1,11 @@
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { ROUTES, splitCacheTtl, type FunctionName } from '../lambdas/api-definition';
+import {
+  DEFAULT_KEY_CREATION_THROTTLE,
+  routesWithKeyCreationThrottle,
+  splitCacheTtl,
+  type FunctionName,
+  type RouteThrottle,
+} from '../lambdas/api-definition';
 import type { Clock } from '../lambdas/domain/key-store';
 import { createAuthorizerHandler } from '../lambdas/handlers/authorizer';
 import { createCreateKeyHandler } from '../lambdas/handlers/create-key';
@@ -10,7 +16,8 @@ import { createListKeyEventsHandler } from '../lambdas/handlers/list-key-events'
 import { createRevokeKeyHandler } from '../lambdas/handlers/revoke-key';
 import { createRotateKeyHandler } from '../lambdas/handlers/rotate-key';
 import { createUpdateKeyHandler } from '../lambdas/handlers/update-key';
-import { whoamiHandler } from '../lambdas/handlers/whoami';
+import { createJwksHandler } from '../lambdas/handlers/jwks';
+import { createWhoamiHandler } from '../lambdas/handlers/whoami';
 import type { AppLogger } from '../lambdas/observability/logger';
 import { createDocumentClient } from '../lambdas/runtime/clients';
 import type { AuthConfig, KeyConfig } from '../lambdas/runtime/config';
@@ -20,8 +27,9 @@ import { startDevIdentityProvider, type DevIdentityProvider } from './dev-identi
 
 import { SHARED_DB_CREDENTIALS, type DynamoDbCredentials } from './dynamodb-credentials';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { createGateway, type LocalRoute, type RouteFunction } from './gateway';
+import { createGateway, type AuthorizerFunction, type LocalRoute, type RouteFunction } from './gateway';
 import { closeServer, listenOnLoopback } from './http-util';
+import { LocalAssertions } from './local-assertions';
 import { LoopbackJwksFetcher } from './loopback-jwks-fetcher';
 import { ensureTable } from './table';
 
@@ -55,6 +63,13 @@ export interface LocalSystemOptions {
   readonly authorizerCacheTtlSeconds: number;
   /** Per-route throttling as deployed (default true). */
   readonly throttle?: boolean | undefined;
+  /** The budget of `POST /keys` and `POST /keys/{id}/rotate` (KEY_CREATION_RATE_LIMIT, KEY_CREATION_BURST_LIMIT); default 5/s, burst 10. */
+  readonly keyCreationThrottle?: RouteThrottle | undefined;
+  /** KEY_HEADER: the header the key comes in (default `authorization`). */
+  readonly keyHeader?: string | undefined;
+  /** ASSERTION_ISSUER / ASSERTION_AUDIENCE; unset, the gateway's URL. */
+  readonly assertionIssuer?: string | undefined;
+  readonly assertionAudience?: string | undefined;
   readonly logger: AppLogger;
   readonly clock?: Clock | undefined;
   readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
@@ -72,6 +87,8 @@ export interface LocalSystem {
   readonly auth: AuthConfig;
   /** The embedded DynamoDB Local, when this system started one. */
   readonly dynamodbLocal?: DynamoDbLocal;
+  /** What the gateway signs its assertions with and for. */
+  readonly assertion: { readonly issuer: string; readonly audience: string; readonly kid: string };
   stop(): Promise<void>;
 }
 
@@ -136,9 +153,19 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       // aws-jwt-verify fetches https only; the development IdP is http on 127.0.0.1.
       jwksCache: devIdentityProvider !== undefined ? new SimpleJwksCache({ fetcher: new LoopbackJwksFetcher() }) : undefined,
     });
+    // Signed and verified as deployed, with a key made now; the signer and /whoami's verifier need the gateway's URL, known once it listens.
+    const assertions = new LocalAssertions({
+      authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,
+      issuer: options.assertionIssuer,
+      audience: options.assertionAudience,
+      now: clock && (() => clock().getTime()),
+    });
+    const late: { authorizer?: AuthorizerFunction; whoami?: RouteFunction } = {};
+    const notYet = () => Promise.reject(new Error('the gateway is not listening yet'));
     const functions: Record<FunctionName, RouteFunction> = {
       health: healthHandler,
-      whoami: whoamiHandler as unknown as RouteFunction,
+      whoami: (event) => late.whoami?.(event) ?? notYet(),
+      jwks: createJwksHandler({ source: assertions.jwks, logger: options.logger }),
       createKey: createCreateKeyHandler(management),
       listKeys: createListKeysHandler(management),
       getKey: createGetKeyHandler(management),
@@ -149,10 +176,15 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     };
     // As deployed: the revocation delay is split between the gateway's cache and the authorizer's.
     const cacheTtl = splitCacheTtl(options.authorizerCacheTtlSeconds);
-    const routes: LocalRoute[] = ROUTES.map((route) => ({ ...route, handler: functions[route.function] }));
+    const keyCreation = options.keyCreationThrottle ?? DEFAULT_KEY_CREATION_THROTTLE;
+    const routes: LocalRoute[] = routesWithKeyCreationThrottle(keyCreation).map((route) => ({
+      ...route,
+      handler: functions[route.function],
+    }));
     const gateway = createGateway({
       routes,
-      authorizer: createAuthorizerHandler(authorizerDependencies({ ...wiring, verdictCacheTtlSeconds: cacheTtl.instanceSeconds })),
+      authorizer: (event) => late.authorizer?.(event) ?? notYet(),
+      keyHeader: options.keyHeader,
       authorizerCacheTtlSeconds: cacheTtl.gatewaySeconds,
       throttle: options.throttle,
       now: clock && (() => clock().getTime()),
@@ -160,9 +192,22 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     });
     const port = await listenOnLoopback(gateway, options.port);
     stops.push(() => closeServer(gateway));
+    const gatewayUrl = `http://127.0.0.1:${port}`;
+    const signing = assertions.forGateway(gatewayUrl);
+    late.authorizer = createAuthorizerHandler(
+      authorizerDependencies({
+        ...wiring,
+        verdictCacheTtlSeconds: cacheTtl.instanceSeconds,
+        assertions: signing.issuer,
+        keyHeader: options.keyHeader,
+      }),
+    );
+    const whoami = createWhoamiHandler({ assertions: signing.verifier });
+    late.whoami = whoami as unknown as RouteFunction;
 
     return {
-      gatewayUrl: `http://127.0.0.1:${port}`,
+      gatewayUrl,
+      assertion: { issuer: signing.issuerUrl, audience: signing.audience, kid: assertions.kid },
       dynamodbEndpoint,
       dynamodbCredentials,
       tableName: options.keys.tableName,

@@ -40,6 +40,10 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
             allowMachineTokens: settings.allowMachineTokens,
           },
     authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
+    keyHeader: settings.keyHeader,
+    assertionIssuer: settings.assertionIssuer,
+    assertionAudience: settings.assertionAudience,
+    keyCreationThrottle: { rateLimit: settings.keyCreationRateLimit, burstLimit: settings.keyCreationBurstLimit },
   };
 }
 

@@ -18,6 +18,8 @@ export class VerdictCache {
   private readonly entries: ExpiringCache<Verdict>;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private hitCount = 0;
+  private missCount = 0;
 
   constructor(options: VerdictCacheOptions) {
     this.ttlMs = options.ttlSeconds * 1000;
@@ -37,8 +39,20 @@ export class VerdictCache {
     return createHash('sha256').update(header).digest('base64');
   }
 
+  /** Lookups answered from the cache, and not, since it was made (two counters, for the hit-rate metric). */
+  get hits(): number {
+    return this.hitCount;
+  }
+
+  get misses(): number {
+    return this.missCount;
+  }
+
   get(cacheKey: string): Verdict | undefined {
-    return this.entries.get(cacheKey);
+    const found = this.entries.get(cacheKey);
+    if (found === undefined) this.missCount += 1;
+    else this.hitCount += 1;
+    return found;
   }
 
   /** `keyExpiresAtMs`: when the key itself expires, for an allow. */

@@ -4,6 +4,7 @@ import { defaultUnscopedRoutes, type UnscopedRoutes } from '../domain/route-scop
 import { NO_ROUTE_SCOPES, type RouteScopes } from '../domain/route-scopes';
 import { header } from '../http/request';
 import { describeError, type AppLogger } from '../observability/logger';
+import type { VerdictMetrics } from '../observability/verdict-metrics';
 
 /** What the protected backend receives in `requestContext.authorizer.lambda`. */
 export interface KeyContext {
@@ -12,6 +13,8 @@ export interface KeyContext {
   readonly scopes: readonly string[];
   /** The same scopes, space-separated (OAuth style), for header mappings such as `x-api-key-scopes`. */
   readonly scope: string;
+  /** The signed identity assertion (an ES256 JWT): a URL backend gets it as `x-api-key-assertion`. */
+  readonly assertion?: string;
 }
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<KeyContext | Record<string, never>>;
@@ -26,6 +29,18 @@ export interface AuthorizerDependencies {
   readonly routeScopes?: RouteScopes | undefined;
   /** A route with no required scope: `deny` refuses every key there (default: `deny` once any route has a scope). */
   readonly unscopedRoutes?: UnscopedRoutes | undefined;
+  /** Every allow must carry a signed assertion (the deployed and local authorizers): one without is a fault, never an allow. */
+  readonly requireAssertion?: boolean | undefined;
+  /** The header the key comes in (KEY_HEADER, lower case): `authorization` by default. */
+  readonly keyHeader?: string | undefined;
+  /** Counts each outcome (allowed, each denial code, error) for the EMF metrics; no allocation per request (flush: at shutdown). */
+  readonly metrics?: Pick<VerdictMetrics, 'tick' | 'count' | 'flush'> | undefined;
+}
+
+/** A header of its own (KEY_HEADER, e.g. `x-api-key`) may carry the bare key: read as `Bearer <key>`. */
+function presentedCredential(value: string | undefined, keyHeader: string): string | undefined {
+  if (keyHeader === 'authorization' || value === undefined || value === '' || /^(Bearer|Basic) /i.test(value)) return value;
+  return `Bearer ${value}`;
 }
 
 /**
@@ -40,33 +55,52 @@ export interface AuthorizerDependencies {
 export function createAuthorizerHandler(deps: AuthorizerDependencies) {
   const routeScopes = deps.routeScopes ?? NO_ROUTE_SCOPES;
   const unscopedRoutes = deps.unscopedRoutes ?? defaultUnscopedRoutes(routeScopes);
+  const keyHeader = deps.keyHeader ?? 'authorization';
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
+    deps.metrics?.tick();
     let verdict;
     try {
-      verdict = await deps.verifier.verify(header(event, 'authorization'));
+      verdict = await deps.verifier.verify(presentedCredential(header(event, keyHeader), keyHeader));
     } catch (error) {
       deps.logger.error('key verification failed', { routeKey: event.routeKey, ...describeError(error) });
+      deps.metrics?.count('ERROR');
       throw error;
     }
     if (!verdict.valid) {
+      deps.metrics?.count(verdict.code);
       deps.logger.info('key denied', { code: verdict.code, keyId: verdict.keyId, routeKey: event.routeKey });
       return { isAuthorized: false, context: {} };
     }
     const required = routeScopes.get(event.routeKey);
     if (required === undefined && unscopedRoutes === 'deny') {
       // Fails closed: a route the operator forgot in ROUTE_SCOPES lets no key in.
+      deps.metrics?.count('UNSCOPED_ROUTE');
       deps.logger.info('key denied', { code: 'UNSCOPED_ROUTE', keyId: verdict.keyId, routeKey: event.routeKey });
       return { isAuthorized: false, context: {} };
     }
     if (required !== undefined && !verdict.scopes.includes(required)) {
+      deps.metrics?.count('INSUFFICIENT_SCOPE');
       deps.logger.info('key denied', { code: 'INSUFFICIENT_SCOPE', keyId: verdict.keyId, routeKey: event.routeKey, required });
       return { isAuthorized: false, context: {} };
     }
+    if (deps.requireAssertion === true && verdict.assertion === undefined) {
+      // Fails closed: the backend trusts only what the assertion says.
+      deps.logger.error('allowed key has no assertion', { keyId: verdict.keyId, routeKey: event.routeKey });
+      deps.metrics?.count('ERROR');
+      throw new Error('no identity assertion for an allowed key');
+    }
+    deps.metrics?.count('ALLOWED');
     deps.logger.debug('key allowed', { keyId: verdict.keyId, routeKey: event.routeKey });
     deps.usage?.record(verdict.keyId, deps.clock?.() ?? new Date());
     return {
       isAuthorized: true,
-      context: { sub: verdict.ownerId, keyId: verdict.keyId, scopes: verdict.scopes, scope: verdict.scopes.join(' ') },
+      context: {
+        sub: verdict.ownerId,
+        keyId: verdict.keyId,
+        scopes: verdict.scopes,
+        scope: verdict.scopes.join(' '),
+        ...(verdict.assertion !== undefined ? { assertion: verdict.assertion } : {}),
+      },
     };
   };
 }

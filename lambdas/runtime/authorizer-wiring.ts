@@ -1,13 +1,15 @@
 import { KeyFormat } from '../domain/key-format';
-import { KeyVerifier } from '../domain/key-verifier';
+import { KeyVerifier, type KeyVerifierOptions } from '../domain/key-verifier';
 import { VerdictCache } from '../domain/verdict-cache';
 import { LastUsedRecorder } from '../store/last-used-recorder';
 import type { AuthorizerDependencies } from '../handlers/authorizer';
 import { createLogger } from '../observability/logger';
+import { createVerdictMetricsSink, VerdictMetrics, type MetricsSink } from '../observability/verdict-metrics';
 import { DynamoKeyStore } from '../store/key-repository';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, createDocumentClient } from './clients';
 import { environmentReader, loadSettings } from '../settings/load';
 import { uncheckedRouteScope } from '../domain/route-scope-check';
+import { lambdaAssertionIssuer } from './signer-wiring';
 import { ConfigError, keyConfigFrom } from './config';
 import type { Wiring } from './wiring';
 
@@ -15,7 +17,16 @@ import type { Wiring } from './wiring';
 // neither request validation nor JWT verification.
 
 export function authorizerDependencies(
-  wiring: Wiring & { readonly verdictCacheTtlSeconds?: number | undefined; readonly recordLastUsed?: boolean | undefined },
+  wiring: Wiring & {
+    readonly verdictCacheTtlSeconds?: number | undefined;
+    readonly recordLastUsed?: boolean | undefined;
+    /** Where the verdict counts go (Powertools Metrics when deployed); without one nothing is counted. */
+    readonly metricsSink?: MetricsSink | undefined;
+    /** Signs each fresh allow's identity assertion; with it, an allow without one is a fault (see lambdas/runtime/assertion-wiring.ts). */
+    readonly assertions?: KeyVerifierOptions['assertions'];
+    /** KEY_HEADER: the header the key comes in. */
+    readonly keyHeader?: string | undefined;
+  },
 ): AuthorizerDependencies {
   const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName });
   const format = new KeyFormat(wiring.keys.keyPrefix);
@@ -25,7 +36,9 @@ export function authorizerDependencies(
     now: clock && (() => clock().getTime()),
   });
   return {
-    verifier: new KeyVerifier({ store, format, cache, clock }),
+    verifier: new KeyVerifier({ store, format, cache, clock, assertions: wiring.assertions }),
+    requireAssertion: wiring.assertions !== undefined,
+    keyHeader: wiring.keyHeader,
     logger: wiring.logger,
     routeScopes: wiring.keys.routeScopes,
     unscopedRoutes: wiring.keys.unscopedRoutes,
@@ -33,6 +46,10 @@ export function authorizerDependencies(
       wiring.recordLastUsed !== false
         ? new LastUsedRecorder({ client: wiring.client, tableName: wiring.keys.tableName, logger: wiring.logger })
         : undefined,
+    metrics:
+      wiring.metricsSink === undefined
+        ? undefined
+        : new VerdictMetrics({ sink: wiring.metricsSink, cacheLookups: cache, now: clock && (() => clock().getTime()) }),
     clock,
   };
 }
@@ -50,10 +67,16 @@ export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
       ? undefined
       : uncheckedRouteScope(settings.routeScopes, settings.apiKeyRoutes, { sampleReplaced: false });
   if (unchecked !== undefined) throw new ConfigError('ROUTE_SCOPES', { detail: unchecked });
+  const logger = createLogger('api-key-authorizer');
   return authorizerDependencies({
     keys: keyConfigFrom(settings),
     client: createDocumentClient({ timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS }),
-    logger: createLogger('api-key-authorizer'),
+    logger,
     verdictCacheTtlSeconds: settings.verdictCacheTtlSeconds,
+    // The signing key is loaded now, in the init phase, and the first load's failure retried by the first request.
+    assertions: lambdaAssertionIssuer(settings, logger),
+    keyHeader: settings.keyHeader,
+    // Lambda sets AWS_LAMBDA_FUNCTION_NAME; the dashboard selects the metrics by it.
+    metricsSink: createVerdictMetricsSink(process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unnamed'),
   });
 }

@@ -4,6 +4,10 @@ import { DEFAULT_KEY_POLICY } from '../domain/key-policy';
 import { defaultUnscopedRoutes } from '../domain/route-scope-check';
 import { NO_ROUTE_SCOPES, ROUTE_KEY_PATTERN, type RouteScopes } from '../domain/route-scopes';
 import * as kind from './kinds';
+import { ASSERTION_SETTINGS } from './sections/assertion';
+import { EDGE_SETTINGS } from './sections/edge';
+import { OPERATIONS_SETTINGS } from './sections/operations';
+import { UPGRADE_SETTINGS } from './sections/upgrade';
 import { setting, type SettingSpec } from './spec';
 import type { SettingName } from './types';
 
@@ -189,6 +193,7 @@ export const SETTINGS = {
     default: 'retain',
     meaning: '`destroy` for throw-away stacks',
   }),
+  ...UPGRADE_SETTINGS,
   corsAllowOrigins: setting({
     env: 'CORS_ALLOW_ORIGINS',
     kind: kind.list(/^https?:\/\/[^\s/]+$/, 'origins like https://console.example.com'),
@@ -202,7 +207,7 @@ export const SETTINGS = {
     usedBy: ['stack'],
     default: 100,
     meaning:
-      'stage-wide requests per second; `POST /keys` and `POST /keys/{id}/rotate` each have their own, smaller budget (5/s, burst 10, all callers together), which the local gateway applies too (429 `{"message":"Too Many Requests"}`)',
+      'stage-wide requests per second; `POST /keys` and `POST /keys/{id}/rotate` each have their own, smaller budget (`KEY_CREATION_RATE_LIMIT`, `KEY_CREATION_BURST_LIMIT`)',
   }),
   throttleBurstLimit: setting({
     env: 'THROTTLE_BURST_LIMIT',
@@ -223,8 +228,11 @@ export const SETTINGS = {
     kind: kind.text(ARN('sns', '[A-Za-z0-9_.-]+'), 'an SNS topic ARN'),
     usedBy: ['stack'],
     optional: true,
-    meaning: 'SNS topic the three alarms notify',
+    meaning: 'an existing SNS topic every alarm notifies (or `alarmEmail`, not both)',
   }),
+  ...OPERATIONS_SETTINGS,
+  ...EDGE_SETTINGS,
+  ...ASSERTION_SETTINGS,
   stackName: setting({
     kind: kind.text(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name (a letter, then letters, digits or "-")'),
     usedBy: ['stack'],

@@ -101,9 +101,9 @@ describe('the default stack', () => {
 
   it('lists owners’ keys through a GSI that never holds secret hashes', () => {
     const table = Object.values(resources).find((r) => r.Type === 'AWS::DynamoDB::Table')!;
-    const index = table.Properties.GlobalSecondaryIndexes.find((i: any) => i.IndexName === 'byOwner');
+    const index = table.Properties.GlobalSecondaryIndexes.find((i: any) => i.IndexName === 'byOwner-v2');
     expect(index).toMatchObject({
-      IndexName: 'byOwner',
+      IndexName: 'byOwner-v2',
       KeySchema: [
         { AttributeName: 'ownerId', KeyType: 'HASH' },
         { AttributeName: 'createdAt', KeyType: 'RANGE' },
@@ -116,7 +116,7 @@ describe('the default stack', () => {
 
   it('reads a key’s audit events through the sparse byKeyEvents GSI, projecting all', () => {
     const table = Object.values(resources).find((r) => r.Type === 'AWS::DynamoDB::Table')!;
-    expect(table.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName).sort()).toEqual(['byKeyEvents', 'byOwner']);
+    expect(table.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName).sort()).toEqual(['byKeyEvents', 'byOwner-v2']);
     const index = table.Properties.GlobalSecondaryIndexes.find((i: any) => i.IndexName === 'byKeyEvents');
     expect(index).toEqual({
       IndexName: 'byKeyEvents',
@@ -165,7 +165,7 @@ describe('the default stack', () => {
       tableStatementsOf(template, description)
         .filter((s) => s.actions.includes('dynamodb:Query'))
         .flatMap((s) => s.resources);
-    expect(queried('GET /keys')).toEqual([`${tableArn}/index/byOwner`]);
+    expect(queried('GET /keys')).toEqual([`${tableArn}/index/byOwner-v2`]);
     expect(queried('GET /keys/{id}/events')).toEqual([`${tableArn}/index/byKeyEvents`]);
     for (const description of ['API key authorizer', ...MANAGEMENT_ROUTE_KEYS]) {
       for (const statement of tableStatementsOf(template, description)) {
@@ -173,7 +173,7 @@ describe('the default stack', () => {
           // Query alone: no item action rides along onto an index ARN.
           expect(statement.actions).toEqual(['dynamodb:Query']);
           expect(statement.resources).toHaveLength(1);
-          expect(statement.resources[0]).toMatch(new RegExp(`^${tableArn.replace('.', '\\.')}/index/[A-Za-z]+$`));
+          expect(statement.resources[0]).toMatch(new RegExp(`^${tableArn.replace('.', '\\.')}/index/[A-Za-z0-9-]+$`));
         } else {
           expect(statement.resources).toEqual([tableArn]);
         }
@@ -194,16 +194,16 @@ describe('the default stack', () => {
     }
   });
 
-  it('runs every function on Node.js 22, ARM64, with its own log group and a set retention', () => {
+  it('runs every function on Node.js 24, ARM64, with its own log group and a set retention', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(12);
     for (const fn of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(11); // ten functions and the access log
+    expect(logGroups).toHaveLength(13); // twelve functions and the access log
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -213,8 +213,13 @@ describe('the default stack', () => {
     expect(Object.keys(authorizer.Properties.Environment.Variables).sort()).toEqual(
       [
         'API_KEY_ROUTES',
+        'ASSERTION_AUDIENCE',
+        'ASSERTION_ISSUER',
+        'ASSERTION_LIFETIME_SECONDS',
+        'ASSERTION_SECRET_ARN',
         'AUDIT_RETENTION_DAYS',
         'DEFAULT_KEY_LIFETIME_DAYS',
+        'KEY_HEADER',
         'KEY_PREFIX',
         'MAX_KEYS_PER_USER',
         'MAX_KEY_LIFETIME_DAYS',
@@ -268,6 +273,7 @@ describe('the default stack', () => {
     const byKey = Object.fromEntries(routes.map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType]));
     expect(byKey).toEqual({
       'GET /health': 'NONE',
+      'GET /.well-known/jwks.json': 'NONE',
       'GET /whoami': 'CUSTOM',
       'POST /keys': 'JWT',
       'GET /keys': 'JWT',
@@ -321,9 +327,9 @@ describe('the default stack', () => {
     }
   });
 
-  it('alarms on authorizer errors, management 5xx and DynamoDB throttling', () => {
+  it('alarms on authorizer errors, management 5xx and DynamoDB throttling (and more: test/infra/alarms.test.ts)', () => {
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(7);
     const text = JSON.stringify(alarms);
     expect(text).toContain('"MetricName":"Errors"');
     expect(text).toContain('"MetricName":"5xx"');
@@ -331,7 +337,7 @@ describe('the default stack', () => {
     // A quiet route must not blank the management sum.
     expect(text).toContain(MANAGEMENT_ROUTE_KEYS.map((_, i) => `FILL(m${i}, 0)`).join(' + '));
     // Every management route is summed, new ones included.
-    const management = alarms.find((a) => JSON.stringify(a).includes('"5xx"'))!;
+    const management = alarms.find((a) => JSON.stringify(a).includes('"5xx"') && a.Properties.Metrics !== undefined)!;
     const summed = management.Properties.Metrics.filter((m: any) => m.MetricStat !== undefined).map((m: any) => {
       const dimensions = Object.fromEntries(m.MetricStat.Metric.Dimensions.map((d: any) => [d.Name, d.Value]));
       return `${dimensions.Method} ${dimensions.Resource}`;
@@ -535,6 +541,7 @@ describe('configuration', () => {
       template.findResources('AWS::ApiGatewayV2::Integration', { Properties: { IntegrationType: 'HTTP_PROXY' } }),
     );
     expect(Object.keys(integration!.Properties.RequestParameters).sort()).toEqual([
+      'overwrite:header.x-api-key-assertion',
       'overwrite:header.x-api-key-id',
       'overwrite:header.x-api-key-scopes',
       'overwrite:header.x-api-key-sub',
