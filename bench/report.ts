@@ -180,6 +180,7 @@ export function renderReport(r: Results): string {
     ],
     ...memoryRows(f7.memory),
     ...verdictMetricsRows(r.figure9),
+    ...assertionRows(r.figure10),
   ];
   out.push(table(['#', 'figure', 'median', 'p25 – p75 / detail', 'notes'], rows));
   out.push('');
@@ -243,6 +244,36 @@ function verdictMetricsRows(f9: Results['figure9']): string[][] {
       spreadNs(f9.emfFlushNs),
       `${f9.outcomesPerFlush} outcomes + cache lookups, to /dev/null; once a minute per busy instance`,
     ],
+    [
+      '',
+      'the counting alone (tick + count), per request',
+      formatNs(f9.countPerRequestNs.median),
+      spreadNs(f9.countPerRequestNs),
+      `${((f9.countPerRequestNs.median / f9.cachedWithoutMetricsNs.median) * 100).toFixed(2)}% of the cached allow`,
+    ],
+  ];
+}
+
+function assertionRows(f10: Results['figure10']): string[][] {
+  return [
+    [
+      '10',
+      'figure 1 without the identity assertion',
+      formatNs(f10.cachedWithoutNs.median),
+      spreadNs(f10.cachedWithoutNs),
+      `${f10.cachedWithoutNs.n} batches of ${n(f10.batchSizes.cachedWithout ?? 0)}, interleaved with the next four`,
+    ],
+    ['', 'figure 1 with it (signed once, cached with the verdict)', formatNs(f10.cachedWithNs.median), spreadNs(f10.cachedWithNs), ''],
+    ['', 'ratio with / without (per round)', formatRatio(f10.cachedRatio.median), spreadRatio(f10.cachedRatio), ''],
+    ['', 'no cache, no I/O: a verification without', formatNs(f10.uncachedWithoutNs.median), spreadNs(f10.uncachedWithoutNs), ''],
+    [
+      '',
+      'no cache, no I/O: with the assertion',
+      formatNs(f10.uncachedWithNs.median),
+      spreadNs(f10.uncachedWithNs),
+      'what every request pays with caching off: one signature each',
+    ],
+    ['', 'one ES256 signature (claims + node:crypto)', formatNs(f10.signNs.median), spreadNs(f10.signNs), `the assertion: ${f10.assertionBytes} bytes`],
   ];
 }
 

@@ -130,6 +130,21 @@ export interface Target {
   measured: string;
 }
 
+/** What signing the identity assertion adds (bench/figures/assertion-signing.ts). */
+export interface Figure10 {
+  cachedWithoutNs: Summary;
+  cachedWithNs: Summary;
+  /** Per-round ratio with / without, cached allow. */
+  cachedRatio: Summary;
+  /** The no-I/O verification (caching off): what every request pays. */
+  uncachedWithoutNs: Summary;
+  uncachedWithNs: Summary;
+  /** One ES256 signature with its claims. */
+  signNs: Summary;
+  assertionBytes: number;
+  batchSizes: Record<string, number>;
+}
+
 /** What counting verdicts for the dashboard adds to figure 1 (bench/figures/verdict-metrics-cost.ts). */
 export interface Figure9 {
   cachedWithoutMetricsNs: Summary;
@@ -138,6 +153,8 @@ export interface Figure9 {
   ratioWithToWithout: Summary;
   /** One minute's EMF line: serialize and write, once per instance per minute with requests. */
   emfFlushNs: Summary;
+  /** tick() and count() alone: what each request adds. */
+  countPerRequestNs: Summary;
   outcomesPerFlush: number;
   batchSizes: Record<string, number>;
 }
@@ -154,6 +171,7 @@ export interface Figures {
   figure7: Figure7;
   figure8: CostModel;
   figure9: Figure9;
+  figure10: Figure10;
 }
 
 /** One run, in the order the JSON prints it. */

@@ -14,6 +14,7 @@ export function judgeTargets(r: Figures): Target[] {
   const jwtRatio = r.figure4.ratioToFigure1.median;
   const added = r.figure5.coldStart.addedMs.median;
   const metricsRatio = r.figure9.ratioWithToWithout;
+  const countingShare = r.figure9.countPerRequestNs.median / r.figure9.cachedWithoutMetricsNs.median;
   const status = (ok: boolean): Target['status'] => (ok ? 'pass' : 'miss');
   return [
     {
@@ -68,9 +69,11 @@ export function judgeTargets(r: Figures): Target[] {
     {
       id: 'T8',
       figure: 9,
-      description: 'counting verdicts adds no measurable cost to the cached allow: per-round ratio median < 1.05',
-      status: status(metricsRatio.median < 1.05),
-      measured: `${metricsRatio.median.toPrecision(3)}× (p25 ${metricsRatio.p25.toPrecision(3)}, p75 ${metricsRatio.p75.toPrecision(3)})`,
+      description: 'counting verdicts adds under 2% to the cached allow (tick + count alone, against figure 1 without them)',
+      status: status(countingShare < 0.02),
+      measured:
+        `${(countingShare * 100).toFixed(2)}% (${r.figure9.countPerRequestNs.median.toFixed(0)} ns); with/without per round ` +
+        `${metricsRatio.median.toPrecision(3)}× (p25 ${metricsRatio.p25.toPrecision(3)}, p75 ${metricsRatio.p75.toPrecision(3)})`,
     },
   ];
 }

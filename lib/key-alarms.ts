@@ -121,13 +121,13 @@ export class KeyAlarms extends Construct {
   private alarmTopic(props: KeyAlarmsProps): ITopic | undefined {
     if (props.alarmTopicArn !== undefined) return Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
     if (props.alarmEmail === undefined) return undefined;
-    // Encrypted at rest (cdk-nag SNS2) with a key of our own: CloudWatch alarms cannot use SNS's AWS-managed
+    // Encrypted at rest, and TLS only below (cdk-nag AwsSolutions-SNS3 asks for one of the two), with a key of our own: CloudWatch alarms cannot use SNS's AWS-managed
     // key, whose policy does not let them call kms:GenerateDataKey/Decrypt and cannot be edited
     // (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns).
     const key = new Key(this, 'AlarmTopicKey', {
       description: 'User API keys: the alarm topic',
       enableKeyRotation: true,
-      // It protects alarm messages in flight, nothing stored: no reason to outlive the stack.
+      // It encrypts alarm messages only while SNS holds them for delivery: no reason to outlive the stack.
       removalPolicy: RemovalPolicy.DESTROY,
     });
     key.addToResourcePolicy(

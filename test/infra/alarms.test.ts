@@ -160,7 +160,7 @@ describe('alarmEmail', () => {
     expect(JSON.stringify(allow.Condition.ArnLike['aws:SourceArn'])).toContain(':alarm:*');
   });
 
-  it('passes cdk-nag: the topic is encrypted and TLS only (without either, SNS2 and SNS3 fail the synth)', () => {
+  it('passes cdk-nag: the topic is encrypted and TLS only (with neither, AwsSolutions-SNS3 fails the synth)', () => {
     const { app } = buildApp(new App({ context: { ...BASE_CONTEXT, alarmEmail: 'ops@example.com' } }));
     expect(() => app.synth()).not.toThrow();
   });
