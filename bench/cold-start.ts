@@ -11,7 +11,7 @@ import { summarize, type Summary } from './stats';
 /**
  * Bundles lambdas/entrypoints/authorizer.ts as lib/house-function.ts has CDK
  * do it (aws-cdk-lib/aws-lambda-nodejs runs `esbuild --bundle <entry>
- * --target=node22 --platform=node --format=esm --outfile=index.mjs --minify
+ * --target=node24 --platform=node --format=esm --outfile=index.mjs --minify --keep-names
  * --sourcemap --banner:js=... --main-fields=module,main`, with no externals
  * because bundleAwsSDK is true), through esbuild's API with the same options.
  */
@@ -23,11 +23,12 @@ export async function bundleAuthorizer(
     absWorkingDir: PROJECT_ROOT,
     entryPoints: [join(PROJECT_ROOT, 'lambdas', 'entrypoints', 'authorizer.ts')],
     bundle: true,
-    target: 'node22',
+    target: 'node24',
     platform: 'node',
     format: 'esm',
     outfile: file,
     minify: true,
+    keepNames: true,
     sourcemap: true,
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     mainFields: ['module', 'main'],

@@ -34,7 +34,7 @@ function notes(quick: boolean): string[] {
     'Micro figures (1, 3, 4) are ns per call: a sample is one batch of calls timed with process.hrtime.bigint and divided by its size; the ops are sampled in interleaved rounds and ratios are taken per round.',
     'ms figures (2, 7) time each call on its own; DynamoDB Local (Java, SQLite) on this machine, not DynamoDB: absolute latencies are not AWS latencies.',
     'Logging is silenced (POWERTOOLS_LOG_LEVEL=SILENT): the logger is called but writes nothing; deployed at INFO, each denial also writes one log line.',
-    `Lambda runs the bundle on Node.js 22, Arm64 (Graviton), 512 MB; this machine runs Node.js ${process.version} on ${process.arch}: CPU figures are indicative of, not equal to, Lambda's.`,
+    `Lambda runs the bundle on Node.js 24, Arm64 (Graviton), 512 MB; this machine runs Node.js ${process.version} on ${process.arch}: CPU figures are indicative of, not equal to, Lambda's.`,
     "Figure 6 measures the local gateway (local/gateway.ts), whose verdict cache answers /whoami without calling the authorizer once warm; API Gateway's own overhead is not modelled.",
     ...(quick ? ['--quick: shortened smoke run; the figures are not comparable with a full run.'] : []),
   ];

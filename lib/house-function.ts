@@ -29,7 +29,7 @@ export interface HouseFunctionProps {
 }
 
 /**
- * Every function of this project, with the house defaults: Node.js 22 on
+ * Every function of this project, with the house defaults: Node.js 24 on
  * ARM64, a minified ESM bundle with source maps built by the local esbuild
  * (no Docker), its own log group with a set retention, and a role of its
  * own that may write to that log group and nothing else until granted more.
@@ -50,7 +50,10 @@ export class HouseFunction extends NodejsFunction {
       entry: join(PROJECT_ROOT, 'lambdas', 'entrypoints', `${props.entrypoint}.ts`),
       handler: 'handler',
       description: props.description,
-      runtime: Runtime.NODEJS_22_X,
+      // Node.js 24: aws-cdk-lib's NODEJS_LATEST ("the latest available in ALL regions") resolves to it
+      // since v2.259.0; Lambda supports it until 2028-04-30 (docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
+      // It drops callback handlers; every handler here is async.
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
@@ -65,8 +68,10 @@ export class HouseFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         minify: true,
+        // Class and function names survive minification, so logs say `errorName: "DependencyUnavailableError"`, not "oa".
+        keepNames: true,
         sourceMap: true,
         // Pinned SDK versions, tested here, rather than whatever the runtime ships.
         bundleAwsSDK: true,

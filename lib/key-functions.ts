@@ -5,19 +5,19 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '../lambdas/api-definition';
 import { MANAGEMENT_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
-import { TABLE } from '../lambdas/store/table-schema';
 import { HouseFunction } from './house-function';
+import { indexRead, LAST_USED_WRITE_CONDITIONS, NO_RETURNED_ITEMS, writes } from './table-access';
 
 interface FunctionSpec {
   readonly entrypoint: string;
   readonly description: string;
   /** Actions on the table itself (items); never Query. */
   readonly actions: readonly string[];
-  /** The one index this function queries: Query is granted on that index and nowhere else. */
-  readonly queries?: string;
+  /** The one index this function queries (the owner or the event index, whichever its upgrade step reads): Query is granted there and nowhere else. */
+  readonly queries?: 'owner' | 'events';
 }
 
-export type KeyFunctionName = FunctionName | 'authorizer';
+export type KeyFunctionName = FunctionName | 'authorizer' | 'signingKeyRotation';
 
 /** Each function's entry point and the table actions it needs, and no more. */
 const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
@@ -33,7 +33,7 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
     entrypoint: 'list-keys',
     description: 'GET /keys',
     actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-    queries: TABLE.ownerIndex.name,
+    queries: 'owner',
   },
   getKey: { entrypoint: 'get-key', description: 'GET /keys/{id}', actions: ['dynamodb:GetItem'] },
   updateKey: {
@@ -58,10 +58,13 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
     entrypoint: 'list-key-events',
     description: 'GET /keys/{id}/events',
     actions: ['dynamodb:GetItem'],
-    queries: TABLE.eventIndex.name,
+    queries: 'events',
   },
   whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },
   health: { entrypoint: 'health', description: 'GET /health', actions: [] },
+  // No table access: their grants (the JWKS parameter; the signing secret, its key and the parameter) are in lib/assertion-signing.ts.
+  jwks: { entrypoint: 'jwks', description: 'GET /.well-known/jwks.json (assertion verifying keys)', actions: [] },
+  signingKeyRotation: { entrypoint: 'rotate-signing-key', description: 'Rotates the assertion signing key (Secrets Manager)', actions: [] },
 };
 
 /** A management call makes a few DynamoDB calls in a row; it still ends inside API Gateway's 30 s integration limit. */
@@ -92,23 +95,26 @@ export function createKeyFunction(scope: Construct, name: KeyFunctionName, optio
     memorySize: options.memorySize,
   });
   if (name === 'authorizer') {
-    // "Last used" bookkeeping: the authorizer may update that one attribute and nothing else.
+    // "Last used" bookkeeping: that one attribute of an existing key item, and nothing else (lib/table-access.ts).
     fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [TABLE.partitionKey, 'lastUsedAt'] } },
-      }),
+      new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn], conditions: LAST_USED_WRITE_CONDITIONS }),
     );
   }
   if (spec.actions.length > 0) {
-    fn.addToRolePolicy(new PolicyStatement({ actions: [...spec.actions], resources: [table.tableArn] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...spec.actions],
+        resources: [table.tableArn],
+        ...(writes(spec.actions) ? { conditions: NO_RETURNED_ITEMS } : {}),
+      }),
+    );
   }
-  if (spec.queries !== undefined) {
-    // The index it reads, and no other: the table's own ARN does not cover its indexes.
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${spec.queries}`] }));
+  // The index it reads, and no other (none while an upgrade builds it): the table's own ARN does not cover its indexes.
+  const queried = spec.queries === undefined ? undefined : indexRead(spec.queries, options.environment);
+  if (queried !== undefined) {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${queried.name}`] }));
   }
-  if ((spec.actions.length > 0 || spec.queries !== undefined) && tableKey !== undefined) {
+  if ((spec.actions.length > 0 || queried !== undefined) && tableKey !== undefined) {
     // Named actions, no wildcards: what DynamoDB asks of a caller of a CMK-encrypted table.
     const readOnly = name !== 'authorizer' && spec.actions.every((action) => READ_ONLY_ACTIONS.has(action));
     tableKey.grant(fn, 'kms:Decrypt', 'kms:DescribeKey', ...(readOnly ? [] : ['kms:Encrypt', 'kms:GenerateDataKey']));

@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE } from '../lambdas/store/table-schema';
+import { indexPlan, type UpgradeStep } from '../lambdas/store/table-upgrade';
 
 export interface KeyTableProps {
   /** Default `aws-owned`. */
@@ -11,12 +12,14 @@ export interface KeyTableProps {
   readonly encryptionKey?: IKey | undefined;
   /** `retain` (default) keeps the table, with deletion protection, when the stack goes. */
   readonly removal?: 'retain' | 'destroy' | undefined;
+  /** While upgrading from an older release: the step (README "Upgrading"); unset, today's indexes. */
+  readonly upgradeStep?: UpgradeStep | undefined;
 }
 
 /**
  * The one key table (lambdas/store/table-schema.ts): on demand, TTL on
- * `expiresAt`, point-in-time recovery, the `byOwner` index (never a hash) and
- * the sparse `byKeyEvents` index.
+ * `expiresAt`, point-in-time recovery, the owner index (never a hash) and
+ * the sparse event index, or an upgrade step's indexes.
  */
 export class KeyTable extends Construct {
   readonly table: Table;
@@ -44,19 +47,16 @@ export class KeyTable extends Construct {
         ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.encryptionKey }
         : { encryption: encryption === 'aws-managed' ? TableEncryption.AWS_MANAGED : TableEncryption.DEFAULT }),
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.ownerIndex.name,
-      partitionKey: { name: TABLE.ownerIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: TABLE.ownerIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...TABLE.ownerIndex.projectedAttributes],
-    });
-    // Sparse (only audit events carry its key), and events hold nothing secret.
-    this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.eventIndex.name,
-      partitionKey: { name: TABLE.eventIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: TABLE.eventIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
-    });
+    // The step's indexes, in its order (lambdas/store/table-upgrade.ts): each step adds or removes one.
+    for (const index of indexPlan(props.upgradeStep).declared) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        ...(index.projection === 'ALL'
+          ? { projectionType: ProjectionType.ALL }
+          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
+      });
+    }
   }
 }

@@ -4,6 +4,7 @@ import { allowedKeyScopes, type RouteScopes } from '../domain/route-scopes';
 import { ConfigError } from '../settings/config-error';
 import { auth0Host } from '../settings/kinds';
 import { SETTINGS, type SettingsFor } from '../settings/schema';
+import type { AssertionSettingName } from '../settings/sections/assertion';
 
 export { ConfigError };
 
@@ -28,9 +29,12 @@ export interface AuthConfig {
 export const DEFAULT_KEY_PREFIX = SETTINGS.keyPrefix.default;
 
 /** The key settings: what the authorizer reads, but its own cache share (the management functions and `npm start` read them too). */
-type KeySettings = Omit<SettingsFor<'authorizer'>, 'verdictCacheTtlSeconds' | 'apiKeyRoutes'>;
+type KeySettings = Omit<SettingsFor<'authorizer'>, 'verdictCacheTtlSeconds' | 'apiKeyRoutes' | AssertionSettingName>;
 /** The Auth0 settings: what the management functions read beyond the key settings (optional under `npm start`). */
-type AuthSettings = Pick<SettingsFor<'local'>, Exclude<keyof SettingsFor<'management'>, keyof SettingsFor<'authorizer'>>>;
+type AuthSettings = Pick<
+  SettingsFor<'local'>,
+  Exclude<keyof SettingsFor<'management'>, keyof SettingsFor<'authorizer'> | 'tableUpgradeStep'>
+>;
 
 export function keyConfigFrom(settings: KeySettings): KeyConfig {
   return {

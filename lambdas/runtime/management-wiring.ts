@@ -5,15 +5,22 @@ import { KeyService } from '../domain/key-service';
 import type { ManagementDependencies } from '../handlers/management-handler';
 import { createLogger } from '../observability/logger';
 import { DynamoKeyStore } from '../store/key-repository';
+import { indexPlan, type IndexReads } from '../store/table-upgrade';
 import { createDocumentClient, MANAGEMENT_DYNAMODB_TIMEOUTS } from './clients';
 import { environmentReader, loadSettings } from '../settings/load';
 import { authConfigFrom, keyConfigFrom, type AuthConfig } from './config';
 import type { Wiring } from './wiring';
 
 export function managementDependencies(
-  wiring: Wiring & { readonly auth: AuthConfig; readonly jwksUri?: string | undefined; readonly jwksCache?: JwksCache | undefined },
+  wiring: Wiring & {
+    readonly auth: AuthConfig;
+    readonly jwksUri?: string | undefined;
+    readonly jwksCache?: JwksCache | undefined;
+    /** The indexes to list through (a table upgrade's step); default: today's. */
+    readonly indexes?: IndexReads | undefined;
+  },
 ): ManagementDependencies & { readonly tokens: AccessTokenVerifier } {
-  const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName });
+  const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName, indexes: wiring.indexes });
   return {
     keys: new KeyService({
       store,
@@ -41,6 +48,7 @@ export function lambdaManagementDependencies(): ManagementDependencies {
   const deps = managementDependencies({
     keys: keyConfigFrom(settings),
     auth: authConfigFrom(settings),
+    indexes: indexPlan(settings.tableUpgradeStep).reads,
     client: createDocumentClient({ timeouts: MANAGEMENT_DYNAMODB_TIMEOUTS }),
     logger: createLogger('api-key-management'),
   });

@@ -1,11 +1,13 @@
 import { BatchGetCommand, type BatchGetCommandOutput, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../domain/api-key';
+import { DependencyUnavailableError } from '../domain/errors';
 import type { EventPage, KeyPage, PageRequest } from '../domain/key-store';
 import { toAuditEvent, toKeySummary, toStoredKey } from './item-mapping';
 import { activeKeyIds } from './owner-limit';
 import { decodeCursor, decodeEventCursor, encodeCursor } from './page-cursor';
 import { asStoreFault, backoffMs, type StoreContext } from './store-calls';
 import { TABLE } from './table-schema';
+import { ownerIndexLacksAttributes } from './table-upgrade';
 
 type Item = Record<string, unknown>;
 
@@ -15,43 +17,46 @@ type Item = Record<string, unknown>;
  * item (read strongly consistently) names every active key: keys it names
  * that the index lacks (the newest, so they belong on this page), and keys
  * the index shows unrevoked that it does not name, are read from the table
- * itself, so an owner always sees their own latest writes.
+ * itself, so an owner always sees their own latest writes. Through an owner
+ * index that lacks attributes (release 1's, during an upgrade), every key on
+ * the page is read from the table.
  */
 export async function listOwnerKeys(context: StoreContext, ownerId: string, page: PageRequest): Promise<KeyPage> {
   const startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, ownerId);
   const [indexed, active] = await asStoreFault(() =>
     Promise.all([
-      queryNewestFirst(context, TABLE.ownerIndex, ownerId, page.limit, startKey, toKeySummary),
+      queryNewestFirst(context, context.indexes.owner, ownerId, page.limit, startKey, toKeySummary),
       startKey === undefined ? activeKeyIds(context, ownerId) : Promise.resolve(undefined),
     ]),
   );
   const byId = new Map(indexed.items.map((key) => [key.keyId, key] as const));
+  const doubtful = new Set(ownerIndexLacksAttributes(context.indexes) ? byId.keys() : []);
   if (active !== undefined) {
-    const doubtful = [
-      ...[...active].filter((keyId) => !byId.has(keyId)),
-      ...indexed.items.filter((key) => key.revokedAt === undefined && !active.has(key.keyId)).map((key) => key.keyId),
-    ];
-    // With more pages to come, an active key missing here may simply be
-    // older than this page: only keys that sort into this page belong.
-    const oldestOnPage = indexed.lastKey === undefined ? undefined : indexed.items.at(-1)?.createdAt;
-    for (const fresh of await asStoreFault(() => getKeysConsistently(context, doubtful))) {
-      const belongsHere = byId.has(fresh.keyId) || oldestOnPage === undefined || fresh.createdAt > oldestOnPage;
-      if (fresh.ownerId === ownerId && belongsHere) {
-        const { secretHash: _hidden, ...summary } = fresh;
-        byId.set(fresh.keyId, summary);
-      }
+    for (const keyId of active) if (!byId.has(keyId)) doubtful.add(keyId);
+    for (const key of indexed.items) if (key.revokedAt === undefined && !active.has(key.keyId)) doubtful.add(key.keyId);
+  }
+  // With more pages to come, an active key missing here may simply be
+  // older than this page: only keys that sort into this page belong.
+  const oldestOnPage = indexed.lastKey === undefined ? undefined : indexed.items.at(-1)?.createdAt;
+  for (const fresh of await asStoreFault(() => getKeysConsistently(context, [...doubtful]))) {
+    const belongsHere = byId.has(fresh.keyId) || oldestOnPage === undefined || fresh.createdAt > oldestOnPage;
+    if (fresh.ownerId === ownerId && belongsHere) {
+      const { secretHash: _hidden, ...summary } = fresh;
+      byId.set(fresh.keyId, summary);
     }
   }
   const keys = [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   return indexed.lastKey === undefined ? { keys } : { keys, nextCursor: encodeCursor(indexed.lastKey) };
 }
 
-/** One page of a key's events, newest first, through the event index. */
+/** One page of a key's events, newest first, through the event index (absent while an upgrade builds it). */
 export async function listKeyEvents(context: StoreContext, keyId: string, page: PageRequest): Promise<EventPage> {
+  const index = context.indexes.events;
+  if (index === undefined) {
+    throw new DependencyUnavailableError('The audit trail is being built by a table upgrade; try again later', 'STORE_UNAVAILABLE');
+  }
   const startKey = page.cursor === undefined ? undefined : decodeEventCursor(page.cursor, keyId);
-  const { items: events, lastKey } = await asStoreFault(() =>
-    queryNewestFirst(context, TABLE.eventIndex, keyId, page.limit, startKey, toAuditEvent),
-  );
+  const { items: events, lastKey } = await asStoreFault(() => queryNewestFirst(context, index, keyId, page.limit, startKey, toAuditEvent));
   return lastKey === undefined ? { events } : { events, nextCursor: encodeCursor(lastKey) };
 }
 

@@ -25,10 +25,13 @@ import { namedTransaction } from './named-transaction';
 import { OWNER_FULL, withinOwnerLimit } from './owner-limit';
 import { asStoreFault, withConflictRetries, type StoreContext } from './store-calls';
 import { TABLE } from './table-schema';
+import { indexPlan, type IndexReads } from './table-upgrade';
 
 export interface DynamoKeyStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** The indexes to list through; default: a fresh or fully upgraded table's. */
+  readonly indexes?: IndexReads | undefined;
   /** How often a transaction that lost a race with another is tried again. */
   readonly maxConflictRetries?: number | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
@@ -54,6 +57,7 @@ export class DynamoKeyStore implements KeyStore {
     this.context = {
       client: options.client,
       tableName: options.tableName,
+      indexes: options.indexes ?? indexPlan().reads,
       maxConflictRetries: options.maxConflictRetries ?? 8,
       sleep: options.sleep ?? defaultSleep,
     };

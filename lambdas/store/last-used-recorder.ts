@@ -52,12 +52,15 @@ export class LastUsedRecorder {
         TableName: this.options.tableName,
         Key: { [TABLE.partitionKey]: keyId },
         UpdateExpression: 'SET lastUsedAt = :now',
+        // attribute_exists: never a stub item for a key that is gone; the role may not create one either (lib/table-access.ts).
         ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :cutoff)',
         ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         ExpressionAttributeValues: {
           ':now': now.toISOString(),
           ':cutoff': new Date(now.getTime() - this.intervalMs).toISOString(),
         },
+        // Said explicitly, though it is the default: the role may ask for nothing back.
+        ReturnValues: 'NONE',
       }),
     );
   }

@@ -1,11 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DependencyUnavailableError, isDomainError } from '../domain/errors';
 import { isTransactionConflict } from './named-transaction';
+import type { IndexReads } from './table-upgrade';
 
 /** What every part of the DynamoDB store works with. */
 export interface StoreContext {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** The indexes the listings read (they change during a table upgrade, table-upgrade.ts). */
+  readonly indexes: IndexReads;
   /** How often a transaction that lost a race with another is tried again. */
   readonly maxConflictRetries: number;
   readonly sleep: (ms: number) => Promise<void>;

@@ -1,4 +1,4 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { AttributeDefinition, CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 
 /**
  * The single table's layout, shared by the repository, the CDK stack and the
@@ -6,76 +6,94 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *
  * - key items:   pk = <keyId>          (validation is exactly one GetItem)
  * - owner items: pk = owner#<sub>      (holds the owner's active keys, for the limit)
- * - event items: pk = event#<keyId>#... (a key's audit trail, read through `byKeyEvents`)
+ * - event items: pk = event#<keyId>#... (a key's audit trail, read through the event index)
  *
- * Key ids are base62, so they can never collide with an `owner#` item.
+ * Key ids are 22 base62 characters, so they never contain `#` and can never
+ * collide with an `owner#` or `event#` item (the authorizer's IAM policy relies on it).
  */
+
+/** A global secondary index, as released: its name and projection never change afterwards. */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** `ALL`, or the non-key attributes projected (INCLUDE). */
+  readonly projection: 'ALL' | readonly string[];
+}
+
+/** What a KeyView needs from a key item, never its hash. */
+const KEY_SUMMARY_ATTRIBUTES = [
+  'keyId',
+  'name',
+  'scopes',
+  'expiresAt',
+  'revokedAt',
+  'disabledAt',
+  'rotatedAt',
+  'replacedBy',
+  'rotatedFrom',
+  'lastUsedAt',
+] as const;
+
+const OWNER_KEY = { partitionKey: 'ownerId', sortKey: 'createdAt' } as const;
+
+/**
+ * Every index the table has had. CloudFormation cannot change an index's
+ * projection in place (a change is a delete plus a create, and one update may
+ * do only one of them), so a new projection gets a new name, `<name>-v<n>`:
+ * it is added, read once ACTIVE, and the old one removed, one deploy each
+ * (table-upgrade.ts has the steps).
+ */
+export const INDEXES = {
+  /** Release 1 (before the key lifecycle): too few attributes for today's KeyView. */
+  ownerRelease1: { name: 'byOwner', ...OWNER_KEY, projection: ['keyId', 'name', 'scopes', 'expiresAt', 'revokedAt', 'lastUsedAt'] },
+  /** The same name with the lifecycle projection: stacks deployed from the unreleased key-lifecycle code. */
+  ownerLifecycle: { name: 'byOwner', ...OWNER_KEY, projection: KEY_SUMMARY_ATTRIBUTES },
+  /** The owner index now: generation 2, never a hash. */
+  ownerV2: { name: 'byOwner-v2', ...OWNER_KEY, projection: KEY_SUMMARY_ATTRIBUTES },
+  /** Sparse (only event items have `eventKeyId`); events hold nothing secret, so all is projected. `eventAt` is `<ISO time>#<n>`. */
+  events: { name: 'byKeyEvents', partitionKey: 'eventKeyId', sortKey: 'eventAt', projection: 'ALL' },
+} as const satisfies Record<string, IndexDefinition>;
+
 export const TABLE = {
   partitionKey: 'pk',
   ttlAttribute: 'expiresAt',
-  ownerIndex: {
-    name: 'byOwner',
-    partitionKey: 'ownerId',
-    sortKey: 'createdAt',
-    /** The index never holds secret hashes. */
-    projectedAttributes: [
-      'keyId',
-      'name',
-      'scopes',
-      'expiresAt',
-      'revokedAt',
-      'disabledAt',
-      'rotatedAt',
-      'replacedBy',
-      'rotatedFrom',
-      'lastUsedAt',
-    ],
-  },
-  /** Sparse: only event items have `eventKeyId`. Events hold nothing secret, so all is projected. */
-  eventIndex: {
-    name: 'byKeyEvents',
-    partitionKey: 'eventKeyId',
-    /** `<ISO time>#<n>`: n orders the events one change writes together. */
-    sortKey: 'eventAt',
-  },
+  /** The owner index a fresh or fully upgraded table has. */
+  ownerIndex: { ...INDEXES.ownerV2, projectedAttributes: KEY_SUMMARY_ATTRIBUTES },
+  eventIndex: INDEXES.events,
 } as const;
+
+/** The indexes of a fresh or fully upgraded table. */
+export const CURRENT_INDEXES: readonly IndexDefinition[] = [INDEXES.ownerV2, INDEXES.events];
+
+/** Whether an owner index holds every attribute a key summary needs (else the listing reads the items themselves). */
+export const projectsKeySummary = (index: IndexDefinition): boolean =>
+  index.projection === 'ALL' || KEY_SUMMARY_ATTRIBUTES.every((attribute) => index.projection.includes(attribute));
 
 export const ownerItemKey = (ownerId: string): string => `owner#${ownerId}`;
 export const eventItemKey = (keyId: string, eventAt: string, nonce: string): string => `event#${keyId}#${eventAt}#${nonce}`;
 
-/** For DynamoDB Local and tests; the CDK stack declares the same table. */
-export function createTableInput(tableName: string): CreateTableCommandInput {
+/** The index as DynamoDB's CreateTable takes it. */
+export function globalSecondaryIndex(index: IndexDefinition): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection:
+      index.projection === 'ALL' ? { ProjectionType: 'ALL' } : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] },
+  };
+}
+
+/** For DynamoDB Local and tests; the CDK stack declares the same table (lib/key-table.ts). */
+export function createTableInput(tableName: string, indexes: readonly IndexDefinition[] = CURRENT_INDEXES): CreateTableCommandInput {
+  const keyAttributes = [TABLE.partitionKey, ...new Set(indexes.flatMap((index) => [index.partitionKey, index.sortKey]))];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: TABLE.partitionKey, AttributeType: 'S' },
-      { AttributeName: TABLE.ownerIndex.partitionKey, AttributeType: 'S' },
-      { AttributeName: TABLE.ownerIndex.sortKey, AttributeType: 'S' },
-      { AttributeName: TABLE.eventIndex.partitionKey, AttributeType: 'S' },
-      { AttributeName: TABLE.eventIndex.sortKey, AttributeType: 'S' },
-    ],
+    AttributeDefinitions: keyAttributes.map((name): AttributeDefinition => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: TABLE.ownerIndex.name,
-        KeySchema: [
-          { AttributeName: TABLE.ownerIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE.ownerIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: {
-          ProjectionType: 'INCLUDE',
-          NonKeyAttributes: [...TABLE.ownerIndex.projectedAttributes],
-        },
-      },
-      {
-        IndexName: TABLE.eventIndex.name,
-        KeySchema: [
-          { AttributeName: TABLE.eventIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE.eventIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
+    GlobalSecondaryIndexes: indexes.map(globalSecondaryIndex),
   };
 }
