@@ -1,22 +1,38 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { EdgeConfig } from './edge-config';
+import { EdgeFirewall } from './edge-firewall';
+import { KeyEdge } from './key-edge';
 import { UserApiKeys, type UserApiKeysProps } from './user-api-keys';
 
 export interface UserApiKeysStackProps extends StackProps {
   readonly keys: UserApiKeysProps;
+  /** CloudFront and AWS WAF in front of the API (README "Edge"); the web ACL is made here unless its ARN is given (from us-east-1). */
+  readonly edge?: { readonly config: EdgeConfig; readonly logRetentionDays: number; readonly webAclArn?: string } | undefined;
 }
 
 /** What `cdk deploy` deploys: the UserApiKeys construct and its outputs. */
 export class UserApiKeysStack extends Stack {
   readonly keys: UserApiKeys;
+  readonly edge?: KeyEdge;
 
   constructor(scope: Construct, id: string, props: UserApiKeysStackProps) {
     super(scope, id, props);
     this.keys = new UserApiKeys(this, 'UserApiKeys', props.keys);
+    if (props.edge !== undefined) {
+      const { config, logRetentionDays, webAclArn } = props.edge;
+      this.edge = new KeyEdge(this, 'Edge', {
+        api: this.keys.api,
+        stage: this.keys.stage,
+        edge: config,
+        webAclArn: webAclArn ?? new EdgeFirewall(this, 'EdgeFirewall', { ...config, logRetentionDays }).webAcl.attrArn,
+      });
+    }
     // The API's endpoint, "https://abcdef.execute-api.us-west-2.amazonaws.com" (AWS::ApiGatewayV2::Api return values),
     // rather than the stage URL, which ends in "/": `$API_URL/keys` is then the route.
     new CfnOutput(this, 'ApiUrl', {
-      value: this.keys.api.apiEndpoint,
+      // With the edge on, the execute-api endpoint is off: the edge URL is the only one that answers.
+      value: this.edge?.url ?? this.keys.api.apiEndpoint,
       description: 'Gateway URL, no trailing slash (POST /keys, /whoami, ...)',
     });
     new CfnOutput(this, 'TableName', { value: this.keys.table.tableName, description: 'The API key table' });

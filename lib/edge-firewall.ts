@@ -1,0 +1,141 @@
+import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnLoggingConfiguration, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { strictRoutesStatement } from './edge-paths';
+import { logRetention } from './house-function';
+
+export interface EdgeFirewallProps {
+  /** Requests per client IP in any 5 minutes, every route. */
+  readonly rateLimit: number;
+  /** The same, on the throttled routes (lambdas/api-definition.ts ROUTES' `throttle`). */
+  readonly keyCreationRateLimit: number;
+  readonly logRetentionDays: number;
+}
+
+/** Bodies WAF answers with instead of CloudFront's HTML error page; the same `{ code, message }` shape as the functions' errors. */
+export const EDGE_BLOCK_BODIES = {
+  'rate-limited': { code: 'RATE_LIMITED', message: 'Too many requests from this address; slow down and retry in a few minutes' },
+  blocked: { code: 'REQUEST_BLOCKED', message: 'The request was refused by the firewall' },
+} as const;
+
+/** The rules, by name and priority: a request is counted against both rate limits before the common rule set sees it. */
+export const EDGE_RULES = {
+  keyCreationRate: { name: 'key-creation-rate-per-ip', priority: 0 },
+  rate: { name: 'rate-per-ip', priority: 1 },
+  commonRuleSet: { name: 'aws-common-rule-set', priority: 2 },
+  commonRuleSetBlock: { name: 'aws-common-rule-set-block', priority: 3 },
+} as const;
+
+// The common rule set's labels (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
+const CRS_NAMESPACE = 'awswaf:managed:aws:core-rule-set:';
+// Its 8 KB body limit is the API's to enforce (16 KB for key management, 413 with a JSON body; the backend's own).
+const CRS_BODY_SIZE_LABEL = `${CRS_NAMESPACE}SizeRestrictions_Body`;
+// Rate-based rules count over a window of 60, 120, 300 or 600 s; the limit is per window, at least 10
+// (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
+const WINDOW_SECONDS = 300;
+
+const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
+  metricName,
+  cloudWatchMetricsEnabled: true,
+  sampledRequestsEnabled: true,
+});
+
+// A Block may answer any status from 200 to 599 with a body of ours, typed application/json
+// (https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-for-blocked-requests.html,
+// https://docs.aws.amazon.com/waf/latest/developerguide/customizing-the-response-status-codes.html): 429 for a rate limit.
+const block = (responseCode: number, body: keyof typeof EDGE_BLOCK_BODIES): CfnWebACL.RuleActionProperty => ({
+  block: { customResponse: { responseCode, customResponseBodyKey: body } },
+});
+
+/**
+ * The web ACL CloudFront uses: rate limits per client IP (a stricter one on
+ * the throttled routes), AWS's common rule set, and JSON answers for every
+ * block. A web ACL for CloudFront (scope CLOUDFRONT) exists only in us-east-1
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html),
+ * so this construct refuses any other stack region. It logs every request it
+ * sees, the Authorization header redacted: the edge's access log.
+ */
+export class EdgeFirewall extends Construct {
+  readonly webAcl: CfnWebACL;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: EdgeFirewallProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    if (Token.isUnresolved(stack.region) || stack.region !== 'us-east-1') {
+      throw new Error(`EdgeFirewall must be in a us-east-1 stack (a CloudFront web ACL exists only there), not ${stack.region}`);
+    }
+    const metricPrefix = stack.stackName;
+    this.webAcl = new CfnWebACL(this, 'WebAcl', {
+      scope: 'CLOUDFRONT',
+      description: 'User API keys: per-IP rate limits and the AWS common rule set in front of the API',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(`${metricPrefix}-edge`),
+      customResponseBodies: Object.fromEntries(
+        Object.entries(EDGE_BLOCK_BODIES).map(([key, body]) => [key, { contentType: 'APPLICATION_JSON', content: JSON.stringify(body) }]),
+      ),
+      rules: [
+        {
+          ...EDGE_RULES.keyCreationRate,
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              limit: props.keyCreationRateLimit,
+              evaluationWindowSec: WINDOW_SECONDS,
+              scopeDownStatement: strictRoutesStatement(),
+            },
+          },
+          action: block(429, 'rate-limited'),
+          visibilityConfig: visibility(`${metricPrefix}-${EDGE_RULES.keyCreationRate.name}`),
+        },
+        {
+          ...EDGE_RULES.rate,
+          statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: props.rateLimit, evaluationWindowSec: WINDOW_SECONDS } },
+          action: block(429, 'rate-limited'),
+          visibilityConfig: visibility(`${metricPrefix}-${EDGE_RULES.rate.name}`),
+        },
+        {
+          // Counted, not blocked here: its matches leave labels, and the next rule blocks them with our JSON
+          // body (a managed group's own blocks would answer CloudFront's HTML 403 page;
+          // https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-label-match-examples.html).
+          ...EDGE_RULES.commonRuleSet,
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
+          overrideAction: { count: {} },
+          visibilityConfig: visibility(`${metricPrefix}-${EDGE_RULES.commonRuleSet.name}`),
+        },
+        {
+          ...EDGE_RULES.commonRuleSetBlock,
+          statement: {
+            andStatement: {
+              statements: [
+                { labelMatchStatement: { scope: 'NAMESPACE', key: CRS_NAMESPACE } },
+                { notStatement: { statement: { labelMatchStatement: { scope: 'LABEL', key: CRS_BODY_SIZE_LABEL } } } },
+              ],
+            },
+          },
+          action: block(403, 'blocked'),
+          visibilityConfig: visibility(`${metricPrefix}-${EDGE_RULES.commonRuleSetBlock.name}`),
+        },
+      ],
+    });
+
+    // WAF logs only to a log group whose name starts with aws-waf-logs-, named by its ARN without the ":*"
+    // CDK's logGroupArn ends in (https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html).
+    const logGroupName = `aws-waf-logs-${stack.stackName}`;
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName,
+      retention: logRetention(props.logRetentionDays),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const logging = new CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: this.webAcl.attrArn,
+      logDestinationConfigs: [
+        stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      ],
+      // Keys and tokens travel in Authorization.
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+    });
+    logging.node.addDependency(this.logGroup);
+  }
+}
