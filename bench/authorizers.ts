@@ -3,6 +3,7 @@ import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { DEFAULT_KEY_POLICY } from '../lambdas/domain/key-policy';
 import { NO_ROUTE_SCOPES } from '../lambdas/domain/route-scopes';
 import { createAuthorizerHandler, type AuthorizerResult } from '../lambdas/handlers/authorizer';
+import type { AssertionIssuer } from '../lambdas/domain/assertion-signer';
 import type { AppLogger } from '../lambdas/observability/logger';
 import type { MetricsSink } from '../lambdas/observability/verdict-metrics';
 import { authorizerDependencies } from '../lambdas/runtime/authorizer-wiring';
@@ -17,6 +18,8 @@ export interface AuthorizerOptions {
   readonly logger?: AppLogger | undefined;
   /** Count verdicts into this sink, as the deployed authorizer does (none by default). */
   readonly metricsSink?: MetricsSink | undefined;
+  /** Sign each fresh allow's identity assertion, as deployed (with a key in memory: no Secrets Manager). */
+  readonly assertions?: AssertionIssuer | undefined;
 }
 
 /** Builds an authorizer over a table, wired as the Lambda entry point wires it. */
@@ -32,6 +35,7 @@ export function authorizerFactory(client: DynamoDBDocumentClient, logger: AppLog
         logger: options.logger ?? logger,
         verdictCacheTtlSeconds: options.verdictCacheTtlSeconds,
         metricsSink: options.metricsSink,
+        assertions: options.assertions,
       }),
     );
 }

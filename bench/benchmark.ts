@@ -3,6 +3,7 @@ import { createLogger } from '../lambdas/observability/logger';
 import { authorizerFactory } from './authorizers';
 import { costModel } from './cost';
 import { startBenchDynamoDb } from './dynamodb-setup';
+import { measureAssertionSigning } from './figures/assertion-signing';
 import { measureBundleColdStart } from './figures/bundle-cold-start';
 import { measureGatewayThroughput } from './figures/gateway';
 import { measureScale } from './figures/scale';
@@ -56,6 +57,14 @@ export async function runBenchmark({ plan, progress, stops }: BenchmarkInput): P
     plan,
     progress,
   });
+  const figure10 = await measureAssertionSigning({
+    authorizers,
+    tableName: tables.small.name,
+    keys: tables.small.keys,
+    logger,
+    plan,
+    progress,
+  });
   const figure2 = await measureUncachedDynamoDb({
     authorizers,
     counter,
@@ -79,5 +88,5 @@ export async function runBenchmark({ plan, progress, stops }: BenchmarkInput): P
     authorizerMemoryMb: AUTHORIZER_MEMORY_MB,
     hitRates: [0, 0.9, 0.99],
   });
-  return { verdictCache, figure1, figure2, figure3, figure4, figure5, figure6, figure7, figure8, figure9 };
+  return { verdictCache, figure1, figure2, figure3, figure4, figure5, figure6, figure7, figure8, figure9, figure10 };
 }

@@ -273,7 +273,13 @@ function assertionRows(f10: Results['figure10']): string[][] {
       spreadNs(f10.uncachedWithNs),
       'what every request pays with caching off: one signature each',
     ],
-    ['', 'one ES256 signature (claims + node:crypto)', formatNs(f10.signNs.median), spreadNs(f10.signNs), `the assertion: ${f10.assertionBytes} bytes`],
+    [
+      '',
+      'one ES256 signature (claims + node:crypto)',
+      formatNs(f10.signNs.median),
+      spreadNs(f10.signNs),
+      `the assertion: ${f10.assertionBytes} bytes`,
+    ],
   ];
 }
 

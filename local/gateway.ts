@@ -27,6 +27,8 @@ export interface GatewayOptions {
   readonly routes: readonly LocalRoute[];
   readonly authorizer: AuthorizerFunction;
   readonly authorizerCacheTtlSeconds: number;
+  /** The identity source's header (KEY_HEADER, lower case), as deployed; default `authorization`. */
+  readonly keyHeader?: string | undefined;
   /** Milliseconds since the epoch; injected by tests to expire cached verdicts without sleeping. */
   readonly now?: (() => number) | undefined;
   /** Apply the routes' own throttles (429 when exhausted), as deployed. Default true. */
@@ -82,12 +84,13 @@ function safeDecode(segment: string): string {
 /**
  * A local stand-in for API Gateway (HTTP API): routes requests to the same
  * handler functions deployed to Lambda, with API Gateway's Lambda-authorizer
- * semantics: no identity source → 401 without calling the authorizer,
+ * semantics: no identity source (the key's header, KEY_HEADER) → 401 without calling the authorizer,
  * `isAuthorized: false` → 403, an authorizer error → 500, verdicts cached per
  * identity source (the Authorization header and the route key) for the configured TTL; per-route throttling answers 429.
  */
 export function createGateway(options: GatewayOptions): Server {
   const cache = new AuthorizerCache<SimpleAuthorizerResult>(options.authorizerCacheTtlSeconds, options.now);
+  const keyHeader = options.keyHeader ?? 'authorization';
   const buckets = new Map(
     options.throttle === false
       ? []
@@ -125,7 +128,7 @@ export function createGateway(options: GatewayOptions): Server {
     const event = proxyEvent(matchedRequest);
 
     if (route.auth === 'apiKey') {
-      const identity = event.headers.authorization;
+      const identity = event.headers[keyHeader];
       if (identity === undefined || identity === '') {
         return gatewayError(response, 401, 'Unauthorized');
       }

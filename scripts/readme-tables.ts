@@ -37,6 +37,7 @@ const COMPONENT_NAMES: Record<Exclude<Component, 'stack'>, string> = {
   authorizer: 'authorizer',
   management: 'management',
   local: '`npm start`',
+  assertion: 'JWKS, key rotation, `/whoami`',
 };
 
 /** What the functions and `npm start` read from their environment. */

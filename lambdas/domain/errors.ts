@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'STORE_UNAVAILABLE',
   'IDP_UNAVAILABLE',
+  'INVALID_ASSERTION',
+  'JWKS_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -37,7 +39,7 @@ export type AccessDeniedCode = Codes<'INSUFFICIENT_SCOPE' | 'MACHINE_TOKEN'>;
 export type KeyStateConflictCode = Codes<
   'KEY_REVOKED' | 'KEY_EXPIRED' | 'KEY_ALREADY_ROTATED' | 'SCOPE_NO_LONGER_ALLOWED' | 'CONCURRENT_CHANGE'
 >;
-export type DependencyCode = Codes<'STORE_UNAVAILABLE' | 'IDP_UNAVAILABLE'>;
+export type DependencyCode = Codes<'STORE_UNAVAILABLE' | 'IDP_UNAVAILABLE' | 'JWKS_UNAVAILABLE'>;
 
 interface ErrorOptions {
   readonly cause?: unknown;
@@ -65,6 +67,13 @@ export class ValidationError extends DomainError<ValidationCode> {
 export class AuthenticationError extends DomainError<AuthenticationCode> {
   constructor(message: string, code: AuthenticationCode = 'INVALID_TOKEN', options?: ErrorOptions) {
     super(message, code, options);
+  }
+}
+
+/** A backend (the sample /whoami) got no valid gateway assertion: the request did not come through the gateway. */
+export class InvalidAssertionError extends DomainError<'INVALID_ASSERTION'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'INVALID_ASSERTION', options);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { AssertionSubject } from './assertion-signer';
 import type { KeyFormat } from './key-format';
 import type { Clock, KeyStore } from './key-store';
 import { systemClock } from './key-store';
@@ -14,6 +15,12 @@ export interface KeyVerifierOptions {
   readonly cache?: VerdictCache;
   /** The secret comparison (the constant-time one by default); injectable so tests can observe it. */
   readonly compare?: SecretComparison | undefined;
+  /**
+   * Signs each fresh allow's identity assertion, before it is cached: once per
+   * cached verdict, not per request. A rejection (no signing key) propagates,
+   * so nothing is cached and the caller fails closed.
+   */
+  readonly assertions?: { issue(subject: AssertionSubject): Promise<string> } | undefined;
 }
 
 /**
@@ -27,6 +34,7 @@ export class KeyVerifier {
   private readonly clock: Clock;
   private readonly cache: VerdictCache | undefined;
   private readonly compare: SecretComparison;
+  private readonly assertions: KeyVerifierOptions['assertions'];
 
   constructor(options: KeyVerifierOptions) {
     this.store = options.store;
@@ -34,6 +42,7 @@ export class KeyVerifier {
     this.clock = options.clock ?? systemClock;
     this.cache = options.cache?.enabled ? options.cache : undefined;
     this.compare = options.compare ?? secretMatchesHash;
+    this.assertions = options.assertions;
   }
 
   async verify(authorizationHeader: string | undefined): Promise<Verdict> {
@@ -48,7 +57,11 @@ export class KeyVerifier {
       return cached;
     }
     const stored = await this.store.getKey(presented.keyId);
-    const verdict = judgeKey(presented, stored, this.clock(), this.compare);
+    const judged = judgeKey(presented, stored, this.clock(), this.compare);
+    const verdict: Verdict =
+      judged.valid && this.assertions !== undefined
+        ? { ...judged, assertion: await this.assertions.issue({ sub: judged.ownerId, keyId: judged.keyId, scopes: judged.scopes }) }
+        : judged;
     if (cacheKey !== undefined) {
       this.cache?.set(cacheKey, verdict, stored === undefined ? undefined : stored.expiresAt * 1000);
     }

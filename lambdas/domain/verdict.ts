@@ -22,6 +22,8 @@ export type Verdict =
       readonly ownerId: string;
       readonly keyId: string;
       readonly scopes: readonly string[];
+      /** The signed identity assertion for the backend, made once per fresh verdict and cached with it. */
+      readonly assertion?: string;
     }
   | { readonly valid: false; readonly code: DenialCode; readonly keyId?: string };
 

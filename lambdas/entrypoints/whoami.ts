@@ -1,1 +1,4 @@
-export { whoamiHandler as handler } from '../handlers/whoami';
+import { createWhoamiHandler } from '../handlers/whoami';
+import { lambdaWhoamiDependencies } from '../runtime/assertion-wiring';
+
+export const handler = createWhoamiHandler(lambdaWhoamiDependencies());

@@ -39,6 +39,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   PAYLOAD_TOO_LARGE: { status: 413, headers: {}, meaning: 'the body is over 16 KB' },
   STORE_UNAVAILABLE: unavailable('DynamoDB failed; retry after a moment'),
   IDP_UNAVAILABLE: unavailable('the identity provider’s JWKS could not be fetched; retry after a moment'),
+  INVALID_ASSERTION: unauthorized('the sample backend got no valid `x-api-key-assertion` from the gateway'),
+  JWKS_UNAVAILABLE: unavailable('the gateway’s signing keys (its JWKS) could not be read; retry after a moment'),
 };
 
 /** Anything that is not a DomainError is a bug: answered without detail. */

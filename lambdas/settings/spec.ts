@@ -6,8 +6,9 @@ import type { SettingKind, Settled } from './kinds';
  * - `stack`:      read at synth (`cdk deploy -c name=value`, cdk.json, or the environment variable)
  * - `authorizer`, `management`: read by those functions at cold start, from the environment the stack gives them
  * - `local`:      read by `npm start`
+ * - `assertion`:  read by the JWKS, signing-key rotation and sample `/whoami` functions
  */
-export type Component = 'stack' | 'authorizer' | 'management' | 'local';
+export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion';
 
 export interface SettingSpec<T = unknown> {
   readonly kind: SettingKind<T>;

@@ -30,7 +30,8 @@ describe('the README walk-through', () => {
     const lines = stdout.trim().split('\n');
     const created = JSON.parse(lines[0]!);
     expect(created).toMatchObject({ name: 'my script', scopes: ['read'], id: expect.any(String), key: expect.any(String) });
-    const whoami = { sub: 'alice', keyId: created.id, scopes: ['read'] };
+    // The sample backend answers from the assertion it verified against the gateway's JWKS.
+    const whoami = { sub: 'alice', keyId: created.id, scopes: ['read'], assertion: { verified: true, kid: system.assertion.kid } };
     expect(JSON.parse(lines[1]!)).toEqual(whoami); // Bearer
     expect(JSON.parse(lines[2]!)).toEqual(whoami); // Basic
     expect(JSON.parse(lines[3]!).keys).toEqual([expect.objectContaining({ id: created.id, status: 'active' })]);

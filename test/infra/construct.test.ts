@@ -25,7 +25,8 @@ describe('UserApiKeys without the settings loader', () => {
     const stack = new Stack(new App({ context: NO_BUNDLING }), 'Own');
     const keys = new UserApiKeys(stack, 'Keys', AUTH0);
     const resources = resourcesOf(stack);
-    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(10);
+    // Ten, plus the JWKS and the signing-key rotation functions.
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(12);
     expect(keys.functions.createKey).toBeDefined();
     expect(variablesOf(resources, 'POST /keys')).toMatchObject({
       KEY_PREFIX: 'uak',
@@ -88,7 +89,17 @@ describe('the default stack', () => {
 
     const authorizer = variablesOf(resources, 'API key authorizer');
     expect(Object.keys(authorizer).sort()).toEqual([...house, ...schemaVariables('authorizer')].sort());
-    expect(loadSettings('authorizer', environmentReader(withTableName(authorizer)))).toMatchObject({
+    // The secret's ARN and the API's URL are CloudFormation references until deploy: stand-ins here.
+    const deployed = {
+      ...authorizer,
+      ASSERTION_ISSUER: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+      ASSERTION_AUDIENCE: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+      ASSERTION_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-AbCdEf',
+    };
+    expect(loadSettings('authorizer', environmentReader(withTableName(deployed)))).toMatchObject({
+      // Both caches' shares (10 s each) and the 60 s margin.
+      assertionLifetimeSeconds: 80,
+      keyHeader: 'authorization',
       keyPrefix: 'acme',
       maxKeysPerUser: 7,
       defaultKeyLifetimeDays: 30,

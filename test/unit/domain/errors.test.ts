@@ -4,6 +4,7 @@ import {
   DependencyUnavailableError,
   DomainError,
   ERROR_CODES,
+  InvalidAssertionError,
   KeyLimitReachedError,
   KeyNotFoundError,
   KeyStateConflictError,
@@ -36,6 +37,8 @@ const EXAMPLES: readonly DomainError[] = [
   new RequestTooLargeError(16_384),
   new DependencyUnavailableError('store', 'STORE_UNAVAILABLE', { cause }),
   new DependencyUnavailableError('idp', 'IDP_UNAVAILABLE'),
+  new InvalidAssertionError('no assertion'),
+  new DependencyUnavailableError('jwks', 'JWKS_UNAVAILABLE'),
 ];
 
 describe('error codes and the one status table', () => {

@@ -79,6 +79,13 @@ describe('route keys in ROUTE_SCOPES are checked against the real routes, as syn
         AWS_REGION: 'eu-west-1',
         ROUTE_SCOPES: '{"GET /orders":"read"}',
         API_KEY_ROUTES: 'GET /orders/{id},GET /whoami',
+        ASSERTION_ISSUER: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+        ASSERTION_AUDIENCE: 'https://internal.example.com',
+        ASSERTION_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-AbCdEf',
+        // The signer starts loading its key at once: it must reach nothing but this machine (and fail, harmlessly).
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
       });
       expect(() => lambdaAuthorizerDependencies()).toThrow(
         /^ROUTE_SCOPES: "GET \/orders" names no route behind the API-key authorizer \(those are GET \/orders\/\{id\}, GET \/whoami\)/,
@@ -86,7 +93,18 @@ describe('route keys in ROUTE_SCOPES are checked against the real routes, as syn
       process.env.ROUTE_SCOPES = '{"GET /orders/{id}":"read"}';
       expect(() => lambdaAuthorizerDependencies()).not.toThrow();
     } finally {
-      for (const name of ['TABLE_NAME', 'AWS_REGION', 'ROUTE_SCOPES', 'API_KEY_ROUTES']) {
+      for (const name of [
+        'TABLE_NAME',
+        'AWS_REGION',
+        'ROUTE_SCOPES',
+        'API_KEY_ROUTES',
+        'ASSERTION_ISSUER',
+        'ASSERTION_AUDIENCE',
+        'ASSERTION_SECRET_ARN',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+      ]) {
         if (saved[name] === undefined) Reflect.deleteProperty(process.env, name);
         else process.env[name] = saved[name];
       }

@@ -1,0 +1,163 @@
+import { createPublicKey, sign, verify } from 'node:crypto';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { parseSigningKeySet, publicJwks, rotatedKeySet, signingKeys, SigningKeySetError, type SigningKeySet } from '../domain/signing-keys';
+import type { AppLogger } from '../observability/logger';
+import type { JwksParameter } from './jwks-parameter';
+import { CURRENT } from './secret-key-source';
+
+/**
+ * The Secrets Manager rotation protocol for the signing keys, one method per
+ * step (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html):
+ *
+ * - createSecret: a new key set (a new key, then the current set's newest) as AWSPENDING
+ * - setSecret:    the "service" here is the published JWKS: the pending set's public keys go to the SSM parameter
+ * - testSecret:   each pending key signs and verifies, and the JWKS parameter publishes every one of them
+ * - finishSecret: AWSCURRENT moves to the pending version (Secrets Manager moves AWSPREVIOUS itself)
+ *
+ * The JWKS is published before AWSCURRENT moves, and a new key signs only an
+ * hour after it is made (KEY_ACTIVATION_DELAY_MS), so no backend meets a kid
+ * it cannot find. Every step is idempotent (Secrets Manager may retry one).
+ * Logs carry key ids only, never a secret value.
+ */
+export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+export const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
+export const PENDING = 'AWSPENDING';
+
+export interface RotationEvent {
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+  readonly Step: RotationStep;
+}
+
+export interface KeyRotationOptions {
+  readonly secrets: Pick<SecretsManagerClient, 'send'>;
+  readonly jwks: Pick<JwksParameter, 'read' | 'write'>;
+  readonly logger: AppLogger;
+  readonly clock?: (() => Date) | undefined;
+}
+
+export class RotationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RotationError';
+  }
+}
+
+export class KeyRotation {
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: KeyRotationOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async run(event: RotationEvent): Promise<void> {
+    const { SecretId: secretId, ClientRequestToken: token, Step: step } = event;
+    if (!ROTATION_STEPS.includes(step)) throw new RotationError(`unknown rotation step ${JSON.stringify(step)}`);
+    // As the AWS templates do: the version must be staged for this rotation, or the call is stale.
+    const metadata = await this.options.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+    if (metadata.RotationEnabled !== true) throw new RotationError('rotation is not enabled on the secret');
+    const stages = metadata.VersionIdsToStages?.[token];
+    if (stages === undefined) throw new RotationError('the secret has no version for this rotation token');
+    if (stages.includes(CURRENT)) {
+      this.options.logger.info('rotation step skipped: the version is already current', { step });
+      return;
+    }
+    if (!stages.includes(PENDING)) throw new RotationError('the rotation version is not AWSPENDING');
+    if (step === 'createSecret') await this.createSecret(secretId, token);
+    else if (step === 'setSecret') await this.setSecret(secretId, token);
+    else if (step === 'testSecret') await this.testSecret(secretId, token);
+    else await this.finishSecret(secretId, token, metadata.VersionIdsToStages ?? {});
+  }
+
+  private async createSecret(secretId: string, token: string): Promise<void> {
+    if ((await this.pendingValue(secretId, token)) !== undefined) {
+      this.options.logger.info('createSecret: the pending version already exists');
+      return;
+    }
+    const next = rotatedKeySet(await this.currentSet(secretId), this.clock());
+    await this.options.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: token,
+        SecretString: JSON.stringify(next),
+        VersionStages: [PENDING],
+      }),
+    );
+    this.options.logger.info('createSecret: new signing key', { kids: next.keys.map((key) => key.kid) });
+  }
+
+  private async setSecret(secretId: string, token: string): Promise<void> {
+    const pending = await this.pendingSet(secretId, token);
+    await this.options.jwks.write(publicJwks(pending));
+    this.options.logger.info('setSecret: JWKS published', { kids: pending.keys.map((key) => key.kid) });
+  }
+
+  private async testSecret(secretId: string, token: string): Promise<void> {
+    const pending = await this.pendingSet(secretId, token);
+    const published = new Set((await this.options.jwks.read()).keys.map((key) => key.kid));
+    const jwks = publicJwks(pending);
+    for (const key of signingKeys(pending)) {
+      if (!published.has(key.kid)) throw new RotationError(`testSecret: kid ${key.kid} is not in the published JWKS`);
+      const jwk = jwks.keys.find((candidate) => candidate.kid === key.kid);
+      const probe = Buffer.from(`rotation test ${token}`);
+      const signature = sign('sha256', probe, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+      const publicKey = createPublicKey({ key: { ...jwk }, format: 'jwk' });
+      if (!verify('sha256', probe, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)) {
+        throw new RotationError(`testSecret: kid ${key.kid} does not verify against its published key`);
+      }
+    }
+    this.options.logger.info('testSecret: every pending key signs and is published');
+  }
+
+  private async finishSecret(secretId: string, token: string, versions: Record<string, string[]>): Promise<void> {
+    const current = Object.entries(versions).find(([, stages]) => stages.includes(CURRENT))?.[0];
+    await this.options.secrets.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: CURRENT,
+        MoveToVersionId: token,
+        ...(current !== undefined ? { RemoveFromVersionId: current } : {}),
+      }),
+    );
+    this.options.logger.info('finishSecret: the new key set is current');
+  }
+
+  /** The current set, or none: before the first rotation the secret holds a placeholder (or nothing), and the first key starts a set. */
+  private async currentSet(secretId: string): Promise<SigningKeySet | undefined> {
+    try {
+      const { SecretString } = await this.options.secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: CURRENT }));
+      return parseSigningKeySet(SecretString);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException || error instanceof SigningKeySetError) {
+        this.options.logger.info('createSecret: no key set yet, starting one');
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async pendingValue(secretId: string, token: string): Promise<string | undefined> {
+    try {
+      const { SecretString } = await this.options.secrets.send(
+        new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: PENDING }),
+      );
+      return SecretString;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  }
+
+  private async pendingSet(secretId: string, token: string): Promise<SigningKeySet> {
+    const value = await this.pendingValue(secretId, token);
+    if (value === undefined) throw new RotationError('the pending version has no value');
+    return parseSigningKeySet(value);
+  }
+}

@@ -1,0 +1,141 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
+import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { EMPTY_JWKS } from '../lambdas/domain/signing-keys';
+import type { SettingsFor } from '../lambdas/settings/schema';
+import { functionEnvironment } from '../lambdas/settings/function-environment';
+import type { HouseFunction } from './house-function';
+import { createKeyFunction, type KeyFunctionOptions } from './key-functions';
+
+export interface AssertionSigningProps {
+  readonly rotationDays: number;
+  /** The 'assertion' functions' settings (issuer, audience), less the parameter this construct makes. */
+  readonly settings: Omit<SettingsFor<'assertion'>, 'assertionJwksParameter'>;
+  readonly functionOptions: Omit<KeyFunctionOptions, 'environment' | 'timeout'>;
+}
+
+/**
+ * Where the gateway's assertion signing keys live, and how they rotate:
+ *
+ * - a Secrets Manager secret, encrypted with a customer-managed KMS key
+ *   (rotation on), holds the private keys; it is created with a random
+ *   placeholder, so no key material is ever in the template or an environment;
+ * - a rotation function (Secrets Manager's createSecret/setSecret/testSecret/
+ *   finishSecret protocol) makes each key with node:crypto, on a schedule;
+ * - the public keys go to an SSM String parameter, which the JWKS function
+ *   reads: it has no access to the secret.
+ *
+ * RotateImmediatelyOnUpdate starts the first rotation at deploy, but
+ * RotateSecret is asynchronous ("Configures and starts the asynchronous
+ * process of rotating the secret",
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html),
+ * and the RotationSchedule resource does not wait for it
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-rotationschedule.html).
+ * Until the first key exists the authorizer fails closed (500) and retries
+ * its load on the next request, never caching the failure.
+ */
+export class AssertionSigning extends Construct {
+  readonly secret: Secret;
+  readonly encryptionKey: Key;
+  readonly jwksParameter: StringParameter;
+  readonly rotationFunction: HouseFunction;
+
+  constructor(scope: Construct, id: string, props: AssertionSigningProps) {
+    super(scope, id);
+    this.encryptionKey = new Key(this, 'Key', {
+      enableKeyRotation: true,
+      description: 'User API keys: assertion signing keys (Secrets Manager)',
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.secret = new Secret(this, 'Secret', {
+      description: 'User API keys: the private keys that sign x-api-key-assertion (written by its rotation only)',
+      encryptionKey: this.encryptionKey,
+      // The default: a random placeholder string, which the first rotation replaces with a key set.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.jwksParameter = new StringParameter(this, 'Jwks', {
+      description: 'User API keys: the public keys that verify x-api-key-assertion (written by the key rotation)',
+      stringValue: JSON.stringify(EMPTY_JWKS),
+    });
+
+    this.rotationFunction = createKeyFunction(this, 'signingKeyRotation', {
+      ...props.functionOptions,
+      environment: this.environment(props.settings),
+      timeout: Duration.seconds(30),
+    });
+    this.grantRotation(this.rotationFunction);
+
+    // Only Secrets Manager, and only for this secret (the confused-deputy guard), may invoke the rotation.
+    const permission = new CfnPermission(this, 'RotationInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.rotationFunction.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceArn: this.secret.secretArn,
+      sourceAccount: Stack.of(this).account,
+    });
+    const schedule = new CfnRotationSchedule(this, 'Rotation', {
+      secretId: this.secret.secretArn,
+      rotationLambdaArn: this.rotationFunction.functionArn,
+      rotationRules: { scheduleExpression: `rate(${props.rotationDays} ${props.rotationDays === 1 ? 'day' : 'days'})` },
+      // The first key is made at deploy (asynchronously: see above).
+      rotateImmediatelyOnUpdate: true,
+    });
+    // Secrets Manager checks that it may invoke the function when the schedule is created.
+    schedule.addResourceDependency(permission);
+  }
+
+  /** The environment of the JWKS, rotation and sample /whoami functions. */
+  environment(settings: Omit<SettingsFor<'assertion'>, 'assertionJwksParameter'>): Record<string, string> {
+    return functionEnvironment('assertion', { ...settings, assertionJwksParameter: this.jwksParameter.parameterName });
+  }
+
+  /** The authorizer: read the current key set, nothing else (decrypting only through Secrets Manager). */
+  grantSign(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }),
+    );
+    this.grantKeyUse(grantee, ['kms:Decrypt']);
+  }
+
+  /** The JWKS function: the public keys' parameter, read only. */
+  grantReadJwks(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.jwksParameter.parameterArn] }),
+    );
+  }
+
+  /** The four actions the rotation protocol needs on this secret, and the JWKS parameter (write in setSecret, read in testSecret). */
+  private grantRotation(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        resources: [this.secret.secretArn],
+      }),
+    );
+    this.grantKeyUse(grantee, ['kms:Decrypt', 'kms:GenerateDataKey']);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [this.jwksParameter.parameterArn] }),
+    );
+  }
+
+  /** The CMK, only as Secrets Manager uses it on the caller's behalf (kms:ViaService). */
+  private grantKeyUse(grantee: IGrantable, actions: string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions,
+        resources: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
+}
