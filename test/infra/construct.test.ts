@@ -80,6 +80,7 @@ describe('the default stack', () => {
       requiredScope: 'keys:manage',
       allowMachineTokens: '1',
       authorizerCacheTtlSeconds: '20',
+      tableUpgradeStep: 'lifecycle-read-owner-v2',
     };
     const resources = resourcesOf(buildApp(new App({ context })).stack);
     const house = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
@@ -116,6 +117,7 @@ describe('the default stack', () => {
       requiredScope: 'keys:manage',
       allowMachineTokens: true,
       maxKeyLifetimeDays: 30,
+      tableUpgradeStep: 'lifecycle-read-owner-v2',
     });
   });
 });
