@@ -68,6 +68,14 @@ export function lambdaLikeEnv(): NodeJS.ProcessEnv {
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // The signer, as the stack configures it; its cold-start key load goes to this machine (and fails at once), never to AWS.
+    ASSERTION_ISSUER: 'https://abc123.execute-api.us-east-1.amazonaws.com',
+    ASSERTION_AUDIENCE: 'https://internal.example.com',
+    ASSERTION_LIFETIME_SECONDS: '120',
+    ASSERTION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
   };
 }
 
