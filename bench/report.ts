@@ -227,7 +227,7 @@ function verdictMetricsRows(f9: Results['figure9']): string[][] {
       'figure 1 without verdict metrics',
       formatNs(f9.cachedWithoutMetricsNs.median),
       spreadNs(f9.cachedWithoutMetricsNs),
-      `${f9.cachedWithoutMetricsNs.n} batches of ${n(f9.batchSizes.cachedWithoutMetrics ?? 0)}, interleaved with the next two`,
+      `${f9.cachedWithoutMetricsNs.n} batches of ${n(f9.batchSizes.cachedWithoutMetrics ?? 0)}, interleaved with the next three`,
     ],
     [
       '',
