@@ -135,7 +135,13 @@ describe('npm start', () => {
       const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script]);
       const [whoamiLine, listLine, ...rest] = stdout.trim().split('\n');
       const whoamiAnswer = JSON.parse(whoamiLine!) as { sub: string; keyId: string; scopes: string[] };
-      expect(whoamiAnswer).toEqual({ sub: 'alice', keyId: expect.stringMatching(/^[0-9A-Za-z]{22}$/), scopes: ['read'] });
+      // The sample backend answers from the gateway's assertion, which it verified against the gateway's JWKS.
+      expect(whoamiAnswer).toEqual({
+        sub: 'alice',
+        keyId: expect.stringMatching(/^[0-9A-Za-z]{22}$/),
+        scopes: ['read'],
+        assertion: { verified: true, kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) },
+      });
       expect(JSON.parse(listLine!).keys).toEqual(
         expect.arrayContaining([expect.objectContaining({ id: whoamiAnswer.keyId, status: 'active' })]),
       );

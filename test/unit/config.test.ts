@@ -5,8 +5,14 @@ import { environmentReader, loadSettings } from '../../lambdas/settings/load';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The key settings as the authorizer (or `npm start`) reads them from its environment at start-up. */
+/** What the stack always gives the authorizer besides the key settings: where its signing keys are, and what it signs for. */
+const SIGNING_ENV = {
+  ASSERTION_ISSUER: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+  ASSERTION_AUDIENCE: 'https://internal.example.com',
+  ASSERTION_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-AbCdEf',
+};
 const loadKeyConfig = (env: Env, component: 'authorizer' | 'local' = 'authorizer') =>
-  keyConfigFrom(loadSettings(component, environmentReader(env)));
+  keyConfigFrom(loadSettings(component, environmentReader(component === 'authorizer' ? { ...SIGNING_ENV, ...env } : env)));
 /** The Auth0 settings as a management function reads them (its table is set, as the stack always sets it). */
 const loadAuthConfig = (env: Env) => authConfigFrom(loadSettings('management', environmentReader({ TABLE_NAME: 'keys', ...env })));
 
