@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -53,6 +53,9 @@ function actionOf(request: IncomingMessage, body: string): string {
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'uak-deploy-home-'));
+  // The CLI's user settings (~/.cdk.json) send its cloud assembly here rather than to the project's cdk.out, which
+  // `npm run synth` may be using at the same time ("Other CLIs are reading from cdk.out"); the commands stay as printed.
+  writeFileSync(join(home, '.cdk.json'), JSON.stringify({ output: join(home, 'cdk.out') }));
   fakeAws = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
