@@ -61,6 +61,7 @@ export class KeyApi extends Construct {
   readonly accessTokenAuthorizer: HttpJwtAuthorizer;
   readonly authorizerFunction: HouseFunction;
   readonly functions: Partial<Record<FunctionName, HouseFunction>> = {};
+  private publicUrl?: string;
   /** The assertion signing keys: the secret, its KMS key, the JWKS parameter and the rotation. */
   readonly signing: AssertionSigning;
 
@@ -74,7 +75,7 @@ export class KeyApi extends Construct {
     // answers (with an error, never an allow) before its own timeout.
     const cacheTtl = splitCacheTtl(config.authorizerCacheTtlSeconds);
     // The backend's proof that a request came through here: see lib/assertion-signing.ts and lib/assertion-config.ts.
-    const assertion = assertionSettings(config, () => this.api.apiEndpoint);
+    const assertion = assertionSettings(config, () => this.publicUrl ?? this.api.apiEndpoint);
     this.signing = new AssertionSigning(this, 'AssertionSigning', {
       rotationDays: config.assertionKeyRotationDays,
       settings: assertion,
@@ -126,7 +127,8 @@ export class KeyApi extends Construct {
             corsPreflight: {
               allowOrigins: [...config.corsAllowOrigins],
               allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
-              allowHeaders: ['authorization', 'content-type'],
+              // A custom keyHeader (x-api-key) must be allowed too, or a browser's preflight refuses the key.
+              allowHeaders: [...new Set(['authorization', 'content-type', config.keyHeader])],
               maxAge: Duration.hours(1),
             },
           }
@@ -160,6 +162,14 @@ export class KeyApi extends Construct {
     }
     // At synth, once every protect() call is in: routeScopes must name routes the key authorizer decides.
     this.node.addValidation({ validate: () => this.unenforcedRouteScopes(config) });
+  }
+
+  /**
+   * Clients reach the API at `url` (a front door such as the edge) rather than its execute-api endpoint, which may
+   * be off: the assertion's default issuer, where backends and the sample /whoami find the JWKS, follows it.
+   */
+  servedAt(url: string): void {
+    this.publicUrl = url;
   }
 
   /** Routes `path` (any method by default) to `integration`, behind the API-key authorizer. */

@@ -27,6 +27,8 @@ export class UserApiKeysStack extends Stack {
         edge: config,
         webAclArn: webAclArn ?? new EdgeFirewall(this, 'EdgeFirewall', { ...config, logRetentionDays }).webAcl.attrArn,
       });
+      // The execute-api endpoint is off: the assertion's issuer (and its JWKS URL) must be the edge's.
+      this.keys.servedAt(this.edge.url);
     }
     // The API's endpoint, "https://abcdef.execute-api.us-west-2.amazonaws.com" (AWS::ApiGatewayV2::Api return values),
     // rather than the stage URL, which ends in "/": `$API_URL/keys` is then the route.

@@ -96,6 +96,11 @@ export class UserApiKeys extends Construct {
     }).dashboard;
   }
 
+  /** Clients reach the API at `url` (e.g. a CloudFront front door), not its execute-api endpoint: see KeyApi.servedAt. */
+  servedAt(url: string): void {
+    this.keyApi.servedAt(url);
+  }
+
   /** Routes `path` (any method by default) to `integration`, behind the API-key authorizer. */
   protect(path: string, integration: HttpRouteIntegration, methods?: HttpMethod[]): HttpRoute[] {
     return this.keyApi.protect(path, integration, methods);

@@ -193,6 +193,13 @@ describe('the key header', () => {
     });
   });
 
+  it('keyHeader x-api-key with a browser console: CORS allows that header, so a preflight does not refuse the key', () => {
+    const { template } = synth({ keyHeader: 'x-api-key', corsAllowOrigins: 'https://console.example.com' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: { AllowHeaders: ['authorization', 'content-type', 'x-api-key'] },
+    });
+  });
+
   it.each(['x-amzn-key', 'x-forwarded-for', 'X-Api-Key', 'x-api-key-assertion', 'content-type', 'has space'])(
     'refuses keyHeader %s',
     (keyHeader) => {

@@ -106,6 +106,19 @@ describe('edge on, stack in us-east-1 (one stack)', () => {
     expect(outputs.EdgeTarget.Value).toEqual({ 'Fn::GetAtt': [distributionId, 'DomainName'] });
   });
 
+  it('gives the assertion the edge URL as its issuer, where backends and /whoami find the JWKS (execute-api is off)', () => {
+    const distributionId = Object.keys(api.findResources('AWS::CloudFront::Distribution'))[0]!;
+    const functions = Object.values(api.findResources('AWS::Lambda::Function')) as Resource[];
+    const issuers = functions.flatMap((fn) => {
+      const issuer = fn.Properties.Environment?.Variables?.ASSERTION_ISSUER;
+      return issuer === undefined ? [] : [issuer];
+    });
+    expect(issuers.length).toBeGreaterThanOrEqual(2); // the authorizer signs with it, /whoami verifies against it
+    for (const issuer of issuers) {
+      expect(issuer).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] });
+    }
+  });
+
   it('scopes the web ACL to CloudFront, allowing by default', () => {
     expect(webAcl.Properties).toMatchObject({ Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} } });
   });
@@ -229,6 +242,10 @@ describe('edge on with a custom domain and origin mutual TLS', () => {
       SslSupportMethod: 'sni-only',
     });
     expect(api.toJSON().Outputs.ApiUrl.Value).toBe('https://api.example.com');
+    const authorizer = Object.values(api.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Description === 'API key authorizer',
+    )!;
+    expect(authorizer.Properties.Environment.Variables.ASSERTION_ISSUER).toBe('https://api.example.com');
   });
 
   it('presents the client certificate to the origin, which requires mutual TLS against the truststore', () => {
