@@ -8,7 +8,7 @@ import { join } from 'node:path';
 /**
  * The README's deploy walk-through, run word for word by the real CDK CLI as far as this machine
  * can take it. Every AWS call goes to a stand-in on 127.0.0.1 that answers STS GetCallerIdentity
- * (so the CLI knows its account) and 500 to everything else, and records each call's action: a run
+ * (so the CLI knows its account) and refuses everything else (AccessDenied), and records each call's action: a run
  * shows whether the CLI got past synthesis to CloudFormation, and a refused run that it did not.
  */
 const ROOT = join(__dirname, '..', '..');
@@ -40,6 +40,9 @@ const CALLER_IDENTITY = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws
 <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>
 </GetCallerIdentityResponse>`;
 
+const DENIED = "refused by the test's stand-in for AWS";
+const ACCESS_DENIED_XML = `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${DENIED}</Message></Error><RequestId>1</RequestId></ErrorResponse>`;
+
 let fakeAws: Server;
 const actions: string[] = [];
 let home: string;
@@ -63,7 +66,12 @@ beforeAll(async () => {
       const action = actionOf(request, body);
       actions.push(action);
       if (action === 'GetCallerIdentity') response.writeHead(200, { 'content-type': 'text/xml' }).end(CALLER_IDENTITY);
-      else response.writeHead(500, { 'content-type': 'application/json' }).end('{}');
+      // Refused in each protocol's own shape, as not retryable (a 500 is retried with backoff for a minute and more).
+      else if (request.headers['x-amz-target'] !== undefined)
+        response
+          .writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
+          .end(JSON.stringify({ __type: 'AccessDeniedException', message: DENIED }));
+      else response.writeHead(403, { 'content-type': 'text/xml' }).end(ACCESS_DENIED_XML);
     });
   });
   await new Promise<void>((resolve) => fakeAws.listen(0, '127.0.0.1', resolve));
