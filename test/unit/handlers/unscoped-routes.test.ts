@@ -9,6 +9,13 @@ import { localSettingsFromEnv } from '../../../local/settings';
 import authorizerEventFixture from '../../fixtures/authorizer-event.json';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
 
+// The deployed wiring starts loading its signing keys at once: here from a client that reaches nothing (no AWS call
+// from a test, and no SDK credential lookup left running once the test's environment is restored and torn down).
+jest.mock('../../../lambdas/signing/aws-clients', () => ({
+  ...jest.requireActual('../../../lambdas/signing/aws-clients'),
+  createSecretsManagerClient: () => ({ send: () => Promise.reject(new Error('no AWS in tests')) }),
+}));
+
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const format = new KeyFormat('uak');
 const silent = { debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() };
@@ -82,10 +89,6 @@ describe('route keys in ROUTE_SCOPES are checked against the real routes, as syn
         ASSERTION_ISSUER: 'https://abc.execute-api.eu-west-1.amazonaws.com',
         ASSERTION_AUDIENCE: 'https://internal.example.com',
         ASSERTION_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-AbCdEf',
-        // The signer starts loading its key at once: it must reach nothing but this machine (and fail, harmlessly).
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
       });
       expect(() => lambdaAuthorizerDependencies()).toThrow(
         /^ROUTE_SCOPES: "GET \/orders" names no route behind the API-key authorizer \(those are GET \/orders\/\{id\}, GET \/whoami\)/,
@@ -101,9 +104,6 @@ describe('route keys in ROUTE_SCOPES are checked against the real routes, as syn
         'ASSERTION_ISSUER',
         'ASSERTION_AUDIENCE',
         'ASSERTION_SECRET_ARN',
-        'AWS_ACCESS_KEY_ID',
-        'AWS_SECRET_ACCESS_KEY',
-        'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       ]) {
         if (saved[name] === undefined) Reflect.deleteProperty(process.env, name);
         else process.env[name] = saved[name];
