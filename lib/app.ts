@@ -16,7 +16,7 @@ export function buildApp(app: App = new App()): { app: App; stack: UserApiKeysSt
   });
   const { edge, rest: keys } = splitEdgeSettings(settings);
   const env = deploymentEnvironment();
-  const { props: edgeProps, firewallStack } = edgeStackProps(app, stackName, env, edge, keys.logRetentionDays);
+  const { props: edgeProps, firewallStack } = edgeStackProps(app, stackName, env, edge, keys.logRetentionDays, keys.keyHeader);
   const stack = new UserApiKeysStack(app, stackName, {
     keys,
     description: 'User-scoped API keys for an Auth0-protected API',

@@ -11,6 +11,16 @@ export interface EdgeFirewallProps {
   /** The same, on the throttled routes (lambdas/api-definition.ts ROUTES' `throttle`). */
   readonly keyCreationRateLimit: number;
   readonly logRetentionDays: number;
+  /**
+   * The header keys come in (the `keyHeader` setting, `authorization` by default): kept out of
+   * the logs and the sampled requests with Authorization, which carries keys and Auth0 tokens.
+   */
+  readonly keyHeader: string;
+}
+
+/** The headers the web ACL never shows anyone (logs, sampled requests): Authorization, and a custom keyHeader. */
+export function protectedHeaders(keyHeader: string): string[] {
+  return [...new Set(['authorization', keyHeader.toLowerCase()])];
 }
 
 /** Bodies WAF answers with instead of CloudFront's HTML error page; the same `{ code, message }` shape as the functions' errors. */
@@ -27,10 +37,45 @@ export const EDGE_RULES = {
   commonRuleSetBlock: { name: 'aws-common-rule-set-block', priority: 3 },
 } as const;
 
-// The common rule set's labels (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
+// The common rule set's labels (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html,
+// "Core rule set (CRS) managed rule group"): a rule's label is not always its name's spelling (NoUserAgent_HEADER
+// labels NoUserAgent_Header), and label matching is exact.
 const CRS_NAMESPACE = 'awswaf:managed:aws:core-rule-set:';
-// Its 8 KB body limit is the API's to enforce (16 KB for key management, 413 with a JSON body; the backend's own).
-const CRS_BODY_SIZE_LABEL = `${CRS_NAMESPACE}SizeRestrictions_Body`;
+/**
+ * The labels of the common rule set's rules that block (its latest static version, as the guide lists them): a
+ * request with any of them is refused, whatever else it carries.
+ */
+export const CRS_LABELS_BLOCKED = [
+  'BadBots_Header',
+  'SizeRestrictions_QueryString',
+  'SizeRestrictions_Cookie_Header',
+  'SizeRestrictions_URIPath',
+  'EC2MetaDataSSRF_Body',
+  'EC2MetaDataSSRF_Cookie',
+  'EC2MetaDataSSRF_URIPath',
+  'EC2MetaDataSSRF_QueryArguments',
+  'GenericLFI_QueryArguments',
+  'GenericLFI_URIPath',
+  'GenericLFI_Body',
+  'RestrictedExtensions_URIPath',
+  'RestrictedExtensions_QueryArguments',
+  'GenericRFI_QueryArguments',
+  'GenericRFI_Body',
+  'GenericRFI_URIPath',
+  'CrossSiteScripting_Cookie',
+  'CrossSiteScripting_QueryArguments',
+  'CrossSiteScripting_Body',
+  'CrossSiteScripting_URIPath',
+].map((name) => `${CRS_NAMESPACE}${name}`);
+/** The common rule set's rules whose matches pass (README "3. Optional: the edge"), by label. */
+export const CRS_LABELS_ALLOWED = {
+  // SizeRestrictions_BODY: its 8 KB body limit is the API's to enforce (16 KB for key management, 413 with a
+  // JSON body; the backend's own).
+  bodySize: `${CRS_NAMESPACE}SizeRestrictions_Body`,
+  // NoUserAgent_HEADER: an API's callers (scripts, CI jobs, HTTP libraries, aws-jwt-verify's JWKS fetch) often
+  // send no User-Agent; blocking them would break /whoami and every backend verifying the assertion here.
+  noUserAgent: `${CRS_NAMESPACE}NoUserAgent_Header`,
+} as const;
 // Rate-based rules count over a window of 60, 120, 300 or 600 s; the limit is per window, at least 10
 // (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
 const WINDOW_SECONDS = 300;
@@ -54,7 +99,8 @@ const block = (responseCode: number, body: keyof typeof EDGE_BLOCK_BODIES): CfnW
  * block. A web ACL for CloudFront (scope CLOUDFRONT) exists only in us-east-1
  * (https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html),
  * so this construct refuses any other stack region. It logs every request it
- * sees, the Authorization header redacted: the edge's access log.
+ * sees, the Authorization and key headers replaced by REDACTED there and in
+ * the sampled requests: the edge's access log.
  */
 export class EdgeFirewall extends Construct {
   readonly webAcl: CfnWebACL;
@@ -71,6 +117,14 @@ export class EdgeFirewall extends Construct {
       scope: 'CLOUDFRONT',
       description: 'User API keys: per-IP rate limits and the AWS common rule set in front of the API',
       defaultAction: { allow: {} },
+      // Web ACL data protection, unlike the logging configuration's redactedFields, holds for every place WAF
+      // shows a request: its logs, the sampled requests (wafv2:GetSampledRequests) and Security Lake
+      // (https://docs.aws.amazon.com/waf/latest/developerguide/data-protection-masking.html,
+      // https://docs.aws.amazon.com/waf/latest/developerguide/logging.html).
+      dataProtectionConfig: {
+        // One entry for the field type, its keys the headers (FieldToProtect.FieldKeys, up to 100).
+        dataProtections: [{ field: { fieldType: 'SINGLE_HEADER', fieldKeys: protectedHeaders(props.keyHeader) }, action: 'SUBSTITUTION' }],
+      },
       visibilityConfig: visibility(`${metricPrefix}-edge`),
       customResponseBodies: Object.fromEntries(
         Object.entries(EDGE_BLOCK_BODIES).map(([key, body]) => [key, { contentType: 'APPLICATION_JSON', content: JSON.stringify(body) }]),
@@ -106,11 +160,24 @@ export class EdgeFirewall extends Construct {
         },
         {
           ...EDGE_RULES.commonRuleSetBlock,
+          // Every label the guide lists but the two allowed ones blocks, with whatever labels come along: excluding
+          // the allowed ones from a namespace match alone would let a request carrying one (no User-Agent, a large
+          // body) past every other rule. A label the list does not know yet (a rule AWS adds later) blocks too, on
+          // a request that carries neither allowed label.
           statement: {
-            andStatement: {
+            orStatement: {
               statements: [
-                { labelMatchStatement: { scope: 'NAMESPACE', key: CRS_NAMESPACE } },
-                { notStatement: { statement: { labelMatchStatement: { scope: 'LABEL', key: CRS_BODY_SIZE_LABEL } } } },
+                ...CRS_LABELS_BLOCKED.map((key) => ({ labelMatchStatement: { scope: 'LABEL', key } })),
+                {
+                  andStatement: {
+                    statements: [
+                      { labelMatchStatement: { scope: 'NAMESPACE', key: CRS_NAMESPACE } },
+                      ...Object.values(CRS_LABELS_ALLOWED).map((key) => ({
+                        notStatement: { statement: { labelMatchStatement: { scope: 'LABEL', key } } },
+                      })),
+                    ],
+                  },
+                },
               ],
             },
           },
@@ -133,8 +200,9 @@ export class EdgeFirewall extends Construct {
       logDestinationConfigs: [
         stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ],
-      // Keys and tokens travel in Authorization.
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+      // Keys and tokens travel in Authorization, keys in a custom keyHeader too. The web ACL's data protection
+      // covers the logs already; redacting here as well keeps them out should that configuration change.
+      redactedFields: protectedHeaders(props.keyHeader).map((header) => ({ singleHeader: { Name: header } })),
     });
     logging.node.addDependency(this.logGroup);
   }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration } from 'aws-cdk-lib';
 import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
@@ -17,6 +17,9 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Construct } from 'constructs';
 import type { EdgeConfig } from './edge-config';
 import { EdgeOrigin } from './edge-origin';
+
+/** The id of synth's warning that the origin domain, without mutual TLS, is a way around the WAF. */
+export const OPEN_ORIGIN_WARNING = 'user-api-keys:edge:openOrigin';
 
 export interface KeyEdgeProps {
   readonly api: HttpApi;
@@ -80,6 +83,13 @@ export class KeyEdge extends Construct {
       (this.distribution.node.defaultChild as CfnDistribution).addPropertyOverride(
         'DistributionConfig.Origins.0.CustomOriginConfig.OriginMtlsConfig',
         { ClientCertificateArn: edge.originMtls.clientCertificateArn },
+      );
+    } else {
+      // Printed by cdk synth and cdk deploy: the template alone cannot show that the origin is open.
+      Annotations.of(this).addWarningV2(
+        OPEN_ORIGIN_WARNING,
+        `The origin domain ${edge.originDomainName} accepts any client, so anyone who calls it directly skips the WAF: ` +
+          'set edgeOriginClientCertificateArn and edgeOriginTruststoreUri for origin mutual TLS (README "3. Optional: the edge").',
       );
     }
     this.viewerDomainName = edge.viewer?.domainName;

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ASSERTION_SETTINGS } from '../lambdas/settings/sections/assertion';
 import type { EdgeConfig } from './edge-config';
 import { EdgeFirewall } from './edge-firewall';
 import { KeyEdge } from './key-edge';
@@ -25,7 +26,14 @@ export class UserApiKeysStack extends Stack {
         api: this.keys.api,
         stage: this.keys.stage,
         edge: config,
-        webAclArn: webAclArn ?? new EdgeFirewall(this, 'EdgeFirewall', { ...config, logRetentionDays }).webAcl.attrArn,
+        webAclArn:
+          webAclArn ??
+          new EdgeFirewall(this, 'EdgeFirewall', {
+            ...config,
+            logRetentionDays,
+            // Its logs and sampled requests hide the key header as well as Authorization.
+            keyHeader: props.keys.keyHeader ?? ASSERTION_SETTINGS.keyHeader.default,
+          }).webAcl.attrArn,
       });
       // The execute-api endpoint is off: the assertion's issuer (and its JWKS URL) must be the edge's.
       this.keys.servedAt(this.edge.url);

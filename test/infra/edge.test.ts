@@ -1,8 +1,10 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { ROUTES, type RouteDefinition } from '../../lambdas/api-definition';
 import { ConfigError } from '../../lambdas/settings/config-error';
 import { EDGE_DEFAULTS } from '../../lambdas/settings/sections/edge';
+import { FIREWALL_STACK_SUFFIX } from '../../lib/edge-app';
 import { EDGE_BLOCK_BODIES, EDGE_RULES } from '../../lib/edge-firewall';
+import { OPEN_ORIGIN_WARNING } from '../../lib/key-edge';
 import { pathPattern, strictRoutesStatement } from '../../lib/edge-paths';
 import recordedResources from './fixtures/default-stack-resources.json';
 import { buildIn, certificate, edgeContext, FULL_EDGE, only, templatesIn, type Resource } from './edge-support';
@@ -14,7 +16,13 @@ const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
 /** Just enough of WAF's statement semantics to ask which requests a scope-down statement matches. */
-function matches(statement: any, request: { method: string; path: string }): boolean {
+function matches(statement: any, request: { method: string; path: string; labels?: string[] }): boolean {
+  if (statement.LabelMatchStatement) {
+    const { Scope, Key } = statement.LabelMatchStatement;
+    const labels = request.labels ?? [];
+    expect(['LABEL', 'NAMESPACE']).toContain(Scope);
+    return Scope === 'LABEL' ? labels.includes(Key) : labels.some((label) => label.startsWith(Key));
+  }
   if (statement.AndStatement) return statement.AndStatement.Statements.every((s: any) => matches(s, request));
   if (statement.OrStatement) return statement.OrStatement.Statements.some((s: any) => matches(s, request));
   if (statement.NotStatement) return !matches(statement.NotStatement.Statement, request);
@@ -189,14 +197,58 @@ describe('edge on, stack in us-east-1 (one stack)', () => {
     const blocker = rule(webAcl, EDGE_RULES.commonRuleSetBlock.name);
     expect(blocker.Priority).toBeGreaterThan(crs.Priority);
     expect(blocker.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 403, CustomResponseBodyKey: 'blocked' } } });
-    expect(blocker.Statement.AndStatement.Statements).toEqual([
-      { LabelMatchStatement: { Scope: 'NAMESPACE', Key: 'awswaf:managed:aws:core-rule-set:' } },
-      {
-        NotStatement: {
-          Statement: { LabelMatchStatement: { Scope: 'LABEL', Key: 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body' } },
-        },
-      },
-    ]);
+  });
+
+  describe('which common rule set matches it blocks', () => {
+    // The labels as the AWS WAF guide lists them ("Core rule set (CRS) managed rule group"), spelt by hand: a
+    // label is not its rule's name (NoUserAgent_HEADER labels NoUserAgent_Header), and label matching is exact.
+    const crs = (name: string) => `awswaf:managed:aws:core-rule-set:${name}`;
+    const NO_USER_AGENT = crs('NoUserAgent_Header');
+    const LARGE_BODY = crs('SizeRestrictions_Body');
+    const BLOCKING = [
+      'BadBots_Header',
+      'SizeRestrictions_QueryString',
+      'SizeRestrictions_Cookie_Header',
+      'SizeRestrictions_URIPath',
+      'EC2MetaDataSSRF_Body',
+      'EC2MetaDataSSRF_Cookie',
+      'EC2MetaDataSSRF_URIPath',
+      'EC2MetaDataSSRF_QueryArguments',
+      'GenericLFI_QueryArguments',
+      'GenericLFI_URIPath',
+      'GenericLFI_Body',
+      'RestrictedExtensions_URIPath',
+      'RestrictedExtensions_QueryArguments',
+      'GenericRFI_QueryArguments',
+      'GenericRFI_Body',
+      'GenericRFI_URIPath',
+      'CrossSiteScripting_Cookie',
+      'CrossSiteScripting_QueryArguments',
+      'CrossSiteScripting_Body',
+      'CrossSiteScripting_URIPath',
+    ].map(crs);
+    const blocks = (labels: string[]) =>
+      matches(rule(webAcl, EDGE_RULES.commonRuleSetBlock.name).Statement, { method: 'GET', path: '/whoami', labels });
+
+    it('lets through a request without a User-Agent (scripts, CI jobs, aws-jwt-verify fetching the JWKS) and a large body', () => {
+      expect(blocks([NO_USER_AGENT])).toBe(false);
+      expect(blocks([LARGE_BODY])).toBe(false);
+      expect(blocks([NO_USER_AGENT, LARGE_BODY])).toBe(false);
+      expect(blocks([])).toBe(false);
+      expect(blocks(['awswaf:managed:aws:other-group:Anything'])).toBe(false);
+    });
+
+    it("blocks each of the set's other rules, alone or with the allowed ones (leaving out User-Agent is no way past them)", () => {
+      for (const label of BLOCKING) {
+        expect([label, blocks([label])]).toEqual([label, true]);
+        expect([label, blocks([NO_USER_AGENT, label])]).toEqual([label, true]);
+        expect([label, blocks([LARGE_BODY, NO_USER_AGENT, label])]).toEqual([label, true]);
+      }
+    });
+
+    it('blocks a label of the set it does not know yet (a rule AWS adds later)', () => {
+      expect(blocks([crs('SomeRuleAddedLater_Body')])).toBe(true);
+    });
   });
 
   it('answers every block with a JSON body of ours, never an HTML page', () => {
@@ -223,6 +275,20 @@ describe('edge on, stack in us-east-1 (one stack)', () => {
     api.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: 'aws-waf-logs-UserApiKeys', RetentionInDays: 30 });
   });
 
+  it('hides Authorization from the sampled requests too: web ACL data protection, which covers sampling (redactedFields does not)', () => {
+    expect(webAcl.Properties.DataProtectionConfig).toEqual({
+      DataProtections: [{ Field: { FieldType: 'SINGLE_HEADER', FieldKeys: ['authorization'] }, Action: 'SUBSTITUTION' }],
+    });
+  });
+
+  it('warns at synth that the origin domain, without mutual TLS, is a way around the WAF', () => {
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('origin.api.example.com accepts any client.*edgeOriginClientCertificateArn and edgeOriginTruststoreUri'),
+    );
+    expect(JSON.stringify(Annotations.fromStack(stack).findWarning('*', Match.anyValue()))).toContain(OPEN_ORIGIN_WARNING);
+  });
+
   it('keeps every logical ID of the default stack, with its type', () => {
     const resources = api.toJSON().Resources as Record<string, Resource>;
     for (const [id, type] of Object.entries(recordedResources)) expect([id, resources[id]?.Type]).toEqual([id, type]);
@@ -230,7 +296,7 @@ describe('edge on, stack in us-east-1 (one stack)', () => {
 });
 
 describe('edge on with a custom domain and origin mutual TLS', () => {
-  const { api } = templatesIn('us-east-1', { ...FULL_EDGE, edgeRateLimit: '500', edgeKeyCreationRateLimit: '10' });
+  const { api, stack } = templatesIn('us-east-1', { ...FULL_EDGE, edgeRateLimit: '500', edgeKeyCreationRateLimit: '10' });
   const [, distribution] = only(api, 'AWS::CloudFront::Distribution');
   const config = distribution.Properties.DistributionConfig;
 
@@ -255,6 +321,11 @@ describe('edge on with a custom domain and origin mutual TLS', () => {
     api.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
       MutualTlsAuthentication: { TruststoreUri: 's3://example-truststore/cloudfront/ca.pem' },
     });
+  });
+
+  it('does not warn about an open origin', () => {
+    expect(JSON.stringify(Annotations.fromStack(stack).findWarning('*', Match.anyValue()))).not.toContain(OPEN_ORIGIN_WARNING);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('accepts any client'));
   });
 
   it('takes the rate limits from the settings', () => {
@@ -284,6 +355,25 @@ describe('edge on, stack in eu-west-1 (the web ACL in its own us-east-1 stack)',
     api.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
       DomainNameConfigurations: [Match.objectLike({ CertificateArn: certificate('eu-west-1') })],
     });
+  });
+});
+
+describe.each([
+  ['us-east-1', 'in the API stack'],
+  ['eu-west-1', "in us-east-1's firewall stack"],
+])('keyHeader=x-api-key, edge on in %s (the web ACL %s)', (region) => {
+  const { firewall } = templatesIn(region, { keyHeader: 'x-api-key' });
+  const [, webAcl] = only(firewall, 'AWS::WAFv2::WebACL');
+  const [, logging] = only(firewall, 'AWS::WAFv2::LoggingConfiguration');
+
+  it('hides the key header as well as Authorization, in the logs and the sampled requests', () => {
+    expect(webAcl.Properties.DataProtectionConfig.DataProtections).toEqual([
+      { Field: { FieldType: 'SINGLE_HEADER', FieldKeys: ['authorization', 'x-api-key'] }, Action: 'SUBSTITUTION' },
+    ]);
+    expect(logging.Properties.RedactedFields).toEqual([
+      { SingleHeader: { Name: 'authorization' } },
+      { SingleHeader: { Name: 'x-api-key' } },
+    ]);
   });
 });
 
@@ -353,6 +443,18 @@ describe('bad edge settings stop the synth, naming the setting', () => {
     const error = failure('us-east-1', { ...edgeContext('us-east-1'), ...context });
     expect(error.setting).toBe(setting);
     expect(error.message).toContain(words);
+  });
+
+  it('a stackName too long for the firewall stack beside it (outside us-east-1) names stackName and the limit', () => {
+    const longest = 128 - FIREWALL_STACK_SUFFIX.length;
+    const name = (length: number) => `U${'k'.repeat(length - 1)}`;
+    const error = failure('eu-west-1', { ...edgeContext('eu-west-1'), stackName: name(longest + 1) });
+    expect(error.setting).toBe('stackName');
+    expect(error.message).toContain(`at most ${longest} characters`);
+    expect(buildIn('eu-west-1', { ...edgeContext('eu-west-1'), stackName: name(longest) }).edgeFirewallStack?.stackName).toHaveLength(128);
+    // In us-east-1 there is no second stack: the setting's own 128 holds.
+    expect(buildIn('us-east-1', { ...edgeContext('us-east-1'), stackName: name(128) }).stack.stackName).toHaveLength(128);
+    expect(buildIn('eu-west-1', { stackName: name(128) }).stack.stackName).toHaveLength(128);
   });
 
   it('edge on without a region known at synth names edge', () => {
