@@ -85,3 +85,8 @@ export function assertionLifetimeSeconds(totalCacheSeconds: number): number {
   const { gatewaySeconds, instanceSeconds } = splitCacheTtl(totalCacheSeconds);
   return gatewaySeconds + instanceSeconds + ASSERTION_MARGIN_SECONDS;
 }
+
+/** API Gateway caches an authorizer's verdict for at most 3600 s (the `authorizerCacheTtlSeconds` setting's limit). */
+export const MAX_AUTHORIZER_CACHE_TTL_SECONDS = 3600;
+/** The longest any assertion can be valid (the `assertionLifetimeSeconds` setting's limit): 3660 s. */
+export const MAX_ASSERTION_LIFETIME_SECONDS = assertionLifetimeSeconds(MAX_AUTHORIZER_CACHE_TTL_SECONDS);

@@ -1,11 +1,9 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { EMPTY_JWKS } from '../lambdas/domain/signing-keys';
 import type { SettingsFor } from '../lambdas/settings/schema';
 import { functionEnvironment } from '../lambdas/settings/function-environment';
 import type { HouseFunction } from './house-function';
@@ -27,7 +25,11 @@ export interface AssertionSigningProps {
  * - a rotation function (Secrets Manager's createSecret/setSecret/testSecret/
  *   finishSecret protocol) makes each key with node:crypto, on a schedule;
  * - the public keys go to an SSM String parameter, which the JWKS function
- *   reads: it has no access to the secret.
+ *   reads: it has no access to the secret. The rotation function owns that
+ *   parameter (it creates it with its first PutParameter): it is not a
+ *   CloudFormation resource, so no stack update can put back an empty key set
+ *   over the published keys. Its name is fixed per stack
+ *   (jwksParameterName()), so the functions are told it at synth.
  *
  * RotateImmediatelyOnUpdate starts the first rotation at deploy, but
  * RotateSecret is asynchronous ("Configures and starts the asynchronous
@@ -41,7 +43,9 @@ export interface AssertionSigningProps {
 export class AssertionSigning extends Construct {
   readonly secret: Secret;
   readonly encryptionKey: Key;
-  readonly jwksParameter: StringParameter;
+  /** The JWKS parameter's name, `/<stack name>/assertion-jwks`, and its ARN. */
+  readonly jwksParameterName: string;
+  readonly jwksParameterArn: string;
   readonly rotationFunction: HouseFunction;
 
   constructor(scope: Construct, id: string, props: AssertionSigningProps) {
@@ -58,10 +62,17 @@ export class AssertionSigning extends Construct {
       // The default: a random placeholder string, which the first rotation replaces with a key set.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.jwksParameter = new StringParameter(this, 'Jwks', {
-      description: 'User API keys: the public keys that verify x-api-key-assertion (written by the key rotation)',
-      stringValue: JSON.stringify(EMPTY_JWKS),
-    });
+    const stack = Stack.of(this);
+    this.jwksParameterName = jwksParameterName(stack.stackName);
+    // A name that starts with "/" joins "parameter" with no second slash:
+    // arn:aws:ssm:<region>:<account>:parameter/<stack>/assertion-jwks (the ARN format is
+    // parameter/${ParameterNameWithoutLeadingSlash}: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html).
+    this.jwksParameterArn = stack.formatArn({ service: 'ssm', resource: `parameter${this.jwksParameterName}` });
+    // One per stack: a second would share the name, and two rotations would overwrite each other's keys.
+    const others = stack.node.findAll().filter((c) => c instanceof AssertionSigning && c !== this);
+    if (others.length > 0) {
+      throw new Error(`One UserApiKeys per stack: its JWKS parameter ${this.jwksParameterName} is named after the stack`);
+    }
 
     this.rotationFunction = createKeyFunction(this, 'signingKeyRotation', {
       ...props.functionOptions,
@@ -91,7 +102,7 @@ export class AssertionSigning extends Construct {
 
   /** The environment of the JWKS, rotation and sample /whoami functions. */
   environment(settings: Omit<SettingsFor<'assertion'>, 'assertionJwksParameter'>): Record<string, string> {
-    return functionEnvironment('assertion', { ...settings, assertionJwksParameter: this.jwksParameter.parameterName });
+    return functionEnvironment('assertion', { ...settings, assertionJwksParameter: this.jwksParameterName });
   }
 
   /** The authorizer: read the current key set, nothing else (decrypting only through Secrets Manager). */
@@ -104,12 +115,13 @@ export class AssertionSigning extends Construct {
 
   /** The JWKS function: the public keys' parameter, read only. */
   grantReadJwks(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.jwksParameter.parameterArn] }),
-    );
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.jwksParameterArn] }));
   }
 
-  /** The four actions the rotation protocol needs on this secret, and the JWKS parameter (write in setSecret, read in testSecret). */
+  /**
+   * The four actions the rotation protocol needs on this secret, and the JWKS parameter: PutParameter in setSecret
+   * (which creates it the first time), GetParameter in testSecret; nothing else of SSM, and no other parameter.
+   */
   private grantRotation(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
@@ -124,7 +136,7 @@ export class AssertionSigning extends Construct {
     );
     this.grantKeyUse(grantee, ['kms:Decrypt', 'kms:GenerateDataKey']);
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [this.jwksParameter.parameterArn] }),
+      new PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [this.jwksParameterArn] }),
     );
   }
 
@@ -138,4 +150,23 @@ export class AssertionSigning extends Construct {
       }),
     );
   }
+}
+
+/**
+ * The JWKS parameter's name: `/<stack name>/assertion-jwks`, which the 'assertion' settings
+ * require (a leading "/"). Parameter names may hold letters, digits and `_.-/`, must not begin
+ * with "aws" or "ssm" (any case), and may be 1011 characters long including the ARN
+ * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html);
+ * a stack name is at most 128 letters, digits and hyphens, so only the prefix rule can bite.
+ */
+export function jwksParameterName(stackName: string): string {
+  const name = `/${stackName}/assertion-jwks`;
+  if (!Token.isUnresolved(stackName)) {
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(stackName))
+      throw new Error(`The stack name ${JSON.stringify(stackName)} cannot name an SSM parameter`);
+    if (/^(aws|ssm)/i.test(stackName)) {
+      throw new Error(`SSM refuses parameter names that begin with "aws" or "ssm", as ${name} would: choose another stack name`);
+    }
+  }
+  return name;
 }

@@ -16,6 +16,8 @@ export interface KeyAlarmsProps {
   /** A Function rather than an IFunction: the duration alarm reads its timeout. */
   readonly authorizerFunction: LambdaFunction;
   readonly table: Table;
+  /** The assertion signing key's rotation function (Secrets Manager invokes it): its errors leave the first key unmade, or a rotation stuck. */
+  readonly signingKeyRotationFunction?: LambdaFunction | undefined;
   /** An existing SNS topic every alarm notifies. */
   readonly alarmTopicArn?: string | undefined;
   /** Or an address: a new topic is created and subscribes it. Not both (the config refuses it). */
@@ -44,7 +46,7 @@ const LAMBDA_DEFAULT_TIMEOUT = Duration.seconds(3);
 /**
  * Alarms on what should never happen: authorizer errors, throttles and near
  * timeouts, 5xx from the key-management routes and from the stage as a whole,
- * DynamoDB throttling and system errors. Each notifies the alarm topic when
+ * DynamoDB throttling and system errors, and a failed signing key rotation. Each notifies the alarm topic when
  * there is one (`alarmEmail` creates it, `alarmTopicArn` names yours).
  *
  * Metric names, dimensions and statistics, as AWS documents them:
@@ -105,6 +107,15 @@ export class KeyAlarms extends Construct {
       props.table.metricSystemErrorsForOperations({ operations: [...TABLE_OPERATIONS], period }),
       'DynamoDB answered the key table with internal errors (HTTP 500)',
     );
+    if (props.signingKeyRotationFunction !== undefined) {
+      // The first rotation runs unwatched after the first deploy (CloudFormation does not wait for it): until it
+      // succeeds there is no key, and every protected route answers 500. A later failure leaves AWSPENDING behind.
+      this.alarm(
+        'SigningKeyRotationErrors',
+        props.signingKeyRotationFunction.metricErrors({ period }),
+        'The assertion signing key rotation failed: with no key yet the authorizer answers 500; README "Check the first key; recover a stuck rotation" says how to recover',
+      );
+    }
 
     this.topic = this.alarmTopic(props);
     if (this.topic === undefined) {

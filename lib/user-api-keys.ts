@@ -83,6 +83,7 @@ export class UserApiKeys extends Construct {
       api: this.api,
       authorizerFunction: this.authorizerFunction,
       table: this.table,
+      signingKeyRotationFunction: this.keyApi.signing.rotationFunction,
       alarmTopicArn: config.alarmTopicArn,
       alarmEmail: config.alarmEmail,
     });

@@ -1,4 +1,5 @@
 import { activeKey, signingKeys, type SigningKey, type SigningKeySet } from './signing-keys';
+import { DEFAULT_MAX_AGE_MS, DEFAULT_REFRESH_AFTER_MS } from './signing-key-timing';
 
 export interface SigningKeyLoaderOptions {
   /** Reads the current key set (Secrets Manager in Lambda); rejects on any fault. */
@@ -12,8 +13,8 @@ export interface SigningKeyLoaderOptions {
   readonly onRefreshError?: ((error: unknown) => void) | undefined;
 }
 
-export const DEFAULT_REFRESH_AFTER_MS = 60 * 60 * 1000;
-export const DEFAULT_MAX_AGE_MS = 6 * 60 * 60 * 1000;
+// Defined beside the key set's pruning rule, which depends on them (signing-keys.ts, RETIRED_KEY_KEPT_MS).
+export { DEFAULT_MAX_AGE_MS, DEFAULT_REFRESH_AFTER_MS };
 
 /**
  * The signing keys of one process, loaded once (at cold start) and reused:
@@ -21,8 +22,9 @@ export const DEFAULT_MAX_AGE_MS = 6 * 60 * 60 * 1000;
  * remembered: the next request tries again, and until one succeeds every
  * `key()` rejects, so the authorizer throws (a 500) and never allows without
  * an assertion. At most hourly a warm instance reloads off the hot path:
- * the request that notices keeps the keys in hand, still published (the
- * previous key stays in the JWKS for a whole rotation period).
+ * the request that notices keeps the keys in hand, still published (a
+ * rotation keeps a replaced key in the set until no instance can be signing
+ * with it: RETIRED_KEY_KEPT_MS in signing-keys.ts).
  */
 export class SigningKeyLoader {
   private loaded: { readonly keys: readonly SigningKey[]; readonly atMs: number } | undefined;

@@ -1,11 +1,16 @@
 import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { MAX_ASSERTION_LIFETIME_SECONDS } from '../api-definition';
+import { DEFAULT_MAX_AGE_MS } from './signing-key-timing';
 
 /**
  * The gateway's assertion signing keys: P-256 (ES256) key pairs, the newest
  * first. The private set lives only in the Secrets Manager secret (and in the
  * memory of the processes that sign); the public set is the JWKS backends
- * verify with. A rotation adds a new key and keeps the one before it, so both
- * stay published for a whole rotation period.
+ * verify with. A rotation adds a new key and keeps every key some authorizer
+ * instance may still be signing with (RETIRED_KEY_KEPT_MS), so no assertion
+ * in flight ever names a kid the JWKS has dropped, however close together
+ * rotations come (a deploy that changes the schedule rotates at once, and so
+ * can an operator).
  */
 
 /** A public JWK as published at /.well-known/jwks.json (RFC 7517, RFC 7518 §6.2). */
@@ -56,8 +61,25 @@ export const EMPTY_JWKS: Jwks = { keys: [] };
  */
 export const KEY_ACTIVATION_DELAY_MS = 60 * 60 * 1000;
 
-/** How many keys a set keeps: the newest and the one it replaces (the overlap). */
-const KEPT_KEYS = 2;
+/**
+ * How long a replaced key stays in the set once its successor signs. A warm
+ * authorizer that loaded the set before the successor existed signs with the
+ * old key until its keys are DEFAULT_MAX_AGE_MS old (it reloads hourly, but a
+ * failed reload keeps the keys in hand that long); one that has the successor
+ * switches at its activeFrom. Either way the last signature with the old key
+ * is at most DEFAULT_MAX_AGE_MS after the successor's activeFrom, and the
+ * assertion it made is valid for at most MAX_ASSERTION_LIFETIME_SECONDS more
+ * (it may sit in the verdict caches that long). After both, nothing a backend
+ * is shown can need the old key: 6 h + 3660 s, 7 h 1 min.
+ */
+export const RETIRED_KEY_KEPT_MS = DEFAULT_MAX_AGE_MS + MAX_ASSERTION_LIFETIME_SECONDS * 1000;
+
+/**
+ * The most keys a set holds (about 70 bytes each in the JWKS), the new one
+ * included. Reached only by many rotations within hours (by hand); then the
+ * oldest retired keys go first.
+ */
+export const MAX_SIGNING_KEYS = 5;
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -83,13 +105,45 @@ export function generateSigningKey(now: Date, activeFrom: Date = now): StoredSig
 }
 
 /**
- * The set after one rotation: a new key first, then the previous set's newest
- * key, still published (and still signing until the new one is active).
+ * The set after one rotation: a new key first (signing an hour from now, or at
+ * once if it is the first), then every previous key some instance may still
+ * sign with. A key is dropped only once its successor (the next newer key) has
+ * been active for longer than RETIRED_KEY_KEPT_MS; the key signing now (the
+ * newest active one) and any key not yet active always stay, as far as the
+ * MAX_SIGNING_KEYS cap allows. Newest first.
  */
 export function rotatedKeySet(previous: SigningKeySet | undefined, now: Date): SigningKeySet {
-  const kept = previous?.keys.slice(0, KEPT_KEYS - 1) ?? [];
-  const activeFrom = kept.length === 0 ? now : new Date(now.getTime() + KEY_ACTIVATION_DELAY_MS);
-  return { v: 1, keys: [generateSigningKey(now, activeFrom), ...kept] };
+  const nowMs = now.getTime();
+  const keys = newestFirst(previous?.keys ?? []);
+  const kept = keys.filter((_, i) => {
+    const successor = i === 0 ? undefined : keys[i - 1];
+    return successor === undefined || nowMs - Date.parse(successor.activeFrom) <= RETIRED_KEY_KEPT_MS;
+  });
+  const activeFrom = kept.length === 0 ? now : new Date(nowMs + KEY_ACTIVATION_DELAY_MS);
+  return { v: 1, keys: [generateSigningKey(now, activeFrom), ...capped(kept, nowMs)] };
+}
+
+/** By activeFrom, newest first (the order the set is written in; sorted again so nothing relies on it). */
+function newestFirst(keys: readonly StoredSigningKey[]): StoredSigningKey[] {
+  return [...keys].sort((a, b) => Date.parse(b.activeFrom) - Date.parse(a.activeFrom));
+}
+
+/**
+ * At most MAX_SIGNING_KEYS - 1 previous keys (the new one takes the last
+ * place): retired keys (older than the one signing now) go first, oldest
+ * first; past them, the oldest keys not yet active. The key signing now stays
+ * whatever the cap: every instance is using it.
+ */
+function capped(kept: readonly StoredSigningKey[], nowMs: number): StoredSigningKey[] {
+  const room = MAX_SIGNING_KEYS - 1;
+  const signingIndex = kept.findIndex((key) => Date.parse(key.activeFrom) <= nowMs);
+  const signing = signingIndex === -1 ? undefined : kept[signingIndex];
+  const result = [...kept];
+  // From the oldest: retired keys, then (once none is left) the oldest pending ones, passing over the signing key.
+  for (let i = result.length - 1; result.length > room && i >= 0; i -= 1) {
+    if (result[i] !== signing) result.splice(i, 1);
+  }
+  return result;
 }
 
 export class SigningKeySetError extends Error {
@@ -142,9 +196,28 @@ export function signingKeys(set: SigningKeySet): SigningKey[] {
   }));
 }
 
-/** The newest key already active at `nowMs`, else the oldest (a lone new key signs at once). */
+/**
+ * The key to sign with at `nowMs`: the newest one already active, never one
+ * whose activeFrom is still ahead while any key is active (a backend may not
+ * have fetched a new key yet: that is what the hour's wait is for).
+ *
+ * With no key active, it signs with the one that becomes active first (the
+ * earliest activeFrom). That is the first key of all when this instance's
+ * clock is a little behind the rotation function's, or `npm start`'s lone
+ * key; and, should the MAX_SIGNING_KEYS cap ever have dropped every active
+ * key, the pending key published the longest, so the likeliest to be in
+ * every backend's JWKS cache already. Failing closed instead would turn a
+ * few seconds of clock skew after the first deploy into 500s.
+ */
 export function activeKey(keys: readonly SigningKey[], nowMs: number): SigningKey {
-  const active = keys.find((key) => key.activeFrom <= nowMs) ?? keys[keys.length - 1];
-  if (active === undefined) throw new SigningKeySetError('no signing key');
-  return active;
+  // One pass, no allocation (it runs once per signature), and no reliance on the set's order.
+  let active: SigningKey | undefined;
+  let first: SigningKey | undefined;
+  for (const key of keys) {
+    if (key.activeFrom <= nowMs && (active === undefined || key.activeFrom > active.activeFrom)) active = key;
+    if (first === undefined || key.activeFrom < first.activeFrom) first = key;
+  }
+  const chosen = active ?? first;
+  if (chosen === undefined) throw new SigningKeySetError('no signing key');
+  return chosen;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '../api-definition';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../api-definition';
 import { KEY_PREFIX_PATTERN, KEY_PREFIX_RULE } from '../domain/key-format';
 import { DEFAULT_KEY_POLICY } from '../domain/key-policy';
 import { defaultUnscopedRoutes } from '../domain/route-scope-check';
@@ -144,7 +144,7 @@ export const SETTINGS = {
   authorizerCacheTtlSeconds: setting({
     env: 'AUTHORIZER_CACHE_TTL_SECONDS',
     // API Gateway allows 0 to 3600 seconds.
-    kind: kind.integer(0, 3600),
+    kind: kind.integer(0, MAX_AUTHORIZER_CACHE_TTL_SECONDS),
     usedBy: ['stack', 'local'],
     default: DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
     meaning:

@@ -1,4 +1,4 @@
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Jwks, PublicJwk } from '../domain/signing-keys';
 import { clientConfig, DEFAULT_SIGNING_TIMEOUTS } from './aws-clients';
 
@@ -8,7 +8,10 @@ export const createSsmClient = (): SSMClient => new SSMClient(clientConfig(DEFAU
 /**
  * The public keys live in an SSM parameter (a plain String: nothing in it is
  * secret), written by the rotation's setSecret step and read by the JWKS
- * function, which therefore needs no access to the secret at all.
+ * function, which therefore needs no access to the secret at all. The
+ * rotation owns it: its first write creates it (PutParameter with Overwrite
+ * creates a parameter that does not exist), and no CloudFormation resource
+ * holds a value that a stack update could put back.
  */
 export class JwksParameter {
   constructor(
@@ -16,13 +19,27 @@ export class JwksParameter {
     private readonly name: string,
   ) {}
 
+  /** Rejects while the parameter does not exist (before the first rotation's setSecret), as on any other fault. */
   async read(): Promise<Jwks> {
-    const { Parameter } = await this.client.send(new GetParameterCommand({ Name: this.name }));
-    return parseJwks(Parameter?.Value);
+    try {
+      const { Parameter } = await this.client.send(new GetParameterCommand({ Name: this.name }));
+      return parseJwks(Parameter?.Value);
+    } catch (error) {
+      if (error instanceof ParameterNotFound) throw new JwksNotPublishedError(this.name);
+      throw error;
+    }
   }
 
   async write(jwks: Jwks): Promise<void> {
     await this.client.send(new PutParameterCommand({ Name: this.name, Value: JSON.stringify(jwks), Type: 'String', Overwrite: true }));
+  }
+}
+
+/** No JWKS yet: the first rotation has not reached setSecret (or the parameter was deleted). */
+export class JwksNotPublishedError extends Error {
+  constructor(name: string) {
+    super(`the JWKS parameter ${name} does not exist yet: no key rotation has published it`);
+    this.name = 'JwksNotPublishedError';
   }
 }
 

@@ -16,7 +16,7 @@ import { CURRENT } from './secret-key-source';
  * The Secrets Manager rotation protocol for the signing keys, one method per
  * step (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html):
  *
- * - createSecret: a new key set (a new key, then the current set's newest) as AWSPENDING
+ * - createSecret: a new key set (a new key, then every current key an authorizer may still sign with) as AWSPENDING
  * - setSecret:    the "service" here is the published JWKS: the pending set's public keys go to the SSM parameter
  * - testSecret:   each pending key signs and verifies, and the JWKS parameter publishes every one of them
  * - finishSecret: AWSCURRENT moves to the pending version (Secrets Manager moves AWSPREVIOUS itself)
@@ -81,7 +81,8 @@ export class KeyRotation {
       this.options.logger.info('createSecret: the pending version already exists');
       return;
     }
-    const next = rotatedKeySet(await this.currentSet(secretId), this.clock());
+    const current = await this.currentSet(secretId);
+    const next = rotatedKeySet(current, this.clock());
     await this.options.secrets.send(
       new PutSecretValueCommand({
         SecretId: secretId,
@@ -90,7 +91,9 @@ export class KeyRotation {
         VersionStages: [PENDING],
       }),
     );
-    this.options.logger.info('createSecret: new signing key', { kids: next.keys.map((key) => key.kid) });
+    const kept = new Set(next.keys.map((key) => key.kid));
+    const retired = (current?.keys ?? []).map((key) => key.kid).filter((kid) => !kept.has(kid));
+    this.options.logger.info('createSecret: new signing key', { kids: next.keys.map((key) => key.kid), retired });
   }
 
   private async setSecret(secretId: string, token: string): Promise<void> {

@@ -57,10 +57,26 @@ describe('alarms', () => {
       'AuthorizerNearTimeout',
       'StageServerErrors',
       'TableSystemErrors',
+      'SigningKeyRotationErrors',
     ]) {
       expect(ids.filter((id) => id.includes(name))).toHaveLength(1);
     }
-    expect(ids).toHaveLength(7);
+    expect(ids).toHaveLength(8);
+  });
+
+  it('alarms on the signing key rotation failing: the first key is made unwatched after the first deploy', () => {
+    const [[rotationId]] = ofType(template, 'AWS::Lambda::Function').filter(
+      ([, r]) => r.Properties.Description === 'Rotates the assertion signing key (Secrets Manager)',
+    ) as [[string, Resource]];
+    expect(alarmNamed(template, 'SigningKeyRotationErrors').Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: rotationId } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it('alarms on the authorizer being throttled, which its Errors metric does not count', () => {
@@ -136,7 +152,7 @@ describe('alarmEmail', () => {
       TopicArn: { Ref: topicId },
     });
     const alarms = ofType(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('notify nobody'))).toHaveLength(0);
   });
@@ -189,7 +205,7 @@ describe('alarmTopicArn', () => {
     const { template } = synth({ alarmTopicArn: arn });
     expect(ofType(template, 'AWS::SNS::Topic')).toHaveLength(0);
     const alarms = ofType(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([arn]);
   });
 });

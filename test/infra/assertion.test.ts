@@ -1,6 +1,8 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
+import { jwksParameterName } from '../../lib/assertion-signing';
+import { UserApiKeys } from '../../lib/user-api-keys';
 
 /** The signed identity assertion, its keys, their rotation and the JWKS route, as synthesized (no bundles). */
 const BASE_CONTEXT = {
@@ -47,12 +49,20 @@ function statementsOf(resources: Resources, description: string): { actions: str
 const ROTATION = 'Rotates the assertion signing key (Secrets Manager)';
 const JWKS = 'GET /.well-known/jwks.json (assertion verifying keys)';
 const AUTHORIZER = 'API key authorizer';
+const WHOAMI = 'GET /whoami (sample protected backend)';
 
 describe('the identity assertion in the template', () => {
   const { template, resources } = synth({ backendUrl: 'https://internal.example.com/base' });
   const [secretId, secret] = ofType(resources, 'AWS::SecretsManager::Secret')[0]!;
   const [kmsKeyId, kmsKey] = ofType(resources, 'AWS::KMS::Key').find(([, key]) => /assertion signing/.test(key.Properties.Description))!;
-  const [parameterId] = ofType(resources, 'AWS::SSM::Parameter')[0]!;
+  const PARAMETER = '/UserApiKeys/assertion-jwks';
+  // arn:<partition>:ssm:<region>:<account>:parameter/UserApiKeys/assertion-jwks: one slash after "parameter".
+  const parameterArn = JSON.stringify({
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter${PARAMETER}`],
+    ],
+  });
 
   it('maps the assertion from the authorizer context onto the URL integration, beside the three plain headers', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
@@ -127,11 +137,29 @@ describe('the identity assertion in the template', () => {
     ]);
   });
 
-  it('lets the JWKS function read the public parameter and nothing else: not the secret, not its key, not the table', () => {
+  it('names the JWKS parameter after the stack, with the leading slash the functions require, and declares no resource for it', () => {
+    // The rotation function owns it (its PutParameter creates it): a stack update can never reset the published keys.
+    expect(ofType(resources, 'AWS::SSM::Parameter')).toEqual([]);
+    // The sample /whoami is there without backendUrl.
+    const sample = synth().resources;
+    for (const [description, found] of [
+      [JWKS, resources],
+      [ROTATION, resources],
+      [WHOAMI, sample],
+    ] as const) {
+      expect(functionNamed(found, description)[1].Properties.Environment.Variables.ASSERTION_JWKS_PARAMETER).toBe(PARAMETER);
+    }
+    expect(jwksParameterName('Other-Stack')).toBe('/Other-Stack/assertion-jwks');
+  });
+
+  it('lets the JWKS function read that one parameter and nothing else: not the secret, not its key, not the table', () => {
     const statements = statementsOf(resources, JWKS).filter((s) => !s.actions.some((a) => a.startsWith('logs:')));
-    expect(statements).toHaveLength(1);
-    expect(statements[0]!.actions).toEqual(['ssm:GetParameter']);
-    expect(statements[0]!.resources).toContain(parameterId);
+    expect(statements).toEqual([{ actions: ['ssm:GetParameter'], resources: parameterArn }]);
+  });
+
+  it('gives the sample /whoami nothing of SSM or the secret: it verifies against the public JWKS over https', () => {
+    const statements = statementsOf(synth().resources, WHOAMI).filter((s) => !s.actions.some((a) => a.startsWith('logs:')));
+    expect(statements).toEqual([]);
   });
 
   it('lets the rotation function do the four rotation actions on its secret, use the key through Secrets Manager, and write the JWKS', () => {
@@ -148,22 +176,39 @@ describe('the identity assertion in the template', () => {
     ]);
     expect(statements[0]!.resources).toBe(JSON.stringify({ Ref: secretId }));
     expect(statements[1]!.condition).toBeDefined();
-    expect(statements[2]!.resources).toContain(parameterId);
+    // PutParameter (which creates it) and GetParameter on exactly that parameter's ARN: no wildcard, no other name.
+    expect(statements[2]!.resources).toBe(parameterArn);
     // No GetRandomPassword on "*" (CDK's RotationSchedule would add it): the keys come from node:crypto.
     expect(JSON.stringify(statements)).not.toContain('"*"');
   });
 
-  it('never puts key material in the template or an environment: the secret starts as a generated placeholder, the JWKS empty', () => {
+  it('never puts key material in the template or an environment: the secret starts as a generated placeholder', () => {
     expect(secret.Properties.SecretString).toBeUndefined();
     expect(secret.Properties.GenerateSecretString).toEqual({});
-    const parameter = ofType(resources, 'AWS::SSM::Parameter')[0]![1];
-    expect(parameter.Properties.Value).toBe('{"keys":[]}');
     const text = JSON.stringify(template.toJSON());
     for (const marker of ['"d":', 'PRIVATE KEY', '"kty"', 'BEGIN ']) expect(text).not.toContain(marker);
     for (const [, fn] of ofType(resources, 'AWS::Lambda::Function')) {
       const variables = JSON.stringify(fn.Properties.Environment?.Variables ?? {});
       expect(variables).not.toMatch(/PRIVATE|"d"|SIGNING_KEY/);
     }
+  });
+});
+
+describe('the JWKS parameter’s name', () => {
+  const AUTH0 = { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' };
+  const stack = (name: string) => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), name);
+
+  it('is one per stack: a second UserApiKeys in the same stack would share it, so it is refused', () => {
+    const shared = stack('Shared');
+    new UserApiKeys(shared, 'First', AUTH0);
+    expect(() => new UserApiKeys(shared, 'Second', AUTH0)).toThrow(
+      /^One UserApiKeys per stack: its JWKS parameter \/Shared\/assertion-jwks/,
+    );
+  });
+
+  it('refuses a stack name SSM would refuse as the parameter’s first level (aws…, ssm…)', () => {
+    expect(() => new UserApiKeys(stack('awsKeys'), 'Keys', AUTH0)).toThrow(/begin with "aws" or "ssm"/);
+    expect(() => new UserApiKeys(stack('SSM-keys'), 'Keys', AUTH0)).toThrow(/begin with "aws" or "ssm"/);
   });
 });
 

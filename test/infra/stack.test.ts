@@ -329,7 +329,7 @@ describe('the default stack', () => {
 
   it('alarms on authorizer errors, management 5xx and DynamoDB throttling (and more: test/infra/alarms.test.ts)', () => {
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     const text = JSON.stringify(alarms);
     expect(text).toContain('"MetricName":"Errors"');
     expect(text).toContain('"MetricName":"5xx"');

@@ -1,3 +1,4 @@
+import { MAX_ASSERTION_LIFETIME_SECONDS } from '../../api-definition';
 import * as kind from '../kinds';
 import { setting } from '../spec';
 
@@ -46,12 +47,12 @@ export const ASSERTION_SETTINGS = {
     usedBy: ['stack'],
     default: 30,
     meaning:
-      'how often Secrets Manager rotates the assertion signing key, in days; the key it replaces stays in the JWKS until the next rotation',
+      'how often Secrets Manager rotates the assertion signing key, in days; the key it replaces stays in the JWKS until a later rotation finds that no authorizer can still be signing with it (its successor has signed for over 7 hours), however soon that rotation comes',
   }),
   assertionLifetimeSeconds: setting({
     env: 'ASSERTION_LIFETIME_SECONDS',
-    // The two caches hold a verdict for AUTHORIZER_CACHE_TTL_SECONDS (at most 3600) in all, plus the margin.
-    kind: kind.integer(1, 3660),
+    // The two caches hold a verdict for AUTHORIZER_CACHE_TTL_SECONDS (at most 3600) in all, plus the margin: 3660.
+    kind: kind.integer(1, MAX_ASSERTION_LIFETIME_SECONDS),
     usedBy: ['authorizer'],
     default: 60,
     meaning:

@@ -105,6 +105,34 @@ describe('the signing key rotation (Secrets Manager protocol)', () => {
     sm.mock.restore();
   });
 
+  it('two rotations ten minutes apart (a deploy, then one by hand) keep publishing the key warm authorizers sign with; a later one retires it', async () => {
+    let now = Date.parse('2026-12-01T10:00:00.000Z');
+    const first = rotatedKeySet(undefined, new Date(now - 30 * 86_400_000));
+    const sm = fakeSecretsManager(JSON.stringify(first));
+    const jwks = fakeJwks();
+    const logger = capturingLogger();
+    const handler = createRotateSigningKeyHandler(
+      new KeyRotation({ secrets: new SecretsManagerClient({}), jwks, logger, clock: () => new Date(now) }),
+    );
+    sm.startRotation('deploy');
+    await rotate(handler, 'deploy');
+    now += 10 * 60_000;
+    sm.startRotation('by-hand');
+    await rotate(handler, 'by-hand');
+    const afterTwo = parseSigningKeySet(sm.current());
+    expect(afterTwo.keys).toHaveLength(3);
+    expect(jwks.held().keys.map((k) => k.kid)).toContain(first.keys[0]!.kid);
+
+    // The next scheduled rotation, 30 days on: the first key's successor has signed for far longer than RETIRED_KEY_KEPT_MS.
+    now += 30 * 86_400_000;
+    sm.startRotation('scheduled');
+    await rotate(handler, 'scheduled');
+    expect(jwks.held().keys.map((k) => k.kid)).not.toContain(first.keys[0]!.kid);
+    expect(jwks.held().keys).toHaveLength(2);
+    expect(logger.lines()).toContain(`"retired":["${afterTwo.keys[1]!.kid}","${afterTwo.keys[2]!.kid}"]`);
+    sm.mock.restore();
+  });
+
   it('each step is idempotent: a retried createSecret does not make a second key', async () => {
     const sm = fakeSecretsManager('placeholder');
     sm.startRotation('t3');
