@@ -30,7 +30,7 @@ import {
   type RouteDefinition,
 } from '../lambdas/api-definition';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
-import { AUTHORIZER_SECRET_TIMEOUTS, worstCaseCallMs } from '../lambdas/signing/aws-clients';
+import { AUTHORIZER_SECRET_TIMEOUTS } from '../lambdas/signing/aws-clients';
 import { auth0Issuer } from '../lambdas/runtime/config';
 import { NEVER_CHECKED, unknownRouteProblem } from '../lambdas/domain/route-scope-check';
 import { functionEnvironment } from '../lambdas/settings/function-environment';
@@ -95,7 +95,7 @@ export class KeyApi extends Construct {
       }),
       // A signing-key read falls on a request only when the cold start's failed; it gives up fast too.
       timeout: Duration.seconds(
-        Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + worstCaseCallMs(AUTHORIZER_SECRET_TIMEOUTS) + 1000) / 1000),
+        Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + worstCaseMs(AUTHORIZER_SECRET_TIMEOUTS) + 1000) / 1000),
       ),
       memorySize: 512,
     });

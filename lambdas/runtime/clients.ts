@@ -1,12 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sdkClientConfig, worstCaseMs, type CallTimeouts } from './call-timeouts';
 
 /** How long one DynamoDB call may take, all attempts included. */
-export interface DynamoDbTimeouts {
-  readonly connectionTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly maxAttempts: number;
-}
+export type DynamoDbTimeouts = CallTimeouts;
+export { worstCaseMs };
 
 /**
  * The authorizer sits on every request's path: it gives up quickly so that
@@ -32,17 +30,6 @@ export const MANAGEMENT_DYNAMODB_TIMEOUTS: DynamoDbTimeouts = {
   maxAttempts: 3,
 };
 
-/**
- * An upper bound on one call: every attempt times out, with the SDK's
- * standard-retry backoff between attempts at its most (500 ms base for
- * throttling, doubling, capped at 20 s).
- */
-export function worstCaseMs(timeouts: DynamoDbTimeouts): number {
-  let backoff = 0;
-  for (let retry = 1; retry < timeouts.maxAttempts; retry += 1) backoff += Math.min(20_000, 500 * 2 ** retry);
-  return timeouts.maxAttempts * (timeouts.connectionTimeoutMs + timeouts.requestTimeoutMs) + backoff;
-}
-
 /** What any DynamoDB Local started with `-sharedDb` accepts (it checks no signature). */
 export const SHARED_DB_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
@@ -65,18 +52,6 @@ export function createDocumentClient(options: DocumentClientOptions = {}): Dynam
           region: 'local',
           credentials: { ...(options.credentials ?? SHARED_DB_CREDENTIALS) },
         };
-  const client = new DynamoDBClient({
-    maxAttempts: timeouts.maxAttempts,
-    requestHandler: {
-      connectionTimeout: timeouts.connectionTimeoutMs,
-      requestTimeout: timeouts.requestTimeoutMs,
-      // Without this, newer SDKs only warn when requestTimeout passes and keep waiting.
-      throwOnRequestTimeout: true,
-      // Reuse connections across invocations of a warm Lambda: no TLS handshake per request.
-      httpsAgent: { keepAlive: true },
-      httpAgent: { keepAlive: true },
-    },
-    ...local,
-  });
+  const client = new DynamoDBClient({ ...sdkClientConfig(timeouts), ...local });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
