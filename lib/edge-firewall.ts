@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
@@ -80,6 +81,28 @@ export const CRS_LABELS_ALLOWED = {
 // (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
 const WINDOW_SECONDS = 300;
 
+// A VisibilityConfig's MetricName "can contain only the characters: A-Z, a-z, 0-9, - (hyphen), and _ (underscore)"
+// and "can be from one to 128 characters long"
+// (https://docs.aws.amazon.com/waf/latest/APIReference/API_VisibilityConfig.html); CloudFormation accepts a longer one
+// at synth and the deploy fails. A stackName may itself be 128 characters.
+const METRIC_NAME_LIMIT = 128;
+/** The suffixes the web ACL's and its rules' metric names put after the prefix. */
+const METRIC_SUFFIXES = ['edge', ...Object.values(EDGE_RULES).map((rule) => rule.name)];
+const HASH_LENGTH = 8;
+
+/**
+ * The prefix of every metric name: the stack name as it is when `<prefix>-<longest suffix>` fits in 128 characters
+ * (a stack name's characters, letters, digits and hyphens, are all allowed), else cut short and followed by a hash
+ * of the full name, so two long stack names in one account keep distinct metrics.
+ */
+export function metricPrefixFor(stackName: string): string {
+  const room = METRIC_NAME_LIMIT - 1 - Math.max(...METRIC_SUFFIXES.map((suffix) => suffix.length));
+  const allowed = stackName.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (allowed === stackName && allowed.length > 0 && allowed.length <= room) return allowed;
+  const hash = createHash('sha256').update(stackName).digest('hex').slice(0, HASH_LENGTH);
+  return `${allowed.slice(0, room - HASH_LENGTH - 1)}-${hash}`;
+}
+
 const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
   metricName,
   cloudWatchMetricsEnabled: true,
@@ -112,7 +135,7 @@ export class EdgeFirewall extends Construct {
     if (Token.isUnresolved(stack.region) || stack.region !== 'us-east-1') {
       throw new Error(`EdgeFirewall must be in a us-east-1 stack (a CloudFront web ACL exists only there), not ${stack.region}`);
     }
-    const metricPrefix = stack.stackName;
+    const metricPrefix = metricPrefixFor(stack.stackName);
     this.webAcl = new CfnWebACL(this, 'WebAcl', {
       scope: 'CLOUDFRONT',
       description: 'User API keys: per-IP rate limits and the AWS common rule set in front of the API',

@@ -457,6 +457,40 @@ describe('bad edge settings stop the synth, naming the setting', () => {
     expect(buildIn('eu-west-1', { stackName: name(128) }).stack.stackName).toHaveLength(128);
   });
 
+  it("keeps every WAF MetricName within AWS's 128 characters, unique, with a 128-character stackName", () => {
+    // VisibilityConfig's MetricName: A-Z, a-z, 0-9, - and _, 1 to 128 characters
+    // (https://docs.aws.amazon.com/waf/latest/APIReference/API_VisibilityConfig.html); CloudFormation only finds out at deploy.
+    const metricNames = (stackName: string): string[] => {
+      const { firewall } = templatesIn('us-east-1', { stackName });
+      const names: string[] = [];
+      const walk = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(walk);
+        else if (typeof value === 'object' && value !== null) {
+          for (const [key, child] of Object.entries(value)) {
+            if (key === 'VisibilityConfig') names.push((child as { MetricName: string }).MetricName);
+            walk(child);
+          }
+        }
+      };
+      walk(firewall.findResources('AWS::WAFv2::WebACL'));
+      return names;
+    };
+    const long = `U${'k'.repeat(126)}`;
+    for (const stackName of [`${long}a`, `${long}b`, 'UserApiKeys']) {
+      const names = metricNames(stackName);
+      expect(names).toHaveLength(1 + Object.keys(EDGE_RULES).length);
+      for (const name of names) {
+        expect(name.length).toBeLessThanOrEqual(128);
+        expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+      }
+      expect(new Set(names).size).toBe(names.length);
+    }
+    // Two long names that differ only past the cut stay apart (a hash of the full name); a short one is kept as it was.
+    const [a, b] = [metricNames(`${long}a`), metricNames(`${long}b`)];
+    expect(a.filter((name) => b.includes(name))).toEqual([]);
+    expect(metricNames('UserApiKeys')).toContain('UserApiKeys-edge');
+  });
+
   it('edge on without a region known at synth names edge', () => {
     const error = failure(undefined, edgeContext('us-east-1'));
     expect(error.setting).toBe('edge');
