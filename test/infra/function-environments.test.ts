@@ -2,11 +2,28 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { uncheckedRouteScope } from '../../lambdas/domain/route-scope-check';
+import { AccessTokenVerifier } from '../../lambdas/auth/access-token-verifier';
 import { ConfigError } from '../../lambdas/settings/config-error';
 import type { FunctionComponent } from '../../lambdas/settings/function-environment';
-import { environmentReader, loadSettings } from '../../lambdas/settings/load';
 import { buildApp } from '../../lib/app';
+import { buildIn, edgeContext, FULL_EDGE } from './edge-support';
+
+// The wirings start AWS and Auth0 calls at construction (the authorizer's signer primes a Secrets Manager load, the
+// management functions hydrate Auth0's JWKS): every client here reaches nothing, so no test makes a network call
+// or leaves an SDK credential lookup running once its environment is restored.
+const mockNoAws = () => ({ send: () => Promise.reject(new Error('no AWS in tests')) });
+jest.mock('../../lambdas/signing/aws-clients', () => ({
+  ...jest.requireActual('../../lambdas/signing/aws-clients'),
+  createSecretsManagerClient: () => mockNoAws(),
+}));
+jest.mock('../../lambdas/signing/jwks-parameter', () => ({
+  ...jest.requireActual('../../lambdas/signing/jwks-parameter'),
+  createSsmClient: () => mockNoAws(),
+}));
+jest.mock('../../lambdas/runtime/clients', () => ({
+  ...jest.requireActual('../../lambdas/runtime/clients'),
+  createDocumentClient: () => mockNoAws(),
+}));
 
 /**
  * Every deployed function loads its settings at cold start and fails its init
@@ -15,8 +32,9 @@ import { buildApp } from '../../lib/app';
  * `CFN-...` with no leading slash, did exactly that to the JWKS, rotation and
  * /whoami functions). So: synthesize the stack, resolve each function's
  * environment the way CloudFormation would at deploy, with realistic
- * generated names and ARNs, and load it with the loader that function's
- * entry point uses. An intrinsic this test cannot resolve fails it loudly.
+ * generated names and ARNs, and run the wiring that function's entry point
+ * calls at cold start (which loads its settings) with that environment as
+ * process.env. An intrinsic this test cannot resolve fails it loudly.
  */
 
 const ROOT = join(__dirname, '..', '..');
@@ -24,6 +42,7 @@ const ENTRYPOINTS = join(ROOT, 'lambdas', 'entrypoints');
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 const API_ID = 'abcdef1234';
+const DISTRIBUTION_DOMAIN = 'd111111abcdef8.cloudfront.net';
 const BASE_CONTEXT = {
   auth0Domain: 'example.eu.auth0.com',
   auth0Audience: 'https://api.example.com',
@@ -52,6 +71,26 @@ function componentOf(entrypoint: string): FunctionComponent | undefined {
   }
   expect(components.size).toBeLessThanOrEqual(1);
   return [...components][0] as FunctionComponent | undefined;
+}
+
+/**
+ * What an entry point calls at cold start: the `lambda...` functions it imports from lambdas/runtime, each with
+ * the module that exports it (the module as the test's mocks leave it).
+ */
+function wiringsOf(entrypoint: string): { name: string; wiring: () => unknown }[] {
+  const source = readFileSync(join(ENTRYPOINTS, `${entrypoint}.ts`), 'utf8');
+  return [...source.matchAll(/import \{([^}]+)\} from '\.\.\/runtime\/([\w-]+)'/g)].flatMap(([, names, module]) =>
+    names!
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => /^lambda\w+$/.test(name))
+      .map((name) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const exported = (require(join(ROOT, 'lambdas', 'runtime', module!)) as Record<string, unknown>)[name];
+        if (typeof exported !== 'function') throw new Error(`lambdas/runtime/${module!} exports no function ${name}`);
+        return { name, wiring: exported as () => unknown };
+      }),
+  );
 }
 
 /** What CloudFormation makes of a resource's Ref and attributes, for the types the functions' environments name. */
@@ -103,6 +142,8 @@ function resolver(resources: Resources, stackName: string) {
     if (resource.Type === 'AWS::ApiGatewayV2::Api' && attribute === 'ApiEndpoint') {
       return `https://${API_ID}.execute-api.${REGION}.amazonaws.com`;
     }
+    // A distribution's DomainName is CloudFront's own name for it, d<13 characters>.cloudfront.net.
+    if (resource.Type === 'AWS::CloudFront::Distribution' && attribute === 'DomainName') return DISTRIBUTION_DOMAIN;
     if (attribute === 'Arn') {
       switch (resource.Type) {
         case 'AWS::Lambda::Function':
@@ -146,67 +187,107 @@ function resolver(resources: Resources, stackName: string) {
 }
 
 /** Each function: its logical ID, its entry point (from the house service name), and its environment as deployed. */
-function deployedFunctions(context: Record<string, unknown>) {
-  const { stack } = buildApp(new App({ context: { ...BASE_CONTEXT, ...context } }));
+function deployedFunctions(context: Record<string, unknown>, region?: string) {
+  // The edge needs the region at synth: built as the CDK CLI would there (the stack's, REGION's, Refs then resolved).
+  const { stack } = region === undefined ? buildApp(new App({ context: { ...BASE_CONTEXT, ...context } })) : buildIn(region, context);
   const resources = Template.fromStack(stack).toJSON().Resources as Resources;
   const resolve = resolver(resources, stack.stackName);
-  return Object.entries(resources)
-    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
-    .map(([logicalId, fn]) => {
-      const variables = (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
-      const service = variables.POWERTOOLS_SERVICE_NAME;
-      // lib/key-functions.ts names every function's service user-api-keys-<entry point>.
-      if (typeof service !== 'string' || !service.startsWith('user-api-keys-')) {
-        throw new Error(
-          `${logicalId} is not one of the project's functions (service ${JSON.stringify(service)}): add how it loads its settings`,
-        );
-      }
-      const environment = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value)]));
-      return { logicalId, entrypoint: service.slice('user-api-keys-'.length), environment };
-    });
+  return (
+    Object.entries(resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+      // CDK's own reader of the us-east-1 firewall stack's web ACL ARN (edge outside us-east-1): no settings of ours.
+      .filter(([logicalId]) => !logicalId.startsWith('CustomCrossRegionExportReaderCustomResourceProviderHandler'))
+      .map(([logicalId, fn]) => {
+        const variables = (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+        const service = variables.POWERTOOLS_SERVICE_NAME;
+        // lib/key-functions.ts names every function's service user-api-keys-<entry point>.
+        if (typeof service !== 'string' || !service.startsWith('user-api-keys-')) {
+          throw new Error(
+            `${logicalId} is not one of the project's functions (service ${JSON.stringify(service)}): add how it loads its settings`,
+          );
+        }
+        const environment = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value)]));
+        return { logicalId, entrypoint: service.slice('user-api-keys-'.length), environment };
+      })
+  );
 }
 
-/** What the entry point does with its environment at cold start, up to the first AWS call. */
-function coldStartSettings(entrypoint: string, environment: Record<string, string>): void {
-  const component = componentOf(entrypoint);
-  if (component === undefined) return;
-  const settings = loadSettings(component, environmentReader(environment));
-  if (component === 'authorizer') {
-    // lambdaAuthorizerDependencies refuses, with a ConfigError too, a ROUTE_SCOPES naming a route it does not guard.
-    const authorizer = settings as ReturnType<typeof loadSettings<'authorizer'>>;
-    if (authorizer.apiKeyRoutes !== undefined) {
-      const unchecked = uncheckedRouteScope(authorizer.routeScopes, authorizer.apiKeyRoutes, { sampleReplaced: false });
-      if (unchecked !== undefined) throw new ConfigError('ROUTE_SCOPES', { detail: unchecked });
-    }
+/**
+ * What the entry point does with its environment at cold start: its wiring functions, called as Lambda's init
+ * would, with the function's environment (and Lambda's own variables) as the whole of process.env, restored after.
+ */
+function coldStart(logicalId: string, entrypoint: string, environment: Record<string, string>): void {
+  const saved = process.env;
+  process.env = { ...environment, AWS_REGION: REGION, AWS_LAMBDA_FUNCTION_NAME: `function-${logicalId}` };
+  try {
+    for (const { wiring } of wiringsOf(entrypoint)) wiring();
+  } finally {
+    process.env = saved;
   }
 }
 
 describe('every function loads the environment the stack gives it, as CloudFormation resolves it', () => {
   it('knows every entry point and the settings each loads', () => {
     const entrypoints = readdirSync(ENTRYPOINTS).map((file) => file.replace(/\.ts$/, ''));
-    expect(Object.fromEntries(entrypoints.map((entrypoint) => [entrypoint, componentOf(entrypoint) ?? 'none']))).toMatchObject({
+    // Every entry point, exactly: a new one, or one whose settings come from elsewhere, is added here knowingly.
+    expect(Object.fromEntries(entrypoints.map((entrypoint) => [entrypoint, componentOf(entrypoint) ?? 'none']))).toEqual({
       authorizer: 'authorizer',
       'create-key': 'management',
+      'get-key': 'management',
       health: 'none',
       jwks: 'assertion',
+      'list-key-events': 'management',
+      'list-keys': 'management',
+      'revoke-key': 'management',
+      'rotate-key': 'management',
       'rotate-signing-key': 'assertion',
+      'update-key': 'management',
       whoami: 'assertion',
+    });
+    // And the wiring each calls at cold start, which the cases below run.
+    expect(Object.fromEntries(entrypoints.map((entrypoint) => [entrypoint, wiringsOf(entrypoint).map(({ name }) => name)]))).toEqual({
+      authorizer: ['lambdaAuthorizerDependencies'],
+      'create-key': ['lambdaManagementDependencies'],
+      'get-key': ['lambdaManagementDependencies'],
+      health: [],
+      jwks: ['lambdaJwksDependencies'],
+      'list-key-events': ['lambdaManagementDependencies'],
+      'list-keys': ['lambdaManagementDependencies'],
+      'revoke-key': ['lambdaManagementDependencies'],
+      'rotate-key': ['lambdaManagementDependencies'],
+      'rotate-signing-key': ['lambdaKeyRotation'],
+      'update-key': ['lambdaManagementDependencies'],
+      whoami: ['lambdaWhoamiDependencies'],
     });
   });
 
-  it.each<[string, Record<string, unknown>]>([
-    ['the default stack', {}],
-    ['backendUrl', { backendUrl: 'https://internal.example.com/base' }],
-    ['backendFunctionArn', { backendFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders` }],
-    ['keyHeader x-api-key', { keyHeader: 'x-api-key' }],
-  ])('%s: no function fails its cold start on a setting', (_name, context) => {
-    const functions = deployedFunctions(context);
+  beforeEach(() => {
+    // The management wiring fetches Auth0's JWKS at once (hydrate); here it fetches nothing.
+    jest.spyOn(AccessTokenVerifier.prototype, 'hydrate').mockResolvedValue(undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each<[string, Record<string, unknown>, string | undefined, string | undefined]>([
+    ['the default stack', {}, undefined, `https://${API_ID}.execute-api.${REGION}.amazonaws.com`],
+    ['backendUrl', { backendUrl: 'https://internal.example.com/base' }, undefined, undefined],
+    ['backendFunctionArn', { backendFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders` }, undefined, undefined],
+    ['keyHeader x-api-key', { keyHeader: 'x-api-key' }, undefined, undefined],
+    // The edge: execute-api off, the issuer the distribution's own name (its DomainName, resolved at deploy).
+    ['edge', edgeContext(REGION), REGION, `https://${DISTRIBUTION_DOMAIN}`],
+    ['edge with its custom domain', { ...edgeContext(REGION), ...FULL_EDGE }, REGION, `https://${FULL_EDGE.edgeDomainName}`],
+  ])('%s: no function fails its cold start on a setting', (_name, context, region, issuer) => {
+    const functions = deployedFunctions(context, region);
     expect(functions.map((fn) => fn.entrypoint)).toEqual(
       expect.arrayContaining(['authorizer', 'jwks', 'rotate-signing-key', 'create-key']),
     );
+    if (issuer !== undefined) {
+      const issuers = functions.flatMap(({ environment }) => environment.ASSERTION_ISSUER ?? []);
+      expect(issuers.length).toBeGreaterThan(0);
+      expect(new Set(issuers)).toEqual(new Set([issuer]));
+    }
     const failures = functions.flatMap(({ logicalId, entrypoint, environment }) => {
       try {
-        coldStartSettings(entrypoint, environment);
+        coldStart(logicalId, entrypoint, environment);
         return [];
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
@@ -222,12 +303,14 @@ describe('every function loads the environment the stack gives it, as CloudForma
         Param: { Type: 'AWS::SSM::Parameter', Properties: {} },
         Named: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/Stack/assertion-jwks' } },
         Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
+        Cdn: { Type: 'AWS::CloudFront::Distribution', Properties: {} },
       },
       'Stack',
     );
     expect(resolve({ Ref: 'Param' })).toBe('CFN-Param-gT1RvW4qS9zK');
     expect(resolve({ Ref: 'Named' })).toBe('/Stack/assertion-jwks');
     expect(resolve({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm']] })).toBe('arn:aws:ssm');
+    expect(resolve({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': ['Cdn', 'DomainName'] }]] })).toBe(`https://${DISTRIBUTION_DOMAIN}`);
     expect(() => resolve({ Ref: 'Queue' })).toThrow(/AWS::SQS::Queue/);
     expect(() => resolve({ 'Fn::Sub': '${AWS::Region}' })).toThrow(/cannot resolve/);
   });
