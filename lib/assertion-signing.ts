@@ -6,6 +6,9 @@ import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SettingsFor } from '../lambdas/settings/schema';
 import { functionEnvironment } from '../lambdas/settings/function-environment';
+import { worstCaseMs } from '../lambdas/runtime/call-timeouts';
+import { DEFAULT_SIGNING_TIMEOUTS } from '../lambdas/signing/aws-clients';
+import { MAX_CALLS_PER_STEP } from '../lambdas/signing/key-rotation';
 import type { HouseFunction } from './house-function';
 import { createKeyFunction, type KeyFunctionOptions } from './key-functions';
 
@@ -77,7 +80,9 @@ export class AssertionSigning extends Construct {
     this.rotationFunction = createKeyFunction(this, 'signingKeyRotation', {
       ...props.functionOptions,
       environment: this.environment(props.settings),
-      timeout: Duration.seconds(30),
+      // Each step's calls may each take worstCaseMs (retries included), one after another; 10 s more for the
+      // rest (a cold start's imports, key generation). 58 s: well inside the 15 minutes a rotation function may run.
+      timeout: Duration.seconds(Math.ceil((MAX_CALLS_PER_STEP * worstCaseMs(DEFAULT_SIGNING_TIMEOUTS) + 10_000) / 1000)),
     });
     this.grantRotation(this.rotationFunction);
 

@@ -30,7 +30,7 @@ import {
   type RouteDefinition,
 } from '../lambdas/api-definition';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
-import { AUTHORIZER_SECRET_TIMEOUTS } from '../lambdas/signing/aws-clients';
+import { AUTHORIZER_SECRET_TIMEOUTS, JWKS_PARAMETER_TIMEOUTS } from '../lambdas/signing/aws-clients';
 import { auth0Issuer } from '../lambdas/runtime/config';
 import { NEVER_CHECKED, unknownRouteProblem } from '../lambdas/domain/route-scope-check';
 import { functionEnvironment } from '../lambdas/settings/function-environment';
@@ -147,7 +147,12 @@ export class KeyApi extends Construct {
           : route.function === 'jwks' || route.function === 'whoami'
             ? this.signing.environment(assertion)
             : {},
-        timeout: management ? MANAGEMENT_FUNCTION_TIMEOUT : Duration.seconds(3),
+        // The JWKS function's one GetParameter gives up within worstCaseMs, so a slow one answers 503 JWKS_UNAVAILABLE, not a timeout.
+        timeout: management
+          ? MANAGEMENT_FUNCTION_TIMEOUT
+          : route.function === 'jwks'
+            ? Duration.seconds(Math.ceil((worstCaseMs(JWKS_PARAMETER_TIMEOUTS) + 1000) / 1000))
+            : Duration.seconds(3),
       });
       this.functions[route.function] = fn;
       if (route.function === 'jwks') this.signing.grantReadJwks(fn);

@@ -75,11 +75,42 @@ export const KEY_ACTIVATION_DELAY_MS = 60 * 60 * 1000;
 export const RETIRED_KEY_KEPT_MS = DEFAULT_MAX_AGE_MS + MAX_ASSERTION_LIFETIME_SECONDS * 1000;
 
 /**
- * The most keys a set holds (about 70 bytes each in the JWKS), the new one
- * included. Reached only by many rotations within hours (by hand); then the
- * oldest retired keys go first.
+ * The public JWKS lives in a standard-tier SSM String parameter, whose value
+ * may be at most 4 KB (https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html).
  */
-export const MAX_SIGNING_KEYS = 5;
+export const SSM_STANDARD_VALUE_BYTES = 4096;
+
+/**
+ * An upper bound on one published key, as JSON: a P-256 JWK with its kid is
+ * 204 bytes (x, y and the kid are 43 base64url characters each), plus a comma
+ * between keys. A test measures real ones against it.
+ */
+export const PUBLIC_JWK_BYTES = 210;
+
+/**
+ * The most keys a set holds, the new one included: what fits the SSM
+ * parameter with a quarter of it to spare: 14 (about 2.9 KB of JWKS).
+ * Reached only by many rotations within hours (by hand); a rotation that
+ * would need more (every key still in use: RETIRED_KEY_KEPT_MS) fails
+ * instead of dropping one, and succeeds once enough of them have retired.
+ */
+export const MAX_SIGNING_KEYS = Math.floor((SSM_STANDARD_VALUE_BYTES * 0.75) / PUBLIC_JWK_BYTES);
+
+/** A rotation that would have to drop a key still in use to stay within MAX_SIGNING_KEYS. */
+export class SigningKeySetFullError extends Error {
+  constructor(
+    readonly inUse: number,
+    /** When the next kept key may go (its successor will have been active RETIRED_KEY_KEPT_MS): rotate after this. */
+    readonly retryAfter: Date,
+  ) {
+    super(
+      `${inUse} signing keys are still in use (an authorizer may sign with each, or an assertion it signed may still be valid), ` +
+        `and a set holds at most ${MAX_SIGNING_KEYS} with the new key: no key was dropped and the rotation makes none; ` +
+        `wait until ${retryAfter.toISOString()}, when the oldest has retired, and rotate again`,
+    );
+    this.name = 'SigningKeySetFullError';
+  }
+}
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -108,9 +139,10 @@ export function generateSigningKey(now: Date, activeFrom: Date = now): StoredSig
  * The set after one rotation: a new key first (signing an hour from now, or at
  * once if it is the first), then every previous key some instance may still
  * sign with. A key is dropped only once its successor (the next newer key) has
- * been active for longer than RETIRED_KEY_KEPT_MS; the key signing now (the
- * newest active one) and any key not yet active always stay, as far as the
- * MAX_SIGNING_KEYS cap allows. Newest first.
+ * been active for longer than RETIRED_KEY_KEPT_MS; the key signing now and any
+ * key not yet active always stay. When those and the new key would exceed
+ * MAX_SIGNING_KEYS, nothing is dropped: it throws SigningKeySetFullError (the
+ * rotation fails, and the current set stays as it is). Newest first.
  */
 export function rotatedKeySet(previous: SigningKeySet | undefined, now: Date): SigningKeySet {
   const nowMs = now.getTime();
@@ -119,31 +151,19 @@ export function rotatedKeySet(previous: SigningKeySet | undefined, now: Date): S
     const successor = i === 0 ? undefined : keys[i - 1];
     return successor === undefined || nowMs - Date.parse(successor.activeFrom) <= RETIRED_KEY_KEPT_MS;
   });
+  if (kept.length + 1 > MAX_SIGNING_KEYS) {
+    // The oldest kept key goes once its successor has been active RETIRED_KEY_KEPT_MS; that frees one place.
+    const oldestSuccessor = kept[kept.length - 2];
+    const retryAfterMs = oldestSuccessor === undefined ? nowMs : Date.parse(oldestSuccessor.activeFrom) + RETIRED_KEY_KEPT_MS + 1;
+    throw new SigningKeySetFullError(kept.length, new Date(retryAfterMs));
+  }
   const activeFrom = kept.length === 0 ? now : new Date(nowMs + KEY_ACTIVATION_DELAY_MS);
-  return { v: 1, keys: [generateSigningKey(now, activeFrom), ...capped(kept, nowMs)] };
+  return { v: 1, keys: [generateSigningKey(now, activeFrom), ...kept] };
 }
 
 /** By activeFrom, newest first (the order the set is written in; sorted again so nothing relies on it). */
 function newestFirst(keys: readonly StoredSigningKey[]): StoredSigningKey[] {
   return [...keys].sort((a, b) => Date.parse(b.activeFrom) - Date.parse(a.activeFrom));
-}
-
-/**
- * At most MAX_SIGNING_KEYS - 1 previous keys (the new one takes the last
- * place): retired keys (older than the one signing now) go first, oldest
- * first; past them, the oldest keys not yet active. The key signing now stays
- * whatever the cap: every instance is using it.
- */
-function capped(kept: readonly StoredSigningKey[], nowMs: number): StoredSigningKey[] {
-  const room = MAX_SIGNING_KEYS - 1;
-  const signingIndex = kept.findIndex((key) => Date.parse(key.activeFrom) <= nowMs);
-  const signing = signingIndex === -1 ? undefined : kept[signingIndex];
-  const result = [...kept];
-  // From the oldest: retired keys, then (once none is left) the oldest pending ones, passing over the signing key.
-  for (let i = result.length - 1; result.length > room && i >= 0; i -= 1) {
-    if (result[i] !== signing) result.splice(i, 1);
-  }
-  return result;
 }
 
 export class SigningKeySetError extends Error {
@@ -204,9 +224,9 @@ export function signingKeys(set: SigningKeySet): SigningKey[] {
  * With no key active, it signs with the one that becomes active first (the
  * earliest activeFrom). That is the first key of all when this instance's
  * clock is a little behind the rotation function's, or `npm start`'s lone
- * key; and, should the MAX_SIGNING_KEYS cap ever have dropped every active
- * key, the pending key published the longest, so the likeliest to be in
- * every backend's JWKS cache already. Failing closed instead would turn a
+ * key; and, should a set ever hold no active key, the pending key
+ * published the longest, so the likeliest to be in every backend's JWKS
+ * cache already. Failing closed instead would turn a
  * few seconds of clock skew after the first deploy into 500s.
  */
 export function activeKey(keys: readonly SigningKey[], nowMs: number): SigningKey {

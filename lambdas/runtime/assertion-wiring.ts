@@ -5,7 +5,7 @@ import type { JwksDependencies } from '../handlers/jwks';
 import type { WhoamiDependencies } from '../handlers/whoami';
 import { createLogger } from '../observability/logger';
 import { environmentReader, loadSettings } from '../settings/load';
-import { createSecretsManagerClient } from '../signing/aws-clients';
+import { createSecretsManagerClient, JWKS_PARAMETER_TIMEOUTS } from '../signing/aws-clients';
 import { createSsmClient, JwksParameter } from '../signing/jwks-parameter';
 import { KeyRotation } from '../signing/key-rotation';
 
@@ -27,9 +27,9 @@ export function cachedJwksSource(read: () => Promise<Jwks>, ttlMs = JWKS_READ_CA
 
 const assertionSettings = () => loadSettings('assertion', environmentReader(process.env));
 
-/** GET /.well-known/jwks.json in Lambda: the SSM parameter, no access to the secret. */
+/** GET /.well-known/jwks.json in Lambda: the SSM parameter, no access to the secret; one short attempt (503 when it fails). */
 export function lambdaJwksDependencies(): JwksDependencies {
-  const parameter = new JwksParameter(createSsmClient(), assertionSettings().assertionJwksParameter);
+  const parameter = new JwksParameter(createSsmClient(JWKS_PARAMETER_TIMEOUTS), assertionSettings().assertionJwksParameter);
   return { source: cachedJwksSource(() => parameter.read()), logger: createLogger('user-api-keys-jwks') };
 }
 

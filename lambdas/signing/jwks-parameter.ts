@@ -1,10 +1,10 @@
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Jwks, PublicJwk } from '../domain/signing-keys';
-import { sdkClientConfig } from '../runtime/call-timeouts';
+import { sdkClientConfig, type CallTimeouts } from '../runtime/call-timeouts';
 import { DEFAULT_SIGNING_TIMEOUTS } from './aws-clients';
 
 /** Built once per process and reused by every invocation. */
-export const createSsmClient = (): SSMClient => new SSMClient(sdkClientConfig(DEFAULT_SIGNING_TIMEOUTS));
+export const createSsmClient = (timeouts: CallTimeouts = DEFAULT_SIGNING_TIMEOUTS): SSMClient => new SSMClient(sdkClientConfig(timeouts));
 
 /**
  * The public keys live in an SSM parameter (a plain String: nothing in it is

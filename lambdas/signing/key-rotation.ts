@@ -7,7 +7,16 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { parseSigningKeySet, publicJwks, rotatedKeySet, signingKeys, SigningKeySetError, type SigningKeySet } from '../domain/signing-keys';
+import {
+  KEY_ACTIVATION_DELAY_MS,
+  parseSigningKeySet,
+  publicJwks,
+  rotatedKeySet,
+  signingKeys,
+  SigningKeySetError,
+  SigningKeySetFullError,
+  type SigningKeySet,
+} from '../domain/signing-keys';
 import type { AppLogger } from '../observability/logger';
 import type { JwksParameter } from './jwks-parameter';
 import { CURRENT } from './secret-key-source';
@@ -29,6 +38,25 @@ import { CURRENT } from './secret-key-source';
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 export const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 export const PENDING = 'AWSPENDING';
+
+/**
+ * The most AWS calls one step makes (lib/assertion-signing.ts sizes the
+ * function's timeout from it): createSecret's DescribeSecret, GetSecretValue
+ * (the pending version), GetSecretValue (the current one), PutSecretValue.
+ * setSecret and testSecret make 3, finishSecret 2. A test counts them.
+ */
+export const MAX_CALLS_PER_STEP = 4;
+
+/**
+ * The longest a pending set may wait between createSecret and testSecret.
+ * Its new key signs KEY_ACTIVATION_DELAY_MS after createSecret, and the
+ * pruning and timing rules assume it is AWSCURRENT (and its JWKS published)
+ * well before then; a version resumed later (the same token, after a failed
+ * test or finish) would make its key sign at once, before JWKS caches
+ * (Cache-Control max-age 300 s, the JWKS function's 60 s read cache) have it.
+ * Ten minutes short of the hour covers those caches and finishSecret.
+ */
+export const PENDING_SET_MAX_AGE_MS = KEY_ACTIVATION_DELAY_MS - 10 * 60 * 1000;
 
 export interface RotationEvent {
   readonly SecretId: string;
@@ -82,7 +110,13 @@ export class KeyRotation {
       return;
     }
     const current = await this.currentSet(secretId);
-    const next = rotatedKeySet(current, this.clock());
+    let next: SigningKeySet;
+    try {
+      next = rotatedKeySet(current, this.clock());
+    } catch (error) {
+      if (error instanceof SigningKeySetFullError) throw new RotationError(`createSecret: ${error.message}`);
+      throw error;
+    }
     await this.options.secrets.send(
       new PutSecretValueCommand({
         SecretId: secretId,
@@ -104,6 +138,7 @@ export class KeyRotation {
 
   private async testSecret(secretId: string, token: string): Promise<void> {
     const pending = await this.pendingSet(secretId, token);
+    this.refuseLateSet(pending);
     const published = new Set((await this.options.jwks.read()).keys.map((key) => key.kid));
     const jwks = publicJwks(pending);
     for (const key of signingKeys(pending)) {
@@ -117,6 +152,19 @@ export class KeyRotation {
       }
     }
     this.options.logger.info('testSecret: every pending key signs and is published');
+  }
+
+  /** A pending set made too long ago must not become current: its new key would sign before caches have it. */
+  private refuseLateSet(pending: SigningKeySet): void {
+    const newest = Math.max(...pending.keys.map((key) => Date.parse(key.createdAt)));
+    const ageMs = this.clock().getTime() - newest;
+    if (!(ageMs <= PENDING_SET_MAX_AGE_MS)) {
+      throw new RotationError(
+        `testSecret: the pending key set was made ${Math.ceil(ageMs / 60_000)} minutes ago, more than ${PENDING_SET_MAX_AGE_MS / 60_000}: ` +
+          'its new key would sign before JWKS caches have it, so it must not become current. Remove its AWSPENDING label and rotate ' +
+          'again (README, "For backend authors": recover a stuck rotation)',
+      );
+    }
   }
 
   private async finishSecret(secretId: string, token: string, versions: Record<string, string[]>): Promise<void> {

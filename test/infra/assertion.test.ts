@@ -3,6 +3,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { jwksParameterName } from '../../lib/assertion-signing';
 import { UserApiKeys } from '../../lib/user-api-keys';
+import { worstCaseMs } from '../../lambdas/runtime/call-timeouts';
+import { DEFAULT_SIGNING_TIMEOUTS, JWKS_PARAMETER_TIMEOUTS } from '../../lambdas/signing/aws-clients';
+import { MAX_CALLS_PER_STEP } from '../../lambdas/signing/key-rotation';
 
 /** The signed identity assertion, its keys, their rotation and the JWKS route, as synthesized (no bundles). */
 const BASE_CONTEXT = {
@@ -191,6 +194,18 @@ describe('the identity assertion in the template', () => {
       const variables = JSON.stringify(fn.Properties.Environment?.Variables ?? {});
       expect(variables).not.toMatch(/PRIVATE|"d"|SIGNING_KEY/);
     }
+  });
+
+  it('gives the JWKS function time for its one short GetParameter, so a slow one ends as its 503, not a Lambda timeout', () => {
+    expect(JWKS_PARAMETER_TIMEOUTS.maxAttempts).toBe(1);
+    const timeoutMs = functionNamed(resources, JWKS)[1].Properties.Timeout * 1000;
+    expect(timeoutMs).toBeGreaterThan(worstCaseMs(JWKS_PARAMETER_TIMEOUTS));
+  });
+
+  it('gives the rotation function time for its longest step, every call at its worst, within the 15 minutes Lambda allows', () => {
+    const timeoutMs = functionNamed(resources, ROTATION)[1].Properties.Timeout * 1000;
+    expect(timeoutMs).toBeGreaterThan(MAX_CALLS_PER_STEP * worstCaseMs(DEFAULT_SIGNING_TIMEOUTS));
+    expect(timeoutMs).toBeLessThanOrEqual(15 * 60_000);
   });
 });
 

@@ -3,12 +3,16 @@ import { SigningKeyLoader } from '../../../lambdas/domain/signing-key-loader';
 import { DEFAULT_MAX_AGE_MS } from '../../../lambdas/domain/signing-key-timing';
 import {
   activeKey,
+  generateSigningKey,
   KEY_ACTIVATION_DELAY_MS,
   MAX_SIGNING_KEYS,
+  PUBLIC_JWK_BYTES,
   publicJwks,
   RETIRED_KEY_KEPT_MS,
   rotatedKeySet,
+  SigningKeySetFullError,
   signingKeys,
+  SSM_STANDARD_VALUE_BYTES,
   type SigningKeySet,
 } from '../../../lambdas/domain/signing-keys';
 import { ASSERTION_SETTINGS } from '../../../lambdas/settings/sections/assertion';
@@ -106,25 +110,98 @@ describe('how long a replaced signing key stays published', () => {
     }
   });
 
-  it(`caps the set at ${MAX_SIGNING_KEYS} keys, dropping the oldest retired key first and keeping the one signing now`, () => {
-    // Rotations every 2 hours by hand: each successor is active, none long enough for pruning.
-    let set = rotatedKeySet(undefined, new Date(T0));
-    const made = [set.keys[0]!.kid];
-    for (let i = 1; i <= 6; i += 1) {
-      set = rotatedKeySet(set, new Date(T0 + i * 2 * HOUR));
-      made.unshift(set.keys[0]!.kid);
-      expect(set.keys.length).toBeLessThanOrEqual(MAX_SIGNING_KEYS);
-    }
-    expect(kids(set)).toEqual(made.slice(0, MAX_SIGNING_KEYS));
-    // The key signing at the last rotation (made by the one before) is still there.
-    expect(activeKey(signingKeys(set), T0 + 12 * HOUR).kid).toBe(made[1]);
+  it('rotations ten minutes apart: every key a holder of the previous set could pick stays published in the next', () => {
+    // A holder loaded a set while it was current (from `from` until `until`) and signs with activeKey of it until its
+    // keys are DEFAULT_MAX_AGE_MS old; what it signs is valid MAX_ASSERTION_LIFETIME_SECONDS more. Every kid it could
+    // pick from `nextAt - lifetime` on must be in the next set. For the previous set: from its making to nextAt + max age.
+    const LIFETIME_MS = MAX_ASSERTION_LIFETIME_SECONDS * 1000;
+    const missingFrom = (held: SigningKeySet, from: number, until: number, next: SigningKeySet, nextAt: number) => {
+      const keys = signingKeys(held);
+      const times = new Set<number>();
+      for (let t = from; t <= until + DEFAULT_MAX_AGE_MS; t += MINUTE) times.add(t);
+      for (const key of keys) times.add(key.activeFrom).add(key.activeFrom - 1);
+      const picked = [...times]
+        .filter((t) => t >= from && t >= nextAt - LIFETIME_MS && t <= until + DEFAULT_MAX_AGE_MS)
+        .map((t) => activeKey(keys, t).kid);
+      return [...new Set(picked)].filter((kid) => !published(next).includes(kid));
+    };
+    const history: { set: SigningKeySet; at: number }[] = [];
+    const stillPublished = (prev: SigningKeySet, prevAt: number, next: SigningKeySet, nextAt: number) => {
+      history.push({ set: prev, at: prevAt });
+      // The previous set (held from its making until now), as the review asked ...
+      expect(missingFrom(prev, prevAt, nextAt, next, nextAt)).toEqual([]);
+      // ... and every older one some instance may still hold (loaded while it was current, at most max age ago).
+      history.slice(0, -1).forEach(({ set: older, at: olderAt }, i) => {
+        const replacedAt = history[i + 1]!.at;
+        if (replacedAt + DEFAULT_MAX_AGE_MS + LIFETIME_MS >= nextAt)
+          expect(missingFrom(older, olderAt, replacedAt, next, nextAt)).toEqual([]);
+      });
+    };
 
-    // Six rotations within an hour: the one active key (the first) is kept; the oldest pending ones make room.
-    let burst = rotatedKeySet(undefined, new Date(T0));
-    const firstKid = burst.keys[0]!.kid;
-    for (let i = 1; i <= 6; i += 1) burst = rotatedKeySet(burst, new Date(T0 + i * MINUTE));
-    expect(burst.keys).toHaveLength(MAX_SIGNING_KEYS);
-    expect(activeKey(signingKeys(burst), T0 + 7 * MINUTE).kid).toBe(firstKid);
+    let at = T0 - 30 * 24 * HOUR;
+    let set = rotatedKeySet(undefined, new Date(at));
+    const sets = [set];
+    let refusals = 0;
+    // 40 rotations asked for 10 minutes apart; one refused (the cap) waits until the time it names and is asked again.
+    for (let i = 0, next = T0; i < 40; i += 1, next += 10 * MINUTE) {
+      let made: SigningKeySet;
+      try {
+        made = rotatedKeySet(set, new Date(Math.max(next, at)));
+      } catch (error) {
+        expect(error).toBeInstanceOf(SigningKeySetFullError);
+        expect(set.keys).toHaveLength(MAX_SIGNING_KEYS); // refused only when every place is taken by a key in use
+        expect((error as Error).message).toMatch(/still in use.*wait until .* and rotate again/);
+        refusals += 1;
+        next = Math.max(next, (error as SigningKeySetFullError).retryAfter.getTime());
+        made = rotatedKeySet(set, new Date(next));
+      }
+      const madeAt = Math.max(next, at);
+      expect(made.keys.length).toBeLessThanOrEqual(MAX_SIGNING_KEYS);
+      stillPublished(set, at, made, madeAt);
+      [set, at] = [made, madeAt];
+      sets.push(set);
+    }
+    expect(refusals).toBeGreaterThan(0); // the cap did bind
+
+    // The review's case: five rotations 10 minutes apart (B..F). An authorizer that loaded the fourth set at t=35 min
+    // signs with B from t=60 min; the fifth set (t=40 min) must still publish B.
+    const [fourth, fifth] = [sets[4]!, sets[5]!];
+    const b = sets[1]!.keys[0]!.kid;
+    expect(activeKey(signingKeys(fourth), T0 + 60 * MINUTE).kid).toBe(b);
+    expect(published(fifth)).toContain(b);
+  });
+
+  it(`holds at most ${MAX_SIGNING_KEYS} keys: what a standard SSM parameter (4 KB) holds, measured on real keys, with margin`, () => {
+    const now = new Date(T0);
+    const full: SigningKeySet = { v: 1, keys: Array.from({ length: MAX_SIGNING_KEYS }, () => generateSigningKey(now)) };
+    const jwks = publicJwks(full);
+    for (const jwk of jwks.keys) expect(Buffer.byteLength(JSON.stringify(jwk)) + 1).toBeLessThanOrEqual(PUBLIC_JWK_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(jwks.keys[0]))).toBeGreaterThan(190); // not the ~70 bytes once assumed
+    const bytes = Buffer.byteLength(JSON.stringify(jwks));
+    expect(bytes).toBeLessThanOrEqual(0.75 * SSM_STANDARD_VALUE_BYTES);
+    expect(SSM_STANDARD_VALUE_BYTES).toBe(4096);
+    expect(MAX_SIGNING_KEYS).toBeGreaterThanOrEqual(10);
+  });
+
+  it('refuses, and drops nothing, when a rotation would need more places than the cap', () => {
+    let set = rotatedKeySet(undefined, new Date(T0));
+    for (let i = 1; i < MAX_SIGNING_KEYS; i += 1) set = rotatedKeySet(set, new Date(T0 + i * MINUTE));
+    expect(set.keys).toHaveLength(MAX_SIGNING_KEYS);
+    const attempt = () => rotatedKeySet(set, new Date(T0 + MAX_SIGNING_KEYS * MINUTE));
+    expect(attempt).toThrow(SigningKeySetFullError);
+    // The oldest key goes once its successor has been active RETIRED_KEY_KEPT_MS: the time the error names.
+    const retryAfter = (() => {
+      try {
+        attempt();
+      } catch (error) {
+        return (error as SigningKeySetFullError).retryAfter.getTime();
+      }
+      throw new Error('no refusal');
+    })();
+    expect(retryAfter).toBe(T0 + MINUTE + KEY_ACTIVATION_DELAY_MS + RETIRED_KEY_KEPT_MS + 1);
+    expect(() => rotatedKeySet(set, new Date(retryAfter - 1))).toThrow(SigningKeySetFullError);
+    const after = rotatedKeySet(set, new Date(retryAfter));
+    expect(kids(after).slice(1)).toEqual(kids(set).slice(0, -1));
   });
 });
 

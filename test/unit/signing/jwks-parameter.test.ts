@@ -3,7 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { publicJwks, rotatedKeySet } from '../../../lambdas/domain/signing-keys';
 import { createJwksHandler } from '../../../lambdas/handlers/jwks';
 import { cachedJwksSource } from '../../../lambdas/runtime/assertion-wiring';
+import * as jwksParameterModule from '../../../lambdas/signing/jwks-parameter';
 import { JwksNotPublishedError, JwksParameter } from '../../../lambdas/signing/jwks-parameter';
+import { lambdaJwksDependencies } from '../../../lambdas/runtime/assertion-wiring';
+import { JWKS_PARAMETER_TIMEOUTS } from '../../../lambdas/signing/aws-clients';
 import { capturingLogger } from '../../support/local-system';
 
 /**
@@ -63,5 +66,25 @@ describe('the JWKS parameter', () => {
       logger: capturingLogger(),
     });
     expect((await handler()).statusCode).toBe(503);
+  });
+});
+
+describe('the JWKS function’s SSM client', () => {
+  it('makes one short attempt (JWKS_PARAMETER_TIMEOUTS, which lib/key-api.ts sizes the function’s timeout from)', () => {
+    const spy = jest.spyOn(jwksParameterModule, 'createSsmClient');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      ASSERTION_AUDIENCE: 'https://internal.example.com',
+      ASSERTION_ISSUER: 'https://api.example.com',
+      ASSERTION_JWKS_PARAMETER: NAME,
+    });
+    try {
+      lambdaJwksDependencies();
+      expect(spy).toHaveBeenCalledWith(JWKS_PARAMETER_TIMEOUTS);
+      expect(JWKS_PARAMETER_TIMEOUTS.maxAttempts).toBe(1);
+    } finally {
+      process.env = saved;
+      spy.mockRestore();
+    }
   });
 });

@@ -7,9 +7,18 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseSigningKeySet, publicJwks, rotatedKeySet, type Jwks } from '../../../lambdas/domain/signing-keys';
+import { MAX_SIGNING_KEYS, parseSigningKeySet, publicJwks, rotatedKeySet, type Jwks } from '../../../lambdas/domain/signing-keys';
 import { createRotateSigningKeyHandler } from '../../../lambdas/handlers/rotate-signing-key';
-import { KeyRotation, type RotationStep } from '../../../lambdas/signing/key-rotation';
+import {
+  KeyRotation,
+  MAX_CALLS_PER_STEP,
+  PENDING_SET_MAX_AGE_MS,
+  RotationError,
+  type RotationStep,
+} from '../../../lambdas/signing/key-rotation';
+import { JWKS_READ_CACHE_MS } from '../../../lambdas/runtime/assertion-wiring';
+import { JWKS_CACHE_CONTROL } from '../../../lambdas/handlers/jwks';
+import { KEY_ACTIVATION_DELAY_MS } from '../../../lambdas/domain/signing-keys';
 import { capturingLogger } from '../../support/local-system';
 
 /**
@@ -168,6 +177,84 @@ describe('the signing key rotation (Secrets Manager protocol)', () => {
     await expect(rotation.run({ SecretId: 's', ClientRequestToken: 'odd', Step: 'dropTables' as RotationStep })).rejects.toThrow(
       /unknown rotation step/,
     );
+    sm.mock.restore();
+  });
+
+  it('createSecret fails (a RotationError, so the alarm fires) rather than drop a key in use when the set is full', async () => {
+    const T = Date.parse('2026-12-01T10:00:00.000Z');
+    let full = rotatedKeySet(undefined, new Date(T));
+    for (let i = 1; i < MAX_SIGNING_KEYS; i += 1) full = rotatedKeySet(full, new Date(T + i * 60_000));
+    const sm = fakeSecretsManager(JSON.stringify(full));
+    sm.startRotation('t-full');
+    const clock = () => new Date(T + MAX_SIGNING_KEYS * 60_000);
+    const rotation = new KeyRotation({ secrets: new SecretsManagerClient({}), jwks: fakeJwks(), logger: capturingLogger(), clock });
+    const step = rotation.run({ SecretId: 's', ClientRequestToken: 't-full', Step: 'createSecret' });
+    await expect(step).rejects.toThrow(RotationError);
+    await expect(step).rejects.toThrow(
+      /^createSecret: 14 signing keys are still in use .* wait until \S+Z, when the oldest has retired, and rotate again$/,
+    );
+    expect(sm.mock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(sm.current()).toBe(JSON.stringify(full));
+    sm.mock.restore();
+  });
+
+  it('testSecret refuses a pending set made more than PENDING_SET_MAX_AGE_MS ago (a resumed rotation), pointing to the recovery', async () => {
+    // The margin under the hour covers the JWKS's caches (its Cache-Control max-age, the function's read cache) and more.
+    const maxAgeSeconds = Number(/max-age=(\d+)/.exec(JWKS_CACHE_CONTROL)![1]);
+    expect(KEY_ACTIVATION_DELAY_MS - PENDING_SET_MAX_AGE_MS).toBeGreaterThan(maxAgeSeconds * 1000 + JWKS_READ_CACHE_MS);
+    expect(PENDING_SET_MAX_AGE_MS).toBe(50 * 60_000);
+
+    const T = Date.parse('2026-12-01T10:00:00.000Z');
+    const previous = JSON.stringify(rotatedKeySet(undefined, new Date(T - 30 * 24 * 3_600_000)));
+    let now = T;
+    const sm = fakeSecretsManager(previous);
+    const jwks = fakeJwks();
+    const rotation = new KeyRotation({
+      secrets: new SecretsManagerClient({}),
+      jwks,
+      logger: capturingLogger(),
+      clock: () => new Date(now),
+    });
+    const run = (token: string, Step: RotationStep) => rotation.run({ SecretId: 's', ClientRequestToken: token, Step });
+
+    sm.startRotation('late');
+    await run('late', 'createSecret');
+    await run('late', 'setSecret');
+    now = T + PENDING_SET_MAX_AGE_MS + 1;
+    const test = run('late', 'testSecret');
+    await expect(test).rejects.toThrow(RotationError);
+    await expect(test).rejects.toThrow(
+      /^testSecret: the pending key set was made 51 minutes ago, more than 50: .*Remove its AWSPENDING label and rotate again \(README, "For backend authors": recover a stuck rotation\)$/,
+    );
+    expect(sm.current()).toBe(previous);
+
+    // Just inside the bound it passes, and the rotation completes.
+    sm.startRotation('prompt');
+    now = T + 3_600_000;
+    await run('prompt', 'createSecret');
+    await run('prompt', 'setSecret');
+    now += PENDING_SET_MAX_AGE_MS;
+    await run('prompt', 'testSecret');
+    await run('prompt', 'finishSecret');
+    expect(sm.current()).not.toBe(previous);
+    sm.mock.restore();
+  });
+
+  it(`makes at most MAX_CALLS_PER_STEP (${MAX_CALLS_PER_STEP}) AWS calls in a step, which the function's timeout is sized from`, async () => {
+    const sm = fakeSecretsManager(JSON.stringify(rotatedKeySet(undefined, new Date(Date.now() - 30 * 24 * 3_600_000))));
+    sm.startRotation('count');
+    const jwks = fakeJwks();
+    const rotation = new KeyRotation({ secrets: new SecretsManagerClient({}), jwks, logger: capturingLogger() });
+    const calls: Record<string, number> = {};
+    for (const Step of STEPS) {
+      sm.mock.resetHistory();
+      jwks.read.mockClear();
+      jwks.write.mockClear();
+      await rotation.run({ SecretId: 's', ClientRequestToken: 'count', Step });
+      calls[Step] = sm.mock.calls().length + jwks.read.mock.calls.length + jwks.write.mock.calls.length;
+    }
+    expect(calls).toEqual({ createSecret: 4, setSecret: 3, testSecret: 3, finishSecret: 2 });
+    expect(Math.max(...Object.values(calls))).toBe(MAX_CALLS_PER_STEP);
     sm.mock.restore();
   });
 });
