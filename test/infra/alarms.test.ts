@@ -7,9 +7,7 @@ import { buildApp } from '../../lib/app';
 import { loadStackConfig } from '../../lib/stack-config';
 import { UserApiKeys, type UserApiKeysProps } from '../../lib/user-api-keys';
 import { DURATION_ALARM_SHARE_OF_TIMEOUT, NO_ALARM_DESTINATION_WARNING } from '../../lib/key-alarms';
-
-const AUTH0 = { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' };
-const BASE_CONTEXT = { ...AUTH0, 'aws:cdk:bundling-stacks': [] };
+import { BASE_CONTEXT, EXAMPLE_AUTH0 as AUTH0, type Resource, type Resources } from './synth-context';
 
 /** The construct in a stack of its own (no bundling); the app's own settings loader and cdk-nag are tested on their own below. */
 function synth(props: Partial<UserApiKeysProps> = {}) {
@@ -17,12 +15,6 @@ function synth(props: Partial<UserApiKeysProps> = {}) {
   new UserApiKeys(stack, 'Keys', { ...AUTH0, ...props });
   return { stack, template: Template.fromStack(stack) };
 }
-
-interface Resource {
-  Type: string;
-  Properties: Record<string, any>;
-}
-type Resources = Record<string, Resource>;
 
 const resourcesOf = (template: Template) => template.toJSON().Resources as Resources;
 const ofType = (template: Template, type: string) => Object.entries(resourcesOf(template)).filter(([, r]) => r.Type === type);

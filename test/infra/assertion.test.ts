@@ -6,20 +6,9 @@ import { UserApiKeys } from '../../lib/user-api-keys';
 import { worstCaseMs } from '../../lambdas/runtime/call-timeouts';
 import { DEFAULT_SIGNING_TIMEOUTS, JWKS_PARAMETER_TIMEOUTS } from '../../lambdas/signing/aws-clients';
 import { MAX_CALLS_PER_STEP } from '../../lambdas/signing/key-rotation';
+import { BASE_CONTEXT, type Resource, type Resources } from './synth-context';
 
 /** The signed identity assertion, its keys, their rotation and the JWKS route, as synthesized (no bundles). */
-const BASE_CONTEXT = {
-  auth0Domain: 'example.eu.auth0.com',
-  auth0Audience: 'https://api.example.com',
-  'aws:cdk:bundling-stacks': [],
-};
-
-interface Resource {
-  Type: string;
-  Properties: Record<string, any>;
-  DependsOn?: string[];
-}
-type Resources = Record<string, Resource>;
 
 function synth(context: Record<string, unknown> = {}) {
   const { stack } = buildApp(new App({ context: { ...BASE_CONTEXT, ...context } }));

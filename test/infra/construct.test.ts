@@ -6,9 +6,7 @@ import { ConfigError } from '../../lambdas/settings/config-error';
 import { environmentReader, loadSettings } from '../../lambdas/settings/load';
 import { settingNames, specOf } from '../../lambdas/settings/schema';
 import recordedResources from './fixtures/default-stack-resources.json';
-
-const AUTH0 = { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' };
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+import { EXAMPLE_AUTH0 as AUTH0, NO_BUNDLING } from './synth-context';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 

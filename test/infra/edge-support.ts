@@ -1,18 +1,13 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
+import { BASE_CONTEXT, type Resource } from './synth-context';
 
 /** Shared by the edge tests: the app `cdk deploy` builds, with the edge on, in a region of the test's choosing. */
 
 export const ACCOUNT = '123456789012';
 export const certificate = (region: string, id = '11111111-2222-3333-4444-555555555555') =>
   `arn:aws:acm:${region}:${ACCOUNT}:certificate/${id}`;
-
-export const BASE_CONTEXT = {
-  auth0Domain: 'example.eu.auth0.com',
-  auth0Audience: 'https://api.example.com',
-  'aws:cdk:bundling-stacks': [],
-};
 
 export const edgeContext = (region: string): Record<string, unknown> => ({
   edge: 'true',
@@ -39,12 +34,6 @@ export function buildIn(region: string | undefined, context: Record<string, unkn
   } finally {
     process.env = saved;
   }
-}
-
-export interface Resource {
-  Type: string;
-  Properties: Record<string, any>;
-  DependsOn?: string[];
 }
 
 export function templatesIn(region: string, context: Record<string, unknown> = {}) {

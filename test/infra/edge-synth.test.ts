@@ -4,7 +4,8 @@ import { resolveEdgeConfig } from '../../lib/edge-config';
 import { acknowledgeEdgeNagFindings } from '../../lib/edge-nag-acknowledgements';
 import { acknowledgeNagFindings } from '../../lib/nag-acknowledgements';
 import { UserApiKeysStack } from '../../lib/user-api-keys-stack';
-import { ACCOUNT, BASE_CONTEXT, buildIn, certificate, edgeContext, FULL_EDGE } from './edge-support';
+import { ACCOUNT, buildIn, certificate, edgeContext, FULL_EDGE } from './edge-support';
+import { BASE_CONTEXT } from './synth-context';
 
 /** `cdk synth` with the edge on: the whole app, cdk-nag included, as bin/app.ts runs it (bundling skipped). */
 describe.each(['us-east-1', 'eu-west-1'])('synthesizing with edge=true in %s', (region) => {

@@ -7,7 +7,8 @@ import { EDGE_BLOCK_BODIES, EDGE_RULES } from '../../lib/edge-firewall';
 import { OPEN_ORIGIN_WARNING } from '../../lib/key-edge';
 import { pathPattern, strictRoutesStatement } from '../../lib/edge-paths';
 import recordedResources from './fixtures/default-stack-resources.json';
-import { buildIn, certificate, edgeContext, FULL_EDGE, only, templatesIn, type Resource } from './edge-support';
+import { buildIn, certificate, edgeContext, FULL_EDGE, only, templatesIn } from './edge-support';
+import type { Resource } from './synth-context';
 import { Template } from 'aws-cdk-lib/assertions';
 
 // CloudFront's managed policies, by ID (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html,

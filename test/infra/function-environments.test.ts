@@ -7,6 +7,7 @@ import { ConfigError } from '../../lambdas/settings/config-error';
 import type { FunctionComponent } from '../../lambdas/settings/function-environment';
 import { buildApp } from '../../lib/app';
 import { buildIn, edgeContext, FULL_EDGE } from './edge-support';
+import { BASE_CONTEXT, type Resource, type Resources } from './synth-context';
 
 // The wirings start AWS and Auth0 calls at construction (the authorizer's signer primes a Secrets Manager load, the
 // management functions hydrate Auth0's JWKS): every client here reaches nothing, so no test makes a network call
@@ -43,17 +44,6 @@ const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 const API_ID = 'abcdef1234';
 const DISTRIBUTION_DOMAIN = 'd111111abcdef8.cloudfront.net';
-const BASE_CONTEXT = {
-  auth0Domain: 'example.eu.auth0.com',
-  auth0Audience: 'https://api.example.com',
-  'aws:cdk:bundling-stacks': [],
-};
-
-interface Resource {
-  Type: string;
-  Properties: Record<string, any>;
-}
-type Resources = Record<string, Resource>;
 
 /**
  * The settings component an entry point loads, read from its source: the

@@ -12,19 +12,13 @@ import { buildApp } from '../../lib/app';
 import { ConfigError } from '../../lambdas/settings/config-error';
 import { loadStackConfig } from '../../lib/stack-config';
 import { resolveUserApiKeysConfig } from '../../lib/user-api-keys-config';
+import { BASE_CONTEXT } from './synth-context';
 
 /** The stack's settings, read as `cdk deploy` reads them, with what the construct derives from them. */
 function stackConfig(settings: Record<string, string>) {
   const { stackName: _stack, ...props } = loadStackConfig((context) => settings[context]);
   return resolveUserApiKeysConfig(props);
 }
-
-const BASE_CONTEXT = {
-  auth0Domain: 'example.eu.auth0.com',
-  auth0Audience: 'https://api.example.com',
-  // Assertions need no Lambda bundles; test/infra/synth.test.ts builds them for real.
-  'aws:cdk:bundling-stacks': [],
-};
 
 function synth(context: Record<string, unknown> = {}) {
   const { app, stack } = buildApp(new App({ context: { ...BASE_CONTEXT, ...context } }));

@@ -6,6 +6,7 @@ import { LastUsedRecorder } from '../../lambdas/store/last-used-recorder';
 import { eventItemKey, ownerItemKey } from '../../lambdas/store/table-schema';
 import { indexPlan, UPGRADE_STEPS, type UpgradeStep } from '../../lambdas/store/table-upgrade';
 import { buildApp } from '../../lib/app';
+import { BASE_CONTEXT } from './synth-context';
 
 // The stack buildApp() gives `cdk deploy`, without cdk-nag's verdict: stack.test.ts holds every stack to that.
 jest.mock('cdk-nag', () => ({
@@ -14,8 +15,6 @@ jest.mock('cdk-nag', () => ({
     validate = () => ({ success: true, violations: [] });
   },
 }));
-
-const BASE_CONTEXT = { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com', 'aws:cdk:bundling-stacks': [] };
 
 interface Statement {
   Action: string | string[];

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { UPGRADE_STEPS, type UpgradeStep } from '../../lambdas/store/table-upgrade';
 import { buildApp } from '../../lib/app';
 import { PROJECT_ROOT } from '../../lib/house-function';
+import { BASE_CONTEXT, type Resource } from './synth-context';
 
 /**
  * The README's upgrade paths, deploy by deploy: each step changes at most one
@@ -14,11 +15,6 @@ import { PROJECT_ROOT } from '../../lib/house-function';
  * indexes that an earlier deploy created (the operator waited for ACTIVE).
  */
 
-interface Resource {
-  Type: string;
-  Properties: Record<string, any>;
-  DeletionPolicy?: string;
-}
 interface Deployed {
   readonly label: string;
   readonly tableId: string;
@@ -36,8 +32,6 @@ jest.mock('cdk-nag', () => ({
     validate = () => ({ success: true, violations: [] });
   },
 }));
-
-const BASE_CONTEXT = { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com', 'aws:cdk:bundling-stacks': [] };
 
 /** What `cdk deploy -c tableUpgradeStep=<step>` deploys (no step: a plain `cdk deploy`). */
 function synthesized(step: UpgradeStep | undefined): { deployed: Deployed; template: Record<string, any> } {
