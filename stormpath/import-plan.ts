@@ -1,0 +1,65 @@
+import type { SkippedEntry, StormpathAccount, StormpathExport } from './export-reader';
+import type { OwnerResolution } from './owner-mapping';
+
+/** What the writer stores for one Stormpath key: no secret, only its hash. */
+export interface PlannedKey {
+  readonly keyId: string;
+  readonly secretHash: string;
+  readonly ownerId: string;
+  /** Only if the key and its account are both enabled. */
+  readonly enabled: boolean;
+  readonly accountId: string;
+}
+
+export interface ImportPlan {
+  readonly tenantId: string;
+  /** Account files read. */
+  readonly accounts: number;
+  /** Sorted by owner id, then key id: the same export gives the same plan, and the writer groups by owner. */
+  readonly keys: readonly PlannedKey[];
+  /** The reader's skips, then keys whose account has no owner. */
+  readonly skipped: readonly SkippedEntry[];
+  /** distinct owner ids with at least one planned key */
+  readonly owners: number;
+}
+
+/** Gives each key its owner; a key whose account cannot be given one is skipped, with the reason. */
+export function planImport(exported: StormpathExport, resolveOwner: (account: StormpathAccount) => OwnerResolution): ImportPlan {
+  // Once per account: one account may hold thousands of keys.
+  const resolutions = new Map<string, OwnerResolution>();
+  const ownerOf = (account: StormpathAccount): OwnerResolution => {
+    const known = resolutions.get(account.accountId);
+    if (known !== undefined) return known;
+    const resolution = resolveOwner(account);
+    resolutions.set(account.accountId, resolution);
+    return resolution;
+  };
+
+  const keys: PlannedKey[] = [];
+  const skipped: SkippedEntry[] = [...exported.skipped];
+  for (const key of exported.keys) {
+    const { keyId, accountId, file } = key;
+    const account = exported.accounts.get(accountId);
+    const owner: OwnerResolution =
+      account === undefined ? { ok: false, reason: `account ${accountId} is not in the export` } : ownerOf(account);
+    if (!owner.ok) {
+      skipped.push({ keyId, accountId, file, reason: owner.reason });
+      continue;
+    }
+    keys.push({ keyId, secretHash: key.secretHash, ownerId: owner.ownerId, enabled: key.enabled && account?.enabled === true, accountId });
+  }
+
+  // Plain code-unit order, not localeCompare: the same on every machine.
+  keys.sort((a, b) => compare(a.ownerId, b.ownerId) || compare(a.keyId, b.keyId));
+  return {
+    tenantId: exported.tenantId,
+    accounts: exported.accounts.size,
+    keys,
+    skipped,
+    owners: new Set(keys.map((key) => key.ownerId)).size,
+  };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
