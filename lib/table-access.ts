@@ -1,4 +1,5 @@
 import { KEY_ID_LENGTH } from '../lambdas/domain/key-format';
+import { STORMPATH_KEY_ID_LENGTH } from '../lambdas/domain/key-ids';
 import { UPGRADE_SETTINGS } from '../lambdas/settings/sections/upgrade';
 import { TABLE, type IndexDefinition } from '../lambdas/store/table-schema';
 import { indexPlan, isUpgradeStep } from '../lambdas/store/table-upgrade';
@@ -21,12 +22,14 @@ import { indexPlan, isUpgradeStep } from '../lambdas/store/table-upgrade';
 
 /**
  * Key items only: a key id is exactly KEY_ID_LENGTH base62 characters
- * (lambdas/domain/key-format.ts). IAM patterns have no character classes, so
- * `?` pins the length and `*#*` rules out the `owner#` and `event#` items
- * (an `owner#<sub>` of the same length is possible).
+ * (lambdas/domain/key-format.ts), or STORMPATH_KEY_ID_LENGTH for a key
+ * imported from Stormpath (lambdas/domain/key-ids.ts). IAM patterns have no
+ * character classes, so `?` pins the length and `*#*` rules out the `owner#`
+ * and `event#` items (an `owner#<sub>` of the same length is possible). With
+ * ForAllValues, each requested key must match one of the patterns.
  */
 export const KEY_ITEMS_ONLY = {
-  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['?'.repeat(KEY_ID_LENGTH)] },
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['?'.repeat(KEY_ID_LENGTH), '?'.repeat(STORMPATH_KEY_ID_LENGTH)] },
   'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['*#*'] },
   Null: { 'dynamodb:LeadingKeys': 'false' },
 } as const;

@@ -1,3 +1,5 @@
+import { keyOrigin, type KeyOrigin } from './key-ids';
+
 /** An API key as stored: never the secret itself, only its SHA-256. */
 export interface StoredKey {
   readonly keyId: string;
@@ -60,11 +62,14 @@ export interface KeyView {
   readonly rotatedAt?: string;
   readonly replacedBy?: string;
   readonly rotatedFrom?: string;
+  /** Set when the key was imported (from a Stormpath export) rather than made here. */
+  readonly origin?: KeyOrigin;
 }
 
 export function toKeyView(key: Omit<StoredKey, 'secretHash'>, now: Date): KeyView {
   const optional = (name: 'lastUsedAt' | 'revokedAt' | 'disabledAt' | 'rotatedAt' | 'replacedBy' | 'rotatedFrom') =>
     key[name] !== undefined ? { [name]: key[name] } : {};
+  const origin = keyOrigin(key.keyId);
   return {
     id: key.keyId,
     name: key.name,
@@ -79,5 +84,6 @@ export function toKeyView(key: Omit<StoredKey, 'secretHash'>, now: Date): KeyVie
     ...optional('rotatedAt'),
     ...optional('replacedBy'),
     ...optional('rotatedFrom'),
+    ...(origin !== undefined ? { origin } : {}),
   };
 }

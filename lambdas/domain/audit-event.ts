@@ -5,7 +5,8 @@ export interface Caller {
   readonly userAgent?: string;
 }
 
-export type AuditEventType = 'create' | 'rotate' | 'revoke' | 'enable' | 'disable' | 'rename';
+/** `import`: the key was brought in from another system's export (the importer, stormpath/). */
+export type AuditEventType = 'create' | 'rotate' | 'revoke' | 'enable' | 'disable' | 'rename' | 'import';
 
 /** One change to one key, kept for the configured retention. */
 export interface AuditEvent {

@@ -6,7 +6,7 @@ import { disallowedScopes, parseCreateKeyRequest } from './create-key-request';
 import { parseListEventsRequest, parseListKeysRequest } from './list-keys-request';
 import { KeyLimitReachedError, KeyNotFoundError, KeyStateConflictError } from './errors';
 import type { KeyFormat } from './key-format';
-import { isWellFormedKeyId } from './key-format';
+import { isKeyId } from './key-ids';
 import type { KeyPolicy } from './key-policy';
 import { hashSecret } from './secret-hash';
 import type { Clock, KeyStore } from './key-store';
@@ -103,7 +103,7 @@ export class KeyService {
   /** Idempotent for the owner: revoking a revoked key succeeds again (and records nothing new). */
   async revoke(caller: Caller, keyId: string): Promise<void> {
     const now = this.clock();
-    const result = isWellFormedKeyId(keyId)
+    const result = isKeyId(keyId)
       ? await this.store.revokeKey(caller.sub, keyId, now, this.event(caller, { keyId, ownerId: caller.sub }, 'revoke', now))
       : undefined;
     if (result === undefined || result.outcome === 'not-found') {
@@ -201,7 +201,7 @@ export class KeyService {
    */
   async events(ownerId: string, keyId: string, query?: Query): Promise<{ events: AuditEventView[]; nextCursor?: string }> {
     const page = parseListEventsRequest(query);
-    if (!isWellFormedKeyId(keyId)) throw new KeyNotFoundError(keyId);
+    if (!isKeyId(keyId)) throw new KeyNotFoundError(keyId);
     const [key, history] = await Promise.all([this.store.getKey(keyId), this.store.listEvents(keyId, page)]);
     const owner = key?.ownerId ?? history.events[0]?.keyOwner;
     if (owner !== ownerId) throw new KeyNotFoundError(keyId);
@@ -210,7 +210,7 @@ export class KeyService {
   }
 
   private async ownedKey(ownerId: string, keyId: string): Promise<StoredKey> {
-    const key = isWellFormedKeyId(keyId) ? await this.store.getKey(keyId) : undefined;
+    const key = isKeyId(keyId) ? await this.store.getKey(keyId) : undefined;
     if (key?.ownerId !== ownerId) {
       throw new KeyNotFoundError(keyId);
     }

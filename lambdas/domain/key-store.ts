@@ -56,7 +56,8 @@ export const limitReached = (limit: number): ResultOf<'limit-reached'> => ({ out
  * `limit-reached` when the owner is at `activeKeyCap`.
  */
 export interface KeyRotation {
-  readonly oldKey: Pick<StoredKey, 'keyId' | 'ownerId'>;
+  /** `expiresAt`: the old key's own, before the rotation (an imported key's count is found by it). */
+  readonly oldKey: Pick<StoredKey, 'keyId' | 'ownerId' | 'expiresAt'>;
   readonly newKey: StoredKey;
   /** ISO-8601 */
   readonly rotatedAt: string;

@@ -1,4 +1,4 @@
-import { isWellFormedKeyId } from '../domain/key-format';
+import { isKeyId } from '../domain/key-ids';
 
 /**
  * The shapes of the key attributes a list cursor carries, exactly as this
@@ -27,5 +27,5 @@ export function isEventAt(value: string): boolean {
 /** An event item's partition key, `event#<keyId>#<eventAt>#<nonce>`, for this key and this eventAt. */
 export function isEventItemKey(value: string, keyId: string, eventAt: string): boolean {
   const prefix = `event#${keyId}#${eventAt}#`;
-  return isWellFormedKeyId(keyId) && value.startsWith(prefix) && EVENT_NONCE.test(value.slice(prefix.length));
+  return isKeyId(keyId) && value.startsWith(prefix) && EVENT_NONCE.test(value.slice(prefix.length));
 }

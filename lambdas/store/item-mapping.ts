@@ -65,7 +65,7 @@ export function toStoredKey(item: Item): StoredKey | undefined {
   return { ...summary, secretHash: item.secretHash };
 }
 
-const EVENT_TYPES: readonly AuditEventType[] = ['create', 'rotate', 'revoke', 'enable', 'disable', 'rename'];
+const EVENT_TYPES: readonly AuditEventType[] = ['create', 'rotate', 'revoke', 'enable', 'disable', 'rename', 'import'];
 
 /** `position` orders the events one change writes together (they share a timestamp). */
 export function toEventItem(event: AuditEvent, position: number): Item {

@@ -22,7 +22,9 @@ import { toStoredKey } from './item-mapping';
 import { listKeyEvents, listOwnerKeys } from './key-listing';
 import { changeKeyItem, claimSlots, putEvents, putNewKey, releaseSlot, retireRotatedKey, revokeKeyItem } from './key-writes';
 import { namedTransaction } from './named-transaction';
-import { OWNER_FULL, withinOwnerLimit } from './owner-limit';
+import { isStormpathKeyId } from '../domain/key-ids';
+import { importedBucket } from './imported-slots';
+import { OWNER_FULL, withinOwnerLimit, type SlotRoom } from './owner-limit';
 import { asStoreFault, withConflictRetries, type StoreContext } from './store-calls';
 import { TABLE } from './table-schema';
 import { indexPlan, type IndexReads } from './table-upgrade';
@@ -73,9 +75,9 @@ export class DynamoKeyStore implements KeyStore {
 
   async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<InsertResult> {
     const { tableName } = this.context;
-    return withinOwnerLimit(this.context, key.ownerId, limit, now, async () => {
+    const claim = async (room: SlotRoom) => {
       const transaction = namedTransaction({
-        ownerSlots: claimSlots(tableName, key.ownerId, { [key.keyId]: key.expiresAt }, limit),
+        ownerSlots: claimSlots(tableName, key.ownerId, { [key.keyId]: key.expiresAt }, room.limit, { importedSeen: room.importedSeen }),
         newKey: putNewKey(tableName, key),
         events: putEvents(tableName, [event]),
       });
@@ -86,7 +88,9 @@ export class DynamoKeyStore implements KeyStore {
         if (transaction.failedConditions(error)?.has('ownerSlots') === true) return OWNER_FULL;
         throw error;
       }
-    });
+    };
+    // The owner's imported keys take room too: a create is the one write the limit stops.
+    return withinOwnerLimit(this.context, key.ownerId, limit, now, claim, { countImported: true });
   }
 
   async rotateKey(rotation: KeyRotation, now: Date): Promise<RotateResult> {
@@ -95,11 +99,13 @@ export class DynamoKeyStore implements KeyStore {
     return withinOwnerLimit(this.context, oldKey.ownerId, rotation.activeKeyCap, now, async () => {
       const transaction = namedTransaction({
         // The old key stays counted until its grace period ends (then it is pruned as expired).
+        // An imported old key moves from the imported counts to a slot of its own for its grace period.
         ownerSlots: claimSlots(
           tableName,
           oldKey.ownerId,
           { [oldKey.keyId]: rotation.graceEndsAt, [newKey.keyId]: newKey.expiresAt },
           rotation.activeKeyCap,
+          { releaseImported: isStormpathKeyId(oldKey.keyId) ? importedBucket(oldKey.expiresAt) : undefined },
         ),
         oldKey: retireRotatedKey(tableName, rotation, now),
         newKey: putNewKey(tableName, newKey),
@@ -140,7 +146,11 @@ export class DynamoKeyStore implements KeyStore {
     return withConflictRetries(this.context, async () => {
       const revoke = revokeKeyItem(tableName, ownerId, keyId, at);
       const events = putEvents(tableName, [event]);
-      const transaction = namedTransaction({ key: revoke, ownerSlot: releaseSlot(tableName, ownerId, keyId), events });
+      // An imported key counts among the imported ones until it expires or is rotated (then it has a slot of its own).
+      const stillCountedAsImported =
+        isStormpathKeyId(keyId) && existing.replacedBy === undefined && existing.expiresAt > at.getTime() / 1000;
+      const ownerSlot = releaseSlot(tableName, ownerId, keyId, stillCountedAsImported ? importedBucket(existing.expiresAt) : undefined);
+      const transaction = namedTransaction({ key: revoke, ownerSlot, events });
       try {
         await this.context.client.send(transaction.command);
         return WRITTEN;

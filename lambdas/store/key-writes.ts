@@ -2,6 +2,7 @@ import type { StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
 import type { KeyRotation, KeyUpdate } from '../domain/key-store';
 import { toEventItem, toItem } from './item-mapping';
+import { IMPORTED_COUNTS, IMPORTED_TOTAL, releaseImportedParts } from './imported-slots';
 import type { TransactItem } from './named-transaction';
 import { ownerItemKey, TABLE } from './table-schema';
 
@@ -12,34 +13,69 @@ import { ownerItemKey, TABLE } from './table-schema';
 
 const epochSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
 
+export interface SlotClaimOptions {
+  /**
+   * For a create: the owner's imported keys count too (imported-slots.ts).
+   * `limit` is then the room left beside the unexpired imported keys seen,
+   * and the claim holds only while `importedTotal` is still at most what was
+   * seen (a concurrent import would have taken room).
+   */
+  readonly importedSeen?: number | undefined;
+  /** For a rotation of an imported key: it stops counting among the imported ones (its slot moves to `activeKeys`). */
+  readonly releaseImported?: string | undefined;
+}
+
 /**
  * Sets the owner's active-key slots (key id → the epoch second it stops
  * counting), only while the owner holds fewer than `limit`: the guard that
  * holds the per-owner limit under concurrent writes.
  */
-export function claimSlots(tableName: string, ownerId: string, slots: Readonly<Record<string, number>>, limit: number): TransactItem {
+export function claimSlots(
+  tableName: string,
+  ownerId: string,
+  slots: Readonly<Record<string, number>>,
+  limit: number,
+  options: SlotClaimOptions = {},
+): TransactItem {
   const entries = Object.entries(slots);
+  const release = options.releaseImported === undefined ? undefined : releaseImportedParts(options.releaseImported);
+  const imported = options.importedSeen;
   return {
     Update: {
       TableName: tableName,
       Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-      UpdateExpression: `SET ${entries.map((_, i) => `activeKeys.#k${i} = :v${i}`).join(', ')}`,
-      ConditionExpression: 'size(activeKeys) < :limit',
-      ExpressionAttributeNames: Object.fromEntries(entries.map(([keyId], i) => [`#k${i}`, keyId])),
-      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, until], i) => [`:v${i}`, until])), ':limit': limit },
+      UpdateExpression: `SET ${[...entries.map((_, i) => `activeKeys.#k${i} = :v${i}`), ...(release?.set ?? [])].join(', ')}`,
+      ConditionExpression:
+        imported === undefined
+          ? 'size(activeKeys) < :limit'
+          : `size(activeKeys) < :limit AND (attribute_not_exists(${IMPORTED_TOTAL}) OR ${IMPORTED_TOTAL} <= :importedSeen)`,
+      ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([keyId], i) => [`#k${i}`, keyId])), ...release?.names },
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(entries.map(([, until], i) => [`:v${i}`, until])),
+        ':limit': limit,
+        ...(imported !== undefined ? { ':importedSeen': imported } : {}),
+        ...release?.values,
+      },
     },
   };
 }
 
-/** Frees a revoked key's slot; fails when the owner has no slot map at all (a key written by other means). */
-export function releaseSlot(tableName: string, ownerId: string, keyId: string): TransactItem {
+/**
+ * Frees a revoked key's slot (and, for an imported key that still counted,
+ * its place among the imported ones); fails when the owner has no slot map
+ * at all (a key written by other means).
+ */
+export function releaseSlot(tableName: string, ownerId: string, keyId: string, importedBucket?: string): TransactItem {
+  const release = importedBucket === undefined ? undefined : releaseImportedParts(importedBucket);
   return {
     Update: {
       TableName: tableName,
       Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-      UpdateExpression: 'REMOVE activeKeys.#keyId',
-      ConditionExpression: 'attribute_exists(activeKeys)',
-      ExpressionAttributeNames: { '#keyId': keyId },
+      UpdateExpression: `REMOVE activeKeys.#keyId${release === undefined ? '' : ` SET ${release.set.join(', ')}`}`,
+      ConditionExpression:
+        release === undefined ? 'attribute_exists(activeKeys)' : `attribute_exists(activeKeys) AND attribute_exists(${IMPORTED_COUNTS})`,
+      ExpressionAttributeNames: { '#keyId': keyId, ...release?.names },
+      ...(release !== undefined ? { ExpressionAttributeValues: { ...release.values } } : {}),
     },
   };
 }

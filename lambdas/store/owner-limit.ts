@@ -1,5 +1,7 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { limitReached, type ResultOf } from '../domain/key-store';
+import { IMPORTED_COUNTS, IMPORTED_TOTAL, importedCounts } from './imported-slots';
 import { withConflictRetries, type StoreContext } from './store-calls';
 import { ownerItemKey, TABLE } from './table-schema';
 
@@ -17,42 +19,55 @@ export const OWNER_FULL = Symbol('owner full');
 
 const PRUNE_BATCH = 50;
 
+/** What one try may claim: `limit` slots in `activeKeys`, and, for a create, the imported total it saw (claimSlots). */
+export interface SlotRoom {
+  readonly limit: number;
+  readonly importedSeen?: number | undefined;
+}
+
 /**
  * Runs `attempt`, a transaction that claims slots on the owner item. When its
  * guard fails, expired entries are pruned and it is tried once more before
- * the limit is reported.
+ * the limit is reported. With `countImported` (a create), the owner's
+ * imported keys take room too (imported-slots.ts): the first try assumes
+ * there are none (no extra read for an owner without any), and the retry
+ * claims what the pruning read left beside them.
  */
 export async function withinOwnerLimit<R>(
   context: StoreContext,
   ownerId: string,
   limit: number,
   now: Date,
-  attempt: () => Promise<R | typeof OWNER_FULL>,
+  attempt: (room: SlotRoom) => Promise<R | typeof OWNER_FULL>,
+  options: { readonly countImported?: boolean } = {},
 ): Promise<R | ResultOf<'limit-reached'>> {
   // A plain update on the owner item can lose to a concurrent transaction
   // (TransactionConflictException, which the SDK does not retry).
   await withConflictRetries(context, () => ensureOwnerItem(context, ownerId));
   let pruned = false;
+  let room: SlotRoom = options.countImported === true ? { limit, importedSeen: 0 } : { limit };
   return withConflictRetries(context, async () => {
     for (;;) {
-      const result = await attempt();
+      const result = room.limit > 0 ? await attempt(room) : OWNER_FULL;
       if (result !== OWNER_FULL) return result;
       if (pruned) return limitReached(limit);
       // Try once more after pruning, even if this call pruned nothing: a
       // concurrent write may just have freed the slots.
-      await pruneExpired(context, ownerId, now);
+      const imported = await pruneExpired(context, ownerId, now);
+      if (options.countImported === true) room = { limit: limit - imported.unexpired, importedSeen: imported.total };
       pruned = true;
     }
   });
 }
 
 /** The slot map must exist for `size(activeKeys)` to be evaluated. */
-async function ensureOwnerItem(context: StoreContext, ownerId: string): Promise<void> {
+export async function ensureOwnerItem(context: StoreContext, ownerId: string): Promise<void> {
   await context.client.send(
     new UpdateCommand({
       TableName: context.tableName,
       Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-      UpdateExpression: 'SET activeKeys = if_not_exists(activeKeys, :empty)',
+      // The imported counts' map too, so a rotation of an imported key always has one to count down in.
+      UpdateExpression: `SET activeKeys = if_not_exists(activeKeys, :empty), ${IMPORTED_COUNTS} = if_not_exists(${IMPORTED_COUNTS}, :empty)`,
       ExpressionAttributeValues: { ':empty': {} },
     }),
   );
@@ -64,16 +79,23 @@ export async function activeKeyIds(context: StoreContext, ownerId: string): Prom
 }
 
 async function readSlots(context: StoreContext, ownerId: string): Promise<Record<string, unknown>> {
+  return ((await readOwnerItem(context, ownerId))?.activeKeys ?? {}) as Record<string, unknown>;
+}
+
+async function readOwnerItem(context: StoreContext, ownerId: string): Promise<Record<string, unknown> | undefined> {
   const { Item } = await context.client.send(
     new GetCommand({ TableName: context.tableName, Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) }, ConsistentRead: true }),
   );
-  return (Item?.activeKeys ?? {}) as Record<string, unknown>;
+  return Item;
 }
 
-/** Removes the owner's expired keys from the active set. */
-async function pruneExpired(context: StoreContext, ownerId: string, now: Date): Promise<void> {
+/** Removes the owner's expired keys from the active set and expired imported counts; answers the imported counts left. */
+async function pruneExpired(context: StoreContext, ownerId: string, now: Date): Promise<{ unexpired: number; total: number }> {
   const nowSeconds = now.getTime() / 1000;
-  const expired = Object.entries(await readSlots(context, ownerId))
+  const item = await readOwnerItem(context, ownerId);
+  const imported = importedCounts(item, nowSeconds);
+  const prunedImported = imported.expired.length === 0 ? 0 : await pruneImportedCounts(context, ownerId, imported.expired);
+  const expired = Object.entries((item?.activeKeys ?? {}) as Record<string, unknown>)
     .filter(([, until]) => typeof until !== 'number' || until <= nowSeconds)
     .map(([keyId]) => keyId);
   // Chunked: one REMOVE of hundreds of paths would exceed DynamoDB's 4 KB expression limit.
@@ -87,5 +109,36 @@ async function pruneExpired(context: StoreContext, ownerId: string, now: Date): 
         ExpressionAttributeNames: Object.fromEntries(batch.map((keyId, j) => [`#k${j}`, keyId])),
       }),
     );
+  }
+  return { unexpired: imported.unexpired, total: imported.total - prunedImported };
+}
+
+/**
+ * Drops imported counts whose expiry has passed, and their sum from the
+ * total, while they are as read (else another prune or import got there
+ * first: nothing is subtracted twice). Answers what was subtracted.
+ */
+async function pruneImportedCounts(
+  context: StoreContext,
+  ownerId: string,
+  expired: readonly (readonly [string, number])[],
+): Promise<number> {
+  const batch = expired.slice(0, PRUNE_BATCH);
+  const sum = batch.reduce((total, [, count]) => total + count, 0);
+  try {
+    await context.client.send(
+      new UpdateCommand({
+        TableName: context.tableName,
+        Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+        UpdateExpression: `REMOVE ${batch.map((_, j) => `${IMPORTED_COUNTS}.#b${j}`).join(', ')} SET ${IMPORTED_TOTAL} = ${IMPORTED_TOTAL} - :sum`,
+        ConditionExpression: batch.map((_, j) => `${IMPORTED_COUNTS}.#b${j} = :c${j}`).join(' AND '),
+        ExpressionAttributeNames: Object.fromEntries(batch.map(([bucket], j) => [`#b${j}`, bucket])),
+        ExpressionAttributeValues: { ':sum': sum, ...Object.fromEntries(batch.map(([, count], j) => [`:c${j}`, count])) },
+      }),
+    );
+    return sum;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return 0;
+    throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '../domain/errors';
-import { isWellFormedKeyId } from '../domain/key-format';
+import { isKeyId } from '../domain/key-ids';
 import { isEventAt, isEventItemKey, isIsoTime } from './cursor-fields';
 import { TABLE } from './table-schema';
 
@@ -44,7 +44,7 @@ function decodeChecked(cursor: string, rules: FieldRules, what: string): Record<
 /** A cursor from `GET /keys`, for this owner's keys only: `{pk: <key id>, ownerId: <the caller>, createdAt: <ISO time>}`. */
 export function decodeCursor(cursor: string, ownerId: string): Record<string, string> {
   const rules: FieldRules = {
-    [TABLE.partitionKey]: isWellFormedKeyId,
+    [TABLE.partitionKey]: isKeyId,
     [TABLE.ownerIndex.partitionKey]: (value) => value === ownerId,
     [TABLE.ownerIndex.sortKey]: isIsoTime,
   };
@@ -55,7 +55,7 @@ export function decodeCursor(cursor: string, ownerId: string): Record<string, st
 export function decodeEventCursor(cursor: string, keyId: string): Record<string, string> {
   const rules: FieldRules = {
     [TABLE.partitionKey]: (value, fields) => isEventItemKey(value, keyId, fields[TABLE.eventIndex.sortKey] ?? ''),
-    [TABLE.eventIndex.partitionKey]: (value) => value === keyId && isWellFormedKeyId(value),
+    [TABLE.eventIndex.partitionKey]: (value) => value === keyId && isKeyId(value),
     [TABLE.eventIndex.sortKey]: isEventAt,
   };
   return decodeChecked(cursor, rules, "this key's events");

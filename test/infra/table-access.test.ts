@@ -88,11 +88,25 @@ describe('the table grants', () => {
     expect(lastUsedStatement.Action).toBe('dynamodb:UpdateItem');
     expect(lastUsedStatement.Condition).toEqual({
       'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'lastUsedAt'] },
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['?'.repeat(22)] },
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['?'.repeat(22), '?'.repeat(25)] },
       'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['*#*'] },
       Null: { 'dynamodb:LeadingKeys': 'false' },
       StringEquals: { 'dynamodb:ReturnValues': 'NONE' },
     });
+  });
+
+  it('let the token exchange read key items (native and imported), and nothing else of the table', () => {
+    const statements = statementsOf(resources, 'POST /oauth/token (client-credentials exchange)').filter((s) =>
+      actionsOf(s).some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(statements).toHaveLength(1);
+    const [read] = statements as [(typeof statements)[number]];
+    expect(actionsOf(read)).toEqual(['dynamodb:GetItem']);
+    const get = (pk: string | undefined) => ({ 'dynamodb:LeadingKeys': pk === undefined ? undefined : [pk] });
+    for (const keyId of ['A'.repeat(22), 'A'.repeat(25)]) expect(allows(read.Condition!, get(keyId))).toBe(true);
+    for (const pk of [ownerItemKey('auth0|1234567890'), ownerItemKey('auth0|1234567890123'), 'A'.repeat(24), undefined]) {
+      expect(allows(read.Condition!, get(pk))).toBe(false);
+    }
   });
 
   describe('the authorizer’s UpdateItem condition, evaluated', () => {
@@ -127,10 +141,21 @@ describe('the table grants', () => {
       expect(sent).toHaveLength(200);
     });
 
+    it('allows the write for an imported Stormpath key id (25 characters A-Z 0-9)', () => {
+      expect(allows(condition, write('1A2B3C4D5E6F7G8H9I0JKLMNO'))).toBe(true);
+    });
+
     it('refuses owner and event items, even an owner item as long as a key id', () => {
       const sameLength = ownerItemKey('auth0|1234567890');
       expect(sameLength).toHaveLength(22);
-      for (const pk of [sameLength, ownerItemKey('alice'), eventItemKey('A'.repeat(22), '2026-12-01T00:00:00.000Z#0', 'ab12')]) {
+      const sameAsImported = ownerItemKey('auth0|1234567890123');
+      expect(sameAsImported).toHaveLength(25);
+      for (const pk of [
+        sameLength,
+        sameAsImported,
+        ownerItemKey('alice'),
+        eventItemKey('A'.repeat(22), '2026-12-01T00:00:00.000Z#0', 'ab12'),
+      ]) {
         expect(allows(condition, write(pk))).toBe(false);
       }
     });
@@ -140,6 +165,8 @@ describe('the table grants', () => {
       expect(allows(condition, write(keyId))).toBe(true);
       expect(allows(condition, write('A'.repeat(21)))).toBe(false);
       expect(allows(condition, write('A'.repeat(23)))).toBe(false);
+      expect(allows(condition, write('A'.repeat(24)))).toBe(false);
+      expect(allows(condition, write('A'.repeat(26)))).toBe(false);
       expect(allows(condition, write(undefined))).toBe(false);
       expect(allows(condition, write(keyId, { 'dynamodb:Attributes': ['pk', 'lastUsedAt', 'secretHash'] }))).toBe(false);
       for (const returned of ['ALL_OLD', 'ALL_NEW', 'UPDATED_OLD', 'UPDATED_NEW']) {
