@@ -10,7 +10,7 @@
 export type RouteAuth = 'apiKey' | 'accessToken' | 'none';
 
 export type FunctionName =
-  'health' | 'whoami' | 'jwks' | 'createKey' | 'listKeys' | 'getKey' | 'revokeKey' | 'rotateKey' | 'updateKey' | 'listKeyEvents';
+  'health' | 'whoami' | 'jwks' | 'token' | 'createKey' | 'listKeys' | 'getKey' | 'revokeKey' | 'rotateKey' | 'updateKey' | 'listKeyEvents';
 
 /** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
 export interface RouteThrottle {
@@ -40,6 +40,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   // The public keys that verify the gateway's x-api-key-assertion: public, as any JWKS.
   { method: 'GET', path: '/.well-known/jwks.json', auth: 'none', function: 'jwks' },
   { method: 'GET', path: '/whoami', auth: 'apiKey', function: 'whoami' },
+  // The OAuth 2.0 client-credentials grant: public (the client authenticates with its key there), throttled like key creation.
+  { method: 'POST', path: '/oauth/token', auth: 'none', function: 'token', throttle: KEY_CREATION_THROTTLE },
   { method: 'POST', path: '/keys', auth: 'accessToken', function: 'createKey', throttle: KEY_CREATION_THROTTLE },
   { method: 'GET', path: '/keys', auth: 'accessToken', function: 'listKeys' },
   { method: 'GET', path: '/keys/{id}', auth: 'accessToken', function: 'getKey' },

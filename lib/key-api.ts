@@ -29,7 +29,7 @@ import {
   type FunctionName,
   type RouteDefinition,
 } from '../lambdas/api-definition';
-import { AUTHORIZER_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
+import { AUTHORIZER_DYNAMODB_TIMEOUTS, MANAGEMENT_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
 import { AUTHORIZER_SECRET_TIMEOUTS, JWKS_PARAMETER_TIMEOUTS } from '../lambdas/signing/aws-clients';
 import { auth0Issuer } from '../lambdas/runtime/config';
 import { NEVER_CHECKED, unknownRouteProblem } from '../lambdas/domain/route-scope-check';
@@ -39,6 +39,11 @@ import { AssertionSigning } from './assertion-signing';
 import { logRetention, type HouseFunction } from './house-function';
 import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
 import { resolveUserApiKeysConfig, type UserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
+
+/** One GetItem and, when the cold start's failed, one signing-key read, each within its worst case. */
+const TOKEN_FUNCTION_TIMEOUT = Duration.seconds(
+  Math.ceil((worstCaseMs(MANAGEMENT_DYNAMODB_TIMEOUTS) + worstCaseMs(AUTHORIZER_SECRET_TIMEOUTS) + 1000) / 1000),
+);
 
 /** The settings the API uses (the README's "Settings", as props, with the same defaults), and the table it serves. */
 export type KeyApiProps = Omit<UserApiKeysProps, 'tableEncryption' | 'tableKmsKeyArn' | 'tableRemoval' | 'alarmTopicArn'> & {
@@ -146,16 +151,22 @@ export class KeyApi extends Construct {
           ? managementEnvironment
           : route.function === 'jwks' || route.function === 'whoami'
             ? this.signing.environment(assertion)
-            : {},
+            : route.function === 'token'
+              ? functionEnvironment('token', { ...config, tableName: table.tableName, assertionSecretArn: this.signing.secret.secretArn })
+              : {},
         // The JWKS function's one GetParameter gives up within worstCaseMs, so a slow one answers 503 JWKS_UNAVAILABLE, not a timeout.
         timeout: management
           ? MANAGEMENT_FUNCTION_TIMEOUT
           : route.function === 'jwks'
             ? Duration.seconds(Math.ceil((worstCaseMs(JWKS_PARAMETER_TIMEOUTS) + 1000) / 1000))
-            : Duration.seconds(3),
+            : route.function === 'token'
+              ? TOKEN_FUNCTION_TIMEOUT
+              : Duration.seconds(3),
       });
       this.functions[route.function] = fn;
       if (route.function === 'jwks') this.signing.grantReadJwks(fn);
+      // The token exchange keys its tokens with the signing keys, as the authorizer checks them (lambdas/domain/access-token.ts).
+      if (route.function === 'token') this.signing.grantSign(fn);
       this.addRoute(route, new HttpLambdaIntegration(`${route.function}Integration`, fn));
     }
 

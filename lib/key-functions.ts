@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import type { FunctionName } from '../lambdas/api-definition';
 import { MANAGEMENT_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
 import { HouseFunction } from './house-function';
-import { indexRead, LAST_USED_WRITE_CONDITIONS, NO_RETURNED_ITEMS, writes } from './table-access';
+import { indexRead, KEY_ITEMS_ONLY, LAST_USED_WRITE_CONDITIONS, NO_RETURNED_ITEMS, writes } from './table-access';
 
 interface FunctionSpec {
   readonly entrypoint: string;
@@ -62,6 +62,8 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
   },
   whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },
   health: { entrypoint: 'health', description: 'GET /health', actions: [] },
+  // GetItem on key items only (granted with KEY_ITEMS_ONLY below); its signing-key read is granted in lib/assertion-signing.ts.
+  token: { entrypoint: 'token', description: 'POST /oauth/token (client-credentials exchange)', actions: [] },
   // No table access: their grants (the JWKS parameter; the signing secret, its key and the parameter) are in lib/assertion-signing.ts.
   jwks: { entrypoint: 'jwks', description: 'GET /.well-known/jwks.json (assertion verifying keys)', actions: [] },
   signingKeyRotation: { entrypoint: 'rotate-signing-key', description: 'Rotates the assertion signing key (Secrets Manager)', actions: [] },
@@ -99,6 +101,11 @@ export function createKeyFunction(scope: Construct, name: KeyFunctionName, optio
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn], conditions: LAST_USED_WRITE_CONDITIONS }),
     );
+  }
+  if (name === 'token') {
+    // It reads the key a client authenticates with, and nothing else: not an owner's or an event item.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn], conditions: KEY_ITEMS_ONLY }));
+    tableKey?.grant(fn, 'kms:Decrypt', 'kms:DescribeKey');
   }
   if (spec.actions.length > 0) {
     fn.addToRolePolicy(

@@ -18,4 +18,12 @@ export function acknowledgeNagFindings(keys: UserApiKeys): void {
       reason: 'GET /health is a public liveness check by design: it returns a constant and touches no data.',
     });
   }
+  const tokenRoute = keys.api.node.tryFindChild('POST--oauth--token');
+  if (tokenRoute !== undefined) {
+    Validations.of(tokenRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'POST /oauth/token is the OAuth 2.0 client-credentials grant (RFC 6749 §4.4): the client authenticates with its key in the request itself, which the function checks; the route is throttled like key creation.',
+    });
+  }
 }

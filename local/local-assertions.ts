@@ -1,6 +1,7 @@
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { assertionLifetimeSeconds } from '../lambdas/api-definition';
 import { AssertionVerifier } from '../lambdas/auth/assertion-verifier';
+import type { TokenKeySource } from '../lambdas/domain/access-token';
 import { AssertionIssuer } from '../lambdas/domain/assertion-signer';
 import { activeKey, publicJwks, rotatedKeySet, signingKeys, type Jwks } from '../lambdas/domain/signing-keys';
 import { LoopbackJwksFetcher } from './loopback-jwks-fetcher';
@@ -22,6 +23,8 @@ export interface LocalAssertionOptions {
  */
 export class LocalAssertions {
   readonly jwks: { jwks(): Promise<Jwks> };
+  /** The same key as the access tokens' MAC key, as deployed (access-token.ts). */
+  readonly tokenKeys: TokenKeySource;
   private readonly keys;
 
   constructor(private readonly options: LocalAssertionOptions) {
@@ -29,6 +32,11 @@ export class LocalAssertions {
     this.keys = signingKeys(set);
     const published = publicJwks(set);
     this.jwks = { jwks: () => Promise.resolve(published) };
+    const keys = this.keys;
+    this.tokenKeys = {
+      current: () => Promise.resolve(activeKey(keys, options.now?.() ?? Date.now())),
+      byKid: (kid) => Promise.resolve(keys.find((key) => key.kid === kid)),
+    };
   }
 
   get kid(): string {

@@ -23,6 +23,9 @@ import { createDocumentClient } from '../lambdas/runtime/clients';
 import type { AuthConfig, KeyConfig } from '../lambdas/runtime/config';
 import { authorizerDependencies } from '../lambdas/runtime/authorizer-wiring';
 import { managementDependencies } from '../lambdas/runtime/management-wiring';
+import { tokenDependencies } from '../lambdas/runtime/token-wiring';
+import { createTokenHandler } from '../lambdas/handlers/token';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../lambdas/domain/access-token';
 import { startDevIdentityProvider, type DevIdentityProvider } from './dev-identity-provider';
 
 import { SHARED_DB_CREDENTIALS, type DynamoDbCredentials } from './dynamodb-credentials';
@@ -65,6 +68,8 @@ export interface LocalSystemOptions {
   readonly throttle?: boolean | undefined;
   /** The budget of `POST /keys` and `POST /keys/{id}/rotate` (KEY_CREATION_RATE_LIMIT, KEY_CREATION_BURST_LIMIT); default 5/s, burst 10. */
   readonly keyCreationThrottle?: RouteThrottle | undefined;
+  /** ACCESS_TOKEN_TTL_SECONDS for `POST /oauth/token` (default 3600). */
+  readonly accessTokenTtlSeconds?: number | undefined;
   /** KEY_HEADER: the header the key comes in (default `authorization`). */
   readonly keyHeader?: string | undefined;
   /** ASSERTION_ISSUER / ASSERTION_AUDIENCE; unset, the gateway's URL. */
@@ -166,6 +171,17 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       health: healthHandler,
       whoami: (event) => late.whoami?.(event) ?? notYet(),
       jwks: createJwksHandler({ source: assertions.jwks, logger: options.logger }),
+      token: createTokenHandler(
+        tokenDependencies({
+          client,
+          logger: options.logger,
+          clock,
+          tableName: options.keys.tableName,
+          keyPrefix: options.keys.keyPrefix,
+          ttlSeconds: options.accessTokenTtlSeconds ?? MAX_ACCESS_TOKEN_TTL_SECONDS,
+          tokenKeys: assertions.tokenKeys,
+        }),
+      ),
       createKey: createCreateKeyHandler(management),
       listKeys: createListKeysHandler(management),
       getKey: createGetKeyHandler(management),
@@ -199,6 +215,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         ...wiring,
         verdictCacheTtlSeconds: cacheTtl.instanceSeconds,
         assertions: signing.issuer,
+        tokenKeys: assertions.tokenKeys,
         keyHeader: options.keyHeader,
       }),
     );

@@ -44,6 +44,7 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
     assertionIssuer: settings.assertionIssuer,
     assertionAudience: settings.assertionAudience,
     keyCreationThrottle: { rateLimit: settings.keyCreationRateLimit, burstLimit: settings.keyCreationBurstLimit },
+    accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
   };
 }
 

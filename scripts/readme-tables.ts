@@ -38,6 +38,7 @@ const COMPONENT_NAMES: Record<Exclude<Component, 'stack'>, string> = {
   management: 'management',
   local: '`npm start`',
   assertion: 'JWKS, key rotation, `/whoami`',
+  token: '`POST /oauth/token`',
 };
 
 /** What the functions and `npm start` read from their environment. */

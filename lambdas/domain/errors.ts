@@ -1,3 +1,5 @@
+import { isKeyId } from './key-ids';
+
 /**
  * One error hierarchy for the whole service, with nothing of HTTP in it: each
  * error a client may see carries a stable code from the closed `ErrorCode`
@@ -26,6 +28,7 @@ export const ERROR_CODES = [
   'IDP_UNAVAILABLE',
   'INVALID_ASSERTION',
   'JWKS_UNAVAILABLE',
+  'SIGNING_KEY_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -39,7 +42,7 @@ export type AccessDeniedCode = Codes<'INSUFFICIENT_SCOPE' | 'MACHINE_TOKEN'>;
 export type KeyStateConflictCode = Codes<
   'KEY_REVOKED' | 'KEY_EXPIRED' | 'KEY_ALREADY_ROTATED' | 'SCOPE_NO_LONGER_ALLOWED' | 'CONCURRENT_CHANGE'
 >;
-export type DependencyCode = Codes<'STORE_UNAVAILABLE' | 'IDP_UNAVAILABLE' | 'JWKS_UNAVAILABLE'>;
+export type DependencyCode = Codes<'STORE_UNAVAILABLE' | 'IDP_UNAVAILABLE' | 'JWKS_UNAVAILABLE' | 'SIGNING_KEY_UNAVAILABLE'>;
 
 interface ErrorOptions {
   readonly cause?: unknown;
@@ -83,7 +86,7 @@ export class AccessDeniedError extends DomainError<AccessDeniedCode> {}
 export class KeyNotFoundError extends DomainError<'KEY_NOT_FOUND'> {
   /** Echoes the id only when it looks like one: a whole key pasted by mistake must not come back. */
   constructor(keyId: string) {
-    super(/^[0-9A-Za-z]{22}$/.test(keyId) ? `No key with id "${keyId}"` : 'No key with that id', 'KEY_NOT_FOUND');
+    super(isKeyId(keyId) ? `No key with id "${keyId}"` : 'No key with that id', 'KEY_NOT_FOUND');
   }
 }
 

@@ -1,3 +1,4 @@
+import type { TokenKeySource } from './access-token';
 import { activeKey, signingKeys, type SigningKey, type SigningKeySet } from './signing-keys';
 import { DEFAULT_MAX_AGE_MS, DEFAULT_REFRESH_AFTER_MS } from './signing-key-timing';
 
@@ -16,6 +17,9 @@ export interface SigningKeyLoaderOptions {
 // Defined beside the key set's pruning rule, which depends on them (signing-keys.ts, RETIRED_KEY_KEPT_MS).
 export { DEFAULT_MAX_AGE_MS, DEFAULT_REFRESH_AFTER_MS };
 
+/** An unknown kid reloads the set at most this often. */
+export const UNKNOWN_KID_RELOAD_MS = 60_000;
+
 /**
  * The signing keys of one process, loaded once (at cold start) and reused:
  * signing adds no network call to a verification. A failed load is not
@@ -28,6 +32,7 @@ export { DEFAULT_MAX_AGE_MS, DEFAULT_REFRESH_AFTER_MS };
  */
 export class SigningKeyLoader {
   private loaded: { readonly keys: readonly SigningKey[]; readonly atMs: number } | undefined;
+  private lookupReloadAtMs = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<readonly SigningKey[]> | undefined;
   private readonly refreshAfterMs: number;
   private readonly maxAgeMs: number;
@@ -55,6 +60,30 @@ export class SigningKeyLoader {
       return activeKey(loaded.keys, nowMs);
     }
     return activeKey(await this.reload(), this.now());
+  }
+
+  /**
+   * The key an access token names (access-token.ts). A kid the set in hand
+   * lacks may be a key made since it was loaded: the set is reloaded for it,
+   * but at most once a minute (a flood of made-up kids is not a flood of reads).
+   */
+  async keyByKid(kid: string): Promise<SigningKey | undefined> {
+    const nowMs = this.now();
+    const loaded = this.loaded;
+    if (loaded !== undefined && nowMs - loaded.atMs < this.maxAgeMs) {
+      const found = loaded.keys.find((key) => key.kid === kid);
+      if (found !== undefined) return found;
+      // A reload under way (another request's) may bring the key: wait for it rather than refuse.
+      if (this.inFlight !== undefined) return (await this.inFlight).find((key) => key.kid === kid);
+      if (nowMs - Math.max(loaded.atMs, this.lookupReloadAtMs) < UNKNOWN_KID_RELOAD_MS) return undefined;
+    }
+    this.lookupReloadAtMs = nowMs;
+    return (await this.reload()).find((key) => key.kid === kid);
+  }
+
+  /** The same keys as the access tokens' MAC keys. */
+  tokenKeys(): TokenKeySource {
+    return { current: () => this.key(), byKid: (kid) => this.keyByKid(kid) };
   }
 
   /** One load at a time: concurrent callers share it, and it is forgotten once settled. */

@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { MAX_ASSERTION_LIFETIME_SECONDS } from '../api-definition';
+import { tokenMacKey } from './access-token';
 import { DEFAULT_MAX_AGE_MS } from './signing-key-timing';
 
 /**
@@ -45,11 +46,12 @@ export interface SigningKeySet {
   readonly keys: readonly StoredSigningKey[];
 }
 
-/** A key ready to sign with. */
+/** A key ready to sign with, and to authenticate access tokens with (access-token.ts). */
 export interface SigningKey {
   readonly kid: string;
   readonly privateKey: KeyObject;
   readonly activeFrom: number;
+  readonly macKey: KeyObject;
 }
 
 export const EMPTY_JWKS: Jwks = { keys: [] };
@@ -213,6 +215,7 @@ export function signingKeys(set: SigningKeySet): SigningKey[] {
     kid: key.kid,
     activeFrom: Date.parse(key.activeFrom),
     privateKey: createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x: key.x, y: key.y, d: key.d }, format: 'jwk' }),
+    macKey: tokenMacKey(key.d),
   }));
 }
 

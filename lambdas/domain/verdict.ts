@@ -1,6 +1,8 @@
 import type { StoredKey } from './api-key';
 import { isExpired } from './api-key';
+import type { AccessTokenClaims } from './access-token';
 import type { KeyFormat } from './key-format';
+import { isStormpathKeyId, isStormpathSecret } from './key-ids';
 import { DUMMY_SECRET_HASH, secretMatchesHash, type SecretComparison } from './secret-hash';
 
 /** Why a presented key was refused. Expected outcomes, not exceptions. */
@@ -14,7 +16,11 @@ export type DenialCode =
   | 'EXPIRED'
   | 'DISABLED'
   /** A valid key without the scope the route requires (decided per route, after the key's verdict). */
-  | 'INSUFFICIENT_SCOPE';
+  | 'INSUFFICIENT_SCOPE'
+  /** An access token (`POST /oauth/token`) that is not one of ours: tampered with, or signed with a key the set does not have. */
+  | 'INVALID_TOKEN'
+  /** An access token past its own expiry (its key may still be valid: exchange it again). */
+  | 'TOKEN_EXPIRED';
 
 export type Verdict =
   | {
@@ -32,13 +38,26 @@ export type PresentedKey =
   | { readonly ok: true; readonly keyId: string; readonly secret: string }
   | { readonly ok: false; readonly code: 'MISSING' | 'MALFORMED' | 'KEY_ID_MISMATCH' };
 
+/** What an Authorization header carries: a key (native or imported), or an access token still to be checked. */
+export type PresentedCredential = PresentedKey | { readonly ok: true; readonly token: string };
+
 const BEARER = /^Bearer ([^\s]+)$/i;
 const BASIC = /^Basic ([A-Za-z0-9+/]+={0,2})$/i;
 
 /**
- * Reads `Authorization: Bearer <key>` or, for Stormpath-style clients,
- * `Authorization: Basic base64(<keyId>:<key>)`. Never throws.
+ * Reads `Authorization: Bearer <key>`, `Bearer <access token>` (whose
+ * `marker` prefix is all that is checked here), or Basic credentials:
+ * `base64(<keyId>:<key>)`, or an imported Stormpath pair as Stormpath
+ * clients send it, `base64(<Stormpath id>:<Stormpath secret>)`. Never throws.
  */
+export function readPresentedCredential(header: string | undefined, format: KeyFormat, tokenMarker?: string): PresentedCredential {
+  const bearer = header === undefined ? null : BEARER.exec(header);
+  const token = bearer?.[1];
+  if (tokenMarker !== undefined && token?.startsWith(tokenMarker) === true) return { ok: true, token };
+  return readPresentedKey(header, format);
+}
+
+/** As readPresentedCredential, for keys alone (what the token exchange authenticates clients with). */
 export function readPresentedKey(header: string | undefined, format: KeyFormat): PresentedKey {
   if (header === undefined || header === '') {
     return { ok: false, code: 'MISSING' };
@@ -56,8 +75,20 @@ export function readPresentedKey(header: string | undefined, format: KeyFormat):
   if (colon < 0) {
     return { ok: false, code: 'MALFORMED' };
   }
-  const presented = fromParsed(decoded.slice(colon + 1), format);
-  if (presented.ok && presented.keyId !== decoded.slice(0, colon)) {
+  return presentedPair(decoded.slice(0, colon), decoded.slice(colon + 1), format);
+}
+
+/**
+ * A client id and secret: an imported Stormpath pair as it is, or a native
+ * key's id and the whole key (which must name that id). Nothing else is a
+ * key, so nothing else is looked up.
+ */
+export function presentedPair(id: string, secret: string, format: KeyFormat): PresentedKey {
+  if (isStormpathKeyId(id)) {
+    return isStormpathSecret(secret) ? { ok: true, keyId: id, secret } : { ok: false, code: 'MALFORMED' };
+  }
+  const presented = fromParsed(secret, format);
+  if (presented.ok && presented.keyId !== id) {
     return { ok: false, code: 'KEY_ID_MISMATCH' };
   }
   return presented;
@@ -99,4 +130,19 @@ export function judgeKey(
     return { valid: false, code: 'DISABLED', keyId };
   }
   return { valid: true, ownerId: stored.ownerId, keyId, scopes: stored.scopes };
+}
+
+/**
+ * The decision for an access token whose MAC and expiry passed, and what the
+ * table holds for its key now: the token dies with its key (revoked,
+ * disabled, expired or rotated past its grace period). It grants the scopes
+ * it was issued with that the key still has.
+ */
+export function judgeToken(claims: AccessTokenClaims, stored: StoredKey | undefined, now: Date): Verdict {
+  const { keyId } = claims;
+  if (stored === undefined) return { valid: false, code: 'NOT_FOUND', keyId };
+  if (stored.revokedAt !== undefined) return { valid: false, code: 'REVOKED', keyId };
+  if (!Number.isFinite(stored.expiresAt) || isExpired(stored.expiresAt, now)) return { valid: false, code: 'EXPIRED', keyId };
+  if (stored.disabledAt !== undefined) return { valid: false, code: 'DISABLED', keyId };
+  return { valid: true, ownerId: stored.ownerId, keyId, scopes: claims.scopes.filter((scope) => stored.scopes.includes(scope)) };
 }

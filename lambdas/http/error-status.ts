@@ -41,6 +41,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   IDP_UNAVAILABLE: unavailable('the identity provider’s JWKS could not be fetched; retry after a moment'),
   INVALID_ASSERTION: unauthorized('the sample backend got no valid `x-api-key-assertion` from the gateway'),
   JWKS_UNAVAILABLE: unavailable('the gateway’s signing keys (its JWKS) could not be read; retry after a moment'),
+  SIGNING_KEY_UNAVAILABLE: unavailable('`POST /oauth/token` could not load the key it signs access tokens with; retry after a moment'),
 };
 
 /** Anything that is not a DomainError is a bug: answered without detail. */

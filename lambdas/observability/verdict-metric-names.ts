@@ -33,6 +33,8 @@ export const VERDICT_METRIC_NAMES = {
   EXPIRED: 'DeniedExpired',
   DISABLED: 'DeniedDisabled',
   INSUFFICIENT_SCOPE: 'DeniedInsufficientScope',
+  INVALID_TOKEN: 'DeniedInvalidToken',
+  TOKEN_EXPIRED: 'DeniedTokenExpired',
   UNSCOPED_ROUTE: 'DeniedUnscopedRoute',
   ERROR: 'VerificationFailed',
 } as const satisfies Record<VerdictOutcome, string>;

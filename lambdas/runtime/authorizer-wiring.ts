@@ -1,3 +1,4 @@
+import { AccessTokens, type TokenKeySource } from '../domain/access-token';
 import { KeyFormat } from '../domain/key-format';
 import { KeyVerifier, type KeyVerifierOptions } from '../domain/key-verifier';
 import { VerdictCache } from '../domain/verdict-cache';
@@ -9,7 +10,7 @@ import { DynamoKeyStore } from '../store/key-repository';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, createDocumentClient } from './clients';
 import { environmentReader, loadSettings } from '../settings/load';
 import { uncheckedRouteScope } from '../domain/route-scope-check';
-import { lambdaAssertionIssuer } from './signer-wiring';
+import { lambdaAssertionSigning } from './signer-wiring';
 import { ConfigError, keyConfigFrom } from './config';
 import type { Wiring } from './wiring';
 
@@ -26,6 +27,8 @@ export function authorizerDependencies(
     readonly assertions?: KeyVerifierOptions['assertions'];
     /** KEY_HEADER: the header the key comes in. */
     readonly keyHeader?: string | undefined;
+    /** The access tokens' MAC keys (`POST /oauth/token`); without them a token is refused. */
+    readonly tokenKeys?: TokenKeySource | undefined;
   },
 ): AuthorizerDependencies {
   const store = new DynamoKeyStore({ client: wiring.client, tableName: wiring.keys.tableName });
@@ -36,7 +39,14 @@ export function authorizerDependencies(
     now: clock && (() => clock().getTime()),
   });
   return {
-    verifier: new KeyVerifier({ store, format, cache, clock, assertions: wiring.assertions }),
+    verifier: new KeyVerifier({
+      store,
+      format,
+      cache,
+      clock,
+      assertions: wiring.assertions,
+      tokens: wiring.tokenKeys === undefined ? undefined : new AccessTokens(wiring.keys.keyPrefix, wiring.tokenKeys),
+    }),
     requireAssertion: wiring.assertions !== undefined,
     keyHeader: wiring.keyHeader,
     logger: wiring.logger,
@@ -68,13 +78,16 @@ export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
       : uncheckedRouteScope(settings.routeScopes, settings.apiKeyRoutes, { sampleReplaced: false });
   if (unchecked !== undefined) throw new ConfigError('ROUTE_SCOPES', { detail: unchecked });
   const logger = createLogger('api-key-authorizer');
+  const signing = lambdaAssertionSigning(settings, logger);
   return authorizerDependencies({
     keys: keyConfigFrom(settings),
     client: createDocumentClient({ timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS }),
     logger,
     verdictCacheTtlSeconds: settings.verdictCacheTtlSeconds,
     // The signing key is loaded now, in the init phase, and the first load's failure retried by the first request.
-    assertions: lambdaAssertionIssuer(settings, logger),
+    assertions: signing.issuer,
+    // The same key set keys the access tokens of POST /oauth/token (access-token.ts).
+    tokenKeys: signing.tokenKeys,
     keyHeader: settings.keyHeader,
     // Lambda sets AWS_LAMBDA_FUNCTION_NAME; the dashboard selects the metrics by it.
     metricsSink: createVerdictMetricsSink(process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unnamed'),

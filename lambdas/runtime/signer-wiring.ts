@@ -1,3 +1,4 @@
+import type { TokenKeySource } from '../domain/access-token';
 import { AssertionIssuer } from '../domain/assertion-signer';
 import { SigningKeyLoader } from '../domain/signing-key-loader';
 import { describeError, type AppLogger } from '../observability/logger';
@@ -15,7 +16,10 @@ type AuthorizerAssertionSettings = Pick<
  * Manager (never from the environment) once per cold start, started here in
  * the init phase, and reloaded hourly off the hot path (SigningKeyLoader).
  */
-export function lambdaAssertionIssuer(settings: AuthorizerAssertionSettings, logger: AppLogger): AssertionIssuer {
+export function lambdaAssertionSigning(
+  settings: AuthorizerAssertionSettings,
+  logger: AppLogger,
+): { issuer: AssertionIssuer; tokenKeys: TokenKeySource } {
   const client = createSecretsManagerClient(AUTHORIZER_SECRET_TIMEOUTS);
   const loader = new SigningKeyLoader({
     load: secretKeySetLoader(client, settings.assertionSecretArn),
@@ -24,10 +28,11 @@ export function lambdaAssertionIssuer(settings: AuthorizerAssertionSettings, log
     },
   });
   loader.prime();
-  return new AssertionIssuer({
+  const issuer = new AssertionIssuer({
     issuer: settings.assertionIssuer,
     audience: settings.assertionAudience,
     lifetimeSeconds: settings.assertionLifetimeSeconds,
     key: () => loader.key(),
   });
+  return { issuer, tokenKeys: loader.tokenKeys() };
 }

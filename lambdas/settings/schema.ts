@@ -7,6 +7,7 @@ import * as kind from './kinds';
 import { ASSERTION_SETTINGS } from './sections/assertion';
 import { EDGE_SETTINGS } from './sections/edge';
 import { OPERATIONS_SETTINGS } from './sections/operations';
+import { TOKEN_SETTINGS } from './sections/tokens';
 import { UPGRADE_SETTINGS } from './sections/upgrade';
 import { setting, type SettingSpec } from './spec';
 import type { SettingName } from './types';
@@ -17,6 +18,8 @@ export type { Component, SettingSpec } from './spec';
 export const LOCAL_AUDIENCE = 'https://user-api-keys.local';
 
 const KEYS = ['stack', 'authorizer', 'management', 'local'] as const;
+/** The key prefix and the table: everything that reads a key (the token exchange too). */
+const KEY_READERS = ['stack', 'authorizer', 'management', 'local', 'token'] as const;
 const AUTH = ['stack', 'management', 'local'] as const;
 const ARN = (service: string, resource: string) => new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}$`);
 /** CloudWatch Logs accepts only these retentions. */
@@ -65,7 +68,7 @@ export const SETTINGS = {
   tableName: setting({
     env: 'TABLE_NAME',
     kind: kind.text(/^[A-Za-z0-9_.-]{3,255}$/, '3-255 letters, digits, "_", "-" or "."'),
-    usedBy: ['authorizer', 'management', 'local'],
+    usedBy: ['authorizer', 'management', 'local', 'token'],
     localDefault: 'ApiKeys',
     shownDefault: '`ApiKeys` locally; the stack sets it in Lambda',
     meaning: 'the DynamoDB table',
@@ -73,7 +76,7 @@ export const SETTINGS = {
   keyPrefix: setting({
     env: 'KEY_PREFIX',
     kind: kind.text(KEY_PREFIX_PATTERN, KEY_PREFIX_RULE),
-    usedBy: KEYS,
+    usedBy: KEY_READERS,
     default: 'uak',
     meaning: 'the prefix that starts every key, so keys are recognisable; changing it invalidates existing keys',
   }),
@@ -233,6 +236,7 @@ export const SETTINGS = {
   ...OPERATIONS_SETTINGS,
   ...EDGE_SETTINGS,
   ...ASSERTION_SETTINGS,
+  ...TOKEN_SETTINGS,
   stackName: setting({
     kind: kind.text(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name (a letter, then letters, digits or "-")'),
     usedBy: ['stack'],

@@ -7,8 +7,9 @@ import type { SettingKind, Settled } from './kinds';
  * - `authorizer`, `management`: read by those functions at cold start, from the environment the stack gives them
  * - `local`:      read by `npm start`
  * - `assertion`:  read by the JWKS, signing-key rotation and sample `/whoami` functions
+ * - `token`:      read by the `POST /oauth/token` function
  */
-export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion';
+export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion' | 'token';
 
 export interface SettingSpec<T = unknown> {
   readonly kind: SettingKind<T>;

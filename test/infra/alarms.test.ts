@@ -266,10 +266,11 @@ describe('the key-creation throttle', () => {
     return stage.Properties.RouteSettings;
   };
 
-  it('is a setting, applied to both key-creation routes', () => {
+  it('is a setting, applied to both key-creation routes and the token exchange', () => {
     expect(routeSettings({ keyCreationRateLimit: 7, keyCreationBurstLimit: 3 })).toEqual({
       'POST /keys': { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 3 },
       'POST /keys/{id}/rotate': { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 3 },
+      'POST /oauth/token': { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 3 },
     });
   });
 
@@ -277,6 +278,7 @@ describe('the key-creation throttle', () => {
     expect(routeSettings({})).toEqual({
       'POST /keys': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'POST /keys/{id}/rotate': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /oauth/token': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     });
   });
 

@@ -23,8 +23,8 @@ describe('UserApiKeys without the settings loader', () => {
     const stack = new Stack(new App({ context: NO_BUNDLING }), 'Own');
     const keys = new UserApiKeys(stack, 'Keys', AUTH0);
     const resources = resourcesOf(stack);
-    // Ten, plus the JWKS and the signing-key rotation functions.
-    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(12);
+    // Eleven, plus the JWKS and the signing-key rotation functions.
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(13);
     expect(keys.functions.createKey).toBeDefined();
     expect(variablesOf(resources, 'POST /keys')).toMatchObject({
       KEY_PREFIX: 'uak',

@@ -174,17 +174,22 @@ describe('edge on, stack in us-east-1 (one stack)', () => {
       expect([method, path, matches(scopeDown, { method, path })]).toEqual([method, path, false]);
   });
 
-  it('covers a route added later with the throttle marker (a token endpoint)', () => {
-    const token: RouteDefinition = {
+  it('covers the token endpoint, and any route added later, by the throttle marker', () => {
+    expect(matches(pascal(strictRoutesStatement(ROUTES)), { method: 'POST', path: '/oauth/token' })).toBe(true);
+    const withoutTokenThrottle = ROUTES.map((route): RouteDefinition => {
+      if (route.path !== '/oauth/token') return route;
+      const { throttle: _removed, ...unthrottled } = route;
+      return unthrottled;
+    });
+    expect(matches(pascal(strictRoutesStatement(withoutTokenThrottle)), { method: 'POST', path: '/oauth/token' })).toBe(false);
+    const exports: RouteDefinition = {
       method: 'POST',
-      path: '/oauth/token',
+      path: '/exports',
       auth: 'none',
       function: 'health',
       throttle: { rateLimit: 1, burstLimit: 1 },
     };
-    const statement = pascal(strictRoutesStatement([...ROUTES, token]));
-    expect(matches(statement, { method: 'POST', path: '/oauth/token' })).toBe(true);
-    expect(matches(pascal(strictRoutesStatement(ROUTES)), { method: 'POST', path: '/oauth/token' })).toBe(false);
+    expect(matches(pascal(strictRoutesStatement([...ROUTES, exports])), { method: 'POST', path: '/exports' })).toBe(true);
     // The marker decides, not the method.
     const orders: RouteDefinition = { method: 'POST', path: '/orders', auth: 'apiKey', function: 'whoami' };
     expect(matches(pascal(strictRoutesStatement([...ROUTES, orders])), { method: 'POST', path: '/orders' })).toBe(false);

@@ -231,6 +231,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
       'revoke-key': 'management',
       'rotate-key': 'management',
       'rotate-signing-key': 'assertion',
+      token: 'token',
       'update-key': 'management',
       whoami: 'assertion',
     });
@@ -246,6 +247,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
       'revoke-key': ['lambdaManagementDependencies'],
       'rotate-key': ['lambdaManagementDependencies'],
       'rotate-signing-key': ['lambdaKeyRotation'],
+      token: ['lambdaTokenDependencies'],
       'update-key': ['lambdaManagementDependencies'],
       whoami: ['lambdaWhoamiDependencies'],
     });
@@ -268,7 +270,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
   ])('%s: no function fails its cold start on a setting', (_name, context, region, issuer) => {
     const functions = deployedFunctions(context, region);
     expect(functions.map((fn) => fn.entrypoint)).toEqual(
-      expect.arrayContaining(['authorizer', 'jwks', 'rotate-signing-key', 'create-key']),
+      expect.arrayContaining(['authorizer', 'jwks', 'rotate-signing-key', 'create-key', 'token']),
     );
     if (issuer !== undefined) {
       const issuers = functions.flatMap(({ environment }) => environment.ASSERTION_ISSUER ?? []);

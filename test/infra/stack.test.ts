@@ -190,14 +190,14 @@ describe('the default stack', () => {
 
   it('runs every function on Node.js 24, ARM64, with its own log group and a set retention', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(13);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(13); // twelve functions and the access log
+    expect(logGroups).toHaveLength(14); // thirteen functions and the access log
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -269,6 +269,8 @@ describe('the default stack', () => {
       'GET /health': 'NONE',
       'GET /.well-known/jwks.json': 'NONE',
       'GET /whoami': 'CUSTOM',
+      // The client authenticates with its key in the request (RFC 6749 §2.3.1): the function checks it.
+      'POST /oauth/token': 'NONE',
       'POST /keys': 'JWT',
       'GET /keys': 'JWT',
       'GET /keys/{id}': 'JWT',
@@ -296,6 +298,7 @@ describe('the default stack', () => {
     expect(stage.Properties.RouteSettings).toEqual({
       'POST /keys': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'POST /keys/{id}/rotate': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /oauth/token': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     });
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });

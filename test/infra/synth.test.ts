@@ -20,7 +20,7 @@ describe('synthesizing the default app with real bundles', () => {
       Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }>;
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(13);
     for (const fn of functions) {
       const assetHash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
       const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');

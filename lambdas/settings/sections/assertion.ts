@@ -61,8 +61,9 @@ export const ASSERTION_SETTINGS = {
   assertionSecretArn: setting({
     env: 'ASSERTION_SECRET_ARN',
     kind: kind.text(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/, 'a Secrets Manager secret ARN'),
-    usedBy: ['authorizer'],
-    meaning: 'the secret holding the private signing keys, read once per cold start (and hourly); the stack sets it for you',
+    usedBy: ['authorizer', 'token'],
+    meaning:
+      'the secret holding the private signing keys (which also key the access tokens of `POST /oauth/token`), read once per cold start (and hourly); the stack sets it for you',
   }),
   assertionJwksParameter: setting({
     env: 'ASSERTION_JWKS_PARAMETER',

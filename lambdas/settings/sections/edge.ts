@@ -93,7 +93,7 @@ export const EDGE_SETTINGS = {
     optional: true,
     shownDefault: `\`${EDGE_DEFAULTS.keyCreationRateLimit}\``,
     meaning:
-      'the stricter limit, per client IP in any 5 minutes, on the throttled routes (`POST /keys`, `POST /keys/{id}/rotate`, any route `ROUTES` marks `throttle`); at most `edgeRateLimit`',
+      'the stricter limit, per client IP in any 5 minutes, on the throttled routes (`POST /keys`, `POST /keys/{id}/rotate`, `POST /oauth/token`, any route `ROUTES` marks `throttle`); at most `edgeRateLimit`',
   }),
 } as const;
 

@@ -24,13 +24,13 @@ export const OPERATIONS_SETTINGS = {
     usedBy: ['stack', 'local'],
     default: DEFAULT_KEY_CREATION_THROTTLE.rateLimit,
     meaning:
-      'requests per second for `POST /keys`, and separately for `POST /keys/{id}/rotate`, all callers together (counted before authorization); the stage and `npm start`\'s gateway answer 429 `{"message":"Too Many Requests"}` beyond it',
+      'requests per second for `POST /keys`, and separately for `POST /keys/{id}/rotate` and for `POST /oauth/token`, all callers together (counted before authorization); the stage and `npm start`\'s gateway answer 429 `{"message":"Too Many Requests"}` beyond it',
   }),
   keyCreationBurstLimit: setting({
     env: 'KEY_CREATION_BURST_LIMIT',
     kind: kind.integer(1, 5_000),
     usedBy: ['stack', 'local'],
     default: DEFAULT_KEY_CREATION_THROTTLE.burstLimit,
-    meaning: 'the burst those two routes each absorb above `KEY_CREATION_RATE_LIMIT`',
+    meaning: 'the burst those three routes each absorb above `KEY_CREATION_RATE_LIMIT`',
   }),
 } as const;

@@ -39,6 +39,7 @@ const EXAMPLES: readonly DomainError[] = [
   new DependencyUnavailableError('idp', 'IDP_UNAVAILABLE'),
   new InvalidAssertionError('no assertion'),
   new DependencyUnavailableError('jwks', 'JWKS_UNAVAILABLE'),
+  new DependencyUnavailableError('signing', 'SIGNING_KEY_UNAVAILABLE'),
 ];
 
 describe('error codes and the one status table', () => {

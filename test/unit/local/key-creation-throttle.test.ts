@@ -26,15 +26,16 @@ describe('KEY_CREATION_RATE_LIMIT and KEY_CREATION_BURST_LIMIT under npm start',
 });
 
 describe('routesWithKeyCreationThrottle', () => {
-  it('gives the chosen budget to POST /keys and POST /keys/{id}/rotate, and to no other route', () => {
+  it('gives the chosen budget to POST /keys, POST /keys/{id}/rotate and POST /oauth/token, and to no other route', () => {
     const throttled = routesWithKeyCreationThrottle({ rateLimit: 1, burstLimit: 2 })
       .filter((route) => route.throttle !== undefined)
       .map((route) => [`${route.method} ${route.path}`, route.throttle]);
     expect(throttled).toEqual([
+      ['POST /oauth/token', { rateLimit: 1, burstLimit: 2 }],
       ['POST /keys', { rateLimit: 1, burstLimit: 2 }],
       ['POST /keys/{id}/rotate', { rateLimit: 1, burstLimit: 2 }],
     ]);
-    expect(ROUTES.filter((route) => route.throttle !== undefined)).toHaveLength(2); // the table itself is unchanged
+    expect(ROUTES.filter((route) => route.throttle !== undefined)).toHaveLength(3); // the table itself is unchanged
   });
 });
 
