@@ -88,7 +88,8 @@ export function keyTable(keys: readonly KeyView[], now: Date, colors: Colors, st
     keys.map((key) => [
       key.id,
       key.name,
-      statusText(key.status, colors),
+      // Imported keys are marked: their owners should rotate them to native keys.
+      key.origin !== undefined ? `${statusText(key.status, colors)} ${colors.dim(`(${key.origin})`)}` : statusText(key.status, colors),
       key.scopes.join(',') || '-',
       relativeTime(key.createdAt, now),
       relativeTime(key.expiresAt, now),
@@ -108,6 +109,8 @@ export function keyDetails(key: KeyView, now: Date, colors: Colors): string {
     ['expires', when(key.expiresAt, now)],
     ['last used', key.lastUsedAt !== undefined ? when(key.lastUsedAt, now) : 'never'],
   ];
+  if (key.origin !== undefined)
+    rows.push(['origin', `imported from ${key.origin === 'stormpath' ? 'Stormpath' : key.origin}: rotate it to get a native key`]);
   if (key.disabledAt !== undefined) rows.push(['disabled', when(key.disabledAt, now)]);
   if (key.rotatedAt !== undefined) rows.push(['rotated', when(key.rotatedAt, now)]);
   if (key.replacedBy !== undefined) rows.push(['replaced by', key.replacedBy]);
@@ -155,6 +158,8 @@ const DETAIL_TEXT: Record<string, (value: string) => string> = {
   replacedBy: (value) => `replaced by ${value}`,
   graceEndsAt: (value) => `old key works until ${value}`,
   rotatedFrom: (value) => `rotated from ${value}`,
+  tenant: (value) => `Stormpath tenant ${value}`,
+  account: (value) => `account ${value}`,
 };
 
 /** An event's details in words: a rename's names, a rotation's keys. */

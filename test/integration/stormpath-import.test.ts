@@ -1,0 +1,204 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { hashSecret } from '../../lambdas/domain/secret-hash';
+import { KeyFormat } from '../../lambdas/domain/key-format';
+import { KeyService } from '../../lambdas/domain/key-service';
+import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
+import { KeyVerifier } from '../../lambdas/domain/key-verifier';
+import { DynamoKeyStore } from '../../lambdas/store/key-repository';
+import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
+import { CREDENTIALS_FILE } from '../../local/dynamodb-credentials';
+import { runImportCli } from '../../stormpath/main';
+import { freshTable, testDynamoDb } from '../support/dynamodb';
+import { stormpathSecret, stormpathTempDir, writeStormpathExport, type WrittenExport } from '../support/stormpath-export';
+
+const caller = (sub: string) => ({ sub, sourceIp: '127.0.0.1', userAgent: 'test' });
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+describe('npm run import:stormpath against DynamoDB Local', () => {
+  let client: DynamoDBDocumentClient;
+  let tableName: string;
+  let dataDir: string;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    ({ client, tableName } = await freshTable());
+    // As under npm start: the tools find DynamoDB Local's key in DATA_DIR.
+    dataDir = stormpathTempDir();
+    dirs.push(dataDir);
+    writeFileSync(join(dataDir, CREDENTIALS_FILE), JSON.stringify(testDynamoDb().credentials), { mode: 0o600 });
+  });
+  afterAll(() => {
+    client.destroy();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const exportOf = (spec: Parameters<typeof writeStormpathExport>[1]): WrittenExport => {
+    const dir = stormpathTempDir();
+    dirs.push(dir);
+    return writeStormpathExport(dir, spec);
+  };
+
+  async function importCli(args: string[], table = tableName) {
+    let stdout = '';
+    let stderr = '';
+    const env = { DYNAMODB_ENDPOINT: testDynamoDb().endpoint, DATA_DIR: dataDir, TABLE_NAME: table, POWERTOOLS_LOG_LEVEL: 'SILENT' };
+    const code = await runImportCli(
+      args,
+      { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } },
+      env,
+      '/',
+    );
+    return { code, stdout, stderr };
+  }
+
+  const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
+  const store = () => new DynamoKeyStore({ client, tableName });
+  const service = (maxKeysPerUser = 20) =>
+    new KeyService({
+      store: store(),
+      format: new KeyFormat('uak'),
+      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser, allowedScopes: ['read'] },
+    });
+
+  it('imports both layouts, only hashes, disabled keys disabled, each with an import event; a re-run changes nothing', async () => {
+    const exported = exportOf({
+      accounts: [
+        { keys: 2 },
+        { keys: [{ status: 'DISABLED', layout: 'apiKeys' }, { layout: 'both' }], keyLayout: 'apiKeys' },
+        { status: 'DISABLED', keys: 1 },
+      ],
+    });
+    const first = await importCli([exported.path, '--json', '--scopes', 'read']);
+    expect(first.code).toBe(0);
+    expect(json(first.stdout)).toMatchObject({
+      accounts: 3,
+      keys: 5,
+      imported: 5,
+      alreadyImported: 0,
+      skipped: [],
+      owners: 3,
+      dryRun: false,
+    });
+    for (const key of exported.keys) {
+      const stored = await store().getKey(key.keyId);
+      expect(stored).toMatchObject({ ownerId: `auth0|${key.accountId}`, secretHash: hashSecret(key.secret), scopes: ['read'] });
+      // The secret itself is nowhere: not in the item, not on either stream.
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: key.keyId } }));
+      expect(JSON.stringify(Item)).not.toContain(key.secret);
+      expect(first.stdout + first.stderr).not.toContain(key.secret);
+    }
+    const disabledAccount = exported.accounts[2]!.accountId;
+    const disabledKeys = exported.keys.filter((key) => key.status === 'DISABLED' || key.accountId === disabledAccount);
+    expect(disabledKeys).toHaveLength(2);
+    for (const key of disabledKeys) expect((await store().getKey(key.keyId))?.disabledAt).toBeDefined();
+
+    const owner = `auth0|${exported.accounts[0]!.accountId}`;
+    const listed = await service().list(owner);
+    expect(listed.keys).toHaveLength(2);
+    expect(listed.keys.every((view) => view.origin === 'stormpath' && view.status === 'active')).toBe(true);
+    const [history] = await Promise.all([service().events(owner, exported.keys[0]!.keyId)]);
+    expect(history.events).toEqual([
+      expect.objectContaining({
+        type: 'import',
+        actor: `importer:stormpath/${exported.tenantId}`,
+        details: expect.objectContaining({ tenant: exported.tenantId }),
+      }),
+    ]);
+
+    const again = await importCli([exported.path, '--json', '--scopes', 'read']);
+    expect(json(again.stdout)).toMatchObject({ keys: 5, imported: 0, alreadyImported: 5 });
+  });
+
+  it('never revives a key revoked, disabled or rotated since: a re-run leaves each as it is', async () => {
+    const exported = exportOf({ accounts: [{ keys: 3 }] });
+    expect((await importCli([exported.path, '--json'])).code).toBe(0);
+    const owner = `auth0|${exported.accounts[0]!.accountId}`;
+    const [revoked, disabled, rotated] = exported.keys as [
+      WrittenExport['keys'][number],
+      WrittenExport['keys'][number],
+      WrittenExport['keys'][number],
+    ];
+    await service().revoke(caller(owner), revoked.keyId);
+    await service().update(caller(owner), disabled.keyId, { enabled: false });
+    const successor = await service().rotate(caller(owner), rotated.keyId, { gracePeriodSeconds: 60 });
+    const before = await Promise.all(exported.keys.map((key) => store().getKey(key.keyId)));
+    const rerun = await importCli([exported.path, '--json']);
+    expect(json(rerun.stdout)).toMatchObject({ imported: 0, alreadyImported: 3 });
+    expect(await Promise.all(exported.keys.map((key) => store().getKey(key.keyId)))).toEqual(before);
+    expect(before[0]?.revokedAt).toBeDefined();
+    expect(before[1]?.disabledAt).toBeDefined();
+    expect(before[2]?.replacedBy).toBe(successor.id);
+  });
+
+  it('counts an owner’s thousands of imported keys in a small owner item: creates stop at the limit, rotations and revocations do not', async () => {
+    const exported = exportOf({ accounts: [{ keys: 1500 }] });
+    const owner = `auth0|${exported.accounts[0]!.accountId}`;
+    const result = await importCli([exported.path, '--json', '--scopes', 'read']);
+    expect(json(result.stdout)).toMatchObject({ keys: 1500, imported: 1500, owners: 1 });
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
+    // One count per import expiry, not an entry per key: far from DynamoDB's 400 KB item limit.
+    expect(JSON.stringify(Item).length).toBeLessThan(500);
+    expect(Item?.importedTotal).toBe(1500);
+    await expect(service(20).create(caller(owner), { name: 'native' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    const [first, second] = exported.keys as [WrittenExport['keys'][number], WrittenExport['keys'][number]];
+    const rotated = await service(20).rotate(caller(owner), first.keyId, { gracePeriodSeconds: 60 });
+    expect(rotated.id).toHaveLength(22);
+    await service(20).revoke(caller(owner), second.keyId);
+    const after = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
+    expect(after.Item?.importedTotal).toBe(1498);
+    // The rotated key keeps a slot of its own for its grace period; the new key has one.
+    expect(Object.keys(after.Item?.activeKeys as object).sort()).toEqual([first.keyId, rotated.id].sort());
+  });
+
+  it('lets an owner with a few imported keys create up to the limit, counting them', async () => {
+    const exported = exportOf({ accounts: [{ keys: 3 }] });
+    const owner = `auth0|${exported.accounts[0]!.accountId}`;
+    await importCli([exported.path, '--json']);
+    for (let i = 0; i < 2; i += 1) await service(5).create(caller(owner), { name: `native ${i}` });
+    await expect(service(5).create(caller(owner), { name: 'one too many' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    await service(5).revoke(caller(owner), exported.keys[0]!.keyId);
+    await expect(service(5).create(caller(owner), { name: 'in the freed place' })).resolves.toMatchObject({ name: 'in the freed place' });
+  });
+
+  it('gives the authorizer imported pairs exactly as Stormpath clients send them', async () => {
+    // A secret with + and /, as many Stormpath secrets have: sent as it is, inside the base64 of Basic.
+    const exported = exportOf({ accounts: [{ keys: [{ secret: stormpathSecret({ withPlusAndSlash: true }) }] }] });
+    await importCli([exported.path, '--json', '--scopes', 'read']);
+    const [key] = exported.keys as [WrittenExport['keys'][number]];
+    const verifier = new KeyVerifier({ store: store(), format: new KeyFormat('uak') });
+    expect(await verifier.verify(basic(key.keyId, key.secret))).toEqual({
+      valid: true,
+      ownerId: `auth0|${key.accountId}`,
+      keyId: key.keyId,
+      scopes: ['read'],
+    });
+    expect(await verifier.verify(basic(key.keyId, `${key.secret.slice(0, -1)}${key.secret.endsWith('A') ? 'B' : 'A'}`))).toMatchObject({
+      valid: false,
+      code: 'INVALID_SECRET',
+    });
+  });
+
+  it('writes nothing on a dry run, nor when any file is bad, and says which file', async () => {
+    const exported = exportOf({ accounts: [{ keys: 2 }] });
+    const table = await freshTable();
+    try {
+      const dry = await importCli([exported.path, '--json', '--dry-run'], table.tableName);
+      expect(json(dry.stdout)).toMatchObject({ dryRun: true, keys: 2, imported: 2 });
+      mkdirSync(join(exported.tenantDir, 'accounts'), { recursive: true });
+      writeFileSync(join(exported.tenantDir, 'accounts', 'broken.json'), '{ "id": ');
+      const broken = await importCli([exported.path, '--json'], table.tableName);
+      expect(broken.code).not.toBe(0);
+      expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+      expect(broken.stderr).toContain('broken.json');
+      const missing = await importCli([join(exported.tenantDir, 'nowhere')], table.tableName);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain('nowhere');
+      const { Count } = await table.client.send(new ScanCommand({ TableName: table.tableName, Select: 'COUNT' }));
+      expect(Count).toBe(0);
+    } finally {
+      table.client.destroy();
+    }
+  });
+});
