@@ -1,3 +1,4 @@
+import type { TokenKeySource } from '../lambdas/domain/access-token';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { DEFAULT_KEY_POLICY } from '../lambdas/domain/key-policy';
@@ -20,6 +21,8 @@ export interface AuthorizerOptions {
   readonly metricsSink?: MetricsSink | undefined;
   /** Sign each fresh allow's identity assertion, as deployed (with a key in memory: no Secrets Manager). */
   readonly assertions?: AssertionIssuer | undefined;
+  /** Accept access tokens (POST /oauth/token) keyed by these, as deployed. */
+  readonly tokenKeys?: TokenKeySource | undefined;
 }
 
 /** Builds an authorizer over a table, wired as the Lambda entry point wires it. */
@@ -36,6 +39,7 @@ export function authorizerFactory(client: DynamoDBDocumentClient, logger: AppLog
         verdictCacheTtlSeconds: options.verdictCacheTtlSeconds,
         metricsSink: options.metricsSink,
         assertions: options.assertions,
+        tokenKeys: options.tokenKeys,
       }),
     );
 }

@@ -58,6 +58,20 @@ export function renderReport(r: Results): string {
       spreadNs(f1.authorizerNoCacheNoIoNs),
       'the CPU of a full check',
     ],
+    [
+      '',
+      'an access token instead of a key, cached',
+      formatNs(f1.token.cachedNs.median),
+      spreadNs(f1.token.cachedNs),
+      `POST /oauth/token's, ${f1.token.bytes} characters`,
+    ],
+    [
+      '',
+      'an access token, no cache, in-memory store',
+      formatNs(f1.token.noCacheNoIoNs.median),
+      spreadNs(f1.token.noCacheNoIoNs),
+      'HMAC and claims, then the same read',
+    ],
     ['', 'part: parse the header (regex, CRC32)', formatNs(f1.breakdown.parseHeaderNs.median), spreadNs(f1.breakdown.parseHeaderNs), ''],
     [
       '',

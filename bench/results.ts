@@ -51,6 +51,8 @@ export interface Figure1 {
   sha256OneShotNs: Summary;
   ratioToSha256: Summary;
   authorizerNoCacheNoIoNs: Summary;
+  /** The same two with an access token (POST /oauth/token) in the header instead of a key. */
+  token: { cachedNs: Summary; noCacheNoIoNs: Summary; bytes: number };
   /** Parts of figure 1, measured alongside it. */
   breakdown: { parseHeaderNs: Summary; cacheKeySha256Ns: Summary; authorizerCachedNoopLoggerNs: Summary };
   cachedKeys: number;

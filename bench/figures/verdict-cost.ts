@@ -10,7 +10,9 @@ import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { StoredKey } from '../../lambdas/domain/api-key';
+import { AccessTokens } from '../../lambdas/domain/access-token';
 import { KeyVerifier } from '../../lambdas/domain/key-verifier';
+import { rotatedKeySet, signingKeys } from '../../lambdas/domain/signing-keys';
 import { readPresentedKey } from '../../lambdas/domain/verdict';
 import { createAuthorizerHandler } from '../../lambdas/handlers/authorizer';
 import type { AppLogger } from '../../lambdas/observability/logger';
@@ -74,6 +76,29 @@ export async function measureVerdictCost(input: VerdictCostInput): Promise<Verdi
     logger: input.logger,
   });
 
+  // Access tokens for the same keys (POST /oauth/token), checked with the same in-memory key set's MAC key.
+  const signingKey = itemAt(signingKeys(rotatedKeySet(undefined, new Date(input.nowMs))), 0);
+  const tokenKeys = { current: () => Promise.resolve(signingKey), byKid: () => Promise.resolve(signingKey) };
+  const tokens = new AccessTokens(FORMAT.prefix, tokenKeys);
+  const tokenEvents = await Promise.all(
+    cachedEvents.map(async (_, i) => {
+      const { stored } = itemAt(cachedKeys, i % cachedKeys.length);
+      const token = await tokens.mint({ keyId: stored.keyId, scopes: stored.scopes, expiresAt: stored.expiresAt });
+      return authorizerEvent(`Bearer ${token}`);
+    }),
+  );
+  const cachedTokens = authorizers(tableName, { verdictCacheTtlSeconds: FIGURE1_CACHE_TTL_SECONDS, tokenKeys });
+  for (const event of tokenEvents) await expectVerdict(cachedTokens, event, true);
+  const noIoTokens = createAuthorizerHandler({
+    verifier: new KeyVerifier({
+      store: { getKey: (keyId: string): Promise<StoredKey | undefined> => Promise.resolve(inMemory.get(keyId)) },
+      format: FORMAT,
+      tokens,
+    }),
+    logger: input.logger,
+  });
+  for (const event of tokenEvents.slice(0, 4)) await expectVerdict(noIoTokens, event, true);
+
   const garbage = garbageHeaders(3, 1024).map(authorizerEvent);
   const mistyped = mistypedHeaders(
     4,
@@ -107,6 +132,8 @@ export async function measureVerdictCost(input: VerdictCostInput): Promise<Verdi
     },
     { name: 'authorizerCached', async: true, run: (i) => cached(itemAt(cachedEvents, i & 255)) },
     { name: 'authorizerNoCacheNoIo', async: true, run: (i) => noIo(itemAt(cachedEvents, i & 255)) },
+    { name: 'tokenCached', async: true, run: (i) => cachedTokens(itemAt(tokenEvents, i & 255)) },
+    { name: 'tokenNoCacheNoIo', async: true, run: (i) => noIoTokens(itemAt(tokenEvents, i & 255)) },
     // Where figure 1's time goes: parsing the header, hashing it for the cache key, and the logger's calls.
     { name: 'parseHeader', async: false, run: (i) => readPresentedKey(itemAt(authorizations, i & 255), FORMAT) },
     {
@@ -142,6 +169,11 @@ export async function measureVerdictCost(input: VerdictCostInput): Promise<Verdi
       sha256OneShotNs: result('sha256OneShot').perCallNs,
       ratioToSha256: ratioSummary(result('authorizerCached'), result('sha256')),
       authorizerNoCacheNoIoNs: result('authorizerNoCacheNoIo').perCallNs,
+      token: {
+        cachedNs: result('tokenCached').perCallNs,
+        noCacheNoIoNs: result('tokenNoCacheNoIo').perCallNs,
+        bytes: (itemAt(tokenEvents, 0).headers?.authorization ?? '').length - 'Bearer '.length,
+      },
       breakdown: {
         parseHeaderNs: result('parseHeader').perCallNs,
         cacheKeySha256Ns: result('cacheKeySha256').perCallNs,

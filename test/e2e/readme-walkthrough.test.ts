@@ -34,12 +34,13 @@ describe('the README walk-through', () => {
     const whoami = { sub: 'alice', keyId: created.id, scopes: ['read'], assertion: { verified: true, kid: system.assertion.kid } };
     expect(JSON.parse(lines[1]!)).toEqual(whoami); // Bearer
     expect(JSON.parse(lines[2]!)).toEqual(whoami); // Basic
-    expect(JSON.parse(lines[3]!).keys).toEqual([expect.objectContaining({ id: created.id, status: 'active' })]);
-    expect(JSON.parse(lines[4]!)).toMatchObject({ id: created.id, status: 'active' });
-    expect(lines[5]).toBe(`{"code":"KEY_NOT_FOUND","message":"No key with id \\"${String(created.id)}\\""} 404`);
-    expect(lines[6]).toBe('204');
-    expect(JSON.parse(lines[7]!)).toEqual({ message: 'Forbidden' });
-    expect(JSON.parse(lines[8]!)).toMatchObject({ id: created.id, status: 'revoked' });
-    expect(lines).toHaveLength(9);
+    expect(JSON.parse(lines[3]!)).toEqual(whoami); // the access token from POST /oauth/token
+    expect(JSON.parse(lines[4]!).keys).toEqual([expect.objectContaining({ id: created.id, status: 'active' })]);
+    expect(JSON.parse(lines[5]!)).toMatchObject({ id: created.id, status: 'active' });
+    expect(lines[6]).toBe(`{"code":"KEY_NOT_FOUND","message":"No key with id \\"${String(created.id)}\\""} 404`);
+    expect(lines[7]).toBe('204');
+    expect(JSON.parse(lines[8]!)).toEqual({ message: 'Forbidden' });
+    expect(JSON.parse(lines[9]!)).toMatchObject({ id: created.id, status: 'revoked' });
+    expect(lines).toHaveLength(10);
   });
 });
