@@ -51,7 +51,15 @@ export function importTargetFromEnv(env: Env, cwd: string): ImportTarget {
   return {
     tableName: settings.tableName,
     ...(dynamodb !== undefined && 'endpoint' in dynamodb ? { dynamodb } : {}),
-    ...(scopesGiven ? { allowedScopes: allowedKeyScopes(settings.routeScopes, settings.allowedKeyScopes) } : {}),
+    // npm start's own ROUTE_SCOPES default (GET /whoami needs read) is no deployed stack's.
+    ...(scopesGiven
+      ? {
+          allowedScopes: allowedKeyScopes(
+            local || env.ROUTE_SCOPES !== undefined ? settings.routeScopes : new Map(),
+            settings.allowedKeyScopes,
+          ),
+        }
+      : {}),
     maxKeyLifetimeDays: settings.maxKeyLifetimeDays,
     auditRetentionDays: settings.auditRetentionDays,
   };

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { hashSecret } from '../../lambdas/domain/secret-hash';
 import { KeyFormat } from '../../lambdas/domain/key-format';
 import { KeyService } from '../../lambdas/domain/key-service';
@@ -160,6 +160,40 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     await expect(service(5).create(caller(owner), { name: 'one too many' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
     await service(5).revoke(caller(owner), exported.keys[0]!.keyId);
     await expect(service(5).create(caller(owner), { name: 'in the freed place' })).resolves.toMatchObject({ name: 'in the freed place' });
+  });
+
+  it('holds the limit, imported keys counted, however many creates race', async () => {
+    const exported = exportOf({ accounts: [{ keys: 3 }] });
+    const owner = `auth0|${exported.accounts[0]!.accountId}`;
+    await importCli([exported.path, '--json']);
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => service(5).create(caller(owner), { name: `race ${i}` })));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    }
+  });
+
+  it('stops counting an import once its expiry has passed (pruned when the limit is met), never going below zero', async () => {
+    const owner = 'auth0|pruned';
+    const past = Math.floor(Date.now() / 1000) - 60;
+    const future = Math.floor(Date.now() / 1000) + 86_400;
+    // As an import long ago left it: one count expired, one still running.
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          [TABLE.partitionKey]: ownerItemKey(owner),
+          activeKeys: {},
+          importedKeys: { [String(past)]: 4, [String(future)]: 1 },
+          importedTotal: 5,
+        },
+      }),
+    );
+    for (let i = 0; i < 2; i += 1) await service(3).create(caller(owner), { name: `after the import ${i}` });
+    await expect(service(3).create(caller(owner), { name: 'over' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
+    expect(Item?.importedKeys).toEqual({ [String(future)]: 1 });
+    expect(Item?.importedTotal).toBe(1);
   });
 
   it('gives the authorizer imported pairs exactly as Stormpath clients send them', async () => {

@@ -307,3 +307,41 @@ describe('event table', () => {
     expect(printable('tab\there\u200b')).toBe('tab?here?');
   });
 });
+
+describe('imported keys in the CLI', () => {
+  const NOW_ = new Date('2026-12-01T12:00:00Z');
+  const imported = {
+    id: '1CGCSPTR7O88ZZRD9620DP4DQ',
+    name: 'Imported from Stormpath',
+    scopes: ['read'],
+    createdAt: NOW_.toISOString(),
+    expiresAt: '2027-12-01T12:00:00.000Z',
+    status: 'active' as const,
+    enabled: true,
+    origin: 'stormpath' as const,
+  };
+  const colors = colorsFor({ isTTY: false }, {});
+
+  it('marks them in the list and says what to do in the details; native keys carry no mark', () => {
+    const { origin: _none, ...native } = { ...imported, id: 'k1' };
+    const lines = keyTable([imported, native], NOW_, colors).split('\n');
+    expect(lines[1]).toContain('active (stormpath)');
+    expect(lines[2]).not.toContain('stormpath');
+    expect(stripVTControlCharacters(keyDetails(imported, NOW_, colors))).toMatch(
+      /origin\s+imported from Stormpath: rotate it to get a native key/,
+    );
+    expect(keyDetails(native, NOW_, colors)).not.toContain('origin');
+  });
+
+  it('says where an import event came from', () => {
+    const event: AuditEventView = {
+      type: 'import',
+      actor: 'importer:stormpath/687ICSYVtUQewtFoqVsIEe',
+      at: NOW_.toISOString(),
+      sourceIp: '',
+      userAgent: 'user-api-keys import:stormpath',
+      details: { tenant: '687ICSYVtUQewtFoqVsIEe', account: '6c0AZajqc0JkXWwsoe0GV6' },
+    };
+    expect(eventDetails(event)).toBe('Stormpath tenant 687ICSYVtUQewtFoqVsIEe, account 6c0AZajqc0JkXWwsoe0GV6');
+  });
+});
