@@ -99,6 +99,9 @@ export function keyTable(keys: readonly KeyView[], now: Date, colors: Colors, st
   );
 }
 
+/** How an import's source is named in words. */
+const ORIGIN_NAMES: Record<NonNullable<KeyView['origin']>, string> = { stormpath: 'Stormpath' };
+
 export function keyDetails(key: KeyView, now: Date, colors: Colors): string {
   const rows: [string, string][] = [
     ['id', key.id],
@@ -109,8 +112,7 @@ export function keyDetails(key: KeyView, now: Date, colors: Colors): string {
     ['expires', when(key.expiresAt, now)],
     ['last used', key.lastUsedAt !== undefined ? when(key.lastUsedAt, now) : 'never'],
   ];
-  if (key.origin !== undefined)
-    rows.push(['origin', `imported from ${key.origin === 'stormpath' ? 'Stormpath' : key.origin}: rotate it to get a native key`]);
+  if (key.origin !== undefined) rows.push(['origin', `imported from ${ORIGIN_NAMES[key.origin]}: rotate it to get a native key`]);
   if (key.disabledAt !== undefined) rows.push(['disabled', when(key.disabledAt, now)]);
   if (key.rotatedAt !== undefined) rows.push(['rotated', when(key.rotatedAt, now)]);
   if (key.replacedBy !== undefined) rows.push(['replaced by', key.replacedBy]);

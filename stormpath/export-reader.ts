@@ -39,6 +39,8 @@ export interface StormpathAccount {
   readonly username?: string;
   /** Status is not `DISABLED` (`UNVERIFIED` accounts are enabled: Stormpath let their keys authenticate). */
   readonly enabled: boolean;
+  /** Status is `UNVERIFIED`: its email was never confirmed, so it proves nothing about who holds the account. */
+  readonly unverified: boolean;
   /** Absolute path of the account's file. */
   readonly file: string;
 }
@@ -266,6 +268,7 @@ function readAccount(json: Record<string, unknown>, file: string): AccountReadin
     ...(typeof email === 'string' && email.trim() !== '' ? { email: detached(email.trim()) } : {}),
     ...(typeof username === 'string' && username.trim() !== '' ? { username: detached(username.trim()) } : {}),
     enabled: status !== 'DISABLED',
+    unverified: status === 'UNVERIFIED',
     file,
   };
   return { account, keys: embeddedKeyEntries(json.apiKeys).map((entry) => readKeyEntry(entry, file, accountId)) };

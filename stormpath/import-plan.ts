@@ -49,6 +49,23 @@ export function planImport(exported: StormpathExport, resolveOwner: (account: St
     keys.push({ keyId, secretHash: key.secretHash, ownerId: owner.ownerId, enabled: key.enabled && account?.enabled === true, accountId });
   }
 
+  // Two accounts must never share an owner: Stormpath emails and usernames are unique only per directory, so
+  // one account could otherwise give its keys, and the power to act as that owner, to someone else's sub.
+  const accountsByOwner = new Map<string, Set<string>>();
+  for (const key of keys) accountsByOwner.set(key.ownerId, (accountsByOwner.get(key.ownerId) ?? new Set()).add(key.accountId));
+  const shared = new Set([...accountsByOwner].filter(([, accounts]) => accounts.size > 1).map(([ownerId]) => ownerId));
+  if (shared.size > 0) {
+    for (const key of keys.filter((planned) => shared.has(planned.ownerId))) {
+      const others = [...(accountsByOwner.get(key.ownerId) ?? [])].filter((id) => id !== key.accountId);
+      skipped.push({
+        keyId: key.keyId,
+        accountId: key.accountId,
+        reason: `accounts ${[key.accountId, ...others].join(', ')} would all be owned by ${key.ownerId}: give each its own owner`,
+      });
+    }
+    keys.splice(0, keys.length, ...keys.filter((planned) => !shared.has(planned.ownerId)));
+  }
+
   // Plain code-unit order, not localeCompare: the same on every machine.
   keys.sort((a, b) => compare(a.ownerId, b.ownerId) || compare(a.keyId, b.keyId));
   return {

@@ -100,7 +100,13 @@ export function parseExpiry(text: string | undefined, now: Date, maxLifetimeDays
     expiresAt = nowSeconds + Number(days[1]) * DAY_SECONDS;
   } else if (/^\d{4}-\d{2}-\d{2}(T.+)?$/.test(text.trim()) && Number.isFinite(Date.parse(text.trim()))) {
     const date = text.trim();
-    expiresAt = Math.floor(Date.parse(date.length === 10 ? `${date}T00:00:00Z` : date) / 1000);
+    const parsed = new Date(date.length === 10 ? `${date}T00:00:00Z` : date);
+    // Date rolls 2027-02-30 over to March: refuse a day the month does not have.
+    const day = date.slice(0, 10);
+    if (new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+      throw new ImportUsageError(`--expires: ${JSON.stringify(date.slice(0, 40))} is not a date`);
+    }
+    expiresAt = Math.floor(parsed.getTime() / 1000);
   } else {
     throw new ImportUsageError(`--expires: ${JSON.stringify(text.slice(0, 40))} is neither a number of days (30d) nor a date (2027-06-30)`);
   }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { printable } from '../cli/terminal-text';
 import { createDocumentClient } from '../lambdas/runtime/clients';
 import { KeyImportWriter } from '../lambdas/store/key-import';
 import { readStormpathExport } from './export-reader';
@@ -15,9 +16,10 @@ interface Streams {
 const USAGE_EXIT = 2;
 const FAILED_EXIT = 1;
 
+/** For a terminal: what the export says (ids, file names, reasons) may hold control characters; they become `?`. */
 function summary(report: ImportReport): string {
   const lines = [
-    `${report.dryRun ? 'Dry run (nothing written)' : 'Imported'}: tenant ${report.tenantId}`,
+    `${report.dryRun ? 'Dry run (nothing written)' : 'Imported'}: tenant ${printable(report.tenantId)}`,
     `  accounts        ${report.accounts}`,
     `  keys            ${report.keys} (${report.disabled} disabled), for ${report.owners} owners`,
     `  ${report.dryRun ? 'to import      ' : 'imported       '} ${report.imported}`,
@@ -28,7 +30,7 @@ function summary(report: ImportReport): string {
   ];
   for (const skip of report.skipped.slice(0, 20)) {
     const what = [skip.keyId && `key ${skip.keyId}`, skip.accountId && `account ${skip.accountId}`, skip.file].filter(Boolean).join(', ');
-    lines.push(`  skipped: ${what}: ${skip.reason}`);
+    lines.push(`  skipped: ${printable(what)}: ${printable(skip.reason)}`);
   }
   if (report.skipped.length > 20) lines.push(`  ... and ${report.skipped.length - 20} more (--json lists them all)`);
   if (report.scopes.length === 0) {

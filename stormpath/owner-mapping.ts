@@ -189,12 +189,20 @@ export function ownerResolver(options: OwnerResolverOptions): (account: Stormpat
 
 function ownerByEmail(account: StormpathAccount, users: Auth0UserIndex): OwnerResolution {
   if (account.email === undefined || normalizeEmail(account.email) === '') return refused('account has no email');
+  // Either side's email unverified proves nothing: whoever signed up with it would get these keys.
+  if (account.unverified) return refused('the Stormpath account is UNVERIFIED: its email is not proof of its owner');
   const holders = users.byEmail.get(normalizeEmail(account.email)) ?? [];
   const [holder, ...others] = holders;
   if (holder === undefined) return refused(`no Auth0 user has the email ${account.email}`);
   if (others.length > 0) return refused(`${holders.length} Auth0 users have the email ${account.email}`);
-  // An unverified email proves nothing: anyone could have signed up with it and would get these keys.
-  if (holder.emailVerified === false) return refused(`the Auth0 user with the email ${account.email} has not verified it`);
+  // Missing counts as unverified: the user export must say (README: export email_verified too).
+  if (holder.emailVerified !== true) {
+    return refused(
+      holder.emailVerified === false
+        ? `the Auth0 user with the email ${account.email} has not verified it`
+        : `the Auth0 user export does not say whether ${account.email} is verified (export the email_verified field)`,
+    );
+  }
   return checkedOwnerId(holder.userId);
 }
 
@@ -207,6 +215,10 @@ function ownerFromTemplate(account: StormpathAccount, template: OwnerTemplate): 
     }
     const value = account[part.placeholder];
     if (value === undefined || value === '') return refused(`account has no ${part.placeholder}`);
+    // An email or a username is only as good as its verification: an UNVERIFIED account's proves nothing.
+    if (part.placeholder !== 'accountId' && account.unverified) {
+      return refused(`the Stormpath account is UNVERIFIED: its ${part.placeholder} is not proof of its owner`);
+    }
     ownerId += value;
   }
   return checkedOwnerId(ownerId);

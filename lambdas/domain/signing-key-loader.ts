@@ -78,7 +78,14 @@ export class SigningKeyLoader {
       if (nowMs - Math.max(loaded.atMs, this.lookupReloadAtMs) < UNKNOWN_KID_RELOAD_MS) return undefined;
     }
     this.lookupReloadAtMs = nowMs;
-    return (await this.reload()).find((key) => key.kid === kid);
+    if (loaded === undefined || nowMs - loaded.atMs >= this.maxAgeMs) return (await this.reload()).find((key) => key.kid === kid);
+    // The keys in hand are still good: a reload that fails leaves the kid unknown (a refusal), not a fault, so
+    // made-up kids cannot turn a Secrets Manager hiccup into errors.
+    try {
+      return (await this.reload()).find((key) => key.kid === kid);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The same keys as the access tokens' MAC keys. */

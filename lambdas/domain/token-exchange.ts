@@ -13,7 +13,8 @@ export interface TokenGrant {
   readonly access_token: string;
   readonly token_type: 'Bearer';
   readonly expires_in: number;
-  readonly scope: string;
+  /** The granted scopes, space-separated; left out when there are none (an empty scope is no scope value, §3.3). */
+  readonly scope?: string;
 }
 
 export interface TokenExchangeOptions {
@@ -69,6 +70,11 @@ export class TokenExchange {
         cause: error,
       });
     }
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope: scopes.join(' ') };
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+    };
   }
 }

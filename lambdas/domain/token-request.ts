@@ -73,12 +73,14 @@ function basicCredentials(authorization: string): { clientId: string; clientSecr
   return { clientId: basicPart(decoded.slice(0, colon)), clientSecret: basicPart(decoded.slice(colon + 1)) };
 }
 
-/** The form's parameters, each at most once (§3.2). */
+/** The form's parameters, each at most once; one sent without a value is as if omitted (both §3.2). */
 function formParameters(body: string): Map<string, string> {
   const parameters = new Map<string, string>();
+  const seen = new Set<string>();
   for (const [name, value] of new URLSearchParams(body)) {
-    if (parameters.has(name)) throw new OAuthError('invalid_request', `The parameter '${describable(name, 40)}' is repeated`);
-    parameters.set(name, value);
+    if (seen.has(name)) throw new OAuthError('invalid_request', `The parameter '${describable(name, 40)}' is repeated`);
+    seen.add(name);
+    if (value !== '') parameters.set(name, value);
   }
   return parameters;
 }
@@ -97,9 +99,10 @@ export function parseTokenRequest(request: RawTokenRequest): ClientCredentialsRe
   if (grantType !== 'client_credentials') {
     throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
   }
-  const inForm = form.has('client_id') || form.has('client_secret');
   const hasHeader = request.authorization !== undefined && request.authorization !== '';
-  if (inForm && hasHeader) {
+  // A secret in the form besides Basic is a second authentication method (§2.3.1); a client_id alone, naming the
+  // same client as the header, is not, and some clients send one.
+  if (hasHeader && form.has('client_secret')) {
     throw new OAuthError(
       'invalid_request',
       'Use one client authentication method: the Basic header or client_id and client_secret, not both',
@@ -108,6 +111,10 @@ export function parseTokenRequest(request: RawTokenRequest): ClientCredentialsRe
   let credentials: { clientId: string; clientSecret: string };
   if (hasHeader) {
     credentials = basicCredentials(request.authorization ?? '');
+    const namedInForm = form.get('client_id');
+    if (namedInForm !== undefined && namedInForm !== credentials.clientId) {
+      throw new OAuthError('invalid_request', 'client_id in the body names another client than the Basic header');
+    }
   } else {
     const clientId = form.get('client_id');
     const clientSecret = form.get('client_secret');

@@ -1,3 +1,5 @@
+import { isStormpathKeyId } from '../domain/key-ids';
+
 /**
  * How imported keys count toward an owner's limit (MAX_KEYS_PER_USER)
  * without a map entry each: an export can give one owner thousands of keys,
@@ -11,30 +13,67 @@
  * - `importedTotal`: the sum of those counts, which a create's condition can
  *   compare (a condition cannot add up a map).
  *
- * An import adds to both in the transaction that puts its keys; revoking or
- * rotating an imported key takes one off in the transaction that changes
- * it; a count whose expiry has passed is pruned with the expired slots.
+ * An import adds to both in the transaction that puts its keys; revoking an
+ * imported key takes one off, and rotating one moves it to the count of its
+ * grace period's end (an imported key counts, in the count of its current
+ * `expiresAt`, until then), in the transaction that changes it; a count whose
+ * expiry has passed is pruned with the expired slots. The native key a
+ * rotation makes takes a slot in `activeKeys` however many the owner holds:
+ * a rotation replaces a key, it adds none.
  */
 
 export const IMPORTED_COUNTS = 'importedKeys';
 export const IMPORTED_TOTAL = 'importedTotal';
 
-/** The count an imported key is in: its import's expiry. */
+/** The count an imported key is in: its current expiry (an import's, or after a rotation its grace period's end). */
 export const importedBucket = (expiresAt: number): string => String(expiresAt);
 
-/** Update-expression parts that stop one imported key counting (a missing count stays at zero: never below). */
-export function releaseImportedParts(bucket: string): {
+/**
+ * Whether a key counts among the imported ones rather than in `activeKeys`:
+ * an imported key, and the native key that replaced one (a rotation turns one
+ * counted key into two for the grace period, as for native keys, without an
+ * entry each: an owner may convert thousands).
+ */
+export const countsAsImported = (key: { readonly keyId: string; readonly rotatedFrom?: string | undefined }): boolean =>
+  isStormpathKeyId(key.keyId) || (key.rotatedFrom !== undefined && isStormpathKeyId(key.rotatedFrom));
+
+/** How each count changes (+1, -1...), by expiry. */
+export type ImportedDeltas = Readonly<Record<string, number>>;
+
+/** Adds `delta` to `deltas[bucket]`. */
+export function withDelta(deltas: ImportedDeltas, bucket: string, delta: number): ImportedDeltas {
+  return { ...deltas, [bucket]: (deltas[bucket] ?? 0) + delta };
+}
+
+/**
+ * Update-expression SET parts applying `deltas` to the counts and their sum
+ * to the total (a count or total not there yet starts at zero); none when
+ * nothing changes. `tag` keeps the placeholders of two uses apart.
+ */
+export function importedDeltaParts(
+  deltas: ImportedDeltas,
+  tag = 'imp',
+): {
   readonly set: readonly string[];
   readonly names: Readonly<Record<string, string>>;
   readonly values: Readonly<Record<string, number>>;
 } {
+  const changed = Object.entries(deltas).filter(([, delta]) => delta !== 0);
+  const total = changed.reduce((sum, [, delta]) => sum + delta, 0);
+  if (changed.length === 0) return { set: [], names: {}, values: {} };
   return {
     set: [
-      `${IMPORTED_COUNTS}.#importedBucket = if_not_exists(${IMPORTED_COUNTS}.#importedBucket, :importedOne) - :importedOne`,
-      `${IMPORTED_TOTAL} = if_not_exists(${IMPORTED_TOTAL}, :importedOne) - :importedOne`,
+      ...changed.map(
+        ([, _], i) => `${IMPORTED_COUNTS}.#${tag}${i} = if_not_exists(${IMPORTED_COUNTS}.#${tag}${i}, :${tag}Zero) + :${tag}${i}`,
+      ),
+      ...(total !== 0 ? [`${IMPORTED_TOTAL} = if_not_exists(${IMPORTED_TOTAL}, :${tag}Zero) + :${tag}Total`] : []),
     ],
-    names: { '#importedBucket': bucket },
-    values: { ':importedOne': 1 },
+    names: Object.fromEntries(changed.map(([bucket], i) => [`#${tag}${i}`, bucket])),
+    values: {
+      [`:${tag}Zero`]: 0,
+      ...Object.fromEntries(changed.map(([, delta], i) => [`:${tag}${i}`, delta])),
+      ...(total !== 0 ? { [`:${tag}Total`]: total } : {}),
+    },
   };
 }
 

@@ -1,13 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
-import { IMPORTED_COUNTS, IMPORTED_TOTAL, importedBucket } from './imported-slots';
+import { IMPORTED_COUNTS, importedBucket, importedDeltaParts, withDelta, type ImportedDeltas } from './imported-slots';
 import { putEvents, putNewKey } from './key-writes';
 import { namedTransaction, type TransactItem } from './named-transaction';
 import { ensureOwnerItem } from './owner-limit';
 import { withConflictRetries, type StoreContext } from './store-calls';
-import { ownerItemKey, TABLE } from './table-schema';
+import { importMarkerKey, ownerItemKey, TABLE } from './table-schema';
 import { indexPlan } from './table-upgrade';
 
 /** One key to import, with the audit event that says so. */
@@ -35,7 +34,8 @@ export const MAX_TRANSACTION_ITEMS = 100;
  * Transactions rather than BatchWriteItem: a batch write's Put replaces an
  * existing item unconditionally, so a key revoked, disabled or rotated since
  * an earlier run would be revived. With the condition, a key already there
- * is reported and skipped: re-running an import is safe.
+ * is reported and skipped: re-running an import is safe. So is a key whose
+ * item TTL has removed since: each import leaves a marker (putImportMarker).
  */
 export class KeyImportWriter {
   private readonly context: StoreContext;
@@ -54,19 +54,9 @@ export class KeyImportWriter {
     };
   }
 
-  /** The owner item with its slot map and imported counts, before any of its keys is written. */
+  /** The owner item with its slot map and imported counts' map, before any of its keys is written. */
   async prepareOwner(ownerId: string): Promise<void> {
-    await withConflictRetries(this.context, async () => {
-      await ensureOwnerItem(this.context, ownerId);
-      await this.context.client.send(
-        new UpdateCommand({
-          TableName: this.context.tableName,
-          Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-          UpdateExpression: `SET ${IMPORTED_TOTAL} = if_not_exists(${IMPORTED_TOTAL}, :zero)`,
-          ExpressionAttributeValues: { ':zero': 0 },
-        }),
-      );
-    });
+    await withConflictRetries(this.context, () => ensureOwnerItem(this.context, ownerId));
   }
 
   /**
@@ -84,6 +74,7 @@ export class KeyImportWriter {
         const transaction = namedTransaction<string>({
           owners: ownerCounts(tableName, keys),
           ...Object.fromEntries(keys.map((entry, i) => [`key${i}`, putNewKey(tableName, entry.key)])),
+          ...Object.fromEntries(keys.map((entry, i) => [`marker${i}`, putImportMarker(tableName, entry)])),
           events: putEvents(
             tableName,
             keys.map((entry) => entry.event),
@@ -94,7 +85,9 @@ export class KeyImportWriter {
           return { imported: keys.map((entry) => entry.key.keyId), alreadyImported };
         } catch (error) {
           const failed = transaction.failedConditions(error);
-          const existing = new Set(keys.filter((_, i) => failed?.has(`key${i}`) === true).map((entry) => entry.key.keyId));
+          const existing = new Set(
+            keys.filter((_, i) => failed?.has(`key${i}`) === true || failed?.has(`marker${i}`) === true).map((entry) => entry.key.keyId),
+          );
           if (failed === undefined || failed.has('owners') || existing.size === 0) throw error;
           alreadyImported.push(...existing);
           pending = keys.filter((entry) => !existing.has(entry.key.keyId));
@@ -107,35 +100,42 @@ export class KeyImportWriter {
 
 /** Each owner's imported counts, raised by its keys in the batch (one update per owner: an item appears once per transaction). */
 function ownerCounts(tableName: string, keys: readonly KeyToImport[]): TransactItem[] {
-  const byOwnerAndBucket = new Map<string, Map<string, number>>();
-  for (const { key } of keys) {
-    const buckets = byOwnerAndBucket.get(key.ownerId) ?? new Map<string, number>();
-    const bucket = importedBucket(key.expiresAt);
-    buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
-    byOwnerAndBucket.set(key.ownerId, buckets);
-  }
-  return [...byOwnerAndBucket].map(([ownerId, buckets]) => {
-    const entries = [...buckets];
-    const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  const byOwner = new Map<string, ImportedDeltas>();
+  for (const { key } of keys) byOwner.set(key.ownerId, withDelta(byOwner.get(key.ownerId) ?? {}, importedBucket(key.expiresAt), 1));
+  return [...byOwner].map(([ownerId, deltas]) => {
+    const parts = importedDeltaParts(deltas);
     return {
       Update: {
         TableName: tableName,
         Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-        UpdateExpression: `SET ${[
-          ...entries.map((_, i) => `${IMPORTED_COUNTS}.#b${i} = if_not_exists(${IMPORTED_COUNTS}.#b${i}, :zero) + :n${i}`),
-          `${IMPORTED_TOTAL} = ${IMPORTED_TOTAL} + :total`,
-        ].join(', ')}`,
-        // prepareOwner made both; without them the counts would be lost, so the batch fails instead.
-        ConditionExpression: `attribute_exists(${IMPORTED_COUNTS}) AND attribute_exists(${IMPORTED_TOTAL})`,
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([bucket], i) => [`#b${i}`, bucket])),
-        ExpressionAttributeValues: { ':zero': 0, ':total': total, ...Object.fromEntries(entries.map(([, count], i) => [`:n${i}`, count])) },
+        UpdateExpression: `SET ${parts.set.join(', ')}`,
+        // prepareOwner made the map; without it the counts could not be kept, so the batch fails instead.
+        ConditionExpression: `attribute_exists(${IMPORTED_COUNTS})`,
+        ExpressionAttributeNames: { ...parts.names },
+        ExpressionAttributeValues: { ...parts.values },
       },
     };
   });
 }
 
-/** Items one batch of these keys takes: an owner update per owner, a put and an event per key. */
-const itemsFor = (owners: number, keys: number): number => owners + 2 * keys;
+/**
+ * The record that a key id was imported, kept for good (no TTL): a re-run
+ * skips the key even after TTL has removed its item, so a key revoked or
+ * rotated away, then purged, never comes back.
+ */
+function putImportMarker(tableName: string, entry: KeyToImport): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { [TABLE.partitionKey]: importMarkerKey(entry.key.keyId), importedAt: entry.key.createdAt },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+    },
+  };
+}
+
+/** Items one batch of these keys takes: an owner update per owner; per key its put, its marker and its event. */
+const itemsFor = (owners: number, keys: number): number => owners + 3 * keys;
 
 /**
  * Splits keys (sorted by owner) into batches of at most

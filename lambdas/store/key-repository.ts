@@ -22,8 +22,8 @@ import { toStoredKey } from './item-mapping';
 import { listKeyEvents, listOwnerKeys } from './key-listing';
 import { changeKeyItem, claimSlots, putEvents, putNewKey, releaseSlot, retireRotatedKey, revokeKeyItem } from './key-writes';
 import { namedTransaction } from './named-transaction';
-import { isStormpathKeyId } from '../domain/key-ids';
-import { importedBucket } from './imported-slots';
+import { KeyStateConflictError } from '../domain/errors';
+import { countsAsImported, importedBucket, withDelta, type ImportedDeltas } from './imported-slots';
 import { OWNER_FULL, withinOwnerLimit, type SlotRoom } from './owner-limit';
 import { asStoreFault, withConflictRetries, type StoreContext } from './store-calls';
 import { TABLE } from './table-schema';
@@ -38,6 +38,10 @@ export interface DynamoKeyStoreOptions {
   readonly maxConflictRetries?: number | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
+
+/** A revoke that keeps meeting a changed key is judged again this many times. */
+const REVOKE_ATTEMPTS = 3;
+const CHANGED_SINCE_READ = Symbol('changed since read');
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -96,17 +100,22 @@ export class DynamoKeyStore implements KeyStore {
   async rotateKey(rotation: KeyRotation, now: Date): Promise<RotateResult> {
     const { tableName } = this.context;
     const { oldKey, newKey } = rotation;
+    // A key that counts among the imported ones (imported-slots.ts) moves to its grace period's end; the
+    // native key that replaces an imported one counts there too, with no limit: a rotation adds no key, and an
+    // owner holding thousands of imported keys can rotate every one.
+    const oldCounted = countsAsImported(oldKey);
+    const newCounted = countsAsImported(newKey);
+    let deltas: ImportedDeltas = {};
+    if (oldCounted) deltas = withDelta(withDelta(deltas, importedBucket(oldKey.expiresAt), -1), importedBucket(rotation.graceEndsAt), 1);
+    if (newCounted) deltas = withDelta(deltas, importedBucket(newKey.expiresAt), 1);
+    const slots = {
+      ...(oldCounted ? {} : { [oldKey.keyId]: rotation.graceEndsAt }),
+      ...(newCounted ? {} : { [newKey.keyId]: newKey.expiresAt }),
+    };
     return withinOwnerLimit(this.context, oldKey.ownerId, rotation.activeKeyCap, now, async () => {
       const transaction = namedTransaction({
         // The old key stays counted until its grace period ends (then it is pruned as expired).
-        // An imported old key moves from the imported counts to a slot of its own for its grace period.
-        ownerSlots: claimSlots(
-          tableName,
-          oldKey.ownerId,
-          { [oldKey.keyId]: rotation.graceEndsAt, [newKey.keyId]: newKey.expiresAt },
-          rotation.activeKeyCap,
-          { releaseImported: isStormpathKeyId(oldKey.keyId) ? importedBucket(oldKey.expiresAt) : undefined },
-        ),
+        ownerSlots: claimSlots(tableName, oldKey.ownerId, slots, rotation.activeKeyCap, { importedDeltas: deltas, unlimited: newCounted }),
         oldKey: retireRotatedKey(tableName, rotation, now),
         newKey: putNewKey(tableName, newKey),
         events: putEvents(tableName, rotation.events),
@@ -139,24 +148,34 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeResult> {
+    for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt += 1) {
+      // Read on each attempt: an imported key's count is found by its expiry, which a rotation moves.
+      const existing = await this.getKey(keyId);
+      if (existing?.ownerId !== ownerId) return NOT_FOUND;
+      if (existing.revokedAt !== undefined) return ALREADY_REVOKED;
+      const result = await this.revokeAsRead(existing, at, event);
+      if (result !== CHANGED_SINCE_READ) return result;
+    }
+    throw new KeyStateConflictError('The key was changed by another request at the same time; try again', 'CONCURRENT_CHANGE');
+  }
+
+  /** The revoke of a key as just read: CHANGED_SINCE_READ when it no longer is (read it again). */
+  private async revokeAsRead(existing: StoredKey, at: Date, event: AuditEvent): Promise<RevokeResult | typeof CHANGED_SINCE_READ> {
     const { tableName } = this.context;
-    const existing = await this.getKey(keyId);
-    if (existing?.ownerId !== ownerId) return NOT_FOUND;
-    if (existing.revokedAt !== undefined) return ALREADY_REVOKED;
+    const { ownerId, keyId } = existing;
+    // A key that counts among the imported ones does so in the count of its expiry, until it expires.
+    const counted = countsAsImported(existing) && existing.expiresAt > at.getTime() / 1000;
     return withConflictRetries(this.context, async () => {
-      const revoke = revokeKeyItem(tableName, ownerId, keyId, at);
+      const revoke = revokeKeyItem(tableName, ownerId, keyId, at, counted ? existing.expiresAt : undefined);
       const events = putEvents(tableName, [event]);
-      // An imported key counts among the imported ones until it expires or is rotated (then it has a slot of its own).
-      const stillCountedAsImported =
-        isStormpathKeyId(keyId) && existing.replacedBy === undefined && existing.expiresAt > at.getTime() / 1000;
-      const ownerSlot = releaseSlot(tableName, ownerId, keyId, stillCountedAsImported ? importedBucket(existing.expiresAt) : undefined);
+      const ownerSlot = releaseSlot(tableName, ownerId, keyId, counted ? importedBucket(existing.expiresAt) : undefined);
       const transaction = namedTransaction({ key: revoke, ownerSlot, events });
       try {
         await this.context.client.send(transaction.command);
         return WRITTEN;
       } catch (error) {
         const failed = transaction.failedConditions(error);
-        if (failed?.has('key') === true) return ALREADY_REVOKED; // a concurrent revoke won
+        if (failed?.has('key') === true) return CHANGED_SINCE_READ; // revoked, or rotated, since: judge it again
         if (failed?.has('ownerSlot') !== true) throw error;
       }
       // No owner item (a key written by other means): nothing to release.
@@ -165,7 +184,7 @@ export class DynamoKeyStore implements KeyStore {
         await this.context.client.send(alone.command);
         return WRITTEN;
       } catch (error) {
-        if (alone.failedConditions(error)?.has('key') === true) return ALREADY_REVOKED;
+        if (alone.failedConditions(error)?.has('key') === true) return CHANGED_SINCE_READ;
         throw error;
       }
     });

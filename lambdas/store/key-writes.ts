@@ -2,7 +2,7 @@ import type { StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
 import type { KeyRotation, KeyUpdate } from '../domain/key-store';
 import { toEventItem, toItem } from './item-mapping';
-import { IMPORTED_COUNTS, IMPORTED_TOTAL, releaseImportedParts } from './imported-slots';
+import { IMPORTED_COUNTS, IMPORTED_TOTAL, importedDeltaParts, type ImportedDeltas } from './imported-slots';
 import type { TransactItem } from './named-transaction';
 import { ownerItemKey, TABLE } from './table-schema';
 
@@ -21,8 +21,10 @@ export interface SlotClaimOptions {
    * seen (a concurrent import would have taken room).
    */
   readonly importedSeen?: number | undefined;
-  /** For a rotation of an imported key: it stops counting among the imported ones (its slot moves to `activeKeys`). */
-  readonly releaseImported?: string | undefined;
+  /** Changes to the imported counts made with the claim (a rotation of a key that counts among them). */
+  readonly importedDeltas?: ImportedDeltas | undefined;
+  /** No limit: a rotation whose new key counts among the imported ones replaces a counted key, it adds none. */
+  readonly unlimited?: boolean | undefined;
 }
 
 /**
@@ -38,44 +40,49 @@ export function claimSlots(
   options: SlotClaimOptions = {},
 ): TransactItem {
   const entries = Object.entries(slots);
-  const release = options.releaseImported === undefined ? undefined : releaseImportedParts(options.releaseImported);
-  const imported = options.importedSeen;
+  const imported = importedDeltaParts(options.importedDeltas ?? {});
+  const seen = options.unlimited === true ? undefined : options.importedSeen;
+  const condition =
+    options.unlimited === true
+      ? 'attribute_exists(activeKeys)'
+      : seen === undefined
+        ? 'size(activeKeys) < :limit'
+        : `size(activeKeys) < :limit AND (attribute_not_exists(${IMPORTED_TOTAL}) OR ${IMPORTED_TOTAL} <= :importedSeen)`;
   return {
     Update: {
       TableName: tableName,
       Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-      UpdateExpression: `SET ${[...entries.map((_, i) => `activeKeys.#k${i} = :v${i}`), ...(release?.set ?? [])].join(', ')}`,
-      ConditionExpression:
-        imported === undefined
-          ? 'size(activeKeys) < :limit'
-          : `size(activeKeys) < :limit AND (attribute_not_exists(${IMPORTED_TOTAL}) OR ${IMPORTED_TOTAL} <= :importedSeen)`,
-      ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([keyId], i) => [`#k${i}`, keyId])), ...release?.names },
+      UpdateExpression: `SET ${[...entries.map((_, i) => `activeKeys.#k${i} = :v${i}`), ...imported.set].join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([keyId], i) => [`#k${i}`, keyId])), ...imported.names },
       ExpressionAttributeValues: {
         ...Object.fromEntries(entries.map(([, until], i) => [`:v${i}`, until])),
-        ':limit': limit,
-        ...(imported !== undefined ? { ':importedSeen': imported } : {}),
-        ...release?.values,
+        ...(options.unlimited === true ? {} : { ':limit': limit }),
+        ...(seen !== undefined ? { ':importedSeen': seen } : {}),
+        ...imported.values,
       },
     },
   };
 }
 
 /**
- * Frees a revoked key's slot (and, for an imported key that still counted,
- * its place among the imported ones); fails when the owner has no slot map
- * at all (a key written by other means).
+ * Frees a revoked key's slot (and, for a key that still counted among the
+ * imported ones, takes it off its count); fails when the owner has no slot
+ * map at all (a key written by other means).
  */
 export function releaseSlot(tableName: string, ownerId: string, keyId: string, importedBucket?: string): TransactItem {
-  const release = importedBucket === undefined ? undefined : releaseImportedParts(importedBucket);
+  const release = importedDeltaParts(importedBucket === undefined ? {} : { [importedBucket]: -1 });
   return {
     Update: {
       TableName: tableName,
       Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-      UpdateExpression: `REMOVE activeKeys.#keyId${release === undefined ? '' : ` SET ${release.set.join(', ')}`}`,
+      UpdateExpression: `REMOVE activeKeys.#keyId${release.set.length === 0 ? '' : ` SET ${release.set.join(', ')}`}`,
       ConditionExpression:
-        release === undefined ? 'attribute_exists(activeKeys)' : `attribute_exists(activeKeys) AND attribute_exists(${IMPORTED_COUNTS})`,
-      ExpressionAttributeNames: { '#keyId': keyId, ...release?.names },
-      ...(release !== undefined ? { ExpressionAttributeValues: { ...release.values } } : {}),
+        importedBucket === undefined
+          ? 'attribute_exists(activeKeys)'
+          : `attribute_exists(activeKeys) AND attribute_exists(${IMPORTED_COUNTS})`,
+      ExpressionAttributeNames: { '#keyId': keyId, ...release.names },
+      ...(release.set.length > 0 ? { ExpressionAttributeValues: { ...release.values } } : {}),
     },
   };
 }
@@ -96,15 +103,23 @@ export function putEvents(tableName: string, events: readonly AuditEvent[]): Tra
   return events.map((event, position) => ({ Put: { TableName: tableName, Item: toEventItem(event, position) } }));
 }
 
-/** Revocation is final: only the owner, only once. */
-export function revokeKeyItem(tableName: string, ownerId: string, keyId: string, at: Date): TransactItem {
+/**
+ * Revocation is final: only the owner, only once. With `expiresAt`, only
+ * while the key still has that expiry (the count an imported key is taken
+ * off is found by it, and a rotation moves it).
+ */
+export function revokeKeyItem(tableName: string, ownerId: string, keyId: string, at: Date, expiresAt?: number): TransactItem {
   return {
     Update: {
       TableName: tableName,
       Key: { [TABLE.partitionKey]: keyId },
       UpdateExpression: 'SET revokedAt = :at',
-      ConditionExpression: 'ownerId = :owner AND attribute_not_exists(revokedAt)',
-      ExpressionAttributeValues: { ':at': at.toISOString(), ':owner': ownerId },
+      ConditionExpression: `ownerId = :owner AND attribute_not_exists(revokedAt)${expiresAt === undefined ? '' : ' AND expiresAt = :expiresAt'}`,
+      ExpressionAttributeValues: {
+        ':at': at.toISOString(),
+        ':owner': ownerId,
+        ...(expiresAt !== undefined ? { ':expiresAt': expiresAt } : {}),
+      },
     },
   };
 }

@@ -7,6 +7,7 @@ import type { AttributeDefinition, CreateTableCommandInput, GlobalSecondaryIndex
  * - key items:   pk = <keyId>          (validation is exactly one GetItem)
  * - owner items: pk = owner#<sub>      (holds the owner's active keys, for the limit)
  * - event items: pk = event#<keyId>#... (a key's audit trail, read through the event index)
+ * - import markers: pk = import#<keyId> (a key id an import wrote once: never written again)
  *
  * Key ids are 22 base62 characters, so they never contain `#` and can never
  * collide with an `owner#` or `event#` item (the authorizer's IAM policy relies on it).
@@ -71,6 +72,8 @@ export const projectsKeySummary = (index: IndexDefinition): boolean =>
   index.projection === 'ALL' || KEY_SUMMARY_ATTRIBUTES.every((attribute) => index.projection.includes(attribute));
 
 export const ownerItemKey = (ownerId: string): string => `owner#${ownerId}`;
+/** That a key id was imported (lambdas/store/key-import.ts): no TTL, no index attribute, nothing secret. */
+export const importMarkerKey = (keyId: string): string => `import#${keyId}`;
 export const eventItemKey = (keyId: string, eventAt: string, nonce: string): string => `event#${keyId}#${eventAt}#${nonce}`;
 
 /** The index as DynamoDB's CreateTable takes it. */

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { hashSecret } from '../../lambdas/domain/secret-hash';
 import { KeyFormat } from '../../lambdas/domain/key-format';
 import { KeyService } from '../../lambdas/domain/key-service';
@@ -9,7 +9,7 @@ import { KeyVerifier } from '../../lambdas/domain/key-verifier';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
 import { CREDENTIALS_FILE } from '../../local/dynamodb-credentials';
-import { runImportCli } from '../../stormpath/main';
+import { runImporter } from '../support/stormpath-system';
 import { freshTable, testDynamoDb } from '../support/dynamodb';
 import { stormpathSecret, stormpathTempDir, writeStormpathExport, type WrittenExport } from '../support/stormpath-export';
 
@@ -40,18 +40,8 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     return writeStormpathExport(dir, spec);
   };
 
-  async function importCli(args: string[], table = tableName) {
-    let stdout = '';
-    let stderr = '';
-    const env = { DYNAMODB_ENDPOINT: testDynamoDb().endpoint, DATA_DIR: dataDir, TABLE_NAME: table, POWERTOOLS_LOG_LEVEL: 'SILENT' };
-    const code = await runImportCli(
-      args,
-      { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } },
-      env,
-      '/',
-    );
-    return { code, stdout, stderr };
-  }
+  const importCli = (args: string[], table = tableName) =>
+    runImporter(args, { DYNAMODB_ENDPOINT: testDynamoDb().endpoint, DATA_DIR: dataDir, TABLE_NAME: table });
 
   const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
   const store = () => new DynamoKeyStore({ client, tableName });
@@ -147,9 +137,9 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     expect(rotated.id).toHaveLength(22);
     await service(20).revoke(caller(owner), second.keyId);
     const after = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
-    expect(after.Item?.importedTotal).toBe(1498);
-    // The rotated key keeps a slot of its own for its grace period; the new key has one.
-    expect(Object.keys(after.Item?.activeKeys as object).sort()).toEqual([first.keyId, rotated.id].sort());
+    // The rotated key counts until its grace ends, beside its successor (as native keys do); the revoked one no more.
+    expect(after.Item?.importedTotal).toBe(1500);
+    expect(after.Item?.activeKeys).toEqual({});
   });
 
   it('lets an owner with a few imported keys create up to the limit, counting them', async () => {
@@ -160,6 +150,77 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     await expect(service(5).create(caller(owner), { name: 'one too many' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
     await service(5).revoke(caller(owner), exported.keys[0]!.keyId);
     await expect(service(5).create(caller(owner), { name: 'in the freed place' })).resolves.toMatchObject({ name: 'in the freed place' });
+  });
+
+  it('never writes a key id again once imported, even after TTL has removed its item', async () => {
+    const exported = exportOf({ accounts: [{ keys: 1 }] });
+    await importCli([exported.path, '--json']);
+    const [key] = exported.keys as [WrittenExport['keys'][number]];
+    const owner = `auth0|${key.accountId}`;
+    await service().rotate(caller(owner), key.keyId, { gracePeriodSeconds: 0 });
+    // What DynamoDB's TTL does once the rotated key's grace period is over.
+    await client.send(new DeleteCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: key.keyId } }));
+    const rerun = await importCli([exported.path, '--json']);
+    expect(json(rerun.stdout)).toMatchObject({ imported: 0, alreadyImported: 1 });
+    expect(await store().getKey(key.keyId)).toBeUndefined();
+  });
+
+  it('lets an owner rotate every imported key, however many more than the limit, counting each once', async () => {
+    const exported = exportOf({ accounts: [{ keys: 12 }] });
+    const owner = `auth0|${exported.accounts[0]!.accountId}`;
+    await importCli([exported.path, '--json']);
+    for (const key of exported.keys) await service(3).rotate(caller(owner), key.keyId, { gracePeriodSeconds: 0 });
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
+    // Twelve native successors and twelve old keys whose grace ended now: counted, not one entry each.
+    expect(Item?.activeKeys).toEqual({});
+    expect(Item?.importedTotal).toBe(24);
+    await expect(service(3).create(caller(owner), { name: 'still over the limit' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    // The old keys' counts expire with their grace: once pruned, the twelve successors remain.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(service(3).create(caller(owner), { name: 'still over' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    const after = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
+    expect(after.Item?.importedTotal).toBe(12);
+    const successors = (await service(3).list(owner, { status: 'active' })).keys;
+    expect(successors).toHaveLength(12);
+    for (const successor of successors) await service(3).revoke(caller(owner), successor.id);
+    const emptied = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
+    expect(emptied.Item?.importedTotal).toBe(0);
+    await expect(service(3).create(caller(owner), { name: 'room again' })).resolves.toMatchObject({ name: 'room again' });
+  });
+
+  it('takes a key off its count once when a revoke and a rotation of it race', async () => {
+    const exported = exportOf({ accounts: [{ keys: 5 }] });
+    const owner = `auth0|${exported.accounts[0]!.accountId}`;
+    await importCli([exported.path, '--json']);
+    const [raced] = exported.keys as [WrittenExport['keys'][number]];
+    // The revoke reads the key, then a rotation commits, then the revoke writes.
+    const racing = store();
+    const read = racing.getKey.bind(racing);
+    let rotated = false;
+    racing.getKey = async (keyId: string) => {
+      const found = await read(keyId);
+      if (!rotated) {
+        rotated = true;
+        await service(5).rotate(caller(owner), raced.keyId, { gracePeriodSeconds: 3600 });
+      }
+      return found;
+    };
+    const revoking = new KeyService({
+      store: racing,
+      format: new KeyFormat('uak'),
+      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser: 5, allowedScopes: ['read'] },
+    });
+    const importExpiry = (await store().getKey(raced.keyId))!.expiresAt;
+    await revoking.revoke(caller(owner), raced.keyId);
+    const graceEnd = (await store().getKey(raced.keyId))!.expiresAt;
+    expect(graceEnd).toBeLessThan(importExpiry);
+    // Four imported keys and the rotation's successor count, in the import's count: five, the limit. The revoked
+    // old key counts nowhere: not in its grace period's count, whose pruning would otherwise free a place.
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
+    expect(Item?.importedTotal).toBe(5);
+    const counts = Item?.importedKeys as Record<string, number>;
+    expect([counts[String(importExpiry)], counts[String(graceEnd)] ?? 0]).toEqual([5, 0]);
+    await expect(service(5).create(caller(owner), { name: 'over' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
   });
 
   it('holds the limit, imported keys counted, however many creates race', async () => {

@@ -6,6 +6,7 @@ import { CREDENTIALS_FILE } from '../../local/dynamodb-credentials';
 import { closeServer, listenOnLoopback } from '../../local/http-util';
 import { runImportCli } from '../../stormpath/main';
 import { testDynamoDbCredentials } from './dynamodb';
+import { basicHeader } from './token-fixtures';
 
 /**
  * Helpers for end-to-end tests of a Stormpath migration: the importer run as
@@ -69,6 +70,19 @@ export interface ImportRun {
   readonly stderr: string;
 }
 
+/** `npm run -s import:stormpath -- <args>` with this environment, what it printed captured. */
+export async function runImporter(args: readonly string[], env: Readonly<Record<string, string>>): Promise<ImportRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runImportCli(
+    args,
+    { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } },
+    { ...env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    '/',
+  );
+  return { code, stdout, stderr };
+}
+
 /**
  * `npm run -s import:stormpath -- <args>` into `tableName` at `endpoint`, as
  * under `npm start`: DYNAMODB_ENDPOINT, and a DATA_DIR holding the shared
@@ -79,27 +93,14 @@ export async function importStormpath(args: readonly string[], target: { endpoin
   const dataDir = mkdtempSync(join(tmpdir(), 'stormpath-data-'));
   try {
     writeFileSync(join(dataDir, CREDENTIALS_FILE), JSON.stringify(testDynamoDbCredentials()), { mode: 0o600 });
-    let stdout = '';
-    let stderr = '';
-    const env = { DYNAMODB_ENDPOINT: target.endpoint, DATA_DIR: dataDir, TABLE_NAME: target.tableName, POWERTOOLS_LOG_LEVEL: 'SILENT' };
-    const code = await runImportCli(
-      args,
-      {
-        stdout: { write: (text: string) => (stdout += text) },
-        stderr: { write: (text: string) => (stderr += text) },
-      },
-      env,
-      '/',
-    );
-    return { code, stdout, stderr };
+    return await runImporter(args, { DYNAMODB_ENDPOINT: target.endpoint, DATA_DIR: dataDir, TABLE_NAME: target.tableName });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 /** `Authorization: Basic base64(<user>:<password>)`, as `curl -u user:password` sends it. */
-export const basicAuthorization = (user: string, password: string): string =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basicAuthorization = basicHeader;
 
 /** RFC 6749 §2.3.1: the client id and secret form-urlencoded, then joined and base64-encoded. */
 export const formEncodedBasicAuthorization = (clientId: string, clientSecret: string): string =>

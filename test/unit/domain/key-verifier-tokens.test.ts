@@ -1,40 +1,20 @@
-import { AccessTokens, type TokenKeySource } from '../../../lambdas/domain/access-token';
+import { AccessTokens } from '../../../lambdas/domain/access-token';
 import type { StoredKey } from '../../../lambdas/domain/api-key';
 import { KeyFormat } from '../../../lambdas/domain/key-format';
 import { KeyVerifier } from '../../../lambdas/domain/key-verifier';
 import { hashSecret } from '../../../lambdas/domain/secret-hash';
-import { rotatedKeySet, signingKeys } from '../../../lambdas/domain/signing-keys';
 import { VerdictCache } from '../../../lambdas/domain/verdict-cache';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
+import { singleTokenKey, STORMPATH_ID, STORMPATH_SECRET, basicHeader, aliceKeyItem } from '../../support/token-fixtures';
 
 const START_MS = new Date('2026-06-01T12:00:00.000Z').getTime();
 const START_S = START_MS / 1000;
 const format = new KeyFormat('uak');
-const signingKey = signingKeys(rotatedKeySet(undefined, new Date(START_MS)))[0]!;
-const keySource: TokenKeySource = {
-  current: () => Promise.resolve(signingKey),
-  byKid: (kid) => Promise.resolve(kid === signingKey.kid ? signingKey : undefined),
-};
+const { keySource } = singleTokenKey(new Date(START_MS));
 
-// Obviously fake, Stormpath-shaped: 25 [A-Z0-9], and 43 standard base64 characters with + and /.
-const STORMPATH_ID = 'TESTSTORMPATHKEYID0000001';
-const STORMPATH_SECRET = 'TestStormpath+Secret/With+Plus/Slash0000000';
 const native = format.generate();
 
-const basicHeader = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
-
-function storedKey(overrides: Partial<StoredKey> = {}): StoredKey {
-  return {
-    keyId: native.keyId,
-    ownerId: 'auth0|alice',
-    secretHash: hashSecret(native.secret),
-    name: 'ci',
-    scopes: ['orders:read', 'orders:write'],
-    createdAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: START_S + 30 * 86_400,
-    ...overrides,
-  };
-}
+const storedKey = (overrides: Partial<StoredKey> = {}): StoredKey => aliceKeyItem(native, new Date(START_MS), overrides);
 
 const stormpathKey = (overrides: Partial<StoredKey> = {}): StoredKey =>
   storedKey({ keyId: STORMPATH_ID, ownerId: 'auth0|bob', secretHash: hashSecret(STORMPATH_SECRET), name: 'imported', ...overrides });

@@ -109,10 +109,19 @@ describe('parseTokenRequest: client_id and client_secret in the body', () => {
 
   it.each([
     ['client_id and client_secret', `&client_id=${STORMPATH_ID}&client_secret=x`],
-    ['client_id alone', `&client_id=${STORMPATH_ID}`],
     ['client_secret alone', '&client_secret=x'],
+    ['a client_id naming another client', `&client_id=${'X'.repeat(25)}`],
   ])('refuses Basic and %s at once as invalid_request (§2.3: one method)', (_label, extra) => {
     expectRefused({ authorization: basic(STORMPATH_ID, STORMPATH_SECRET), contentType: FORM, body: GRANT + extra }, 'invalid_request');
+  });
+
+  it('takes Basic with the same client_id in the body (no second method), and empty parameters as omitted (§3.2)', () => {
+    for (const extra of [`&client_id=${STORMPATH_ID}`, '&client_id=', '&client_secret=', '&scope=']) {
+      expect(parseTokenRequest({ authorization: basic(STORMPATH_ID, STORMPATH_SECRET), contentType: FORM, body: GRANT + extra })).toEqual({
+        clientId: STORMPATH_ID,
+        clientSecret: STORMPATH_SECRET,
+      });
+    }
   });
 
   it.each([
@@ -192,7 +201,7 @@ describe('parseTokenRequest: the request itself', () => {
       clientId: STORMPATH_ID,
       clientSecret: STORMPATH_SECRET,
     });
-    const error = expectRefused({ authorization: auth, contentType: FORM, body: `${GRANT}&scope=` }, 'invalid_scope');
+    const error = expectRefused({ authorization: auth, contentType: FORM, body: `${GRANT}&scope=%20` }, 'invalid_scope');
     expect(error.description).not.toContain(STORMPATH_SECRET);
   });
 
@@ -246,7 +255,6 @@ describe('parseTokenRequest: scope (§3.3)', () => {
   });
 
   it.each([
-    ['empty', ''],
     ['spaces only', '   '],
     ['a double quote', 'read "write"'],
     ['a backslash', 'read\\write'],
@@ -266,7 +274,10 @@ describe('parseTokenRequest: scope (§3.3)', () => {
       fc.property(fc.array(fc.string({ unit: scopeChar, minLength: 0, maxLength: 8 }), { maxLength: 6 }), (tokens) => {
         const scope = tokens.join(' ');
         const words = scope.split(' ').filter((word) => word !== '');
-        if (words.length > 0 && words.every(allowed)) {
+        if (scope === '') {
+          // Sent without a value: as if omitted (§3.2).
+          expect(parseTokenRequest({ authorization: auth, contentType: FORM, body: `${GRANT}&scope=` }).scopes).toBeUndefined();
+        } else if (words.length > 0 && words.every(allowed)) {
           expect(scopesOf(scope)).toEqual([...new Set(words)]);
         } else {
           expectRefused({ authorization: auth, contentType: FORM, body: `${GRANT}&scope=${encodeURIComponent(scope)}` }, 'invalid_scope');

@@ -4,7 +4,6 @@ import type { StoredKey } from '../../../lambdas/domain/api-key';
 import { DependencyUnavailableError } from '../../../lambdas/domain/errors';
 import { KeyFormat } from '../../../lambdas/domain/key-format';
 import { hashSecret } from '../../../lambdas/domain/secret-hash';
-import { rotatedKeySet, signingKeys } from '../../../lambdas/domain/signing-keys';
 import { TokenExchange } from '../../../lambdas/domain/token-exchange';
 import type { OAuthErrorCode } from '../../../lambdas/domain/token-request';
 import { createTokenHandler } from '../../../lambdas/handlers/token';
@@ -12,23 +11,16 @@ import type { HttpResponse } from '../../../lambdas/http/responses';
 import type { AppLogger } from '../../../lambdas/observability/logger';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
 import { managementEvent } from '../../support/management-event';
+import { singleTokenKey, STORMPATH_ID, STORMPATH_SECRET, basicHeader, aliceKeyItem } from '../../support/token-fixtures';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
-const NOW_S = NOW.getTime() / 1000;
 const FORM = 'application/x-www-form-urlencoded';
 const format = new KeyFormat('uak');
-const signingKey = signingKeys(rotatedKeySet(undefined, NOW))[0]!;
-const workingKeys: TokenKeySource = {
-  current: () => Promise.resolve(signingKey),
-  byKid: (kid) => Promise.resolve(kid === signingKey.kid ? signingKey : undefined),
-};
+const { keySource: workingKeys } = singleTokenKey(NOW);
 
-// Obviously fake, Stormpath-shaped: 25 [A-Z0-9], and 43 standard base64 characters with + and /.
-const STORMPATH_ID = 'TESTSTORMPATHKEYID0000001';
-const STORMPATH_SECRET = 'TestStormpath+Secret/With+Plus/Slash0000000';
 const native = format.generate();
 
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+const basic = basicHeader;
 const GRANT = 'grant_type=client_credentials';
 
 type FakeLogger = { [K in keyof AppLogger]: jest.Mock };
@@ -63,18 +55,7 @@ let handler: ReturnType<typeof createTokenHandler>;
 /** Every token any response carried, to look for in the logs. */
 let issued: string[];
 
-function storedKey(overrides: Partial<StoredKey> = {}): StoredKey {
-  return {
-    keyId: native.keyId,
-    ownerId: 'auth0|alice',
-    secretHash: hashSecret(native.secret),
-    name: 'ci',
-    scopes: ['orders:read', 'orders:write'],
-    createdAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: NOW_S + 30 * 86_400,
-    ...overrides,
-  };
-}
+const storedKey = (overrides: Partial<StoredKey> = {}): StoredKey => aliceKeyItem(native, NOW, overrides);
 
 beforeEach(() => {
   store = new InMemoryKeyStore()
@@ -190,7 +171,12 @@ describe('POST /oauth/token refuses in OAuth’s words (RFC 6749 §5.2)', () => 
     ],
     ['a body over 8 KB', { body: `${GRANT}&pad=${'a'.repeat(9000)}` }, 400, 'invalid_request'],
     ['the password grant', { body: 'grant_type=password&username=a&password=b' }, 400, 'unsupported_grant_type'],
-    ['an empty scope', { authorization: basic(STORMPATH_ID, STORMPATH_SECRET), body: `${GRANT}&scope=` }, 400, 'invalid_scope'],
+    [
+      'a scope of spaces only',
+      { authorization: basic(STORMPATH_ID, STORMPATH_SECRET), body: `${GRANT}&scope=%20%20` },
+      400,
+      'invalid_scope',
+    ],
     ['no client credentials', { body: GRANT }, 401, 'invalid_client'],
     ['a Bearer header', { authorization: `Bearer ${native.key}`, body: GRANT }, 401, 'invalid_client'],
   ])('%s', async (_label, options, status, error) => {

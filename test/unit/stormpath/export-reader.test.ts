@@ -39,6 +39,7 @@ describe('readStormpathExport: the two layouts', () => {
       email: 'ada@example.com',
       username: 'ada',
       enabled: true,
+      unverified: false,
       file: ada!.file,
     });
     expect(exported.keys).toEqual(

@@ -6,6 +6,7 @@ const accountOf = (accountId: string, fields: Partial<StormpathAccount> = {}): S
   accountId,
   email: `${accountId}@example.com`,
   enabled: true,
+  unverified: false,
   file: `/t/accounts/${accountId}.json`,
   ...fields,
 });
@@ -73,11 +74,21 @@ describe('planImport', () => {
     ]);
   });
 
-  it('counts two accounts that resolve to one owner as one owner', () => {
-    const sameOwner = (): OwnerResolution => ({ ok: true, ownerId: 'auth0|one' });
-    const plan = planImport(exportOf([accountOf('a'), accountOf('b')], [keyOf('K1', 'a'), keyOf('K2', 'b')]), sameOwner);
+  it('never lets two accounts share an owner: both are skipped, saying so, and the rest imports', () => {
+    const sameOwner = (account: StormpathAccount): OwnerResolution => ({
+      ok: true,
+      ownerId: account.accountId === 'c' ? 'auth0|c' : 'auth0|one',
+    });
+    const plan = planImport(
+      exportOf([accountOf('a'), accountOf('b'), accountOf('c')], [keyOf('K1', 'a'), keyOf('K2', 'b'), keyOf('K3', 'c')]),
+      sameOwner,
+    );
+    expect(plan.keys.map((key) => key.keyId)).toEqual(['K3']);
     expect(plan.owners).toBe(1);
-    expect(plan.keys).toHaveLength(2);
+    expect(plan.skipped).toEqual([
+      { keyId: 'K1', accountId: 'a', reason: 'accounts a, b would all be owned by auth0|one: give each its own owner' },
+      { keyId: 'K2', accountId: 'b', reason: 'accounts b, a would all be owned by auth0|one: give each its own owner' },
+    ]);
   });
 
   it('resolves each account once, however many keys it has', () => {

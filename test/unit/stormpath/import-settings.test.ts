@@ -9,7 +9,8 @@ import {
   parseExpiry,
   parseScopes,
 } from '../../../stormpath/import-settings';
-import { runImportCli } from '../../../stormpath/main';
+import { runImporter } from '../../support/stormpath-system';
+import { writeStormpathExport } from '../../support/stormpath-export';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const nowSeconds = NOW.getTime() / 1000;
@@ -79,22 +80,15 @@ describe('--expires', () => {
     expect(() => parseExpiry('2020-01-01', NOW, 365)).toThrow(/must be in the future/);
     expect(() => parseExpiry('0d', NOW, 365)).toThrow(/must be in the future/);
     expect(() => parseExpiry('400d', NOW, 365)).toThrow(/at most 365 days from now \(MAX_KEY_LIFETIME_DAYS\)/);
-    for (const bad of ['soon', '30', '2027-13-40', '1y']) expect(() => parseExpiry(bad, NOW, 365)).toThrow(ImportUsageError);
+    for (const bad of ['soon', '30', '2027-13-40', '1y', '2027-02-30', '2027-02-29T00:00:00Z']) {
+      expect(() => parseExpiry(bad, NOW, 365)).toThrow(ImportUsageError);
+    }
+    expect(parseExpiry('2028-02-29', NOW, 730)).toBe(Date.parse('2028-02-29T00:00:00Z') / 1000);
   });
 });
 
 describe('npm run import:stormpath, before reading anything', () => {
-  async function run(args: string[], env: Record<string, string> = { TABLE_NAME: 'Keys' }) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runImportCli(
-      args,
-      { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } },
-      env,
-      '/',
-    );
-    return { code, stdout, stderr };
-  }
+  const run = (args: string[], env: Record<string, string> = { TABLE_NAME: 'Keys' }) => runImporter(args, env);
 
   it('answers usage errors with exit 2 and one line', async () => {
     for (const [args, env, message] of [
@@ -118,6 +112,24 @@ describe('npm run import:stormpath, before reading anything', () => {
     const missing = await run(['/definitely/not/here', '--dry-run']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('/definitely/not/here');
+  });
+
+  it('prints what the export says without its control characters (a dry run, on a terminal)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'import-summary-'));
+    try {
+      const written = writeStormpathExport(dir, {
+        tenantId: 'T\u001b]0;owned\u0007\u001b[2J',
+        folderName: 'tenant',
+        accounts: [{ keys: [{ id: 'not a stormpath id\u001b[31m' }] }],
+      });
+      const result = await run([written.path, '--dry-run']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('tenant T?]0;owned??[2J');
+      expect(result.stdout).toMatch(/skipped: .*key id is not 25 characters/);
+      expect(result.stdout.replace(/\n/g, '')).not.toMatch(/\p{Cc}/u);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints examples with --help', async () => {

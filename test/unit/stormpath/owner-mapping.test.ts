@@ -26,6 +26,7 @@ function account(fields: { [K in keyof StormpathAccount]?: StormpathAccount[K] |
     email: 'Ada@Example.com',
     username: 'ada',
     enabled: true,
+    unverified: false,
     file: '/export/accounts/1xafizEfeISCRb1uP5tShg.json',
     ...fields,
   };
@@ -127,13 +128,14 @@ describe('readAuth0Users', () => {
   const ndjson = [
     '{"user_id":"auth0|ada","email":"Ada@Example.com","email_verified":true}',
     '',
-    '{"user_id":"google-oauth2|123","email":"  grace@example.com "}',
+    '{"user_id":"google-oauth2|123","email":"  grace@example.com ","email_verified":true}',
     '   ',
     '{"user_id":"auth0|nomail"}',
     '{"user_id":"auth0|dup1","email":"shared@example.com"}',
     '{"user_id":"auth0|dup2","email":"SHARED@example.com"}',
-    '{"user_id":"auth0|twice","email":"twice@example.com"}',
-    '{"user_id":"auth0|twice","email":"twice@example.com"}',
+    '{"user_id":"auth0|twice","email":"twice@example.com","email_verified":true}',
+    '{"user_id":"auth0|twice","email":"twice@example.com","email_verified":true}',
+    '{"user_id":"auth0|unsaid","email":"unsaid@example.com"}',
     '{"user_id":"auth0|unverified","email":"unverified@example.com","email_verified":false}',
     '',
   ].join('\n');
@@ -143,15 +145,40 @@ describe('readAuth0Users', () => {
   it('reads NDJSON, skipping blank lines, and matches emails whatever their case and spaces', async () => {
     const users = await readAuth0Users(usersFile('users.ndjson', ndjson));
 
-    expect(users.users).toBe(8);
+    expect(users.users).toBe(9);
     expect(resolveWith(users, 'ada@example.com')).toEqual({ ok: true, ownerId: 'auth0|ada' });
     expect(resolveWith(users, ' GRACE@example.COM')).toEqual({ ok: true, ownerId: 'google-oauth2|123' });
     expect(resolveWith(users, 'twice@example.com')).toEqual({ ok: true, ownerId: 'auth0|twice' });
   });
 
+  it('refuses a user the export does not say is verified, and an UNVERIFIED Stormpath account, whatever the user', async () => {
+    const users = await readAuth0Users(usersFile('users.ndjson', ndjson));
+    expect(resolveWith(users, 'unsaid@example.com')).toEqual({
+      ok: false,
+      reason: 'the Auth0 user export does not say whether unsaid@example.com is verified (export the email_verified field)',
+    });
+    expect(ownerResolver({ users })(account({ email: 'ada@example.com', unverified: true }))).toEqual({
+      ok: false,
+      reason: 'the Stormpath account is UNVERIFIED: its email is not proof of its owner',
+    });
+  });
+
+  it('fills {email} and {username} only from verified accounts; {accountId} from any', () => {
+    const unverified = account({ unverified: true });
+    expect(ownerResolver({ template: parseOwnerTemplate('auth0|{email}') })(unverified)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/UNVERIFIED: its email/),
+    });
+    expect(ownerResolver({ template: parseOwnerTemplate('auth0|{username}') })(unverified)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/UNVERIFIED: its username/),
+    });
+    expect(ownerResolver({})(unverified)).toEqual({ ok: true, ownerId: 'auth0|1xafizEfeISCRb1uP5tShg' });
+  });
+
   it('reads a JSON array, a file with a byte-order mark, and a gzipped export', async () => {
     const array = JSON.stringify([
-      { user_id: 'auth0|ada', email: 'ada@example.com' },
+      { user_id: 'auth0|ada', email: 'ada@example.com', email_verified: true },
       { user_id: 'auth0|x', name: 'no email' },
     ]);
     const fromArray = await readAuth0Users(usersFile('users.json', array));
@@ -162,10 +189,10 @@ describe('readAuth0Users', () => {
     expect(pretty.users).toBe(2);
 
     const withBom = await readAuth0Users(usersFile('bom.ndjson', `\uFEFF${ndjson}`));
-    expect(withBom.users).toBe(8);
+    expect(withBom.users).toBe(9);
 
     const gzipped = await readAuth0Users(usersFile('users.json.gz', gzipSync(ndjson)));
-    expect(gzipped.users).toBe(8);
+    expect(gzipped.users).toBe(9);
     expect(resolveWith(gzipped, 'ada@example.com')).toEqual({ ok: true, ownerId: 'auth0|ada' });
   });
 
