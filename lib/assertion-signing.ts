@@ -12,10 +12,13 @@ import { MAX_CALLS_PER_STEP } from '../lambdas/signing/key-rotation';
 import type { HouseFunction } from './house-function';
 import { createKeyFunction, type KeyFunctionOptions } from './key-functions';
 
+/** What the 'assertion' functions are told beyond what this construct makes (the JWKS parameter, the token keys' secret). */
+export type AssertionSettingsGiven = Omit<SettingsFor<'assertion'>, 'assertionJwksParameter' | 'accessTokenKeysSecretArn'>;
+
 export interface AssertionSigningProps {
   readonly rotationDays: number;
-  /** The 'assertion' functions' settings (issuer, audience), less the parameter this construct makes. */
-  readonly settings: Omit<SettingsFor<'assertion'>, 'assertionJwksParameter'>;
+  /** The 'assertion' functions' settings (issuer, audience), less what this construct makes. */
+  readonly settings: AssertionSettingsGiven;
   readonly functionOptions: Omit<KeyFunctionOptions, 'environment' | 'timeout'>;
 }
 
@@ -45,6 +48,8 @@ export interface AssertionSigningProps {
  */
 export class AssertionSigning extends Construct {
   readonly secret: Secret;
+  /** The access tokens' MAC keys, derived from the signing keys by their rotation: all the token exchange may read. */
+  readonly tokenKeysSecret: Secret;
   readonly encryptionKey: Key;
   /** The JWKS parameter's name, `/<stack name>/assertion-jwks`, and its ARN. */
   readonly jwksParameterName: string;
@@ -63,6 +68,11 @@ export class AssertionSigning extends Construct {
       description: 'User API keys: the private keys that sign x-api-key-assertion (written by its rotation only)',
       encryptionKey: this.encryptionKey,
       // The default: a random placeholder string, which the first rotation replaces with a key set.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.tokenKeysSecret = new Secret(this, 'TokenKeysSecret', {
+      description: 'User API keys: the MAC keys of POST /oauth/token access tokens (written by the signing keys rotation only)',
+      encryptionKey: this.encryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const stack = Stack.of(this);
@@ -106,8 +116,20 @@ export class AssertionSigning extends Construct {
   }
 
   /** The environment of the JWKS, rotation and sample /whoami functions. */
-  environment(settings: Omit<SettingsFor<'assertion'>, 'assertionJwksParameter'>): Record<string, string> {
-    return functionEnvironment('assertion', { ...settings, assertionJwksParameter: this.jwksParameterName });
+  environment(settings: AssertionSettingsGiven): Record<string, string> {
+    return functionEnvironment('assertion', {
+      ...settings,
+      assertionJwksParameter: this.jwksParameterName,
+      accessTokenKeysSecretArn: this.tokenKeysSecret.secretArn,
+    });
+  }
+
+  /** The token exchange: the MAC keys' current value, nothing else (no signing key). */
+  grantReadTokenKeys(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.tokenKeysSecret.secretArn] }),
+    );
+    this.grantKeyUse(grantee, ['kms:Decrypt']);
   }
 
   /** The authorizer: read the current key set, nothing else (decrypting only through Secrets Manager). */
@@ -138,6 +160,10 @@ export class AssertionSigning extends Construct {
         ],
         resources: [this.secret.secretArn],
       }),
+    );
+    // finishSecret writes the new set's MAC keys (a new version of their secret; it reads nothing there).
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [this.tokenKeysSecret.secretArn] }),
     );
     this.grantKeyUse(grantee, ['kms:Decrypt', 'kms:GenerateDataKey']);
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -152,7 +152,11 @@ export class KeyApi extends Construct {
           : route.function === 'jwks' || route.function === 'whoami'
             ? this.signing.environment(assertion)
             : route.function === 'token'
-              ? functionEnvironment('token', { ...config, tableName: table.tableName, assertionSecretArn: this.signing.secret.secretArn })
+              ? functionEnvironment('token', {
+                  ...config,
+                  tableName: table.tableName,
+                  accessTokenKeysSecretArn: this.signing.tokenKeysSecret.secretArn,
+                })
               : {},
         // The JWKS function's one GetParameter gives up within worstCaseMs, so a slow one answers 503 JWKS_UNAVAILABLE, not a timeout.
         timeout: management
@@ -165,8 +169,8 @@ export class KeyApi extends Construct {
       });
       this.functions[route.function] = fn;
       if (route.function === 'jwks') this.signing.grantReadJwks(fn);
-      // The token exchange keys its tokens with the signing keys, as the authorizer checks them (lambdas/domain/access-token.ts).
-      if (route.function === 'token') this.signing.grantSign(fn);
+      // The token exchange reads the MAC keys alone, never a key that signs assertions (lambdas/domain/token-keys.ts).
+      if (route.function === 'token') this.signing.grantReadTokenKeys(fn);
       this.addRoute(route, new HttpLambdaIntegration(`${route.function}Integration`, fn));
     }
 

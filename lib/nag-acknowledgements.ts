@@ -18,6 +18,14 @@ export function acknowledgeNagFindings(keys: UserApiKeys): void {
       reason: 'GET /health is a public liveness check by design: it returns a constant and touches no data.',
     });
   }
+  const tokenKeys = keys.signing.tokenKeysSecret.node.defaultChild;
+  if (tokenKeys !== undefined) {
+    Validations.of(tokenKeys).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The access token MAC keys are rotated with the signing keys: their rotation function writes this secret in its finishSecret step (lambdas/signing/key-rotation.ts), so the secret has no rotation schedule of its own.',
+    });
+  }
   const tokenRoute = keys.api.node.tryFindChild('POST--oauth--token');
   if (tokenRoute !== undefined) {
     Validations.of(tokenRoute).acknowledge({

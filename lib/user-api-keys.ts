@@ -10,6 +10,7 @@ import type { FunctionName } from '../lambdas/api-definition';
 import type { HouseFunction } from './house-function';
 import { KeyAlarms } from './key-alarms';
 import { KeyDashboard } from './key-dashboard';
+import type { AssertionSigning } from './assertion-signing';
 import { KeyApi } from './key-api';
 import { KeyTable } from './key-table';
 import { resolveUserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
@@ -46,6 +47,8 @@ export class UserApiKeys extends Construct {
   readonly alarmTopic?: ITopic | undefined;
   readonly dashboard: Dashboard;
   readonly tableKey?: IKey | undefined;
+  /** The assertion signing keys: their secret, the access tokens' MAC keys' secret, the JWKS parameter, the rotation. */
+  readonly signing: AssertionSigning;
   private readonly keyApi: KeyApi;
 
   constructor(scope: Construct, id: string, props: UserApiKeysProps) {
@@ -72,6 +75,7 @@ export class UserApiKeys extends Construct {
     const { tableEncryption: _t, tableKmsKeyArn: _k, tableRemoval: _r, alarmTopicArn: _a, alarmEmail: _e, ...apiProps } = props;
     this.keyApi = new KeyApi(this, 'Default', { ...apiProps, table: this.table, tableKey: this.tableKey });
     this.api = this.keyApi.api;
+    this.signing = this.keyApi.signing;
     this.stage = this.keyApi.stage;
     this.apiKeyAuthorizer = this.keyApi.apiKeyAuthorizer;
     this.accessTokenAuthorizer = this.keyApi.accessTokenAuthorizer;

@@ -14,11 +14,12 @@ import { isKeyId } from './key-ids';
  * or rotated past its grace period.
  *
  * The MAC key is derived (HKDF-SHA256, RFC 5869) from the private scalar of
- * the assertion signing key named by `kid`: the signing keys already live only
- * in Secrets Manager and the signers' memory, rotate, and are kept in the set
- * long past any token's life (RETIRED_KEY_KEPT_MS > MAX_ACCESS_TOKEN_TTL_SECONDS),
- * so no new secret is needed. A derived key, not the ECDSA key itself: a token
- * can never be mistaken for an assertion, and the public JWKS verifies nothing here.
+ * the assertion signing key named by `kid`, so it rotates with the signing
+ * keys and is kept as long (RETIRED_KEY_KEPT_MS > MAX_ACCESS_TOKEN_TTL_SECONDS).
+ * A derived key, not the ECDSA key itself: a token can never be mistaken for
+ * an assertion, the public JWKS verifies nothing here, and the token exchange
+ * is given the MAC keys alone, in a secret of their own (token-keys.ts), never
+ * a key that could sign an assertion. The authorizer derives them itself.
  */
 
 /** One hour, as Stormpath's tokens; never longer, so every token's key is still in the signing set (signing-keys.ts). */
@@ -38,9 +39,14 @@ export interface TokenKey {
   readonly macKey: KeyObject;
 }
 
-/** The MAC key of the signing key whose private scalar is `d` (base64url, as the key set stores it). */
+/** The MAC key's bytes for the signing key whose private scalar is `d` (base64url, as the key set stores it). */
+export function tokenMacBytes(d: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(d, 'base64url'), Buffer.alloc(0), MAC_INFO, MAC_BYTES));
+}
+
+/** The MAC key of the signing key whose private scalar is `d`. */
 export function tokenMacKey(d: string): KeyObject {
-  return createSecretKey(Buffer.from(hkdfSync('sha256', Buffer.from(d, 'base64url'), Buffer.alloc(0), MAC_INFO, MAC_BYTES)));
+  return createSecretKey(tokenMacBytes(d));
 }
 
 /** Where the MAC keys come from: the signing key set (signing-key-loader.ts), or `npm start`'s own key. */

@@ -1,10 +1,12 @@
-import type { TokenKeySource } from './access-token';
-import { activeKey, signingKeys, type SigningKey, type SigningKeySet } from './signing-keys';
+import type { TokenKey, TokenKeySource } from './access-token';
+import { activeKey, signingKeys, type ActiveKey, type SigningKey, type SigningKeySet } from './signing-keys';
 import { DEFAULT_MAX_AGE_MS, DEFAULT_REFRESH_AFTER_MS } from './signing-key-timing';
 
-export interface SigningKeyLoaderOptions {
+export interface KeySetLoaderOptions<S, K extends ActiveKey> {
   /** Reads the current key set (Secrets Manager in Lambda); rejects on any fault. */
-  readonly load: () => Promise<SigningKeySet>;
+  readonly load: () => Promise<S>;
+  /** The set's keys, ready to use (imported once per load). */
+  readonly toKeys: (set: S) => readonly K[];
   /** A warm instance reloads in the background once its keys are this old, so a rotation reaches it. */
   readonly refreshAfterMs?: number | undefined;
   /** Keys not reloaded for this long are no longer used: the instance waits for a reload (and fails closed). */
@@ -30,15 +32,15 @@ export const UNKNOWN_KID_RELOAD_MS = 60_000;
  * rotation keeps a replaced key in the set until no instance can be signing
  * with it: RETIRED_KEY_KEPT_MS in signing-keys.ts).
  */
-export class SigningKeyLoader {
-  private loaded: { readonly keys: readonly SigningKey[]; readonly atMs: number } | undefined;
+export class KeySetLoader<S, K extends ActiveKey> {
+  private loaded: { readonly keys: readonly K[]; readonly atMs: number } | undefined;
   private lookupReloadAtMs = Number.NEGATIVE_INFINITY;
-  private inFlight: Promise<readonly SigningKey[]> | undefined;
+  private inFlight: Promise<readonly K[]> | undefined;
   private readonly refreshAfterMs: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly options: SigningKeyLoaderOptions) {
+  constructor(private readonly options: KeySetLoaderOptions<S, K>) {
     this.refreshAfterMs = options.refreshAfterMs ?? DEFAULT_REFRESH_AFTER_MS;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
     this.now = options.now ?? Date.now;
@@ -50,7 +52,7 @@ export class SigningKeyLoader {
   }
 
   /** The key to sign with now. */
-  async key(): Promise<SigningKey> {
+  async key(): Promise<K> {
     const nowMs = this.now();
     const loaded = this.loaded;
     if (loaded !== undefined && nowMs - loaded.atMs < this.maxAgeMs) {
@@ -67,7 +69,7 @@ export class SigningKeyLoader {
    * lacks may be a key made since it was loaded: the set is reloaded for it,
    * but at most once a minute (a flood of made-up kids is not a flood of reads).
    */
-  async keyByKid(kid: string): Promise<SigningKey | undefined> {
+  async keyByKid(kid: string): Promise<K | undefined> {
     const nowMs = this.now();
     const loaded = this.loaded;
     if (loaded !== undefined && nowMs - loaded.atMs < this.maxAgeMs) {
@@ -88,17 +90,12 @@ export class SigningKeyLoader {
     }
   }
 
-  /** The same keys as the access tokens' MAC keys. */
-  tokenKeys(): TokenKeySource {
-    return { current: () => this.key(), byKid: (kid) => this.keyByKid(kid) };
-  }
-
   /** One load at a time: concurrent callers share it, and it is forgotten once settled. */
-  private reload(): Promise<readonly SigningKey[]> {
+  private reload(): Promise<readonly K[]> {
     this.inFlight ??= this.options
       .load()
       .then((set) => {
-        const keys = signingKeys(set);
+        const keys = this.options.toKeys(set);
         this.loaded = { keys, atMs: this.now() };
         return keys;
       })
@@ -107,4 +104,16 @@ export class SigningKeyLoader {
       });
     return this.inFlight;
   }
+}
+
+/** The signing keys (the authorizer's): ES256 keys, with the access tokens' MAC keys derived from them. */
+export class SigningKeyLoader extends KeySetLoader<SigningKeySet, SigningKey> {
+  constructor(options: Omit<KeySetLoaderOptions<SigningKeySet, SigningKey>, 'toKeys'>) {
+    super({ ...options, toKeys: signingKeys });
+  }
+}
+
+/** A loader's keys as the access tokens' key source: mint with the active one, check with the one a token names. */
+export function tokenKeySource<K extends ActiveKey & TokenKey>(loader: Pick<KeySetLoader<never, K>, 'key' | 'keyByKid'>): TokenKeySource {
+  return { current: () => loader.key(), byKid: (kid) => loader.keyByKid(kid) };
 }

@@ -46,6 +46,13 @@ export interface SigningKeySet {
   readonly keys: readonly StoredSigningKey[];
 }
 
+/** What picking the key to use needs of one: its id and when it starts. */
+export interface ActiveKey {
+  readonly kid: string;
+  /** Epoch milliseconds. */
+  readonly activeFrom: number;
+}
+
 /** A key ready to sign with, and to authenticate access tokens with (access-token.ts). */
 export interface SigningKey {
   readonly kid: string;
@@ -232,10 +239,10 @@ export function signingKeys(set: SigningKeySet): SigningKey[] {
  * cache already. Failing closed instead would turn a
  * few seconds of clock skew after the first deploy into 500s.
  */
-export function activeKey(keys: readonly SigningKey[], nowMs: number): SigningKey {
+export function activeKey<K extends ActiveKey>(keys: readonly K[], nowMs: number): K {
   // One pass, no allocation (it runs once per signature), and no reliance on the set's order.
-  let active: SigningKey | undefined;
-  let first: SigningKey | undefined;
+  let active: K | undefined;
+  let first: K | undefined;
   for (const key of keys) {
     if (key.activeFrom <= nowMs && (active === undefined || key.activeFrom > active.activeFrom)) active = key;
     if (first === undefined || key.activeFrom < first.activeFrom) first = key;

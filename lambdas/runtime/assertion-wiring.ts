@@ -8,6 +8,7 @@ import { environmentReader, loadSettings } from '../settings/load';
 import { createSecretsManagerClient, JWKS_PARAMETER_TIMEOUTS } from '../signing/aws-clients';
 import { createSsmClient, JwksParameter } from '../signing/jwks-parameter';
 import { KeyRotation } from '../signing/key-rotation';
+import { TokenKeySecret } from '../signing/token-key-secret';
 
 /** The JWKS function keeps what it read for a minute: a rotation's setSecret reaches it well inside a new key's hour of waiting. */
 export const JWKS_READ_CACHE_MS = 60_000;
@@ -33,12 +34,15 @@ export function lambdaJwksDependencies(): JwksDependencies {
   return { source: cachedJwksSource(() => parameter.read()), logger: createLogger('user-api-keys-jwks') };
 }
 
-/** The rotation function: the secret (its own four actions) and the JWKS parameter (write). */
+/** The rotation function: the secret (its own four actions), the JWKS parameter (write) and the access tokens' MAC keys (write). */
 export function lambdaKeyRotation(): KeyRotation {
   const logger = createLogger('user-api-keys-signing-key-rotation');
+  const settings = assertionSettings();
+  const secrets = createSecretsManagerClient();
   return new KeyRotation({
-    secrets: createSecretsManagerClient(),
-    jwks: new JwksParameter(createSsmClient(), assertionSettings().assertionJwksParameter),
+    secrets,
+    jwks: new JwksParameter(createSsmClient(), settings.assertionJwksParameter),
+    tokenKeys: new TokenKeySecret(secrets, settings.accessTokenKeysSecretArn),
     logger,
   });
 }

@@ -1,6 +1,6 @@
 import type { TokenKeySource } from '../domain/access-token';
 import { AssertionIssuer } from '../domain/assertion-signer';
-import { SigningKeyLoader } from '../domain/signing-key-loader';
+import { SigningKeyLoader, tokenKeySource } from '../domain/signing-key-loader';
 import { describeError, type AppLogger } from '../observability/logger';
 import type { SettingsFor } from '../settings/schema';
 import { AUTHORIZER_SECRET_TIMEOUTS, createSecretsManagerClient } from '../signing/aws-clients';
@@ -34,5 +34,5 @@ export function lambdaAssertionSigning(
     lifetimeSeconds: settings.assertionLifetimeSeconds,
     key: () => loader.key(),
   });
-  return { issuer, tokenKeys: loader.tokenKeys() };
+  return { issuer, tokenKeys: tokenKeySource(loader) };
 }

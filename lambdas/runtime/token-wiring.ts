@@ -1,12 +1,13 @@
 import { AccessTokens, type TokenKeySource } from '../domain/access-token';
 import { KeyFormat } from '../domain/key-format';
-import { SigningKeyLoader } from '../domain/signing-key-loader';
+import { KeySetLoader, tokenKeySource } from '../domain/signing-key-loader';
+import { loadedTokenKeys } from '../domain/token-keys';
 import { TokenExchange } from '../domain/token-exchange';
 import type { TokenDependencies } from '../handlers/token';
 import { createLogger, describeError } from '../observability/logger';
 import { environmentReader, loadSettings } from '../settings/load';
 import { AUTHORIZER_SECRET_TIMEOUTS, createSecretsManagerClient } from '../signing/aws-clients';
-import { secretKeySetLoader } from '../signing/secret-key-source';
+import { TokenKeySecret } from '../signing/token-key-secret';
 import { DynamoKeyStore } from '../store/key-repository';
 import { createDocumentClient, MANAGEMENT_DYNAMODB_TIMEOUTS } from './clients';
 import type { Wiring } from './wiring';
@@ -34,14 +35,17 @@ export function tokenDependencies(
 
 /**
  * The deployed POST /oauth/token: settings checked once per cold start; the
- * signing key set read from Secrets Manager in the init phase (and hourly),
- * as the authorizer reads it, since the two must share the tokens' MAC keys.
+ * access tokens' MAC keys read from their secret in the init phase (and
+ * hourly), the same keys the authorizer derives from its signing keys.
  */
 export function lambdaTokenDependencies(): TokenDependencies {
   const settings = loadSettings('token', environmentReader(process.env));
   const logger = createLogger('user-api-keys-token');
-  const loader = new SigningKeyLoader({
-    load: secretKeySetLoader(createSecretsManagerClient(AUTHORIZER_SECRET_TIMEOUTS), settings.assertionSecretArn),
+  // The MAC keys alone, from their own secret: this public function holds no key that could sign an assertion.
+  const secret = new TokenKeySecret(createSecretsManagerClient(AUTHORIZER_SECRET_TIMEOUTS), settings.accessTokenKeysSecretArn);
+  const loader = new KeySetLoader({
+    load: () => secret.read(),
+    toKeys: loadedTokenKeys,
     onRefreshError: (error) => {
       logger.warn('signing key reload failed; the keys in hand stay in use', describeError(error));
     },
@@ -51,7 +55,7 @@ export function lambdaTokenDependencies(): TokenDependencies {
     tableName: settings.tableName,
     keyPrefix: settings.keyPrefix,
     ttlSeconds: settings.accessTokenTtlSeconds,
-    tokenKeys: loader.tokenKeys(),
+    tokenKeys: tokenKeySource(loader),
     client: createDocumentClient({ timeouts: MANAGEMENT_DYNAMODB_TIMEOUTS }),
     logger,
   });

@@ -18,7 +18,9 @@ import {
   type SigningKeySet,
 } from '../domain/signing-keys';
 import type { AppLogger } from '../observability/logger';
+import { tokenKeySetOf } from '../domain/token-keys';
 import type { JwksParameter } from './jwks-parameter';
+import type { TokenKeySecret } from './token-key-secret';
 import { CURRENT } from './secret-key-source';
 
 /**
@@ -28,7 +30,8 @@ import { CURRENT } from './secret-key-source';
  * - createSecret: a new key set (a new key, then every current key an authorizer may still sign with) as AWSPENDING
  * - setSecret:    the "service" here is the published JWKS: the pending set's public keys go to the SSM parameter
  * - testSecret:   each pending key signs and verifies, and the JWKS parameter publishes every one of them
- * - finishSecret: AWSCURRENT moves to the pending version (Secrets Manager moves AWSPREVIOUS itself)
+ * - finishSecret: the pending set's access token MAC keys go to their own secret, then AWSCURRENT moves to the
+ *                 pending version (Secrets Manager moves AWSPREVIOUS itself)
  *
  * The JWKS is published before AWSCURRENT moves, and a new key signs only an
  * hour after it is made (KEY_ACTIVATION_DELAY_MS), so no backend meets a kid
@@ -42,8 +45,10 @@ export const PENDING = 'AWSPENDING';
 /**
  * The most AWS calls one step makes (lib/assertion-signing.ts sizes the
  * function's timeout from it): createSecret's DescribeSecret, GetSecretValue
- * (the pending version), GetSecretValue (the current one), PutSecretValue.
- * setSecret and testSecret make 3, finishSecret 2. A test counts them.
+ * (the pending version), GetSecretValue (the current one), PutSecretValue;
+ * finishSecret's DescribeSecret, GetSecretValue (the pending version),
+ * PutSecretValue (the MAC keys), UpdateSecretVersionStage. setSecret and
+ * testSecret make 3. A test counts them.
  */
 export const MAX_CALLS_PER_STEP = 4;
 
@@ -67,6 +72,8 @@ export interface RotationEvent {
 export interface KeyRotationOptions {
   readonly secrets: Pick<SecretsManagerClient, 'send'>;
   readonly jwks: Pick<JwksParameter, 'read' | 'write'>;
+  /** Where the access tokens' MAC keys go (token-key-secret.ts), written in finishSecret; none: not kept. */
+  readonly tokenKeys?: Pick<TokenKeySecret, 'write'> | undefined;
   readonly logger: AppLogger;
   readonly clock?: (() => Date) | undefined;
 }
@@ -168,6 +175,14 @@ export class KeyRotation {
   }
 
   private async finishSecret(secretId: string, token: string, versions: Record<string, string[]>): Promise<void> {
+    // The MAC keys of the set about to become current, written first: should the stage move fail, Secrets Manager
+    // retries this step, which writes them again; once it has moved, the step is skipped. A new key signs (and
+    // mints) only an hour on, by which time every authorizer can reload the set that holds it.
+    if (this.options.tokenKeys !== undefined) {
+      const pending = await this.pendingSet(secretId, token);
+      await this.options.tokenKeys.write(tokenKeySetOf(pending));
+      this.options.logger.info('finishSecret: access token keys written', { kids: pending.keys.map((key) => key.kid) });
+    }
     const current = Object.entries(versions).find(([, stages]) => stages.includes(CURRENT))?.[0];
     await this.options.secrets.send(
       new UpdateSecretVersionStageCommand({

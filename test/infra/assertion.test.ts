@@ -45,7 +45,10 @@ const WHOAMI = 'GET /whoami (sample protected backend)';
 
 describe('the identity assertion in the template', () => {
   const { template, resources } = synth({ backendUrl: 'https://internal.example.com/base' });
-  const [secretId, secret] = ofType(resources, 'AWS::SecretsManager::Secret')[0]!;
+  const secretDescribed = (pattern: RegExp) =>
+    ofType(resources, 'AWS::SecretsManager::Secret').find(([, r]) => pattern.test(r.Properties.Description))!;
+  const [secretId, secret] = secretDescribed(/sign x-api-key-assertion/);
+  const [tokenKeysSecretId] = secretDescribed(/MAC keys of POST \/oauth\/token/);
   const [kmsKeyId, kmsKey] = ofType(resources, 'AWS::KMS::Key').find(([, key]) => /assertion signing/.test(key.Properties.Description))!;
   const PARAMETER = '/UserApiKeys/assertion-jwks';
   // arn:<partition>:ssm:<region>:<account>:parameter/UserApiKeys/assertion-jwks: one slash after "parameter".
@@ -154,7 +157,7 @@ describe('the identity assertion in the template', () => {
     expect(statements).toEqual([]);
   });
 
-  it('lets the rotation function do the four rotation actions on its secret, use the key through Secrets Manager, and write the JWKS', () => {
+  it('lets the rotation function do the four rotation actions on its secret, use the key through Secrets Manager, and write the JWKS and the token keys', () => {
     const statements = statementsOf(resources, ROTATION).filter((s) => !s.actions.some((a) => a.startsWith('logs:')));
     expect(statements.map((s) => s.actions)).toEqual([
       [
@@ -163,15 +166,30 @@ describe('the identity assertion in the template', () => {
         'secretsmanager:PutSecretValue',
         'secretsmanager:UpdateSecretVersionStage',
       ],
+      ['secretsmanager:PutSecretValue'],
       ['kms:Decrypt', 'kms:GenerateDataKey'],
       ['ssm:GetParameter', 'ssm:PutParameter'],
     ]);
     expect(statements[0]!.resources).toBe(JSON.stringify({ Ref: secretId }));
-    expect(statements[1]!.condition).toBeDefined();
+    // The token keys' secret: written, never read.
+    expect(statements[1]!.resources).toBe(JSON.stringify({ Ref: tokenKeysSecretId }));
+    expect(statements[2]!.condition).toBeDefined();
     // PutParameter (which creates it) and GetParameter on exactly that parameter's ARN: no wildcard, no other name.
-    expect(statements[2]!.resources).toBe(parameterArn);
+    expect(statements[3]!.resources).toBe(parameterArn);
     // No GetRandomPassword on "*" (CDK's RotationSchedule would add it): the keys come from node:crypto.
     expect(JSON.stringify(statements)).not.toContain('"*"');
+  });
+
+  it('lets the token exchange read the token keys alone: never the signing keys, which sign assertions', () => {
+    const statements = statementsOf(resources, 'POST /oauth/token (client-credentials exchange)').filter(
+      (s) => !s.actions.some((a) => a.startsWith('logs:') || a.startsWith('dynamodb:')),
+    );
+    expect(statements.map((s) => s.actions)).toEqual([['secretsmanager:GetSecretValue'], ['kms:Decrypt']]);
+    expect(statements[0]!.resources).toBe(JSON.stringify({ Ref: tokenKeysSecretId }));
+    expect(JSON.stringify(statements)).not.toContain(JSON.stringify({ Ref: secretId }));
+    const variables = functionNamed(resources, 'POST /oauth/token (client-credentials exchange)')[1].Properties.Environment.Variables;
+    expect(variables.ACCESS_TOKEN_KEYS_SECRET_ARN).toEqual({ Ref: tokenKeysSecretId });
+    expect(variables.ASSERTION_SECRET_ARN).toBeUndefined();
   });
 
   it('never puts key material in the template or an environment: the secret starts as a generated placeholder', () => {

@@ -61,9 +61,15 @@ export const ASSERTION_SETTINGS = {
   assertionSecretArn: setting({
     env: 'ASSERTION_SECRET_ARN',
     kind: kind.text(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/, 'a Secrets Manager secret ARN'),
-    usedBy: ['authorizer', 'token'],
+    usedBy: ['authorizer'],
+    meaning: 'the secret holding the private signing keys, read once per cold start (and hourly); the stack sets it for you',
+  }),
+  accessTokenKeysSecretArn: setting({
+    env: 'ACCESS_TOKEN_KEYS_SECRET_ARN',
+    kind: kind.text(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/, 'a Secrets Manager secret ARN'),
+    usedBy: ['assertion', 'token'],
     meaning:
-      'the secret holding the private signing keys (which also key the access tokens of `POST /oauth/token`), read once per cold start (and hourly); the stack sets it for you',
+      "the secret holding the MAC keys of `POST /oauth/token`'s access tokens (derived from the signing keys, written by their rotation), the only key material the token exchange reads; the stack sets it for you",
   }),
   assertionJwksParameter: setting({
     env: 'ASSERTION_JWKS_PARAMETER',

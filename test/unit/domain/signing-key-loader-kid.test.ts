@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_AGE_MS, SigningKeyLoader, UNKNOWN_KID_RELOAD_MS } from '../../../lambdas/domain/signing-key-loader';
+import { DEFAULT_MAX_AGE_MS, SigningKeyLoader, tokenKeySource, UNKNOWN_KID_RELOAD_MS } from '../../../lambdas/domain/signing-key-loader';
 import { rotatedKeySet, type SigningKeySet } from '../../../lambdas/domain/signing-keys';
 
 const T0 = new Date('2026-06-01T12:00:00.000Z').getTime();
@@ -176,10 +176,10 @@ describe('SigningKeyLoader.keyByKid', () => {
   });
 });
 
-describe('SigningKeyLoader.tokenKeys', () => {
+describe('tokenKeySource over a SigningKeyLoader', () => {
   it('mints with the key signing now and looks up by kid, over the same loads', async () => {
     const keys = loader();
-    const source = keys.tokenKeys();
+    const source = tokenKeySource(keys);
     const current = await source.current();
     expect(current.kid).toBe(FIRST_KID);
     await expect(source.byKid(FIRST_KID)).resolves.toBe(current);

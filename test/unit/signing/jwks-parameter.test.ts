@@ -77,6 +77,7 @@ describe('the JWKS function’s SSM client', () => {
       ASSERTION_AUDIENCE: 'https://internal.example.com',
       ASSERTION_ISSUER: 'https://api.example.com',
       ASSERTION_JWKS_PARAMETER: NAME,
+      ACCESS_TOKEN_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token-keys-AbCdEf',
     });
     try {
       lambdaJwksDependencies();

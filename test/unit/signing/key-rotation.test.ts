@@ -7,7 +7,15 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MAX_SIGNING_KEYS, parseSigningKeySet, publicJwks, rotatedKeySet, type Jwks } from '../../../lambdas/domain/signing-keys';
+import {
+  MAX_SIGNING_KEYS,
+  parseSigningKeySet,
+  publicJwks,
+  rotatedKeySet,
+  signingKeys,
+  type Jwks,
+} from '../../../lambdas/domain/signing-keys';
+import { loadedTokenKeys, parseTokenKeySet, type TokenKeySet } from '../../../lambdas/domain/token-keys';
 import { createRotateSigningKeyHandler } from '../../../lambdas/handlers/rotate-signing-key';
 import {
   KeyRotation,
@@ -244,17 +252,48 @@ describe('the signing key rotation (Secrets Manager protocol)', () => {
     const sm = fakeSecretsManager(JSON.stringify(rotatedKeySet(undefined, new Date(Date.now() - 30 * 24 * 3_600_000))));
     sm.startRotation('count');
     const jwks = fakeJwks();
-    const rotation = new KeyRotation({ secrets: new SecretsManagerClient({}), jwks, logger: capturingLogger() });
+    const tokenKeys = { write: jest.fn(() => Promise.resolve()) };
+    const rotation = new KeyRotation({ secrets: new SecretsManagerClient({}), jwks, tokenKeys, logger: capturingLogger() });
     const calls: Record<string, number> = {};
     for (const Step of STEPS) {
       sm.mock.resetHistory();
       jwks.read.mockClear();
       jwks.write.mockClear();
+      tokenKeys.write.mockClear();
       await rotation.run({ SecretId: 's', ClientRequestToken: 'count', Step });
-      calls[Step] = sm.mock.calls().length + jwks.read.mock.calls.length + jwks.write.mock.calls.length;
+      calls[Step] = sm.mock.calls().length + jwks.read.mock.calls.length + jwks.write.mock.calls.length + tokenKeys.write.mock.calls.length;
     }
-    expect(calls).toEqual({ createSecret: 4, setSecret: 3, testSecret: 3, finishSecret: 2 });
+    expect(calls).toEqual({ createSecret: 4, setSecret: 3, testSecret: 3, finishSecret: 4 });
     expect(Math.max(...Object.values(calls))).toBe(MAX_CALLS_PER_STEP);
+    sm.mock.restore();
+  });
+
+  it('writes the new set’s access token MAC keys to their own secret before the set becomes current: the keys the authorizer derives', async () => {
+    const sm = fakeSecretsManager(JSON.stringify(rotatedKeySet(undefined, new Date(Date.now() - 30 * 24 * 3_600_000))));
+    sm.startRotation('mac');
+    const written: TokenKeySet[] = [];
+    const order: string[] = [];
+    const tokenKeys = {
+      write: (set: TokenKeySet) => {
+        written.push(set);
+        order.push(sm.current() === sm.versions.get('mac')!.value ? 'after the move' : 'before the move');
+        return Promise.resolve();
+      },
+    };
+    const rotation = new KeyRotation({ secrets: new SecretsManagerClient({}), jwks: fakeJwks(), tokenKeys, logger: capturingLogger() });
+    for (const Step of STEPS) await rotation.run({ SecretId: 's', ClientRequestToken: 'mac', Step });
+    expect(order).toEqual(['before the move']);
+    const current = parseSigningKeySet(sm.current());
+    expect(written[0]!.keys.map((key) => key.kid)).toEqual(current.keys.map((key) => key.kid));
+    // What the token exchange loads from that secret keys the same MACs the authorizer derives from the signing keys.
+    const exchanged = loadedTokenKeys(parseTokenKeySet(JSON.stringify(written[0])));
+    const derived = signingKeys(current);
+    for (const [i, key] of exchanged.entries()) {
+      expect(key.macKey.export().equals(derived[i]!.macKey.export())).toBe(true);
+      expect(key.activeFrom).toBe(derived[i]!.activeFrom);
+    }
+    // No private scalar of a signing key is in it.
+    for (const key of current.keys) expect(JSON.stringify(written[0])).not.toContain(key.d);
     sm.mock.restore();
   });
 });
