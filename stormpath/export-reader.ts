@@ -39,8 +39,15 @@ export interface StormpathAccount {
   readonly username?: string;
   /** Status is not `DISABLED` (`UNVERIFIED` accounts are enabled: Stormpath let their keys authenticate). */
   readonly enabled: boolean;
-  /** Status is `UNVERIFIED`: its email was never confirmed, so it proves nothing about who holds the account. */
-  readonly unverified: boolean;
+  /**
+   * Whether Stormpath confirmed the account's email: `emailVerificationStatus`
+   * (VERIFIED, UNVERIFIED, UNKNOWN; Okta's importer reads it,
+   * robertjd/stormpath-migration stormpath/account.js), or a status of
+   * UNVERIFIED. `unknown` when the export does not say (directories without
+   * the verification workflow): an email it does not vouch for proves nothing
+   * about who holds the account.
+   */
+  readonly emailVerification: 'verified' | 'unverified' | 'unknown';
   /** Absolute path of the account's file. */
   readonly file: string;
 }
@@ -260,7 +267,7 @@ interface AccountReading {
 }
 
 function readAccount(json: Record<string, unknown>, file: string): AccountReading {
-  const { id, email, username, status } = json;
+  const { id, email, username, status, emailVerificationStatus } = json;
   if (typeof id !== 'string' || id === '') throw new ExportError(file, 'account file has no string id');
   const accountId = detached(id);
   const account: StormpathAccount = {
@@ -268,7 +275,12 @@ function readAccount(json: Record<string, unknown>, file: string): AccountReadin
     ...(typeof email === 'string' && email.trim() !== '' ? { email: detached(email.trim()) } : {}),
     ...(typeof username === 'string' && username.trim() !== '' ? { username: detached(username.trim()) } : {}),
     enabled: status !== 'DISABLED',
-    unverified: status === 'UNVERIFIED',
+    emailVerification:
+      status === 'UNVERIFIED' || emailVerificationStatus === 'UNVERIFIED'
+        ? 'unverified'
+        : emailVerificationStatus === 'VERIFIED'
+          ? 'verified'
+          : 'unknown',
     file,
   };
   return { account, keys: embeddedKeyEntries(json.apiKeys).map((entry) => readKeyEntry(entry, file, accountId)) };

@@ -173,6 +173,8 @@ export interface OwnerResolverOptions {
   /** Ignored when `users` is given. Default: DEFAULT_OWNER_TEMPLATE. */
   readonly template?: OwnerTemplate | undefined;
   readonly users?: Auth0UserIndex | undefined;
+  /** Take an email the export does not say is verified (no emailVerificationStatus) as the owner's: --trust-stormpath-emails. */
+  readonly trustUnknownEmails?: boolean | undefined;
 }
 
 /**
@@ -182,15 +184,17 @@ export interface OwnerResolverOptions {
  */
 export function ownerResolver(options: OwnerResolverOptions): (account: StormpathAccount) => OwnerResolution {
   const { users } = options;
-  if (users !== undefined) return (account) => ownerByEmail(account, users);
+  const trust = options.trustUnknownEmails === true;
+  if (users !== undefined) return (account) => ownerByEmail(account, users, trust);
   const template = options.template ?? parseOwnerTemplate(DEFAULT_OWNER_TEMPLATE);
-  return (account) => ownerFromTemplate(account, template);
+  return (account) => ownerFromTemplate(account, template, trust);
 }
 
-function ownerByEmail(account: StormpathAccount, users: Auth0UserIndex): OwnerResolution {
+function ownerByEmail(account: StormpathAccount, users: Auth0UserIndex, trustUnknownEmails: boolean): OwnerResolution {
   if (account.email === undefined || normalizeEmail(account.email) === '') return refused('account has no email');
   // Either side's email unverified proves nothing: whoever signed up with it would get these keys.
-  if (account.unverified) return refused('the Stormpath account is UNVERIFIED: its email is not proof of its owner');
+  const unproven = unprovenEmail(account, trustUnknownEmails, 'email');
+  if (unproven !== undefined) return unproven;
   const holders = users.byEmail.get(normalizeEmail(account.email)) ?? [];
   const [holder, ...others] = holders;
   if (holder === undefined) return refused(`no Auth0 user has the email ${account.email}`);
@@ -206,7 +210,7 @@ function ownerByEmail(account: StormpathAccount, users: Auth0UserIndex): OwnerRe
   return checkedOwnerId(holder.userId);
 }
 
-function ownerFromTemplate(account: StormpathAccount, template: OwnerTemplate): OwnerResolution {
+function ownerFromTemplate(account: StormpathAccount, template: OwnerTemplate, trustUnknownEmails: boolean): OwnerResolution {
   let ownerId = '';
   for (const part of template.parts) {
     if ('text' in part) {
@@ -215,13 +219,28 @@ function ownerFromTemplate(account: StormpathAccount, template: OwnerTemplate): 
     }
     const value = account[part.placeholder];
     if (value === undefined || value === '') return refused(`account has no ${part.placeholder}`);
-    // An email or a username is only as good as its verification: an UNVERIFIED account's proves nothing.
-    if (part.placeholder !== 'accountId' && account.unverified) {
-      return refused(`the Stormpath account is UNVERIFIED: its ${part.placeholder} is not proof of its owner`);
-    }
+    // An email or a username (often the email itself) is only as good as the email's verification.
+    const unproven = part.placeholder === 'accountId' ? undefined : unprovenEmail(account, trustUnknownEmails, part.placeholder);
+    if (unproven !== undefined) return unproven;
     ownerId += value;
   }
   return checkedOwnerId(ownerId);
+}
+
+/**
+ * Why an account's email cannot name its owner, if it cannot: Stormpath never
+ * confirmed it, or the export does not say and the operator did not choose
+ * to trust such emails (--trust-stormpath-emails).
+ */
+function unprovenEmail(account: StormpathAccount, trustUnknown: boolean, field: 'email' | 'username'): OwnerResolution | undefined {
+  if (account.emailVerification === 'unverified')
+    return refused(`the Stormpath account's email is UNVERIFIED: its ${field} is not proof of its owner`);
+  if (account.emailVerification === 'unknown' && !trustUnknown) {
+    return refused(
+      `the export does not say the account's email was verified (emailVerificationStatus): its ${field} is not proof of its owner; pass --trust-stormpath-emails if your directory verified every email`,
+    );
+  }
+  return undefined;
 }
 
 function checkedOwnerId(ownerId: string): OwnerResolution {

@@ -25,6 +25,12 @@ export interface StoredKey {
   readonly rotatedFrom?: string;
   /** ISO-8601 */
   readonly lastUsedAt?: string;
+  /**
+   * Set on the native keys that replaced an imported one, generation after
+   * generation: the store counts them with the imported keys
+   * (lambdas/store/imported-slots.ts), so no rotation is stopped by the limit.
+   */
+  readonly countsAsImported?: boolean;
 }
 
 /**

@@ -57,7 +57,7 @@ export const limitReached = (limit: number): ResultOf<'limit-reached'> => ({ out
  */
 export interface KeyRotation {
   /** `expiresAt`: the old key's own, before the rotation (an imported key's count is found by it). */
-  readonly oldKey: Pick<StoredKey, 'keyId' | 'ownerId' | 'expiresAt' | 'rotatedFrom'>;
+  readonly oldKey: Pick<StoredKey, 'keyId' | 'ownerId' | 'expiresAt' | 'countsAsImported'>;
   readonly newKey: StoredKey;
   /** ISO-8601 */
   readonly rotatedAt: string;

@@ -75,8 +75,9 @@ export class KeySetLoader<S, K extends ActiveKey> {
     if (loaded !== undefined && nowMs - loaded.atMs < this.maxAgeMs) {
       const found = loaded.keys.find((key) => key.kid === kid);
       if (found !== undefined) return found;
-      // A reload under way (another request's) may bring the key: wait for it rather than refuse.
-      if (this.inFlight !== undefined) return (await this.inFlight).find((key) => key.kid === kid);
+      // A reload under way (another request's) may bring the key: wait for it rather than refuse; should it fail,
+      // the keys in hand are still good, so the kid is merely unknown (a refusal, not a fault).
+      if (this.inFlight !== undefined) return (await this.inFlight.catch(() => loaded.keys)).find((key) => key.kid === kid);
       if (nowMs - Math.max(loaded.atMs, this.lookupReloadAtMs) < UNKNOWN_KID_RELOAD_MS) return undefined;
     }
     this.lookupReloadAtMs = nowMs;

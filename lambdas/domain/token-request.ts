@@ -99,7 +99,7 @@ export function parseTokenRequest(request: RawTokenRequest): ClientCredentialsRe
   if (grantType !== 'client_credentials') {
     throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
   }
-  const hasHeader = request.authorization !== undefined && request.authorization !== '';
+  const hasHeader = request.authorization !== undefined && request.authorization.trim() !== '';
   // A secret in the form besides Basic is a second authentication method (§2.3.1); a client_id alone, naming the
   // same client as the header, is not, and some clients send one.
   if (hasHeader && form.has('client_secret')) {

@@ -30,8 +30,8 @@ import { CURRENT } from './secret-key-source';
  * - createSecret: a new key set (a new key, then every current key an authorizer may still sign with) as AWSPENDING
  * - setSecret:    the "service" here is the published JWKS: the pending set's public keys go to the SSM parameter
  * - testSecret:   each pending key signs and verifies, and the JWKS parameter publishes every one of them
- * - finishSecret: the pending set's access token MAC keys go to their own secret, then AWSCURRENT moves to the
- *                 pending version (Secrets Manager moves AWSPREVIOUS itself)
+ * - finishSecret: AWSCURRENT moves to the pending version (Secrets Manager moves AWSPREVIOUS itself), then
+ *                 the set's access token MAC keys go to their own secret
  *
  * The JWKS is published before AWSCURRENT moves, and a new key signs only an
  * hour after it is made (KEY_ACTIVATION_DELAY_MS), so no backend meets a kid
@@ -46,8 +46,8 @@ export const PENDING = 'AWSPENDING';
  * The most AWS calls one step makes (lib/assertion-signing.ts sizes the
  * function's timeout from it): createSecret's DescribeSecret, GetSecretValue
  * (the pending version), GetSecretValue (the current one), PutSecretValue;
- * finishSecret's DescribeSecret, GetSecretValue (the pending version),
- * PutSecretValue (the MAC keys), UpdateSecretVersionStage. setSecret and
+ * finishSecret's DescribeSecret, UpdateSecretVersionStage, GetSecretValue
+ * (the version), PutSecretValue (the MAC keys). setSecret and
  * testSecret make 3. A test counts them.
  */
 export const MAX_CALLS_PER_STEP = 4;
@@ -101,6 +101,8 @@ export class KeyRotation {
     const stages = metadata.VersionIdsToStages?.[token];
     if (stages === undefined) throw new RotationError('the secret has no version for this rotation token');
     if (stages.includes(CURRENT)) {
+      // A finishSecret retried after the stage moved: the MAC keys' write may be what failed, so it is made again.
+      if (step === 'finishSecret') await this.writeTokenKeys(secretId, token);
       this.options.logger.info('rotation step skipped: the version is already current', { step });
       return;
     }
@@ -175,14 +177,6 @@ export class KeyRotation {
   }
 
   private async finishSecret(secretId: string, token: string, versions: Record<string, string[]>): Promise<void> {
-    // The MAC keys of the set about to become current, written first: should the stage move fail, Secrets Manager
-    // retries this step, which writes them again; once it has moved, the step is skipped. A new key signs (and
-    // mints) only an hour on, by which time every authorizer can reload the set that holds it.
-    if (this.options.tokenKeys !== undefined) {
-      const pending = await this.pendingSet(secretId, token);
-      await this.options.tokenKeys.write(tokenKeySetOf(pending));
-      this.options.logger.info('finishSecret: access token keys written', { kids: pending.keys.map((key) => key.kid) });
-    }
     const current = Object.entries(versions).find(([, stages]) => stages.includes(CURRENT))?.[0];
     await this.options.secrets.send(
       new UpdateSecretVersionStageCommand({
@@ -193,6 +187,19 @@ export class KeyRotation {
       }),
     );
     this.options.logger.info('finishSecret: the new key set is current');
+    // Only now the MAC keys: the token exchange must never mint with a key the current set lacks (no authorizer
+    // would find it). Should this write fail, the exchange keeps the previous MAC keys, whose keys the current set
+    // still holds for hours, and a retried finishSecret (the version is current by then) writes them again.
+    await this.writeTokenKeys(secretId, token);
+  }
+
+  /** The access tokens' MAC keys of this rotation's version (the current one, once finishSecret moved it). */
+  private async writeTokenKeys(secretId: string, token: string): Promise<void> {
+    if (this.options.tokenKeys === undefined) return;
+    const { SecretString } = await this.options.secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: token }));
+    const set = parseSigningKeySet(SecretString);
+    await this.options.tokenKeys.write(tokenKeySetOf(set));
+    this.options.logger.info('finishSecret: access token keys written', { kids: set.keys.map((key) => key.kid) });
   }
 
   /** The current set, or none: before the first rotation the secret holds a placeholder (or nothing), and the first key starts a set. */

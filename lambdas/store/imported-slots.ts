@@ -7,9 +7,9 @@ import { isStormpathKeyId } from '../domain/key-ids';
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items).
  *
  * The owner item keeps, beside `activeKeys` (one entry per native key):
- * - `importedKeys`: expiry (epoch second, as text) → how many imported keys
- *   with that expiry still count (unrevoked, unrotated): one entry per
- *   import run's expiry, so a handful at most;
+ * - `importedKeys`: expiry (epoch second, rounded up to the hour, as text) →
+ *   how many keys that count among the imported ones expire then: one entry
+ *   per import run and per hour in which a rotation's grace period ends;
  * - `importedTotal`: the sum of those counts, which a create's condition can
  *   compare (a condition cannot add up a map).
  *
@@ -25,17 +25,27 @@ import { isStormpathKeyId } from '../domain/key-ids';
 export const IMPORTED_COUNTS = 'importedKeys';
 export const IMPORTED_TOTAL = 'importedTotal';
 
-/** The count an imported key is in: its current expiry (an import's, or after a rotation its grace period's end). */
-export const importedBucket = (expiresAt: number): string => String(expiresAt);
+/** Counts are kept per hour: a rotation's grace end would otherwise add one per second rotated in. */
+export const IMPORTED_BUCKET_SECONDS = 3600;
+
+/**
+ * The count a key is in: its current expiry (an import's, or after a
+ * rotation its grace period's end), rounded up to the hour, so it stops
+ * counting at most an hour late, never early, and revoke and rotation find it
+ * by the same rule.
+ */
+export const importedBucket = (expiresAt: number): string =>
+  String(Math.ceil(expiresAt / IMPORTED_BUCKET_SECONDS) * IMPORTED_BUCKET_SECONDS);
 
 /**
  * Whether a key counts among the imported ones rather than in `activeKeys`:
- * an imported key, and the native key that replaced one (a rotation turns one
- * counted key into two for the grace period, as for native keys, without an
- * entry each: an owner may convert thousands).
+ * an imported key, and every native key descended from one by rotation
+ * (`countsAsImported` on the item; a rotation turns one counted key into two
+ * for the grace period, as for native keys, without an entry each: an owner
+ * may convert thousands, and rotate them again).
  */
-export const countsAsImported = (key: { readonly keyId: string; readonly rotatedFrom?: string | undefined }): boolean =>
-  isStormpathKeyId(key.keyId) || (key.rotatedFrom !== undefined && isStormpathKeyId(key.rotatedFrom));
+export const countsAsImported = (key: { readonly keyId: string; readonly countsAsImported?: boolean | undefined }): boolean =>
+  isStormpathKeyId(key.keyId) || key.countsAsImported === true;
 
 /** How each count changes (+1, -1...), by expiry. */
 export type ImportedDeltas = Readonly<Record<string, number>>;

@@ -30,6 +30,7 @@ export function toItem(key: StoredKey): Item {
   for (const field of OPTIONAL_KEY_FIELDS) {
     if (key[field] !== undefined) item[field] = key[field];
   }
+  if (key.countsAsImported === true) item.countsAsImported = true;
   return item;
 }
 
@@ -54,6 +55,7 @@ export function toKeySummary(item: Item): KeySummary | undefined {
   for (const field of OPTIONAL_KEY_FIELDS) {
     if (item[field] !== undefined) summary[field] = item[field] as string;
   }
+  if (item.countsAsImported === true) summary.countsAsImported = true;
   return summary;
 }
 

@@ -104,7 +104,9 @@ export class DynamoKeyStore implements KeyStore {
     // native key that replaces an imported one counts there too, with no limit: a rotation adds no key, and an
     // owner holding thousands of imported keys can rotate every one.
     const oldCounted = countsAsImported(oldKey);
-    const newCounted = countsAsImported(newKey);
+    // A counted key's successor is counted too, and says so on its item for its own rotations.
+    const newCounted = oldCounted;
+    const successor: StoredKey = newCounted ? { ...newKey, countsAsImported: true } : newKey;
     let deltas: ImportedDeltas = {};
     if (oldCounted) deltas = withDelta(withDelta(deltas, importedBucket(oldKey.expiresAt), -1), importedBucket(rotation.graceEndsAt), 1);
     if (newCounted) deltas = withDelta(deltas, importedBucket(newKey.expiresAt), 1);
@@ -117,7 +119,7 @@ export class DynamoKeyStore implements KeyStore {
         // The old key stays counted until its grace period ends (then it is pruned as expired).
         ownerSlots: claimSlots(tableName, oldKey.ownerId, slots, rotation.activeKeyCap, { importedDeltas: deltas, unlimited: newCounted }),
         oldKey: retireRotatedKey(tableName, rotation, now),
-        newKey: putNewKey(tableName, newKey),
+        newKey: putNewKey(tableName, successor),
         events: putEvents(tableName, rotation.events),
       });
       try {

@@ -7,6 +7,7 @@ import { KeyService } from '../../lambdas/domain/key-service';
 import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
 import { KeyVerifier } from '../../lambdas/domain/key-verifier';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
+import { importedBucket } from '../../lambdas/store/imported-slots';
 import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
 import { CREDENTIALS_FILE } from '../../local/dynamodb-credentials';
 import { runImporter } from '../support/stormpath-system';
@@ -169,23 +170,31 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     const exported = exportOf({ accounts: [{ keys: 12 }] });
     const owner = `auth0|${exported.accounts[0]!.accountId}`;
     await importCli([exported.path, '--json']);
-    for (const key of exported.keys) await service(3).rotate(caller(owner), key.keyId, { gracePeriodSeconds: 0 });
+    const successors0 = [];
+    for (const key of exported.keys) successors0.push(await service(3).rotate(caller(owner), key.keyId, { gracePeriodSeconds: 0 }));
+    // And their successors again: every generation descended from an imported key is counted, never limited.
+    for (const successor of successors0) await service(3).rotate(caller(owner), successor.id, { gracePeriodSeconds: 0 });
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
-    // Twelve native successors and twelve old keys whose grace ended now: counted, not one entry each.
+    // Twelve native keys and the twenty-four they replaced, whose grace ended now: counted, not one entry each.
     expect(Item?.activeKeys).toEqual({});
-    expect(Item?.importedTotal).toBe(24);
+    expect(Item?.importedTotal).toBe(36);
     await expect(service(3).create(caller(owner), { name: 'still over the limit' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
-    // The old keys' counts expire with their grace: once pruned, the twelve successors remain.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await expect(service(3).create(caller(owner), { name: 'still over' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+    // The old keys' counts end with their grace, rounded up to the hour: two hours on, once pruned, the twelve remain.
+    const later = new KeyService({
+      store: store(),
+      format: new KeyFormat('uak'),
+      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser: 3, allowedScopes: ['read'] },
+      clock: () => new Date(Date.now() + 2 * 3600_000),
+    });
+    await expect(later.create(caller(owner), { name: 'still over' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
     const after = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
     expect(after.Item?.importedTotal).toBe(12);
-    const successors = (await service(3).list(owner, { status: 'active' })).keys;
+    const successors = (await later.list(owner, { status: 'active' })).keys;
     expect(successors).toHaveLength(12);
-    for (const successor of successors) await service(3).revoke(caller(owner), successor.id);
+    for (const successor of successors) await later.revoke(caller(owner), successor.id);
     const emptied = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
     expect(emptied.Item?.importedTotal).toBe(0);
-    await expect(service(3).create(caller(owner), { name: 'room again' })).resolves.toMatchObject({ name: 'room again' });
+    await expect(later.create(caller(owner), { name: 'room again' })).resolves.toMatchObject({ name: 'room again' });
   });
 
   it('takes a key off its count once when a revoke and a rotation of it race', async () => {
@@ -219,7 +228,7 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { [TABLE.partitionKey]: ownerItemKey(owner) } }));
     expect(Item?.importedTotal).toBe(5);
     const counts = Item?.importedKeys as Record<string, number>;
-    expect([counts[String(importExpiry)], counts[String(graceEnd)] ?? 0]).toEqual([5, 0]);
+    expect([counts[importedBucket(importExpiry)], counts[importedBucket(graceEnd)] ?? 0]).toEqual([5, 0]);
     await expect(service(5).create(caller(owner), { name: 'over' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
   });
 

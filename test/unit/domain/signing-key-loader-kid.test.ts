@@ -122,6 +122,15 @@ describe('SigningKeyLoader.keyByKid', () => {
     expect(load).toHaveBeenCalledTimes(2);
   });
 
+  it('answers undefined to every lookup that waited on a failed reload, while the keys in hand are good', async () => {
+    const keys = loader();
+    await keys.key();
+    nowMs += UNKNOWN_KID_RELOAD_MS;
+    failWith = new Error('throttled');
+    const lookups = await Promise.allSettled([keys.keyByKid(NEW_KID), keys.keyByKid(MADE_UP_KIDS[0]!), keys.keyByKid(MADE_UP_KIDS[1]!)]);
+    expect(lookups).toEqual(lookups.map(() => ({ status: 'fulfilled', value: undefined })));
+  });
+
   it('answers undefined (a refusal, not a fault) when the reload for an unknown kid fails while the keys in hand are good', async () => {
     const keys = loader();
     await keys.key();

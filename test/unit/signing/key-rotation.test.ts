@@ -268,7 +268,7 @@ describe('the signing key rotation (Secrets Manager protocol)', () => {
     sm.mock.restore();
   });
 
-  it('writes the new set’s access token MAC keys to their own secret before the set becomes current: the keys the authorizer derives', async () => {
+  it('writes the new set’s access token MAC keys to their own secret once the set is current: the keys the authorizer derives', async () => {
     const sm = fakeSecretsManager(JSON.stringify(rotatedKeySet(undefined, new Date(Date.now() - 30 * 24 * 3_600_000))));
     sm.startRotation('mac');
     const written: TokenKeySet[] = [];
@@ -282,7 +282,7 @@ describe('the signing key rotation (Secrets Manager protocol)', () => {
     };
     const rotation = new KeyRotation({ secrets: new SecretsManagerClient({}), jwks: fakeJwks(), tokenKeys, logger: capturingLogger() });
     for (const Step of STEPS) await rotation.run({ SecretId: 's', ClientRequestToken: 'mac', Step });
-    expect(order).toEqual(['before the move']);
+    expect(order).toEqual(['after the move']);
     const current = parseSigningKeySet(sm.current());
     expect(written[0]!.keys.map((key) => key.kid)).toEqual(current.keys.map((key) => key.kid));
     // What the token exchange loads from that secret keys the same MACs the authorizer derives from the signing keys.
@@ -294,6 +294,29 @@ describe('the signing key rotation (Secrets Manager protocol)', () => {
     }
     // No private scalar of a signing key is in it.
     for (const key of current.keys) expect(JSON.stringify(written[0])).not.toContain(key.d);
+    sm.mock.restore();
+  });
+
+  it('writes the MAC keys again when finishSecret is retried after the stage moved (the write is what failed)', async () => {
+    const sm = fakeSecretsManager(JSON.stringify(rotatedKeySet(undefined, new Date(Date.now() - 30 * 24 * 3_600_000))));
+    sm.startRotation('retry');
+    let fail = true;
+    const written: TokenKeySet[] = [];
+    const tokenKeys = {
+      write: (set: TokenKeySet) => {
+        if (fail) return Promise.reject(new Error('ThrottlingException'));
+        written.push(set);
+        return Promise.resolve();
+      },
+    };
+    const rotation = new KeyRotation({ secrets: new SecretsManagerClient({}), jwks: fakeJwks(), tokenKeys, logger: capturingLogger() });
+    for (const Step of STEPS.slice(0, 3)) await rotation.run({ SecretId: 's', ClientRequestToken: 'retry', Step });
+    await expect(rotation.run({ SecretId: 's', ClientRequestToken: 'retry', Step: 'finishSecret' })).rejects.toThrow('ThrottlingException');
+    // The set is current already; the token exchange still has the previous MAC keys, whose keys that set holds.
+    expect(sm.current()).toBe(sm.versions.get('retry')!.value);
+    fail = false;
+    await rotation.run({ SecretId: 's', ClientRequestToken: 'retry', Step: 'finishSecret' });
+    expect(written[0]!.keys.map((key) => key.kid)).toEqual(parseSigningKeySet(sm.current()).keys.map((key) => key.kid));
     sm.mock.restore();
   });
 });

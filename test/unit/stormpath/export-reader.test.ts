@@ -39,7 +39,7 @@ describe('readStormpathExport: the two layouts', () => {
       email: 'ada@example.com',
       username: 'ada',
       enabled: true,
-      unverified: false,
+      emailVerification: 'unknown',
       file: ada!.file,
     });
     expect(exported.keys).toEqual(
@@ -392,5 +392,34 @@ describe('readStormpathExport: large exports', () => {
   it('refuses a concurrency below 1', async () => {
     const written = writeStormpathExport(dir, { accounts: [{}] });
     await expect(readStormpathExport(written.path, { concurrency: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('readStormpathExport: whether an account’s email was verified', () => {
+  it('reads emailVerificationStatus, and an UNVERIFIED status, and says unknown when the export does not say', async () => {
+    const dir = stormpathTempDir();
+    try {
+      const account = (id: string, fields: Record<string, string>) => JSON.stringify({ id, email: `${id}@example.com`, ...fields });
+      const written = writeStormpathExport(dir, {
+        files: {
+          'accounts/verified.json': account('verified', { status: 'ENABLED', emailVerificationStatus: 'VERIFIED' }),
+          'accounts/refused.json': account('refused', { status: 'ENABLED', emailVerificationStatus: 'UNVERIFIED' }),
+          'accounts/pending.json': account('pending', { status: 'UNVERIFIED', emailVerificationStatus: 'VERIFIED' }),
+          'accounts/silent.json': account('silent', { status: 'ENABLED' }),
+          'accounts/unknown.json': account('unknown', { status: 'ENABLED', emailVerificationStatus: 'UNKNOWN' }),
+        },
+      });
+      const exported = await readStormpathExport(written.path);
+      const verification = Object.fromEntries([...exported.accounts].map(([id, read]) => [id, read.emailVerification]));
+      expect(verification).toEqual({
+        verified: 'verified',
+        refused: 'unverified',
+        pending: 'unverified',
+        silent: 'unknown',
+        unknown: 'unknown',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ const accountOf = (accountId: string, fields: Partial<StormpathAccount> = {}): S
   accountId,
   email: `${accountId}@example.com`,
   enabled: true,
-  unverified: false,
+  emailVerification: 'verified',
   file: `/t/accounts/${accountId}.json`,
   ...fields,
 });

@@ -26,7 +26,7 @@ function account(fields: { [K in keyof StormpathAccount]?: StormpathAccount[K] |
     email: 'Ada@Example.com',
     username: 'ada',
     enabled: true,
-    unverified: false,
+    emailVerification: 'verified',
     file: '/export/accounts/1xafizEfeISCRb1uP5tShg.json',
     ...fields,
   };
@@ -157,14 +157,26 @@ describe('readAuth0Users', () => {
       ok: false,
       reason: 'the Auth0 user export does not say whether unsaid@example.com is verified (export the email_verified field)',
     });
-    expect(ownerResolver({ users })(account({ email: 'ada@example.com', unverified: true }))).toEqual({
+    expect(ownerResolver({ users })(account({ email: 'ada@example.com', emailVerification: 'unverified' }))).toEqual({
       ok: false,
-      reason: 'the Stormpath account is UNVERIFIED: its email is not proof of its owner',
+      reason: "the Stormpath account's email is UNVERIFIED: its email is not proof of its owner",
     });
   });
 
+  it('refuses an email the export does not vouch for, unless told to trust such emails; never an UNVERIFIED one', async () => {
+    const users = await readAuth0Users(usersFile('users.ndjson', ndjson));
+    const unknown = account({ email: 'ada@example.com', emailVerification: 'unknown' });
+    expect(ownerResolver({ users })(unknown)).toMatchObject({ ok: false, reason: expect.stringMatching(/--trust-stormpath-emails/) });
+    expect(ownerResolver({ users, trustUnknownEmails: true })(unknown)).toEqual({ ok: true, ownerId: 'auth0|ada' });
+    const template = parseOwnerTemplate('auth0|{username}');
+    expect(ownerResolver({ template })(unknown)).toMatchObject({ ok: false });
+    expect(ownerResolver({ template, trustUnknownEmails: true })(unknown)).toEqual({ ok: true, ownerId: 'auth0|ada' });
+    const unverified = account({ email: 'ada@example.com', emailVerification: 'unverified' });
+    expect(ownerResolver({ users, trustUnknownEmails: true })(unverified)).toMatchObject({ ok: false });
+  });
+
   it('fills {email} and {username} only from verified accounts; {accountId} from any', () => {
-    const unverified = account({ unverified: true });
+    const unverified = account({ emailVerification: 'unverified' });
     expect(ownerResolver({ template: parseOwnerTemplate('auth0|{email}') })(unverified)).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/UNVERIFIED: its email/),
