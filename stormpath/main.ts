@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { printable } from '../cli/terminal-text';
 import { createDocumentClient } from '../lambdas/runtime/clients';
 import { KeyImportWriter } from '../lambdas/store/key-import';
-import { readStormpathExport } from './export-reader';
+import { readStormpathExportOrArchive } from './archive';
 import { planImport } from './import-plan';
 import { runImport, type ImportReport } from './importer';
 import { importTargetFromEnv, ImportUsageError, parseExpiry, parseScopes } from './import-settings';
@@ -42,8 +42,11 @@ function summary(report: ImportReport): string {
 /** `npm run -s import:stormpath -- <path> [options]`; answers the exit code. Secrets never reach either stream. */
 export async function runImportCli(argv: readonly string[], streams: Streams, env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   const program = new Command('import:stormpath')
-    .description('Import the API keys of an unpacked Stormpath export: only their SHA-256 is stored; re-running is safe.')
-    .argument('<path>', 'the unpacked export: a tenant folder holding accounts/ (and apiKeys/), or the folder above one')
+    .description('Import the API keys of a Stormpath export, unpacked or its archive: only their SHA-256 is stored; re-running is safe.')
+    .argument(
+      '<path>',
+      'the export: a tenant folder holding accounts/ (and apiKeys/), the folder above one, or its .zip (no password) or .tar.gz',
+    )
     .option('--owner <template>', 'how an account becomes an owner sub: {accountId}, {email}, {username}', DEFAULT_OWNER_TEMPLATE)
     .option('--users <file>', 'an Auth0 user export (NDJSON or a JSON array with user_id and email): owners matched by email')
     .option('--expires <when>', 'when the imported keys expire: 30d, or a date such as 2027-06-30 (default 365 days)')
@@ -82,7 +85,7 @@ with the default credential chain and region (README "Migrating from Stormpath")
     const template = options.users === undefined ? parseOwnerTemplate(options.owner) : undefined;
     const users = options.users === undefined ? undefined : await readAuth0Users(options.users);
     // Everything is read and checked before the first write.
-    const exported = await readStormpathExport(path, {
+    const exported = await readStormpathExportOrArchive(path, {
       onProgress: (files) => {
         if (files % 500 === 0) progress(`read ${files} files\n`);
       },
