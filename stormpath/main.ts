@@ -49,6 +49,10 @@ export async function runImportCli(argv: readonly string[], streams: Streams, en
     )
     .option('--owner <template>', 'how an account becomes an owner sub: {accountId}, {email}, {username}', DEFAULT_OWNER_TEMPLATE)
     .option('--users <file>', 'an Auth0 user export (NDJSON or a JSON array with user_id and email): owners matched by email')
+    .option(
+      '--trust-stormpath-emails',
+      'match emails (--users, {email}, {username}) the export does not say were verified (no emailVerificationStatus); never UNVERIFIED ones',
+    )
     .option('--expires <when>', 'when the imported keys expire: 30d, or a date such as 2027-06-30 (default 365 days)')
     .option('--scopes <list>', 'scopes for the imported keys, comma-separated (each must be allowed)')
     .option('--dry-run', 'read, validate and report; write nothing')
@@ -73,7 +77,15 @@ with the default credential chain and region (README "Migrating from Stormpath")
     throw error;
   }
   const [path = ''] = program.args;
-  const options = program.opts<{ owner: string; users?: string; expires?: string; scopes?: string; dryRun?: boolean; json?: boolean }>();
+  const options = program.opts<{
+    owner: string;
+    users?: string;
+    expires?: string;
+    scopes?: string;
+    dryRun?: boolean;
+    json?: boolean;
+    trustStormpathEmails?: boolean;
+  }>();
   const progress = (text: string) => {
     if (options.json !== true || streams.stderr.isTTY === true) streams.stderr.write(text);
   };
@@ -90,7 +102,7 @@ with the default credential chain and region (README "Migrating from Stormpath")
         if (files % 500 === 0) progress(`read ${files} files\n`);
       },
     });
-    const plan = planImport(exported, ownerResolver({ template, users }));
+    const plan = planImport(exported, ownerResolver({ template, users, trustUnknownEmails: options.trustStormpathEmails === true }));
     progress(`${plan.keys.length} keys to import for ${plan.owners} owners, ${plan.skipped.length} skipped\n`);
     const client = options.dryRun === true ? undefined : createDocumentClient(target.dynamodb ?? {});
     try {

@@ -132,6 +132,21 @@ describe('npm run import:stormpath, before reading anything', () => {
     }
   });
 
+  it('maps owners by email only when the export vouches for it, or --trust-stormpath-emails says to', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'import-trust-'));
+    try {
+      const written = writeStormpathExport(dir, { accounts: [{ keys: 2 }] });
+      const plain = JSON.parse((await run([written.path, '--dry-run', '--json', '--owner', 'auth0|{email}'])).stdout);
+      expect([plain.keys, plain.skipped.length]).toEqual([0, 2]);
+      const trusted = JSON.parse(
+        (await run([written.path, '--dry-run', '--json', '--owner', 'auth0|{email}', '--trust-stormpath-emails'])).stdout,
+      );
+      expect([trusted.keys, trusted.skipped.length]).toEqual([2, 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints examples with --help', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
