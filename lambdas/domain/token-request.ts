@@ -1,3 +1,5 @@
+import { basicCredentials } from './basic-credentials';
+
 /**
  * Reading a token request (RFC 6749 §4.4.2, client credentials) and the
  * client's credentials (§2.3.1), without HTTP: the handler passes the
@@ -43,7 +45,6 @@ export function describable(text: string, max: number): string {
 /** Far above any real token request; a larger body is refused unparsed. */
 export const MAX_TOKEN_REQUEST_BYTES = 8 * 1024;
 const FORM = /^application\/x-www-form-urlencoded\s*(;.*)?$/i;
-const BASIC = /^Basic ([A-Za-z0-9+/]+={0,2})$/i;
 /** §A.4 scope-token: printable ASCII without space, `"` or `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
@@ -63,14 +64,17 @@ function basicPart(part: string): string {
   }
 }
 
-function basicCredentials(authorization: string): { clientId: string; clientSecret: string } {
-  const match = BASIC.exec(authorization.trim());
-  if (match === null)
-    throw new OAuthError('invalid_client', 'Client authentication must use HTTP Basic (or client_id and client_secret in the body)');
-  const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) throw new OAuthError('invalid_client', 'The Basic credentials must be client_id:client_secret');
-  return { clientId: basicPart(decoded.slice(0, colon)), clientSecret: basicPart(decoded.slice(colon + 1)) };
+function clientCredentials(authorization: string): { clientId: string; clientSecret: string } {
+  const basic = basicCredentials(authorization.trim());
+  if (!basic.ok) {
+    throw new OAuthError(
+      'invalid_client',
+      basic.problem === 'not-basic'
+        ? 'Client authentication must use HTTP Basic (or client_id and client_secret in the body)'
+        : 'The Basic credentials must be client_id:client_secret',
+    );
+  }
+  return { clientId: basicPart(basic.user), clientSecret: basicPart(basic.password) };
 }
 
 /** The form's parameters, each at most once; one sent without a value is as if omitted (both §3.2). */
@@ -110,7 +114,7 @@ export function parseTokenRequest(request: RawTokenRequest): ClientCredentialsRe
   }
   let credentials: { clientId: string; clientSecret: string };
   if (hasHeader) {
-    credentials = basicCredentials(request.authorization ?? '');
+    credentials = clientCredentials(request.authorization ?? '');
     const namedInForm = form.get('client_id');
     if (namedInForm !== undefined && namedInForm !== credentials.clientId) {
       throw new OAuthError('invalid_request', 'client_id in the body names another client than the Basic header');

@@ -1,6 +1,7 @@
 import type { StoredKey } from './api-key';
 import { isExpired } from './api-key';
 import type { AccessTokenClaims } from './access-token';
+import { basicCredentials } from './basic-credentials';
 import type { KeyFormat } from './key-format';
 import { isStormpathKeyId, isStormpathSecret } from './key-ids';
 import { DUMMY_SECRET_HASH, secretMatchesHash, type SecretComparison } from './secret-hash';
@@ -42,7 +43,6 @@ export type PresentedKey =
 export type PresentedCredential = PresentedKey | { readonly ok: true; readonly token: string };
 
 const BEARER = /^Bearer ([^\s]+)$/i;
-const BASIC = /^Basic ([A-Za-z0-9+/]+={0,2})$/i;
 
 /**
  * Reads `Authorization: Bearer <key>`, `Bearer <access token>` (whose
@@ -66,16 +66,8 @@ export function readPresentedKey(header: string | undefined, format: KeyFormat):
   if (bearer !== null) {
     return fromParsed(bearer[1], format);
   }
-  const basic = BASIC.exec(header);
-  if (basic === null) {
-    return { ok: false, code: 'MALFORMED' };
-  }
-  const decoded = Buffer.from(basic[1] ?? '', 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) {
-    return { ok: false, code: 'MALFORMED' };
-  }
-  return presentedPair(decoded.slice(0, colon), decoded.slice(colon + 1), format);
+  const basic = basicCredentials(header);
+  return basic.ok ? presentedPair(basic.user, basic.password, format) : { ok: false, code: 'MALFORMED' };
 }
 
 /**

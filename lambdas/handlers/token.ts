@@ -2,8 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { TokenExchange } from '../domain/token-exchange';
 import { OAuthError, type OAuthErrorCode } from '../domain/token-request';
 import { parseTokenRequest } from '../domain/token-request';
-import { header } from '../http/request';
-import { errorResponse, type HttpResponse } from '../http/responses';
+import { bodyBytes, header } from '../http/request';
+import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses';
 import { describeError, type AppLogger } from '../observability/logger';
 
 export interface TokenDependencies {
@@ -11,11 +11,10 @@ export interface TokenDependencies {
   readonly logger: AppLogger;
 }
 
-/** RFC 6749 §5.1: token answers, and their errors, are never cached. */
-const NO_CACHE = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' } as const;
-
+/** RFC 6749 §5.1: token answers, and their errors, are never cached (jsonResponse's no-store, and HTTP/1.0's Pragma). */
 function oauthResponse(statusCode: number, body: unknown, extra: Record<string, string> = {}): HttpResponse {
-  return { statusCode, headers: { ...NO_CACHE, ...extra }, body: JSON.stringify(body) };
+  const response = jsonResponse(statusCode, body);
+  return { ...response, headers: { ...response.headers, pragma: 'no-cache', ...extra } };
 }
 
 /** §5.2: 400, except a failed client authentication: 401 with the scheme to use. */
@@ -23,11 +22,6 @@ function oauthError(error: OAuthError): HttpResponse {
   const status = error.error === 'invalid_client' ? 401 : 400;
   const challenge: Record<string, string> = error.error === 'invalid_client' ? { 'www-authenticate': 'Basic realm="oauth/token"' } : {};
   return oauthResponse(status, { error: error.error, error_description: error.description }, challenge);
-}
-
-function bodyText(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): string | undefined {
-  if (event.body === undefined) return undefined;
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
 /**
@@ -44,7 +38,7 @@ export function createTokenHandler(deps: TokenDependencies) {
       const request = parseTokenRequest({
         authorization: header(event, 'authorization'),
         contentType: header(event, 'content-type'),
-        body: bodyText(event),
+        body: bodyBytes(event)?.toString('utf8'),
       });
       clientId = request.clientId;
       const grant = await deps.exchange.exchange(request);

@@ -8,12 +8,18 @@ export function header(event: { headers?: Record<string, string | undefined> }, 
   return event.headers?.[name.toLowerCase()];
 }
 
+/** The body's bytes: API Gateway passes some content types base64-encoded (`isBase64Encoded`). */
+export function bodyBytes(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): Buffer | undefined {
+  if (event.body === undefined) return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
 /** Parses a JSON body; 413 over the size cap, 400 when absent or not JSON. */
 export function readJsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): unknown {
-  if (event.body === undefined || event.body === '') {
+  const raw = event.body === '' ? undefined : bodyBytes(event);
+  if (raw === undefined) {
     throw new ValidationError('A JSON request body is required', 'MISSING_BODY');
   }
-  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > MAX_BODY_BYTES) {
     throw new RequestTooLargeError(MAX_BODY_BYTES);
   }
