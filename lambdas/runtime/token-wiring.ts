@@ -1,15 +1,16 @@
 import { AccessTokens, type TokenKeySource } from '../domain/access-token';
 import { KeyFormat } from '../domain/key-format';
-import { KeySetLoader, tokenKeySource } from '../domain/signing-key-loader';
+import { tokenKeySource } from '../domain/signing-key-loader';
 import { loadedTokenKeys } from '../domain/token-keys';
 import { TokenExchange } from '../domain/token-exchange';
 import type { TokenDependencies } from '../handlers/token';
-import { createLogger, describeError } from '../observability/logger';
+import { createLogger } from '../observability/logger';
 import { environmentReader, loadSettings } from '../settings/load';
 import { AUTHORIZER_SECRET_TIMEOUTS, createSecretsManagerClient } from '../signing/aws-clients';
 import { TokenKeySecret } from '../signing/token-key-secret';
 import { DynamoKeyStore } from '../store/key-repository';
 import { createDocumentClient, MANAGEMENT_DYNAMODB_TIMEOUTS } from './clients';
+import { primedKeySetLoader } from './key-set-loading';
 import type { Wiring } from './wiring';
 
 export function tokenDependencies(
@@ -43,14 +44,7 @@ export function lambdaTokenDependencies(): TokenDependencies {
   const logger = createLogger('user-api-keys-token');
   // The MAC keys alone, from their own secret: this public function holds no key that could sign an assertion.
   const secret = new TokenKeySecret(createSecretsManagerClient(AUTHORIZER_SECRET_TIMEOUTS), settings.accessTokenKeysSecretArn);
-  const loader = new KeySetLoader({
-    load: () => secret.read(),
-    toKeys: loadedTokenKeys,
-    onRefreshError: (error) => {
-      logger.warn('signing key reload failed; the keys in hand stay in use', describeError(error));
-    },
-  });
-  loader.prime();
+  const loader = primedKeySetLoader({ load: () => secret.read(), toKeys: loadedTokenKeys }, logger);
   return tokenDependencies({
     tableName: settings.tableName,
     keyPrefix: settings.keyPrefix,

@@ -1,13 +1,11 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
 import { IMPORTED_COUNTS, importedBucket, importedDeltaParts, withDelta, type ImportedDeltas } from './imported-slots';
 import { putEvents, putNewKey } from './key-writes';
 import { namedTransaction, type TransactItem } from './named-transaction';
 import { ensureOwnerItem } from './owner-limit';
-import { withConflictRetries, type StoreContext } from './store-calls';
+import { storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
 import { importMarkerKey, ownerItemKey, TABLE } from './table-schema';
-import { indexPlan } from './table-upgrade';
 
 /** One key to import, with the audit event that says so. */
 export interface KeyToImport {
@@ -40,18 +38,8 @@ export const MAX_TRANSACTION_ITEMS = 100;
 export class KeyImportWriter {
   private readonly context: StoreContext;
 
-  constructor(options: {
-    readonly client: DynamoDBDocumentClient;
-    readonly tableName: string;
-    readonly sleep?: (ms: number) => Promise<void>;
-  }) {
-    this.context = {
-      client: options.client,
-      tableName: options.tableName,
-      indexes: indexPlan().reads,
-      maxConflictRetries: 8,
-      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    };
+  constructor(options: Pick<StoreContextOptions, 'client' | 'tableName' | 'sleep'>) {
+    this.context = storeContext(options);
   }
 
   /** The owner item with its slot map and imported counts' map, before any of its keys is written. */

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
@@ -25,25 +24,14 @@ import { namedTransaction } from './named-transaction';
 import { KeyStateConflictError } from '../domain/errors';
 import { countsAsImported, importedBucket, withDelta, type ImportedDeltas } from './imported-slots';
 import { OWNER_FULL, withinOwnerLimit, type SlotRoom } from './owner-limit';
-import { asStoreFault, withConflictRetries, type StoreContext } from './store-calls';
+import { asStoreFault, storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
 import { TABLE } from './table-schema';
-import { indexPlan, type IndexReads } from './table-upgrade';
 
-export interface DynamoKeyStoreOptions {
-  readonly client: DynamoDBDocumentClient;
-  readonly tableName: string;
-  /** The indexes to list through; default: a fresh or fully upgraded table's. */
-  readonly indexes?: IndexReads | undefined;
-  /** How often a transaction that lost a race with another is tried again. */
-  readonly maxConflictRetries?: number | undefined;
-  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
-}
+export type DynamoKeyStoreOptions = StoreContextOptions;
 
 /** A revoke that keeps meeting a changed key is judged again this many times. */
 const REVOKE_ATTEMPTS = 3;
 const CHANGED_SINCE_READ = Symbol('changed since read');
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The KeyStore on one DynamoDB table (layout in table-schema.ts). Each write is
@@ -60,13 +48,7 @@ export class DynamoKeyStore implements KeyStore {
   private readonly context: StoreContext;
 
   constructor(options: DynamoKeyStoreOptions) {
-    this.context = {
-      client: options.client,
-      tableName: options.tableName,
-      indexes: options.indexes ?? indexPlan().reads,
-      maxConflictRetries: options.maxConflictRetries ?? 8,
-      sleep: options.sleep ?? defaultSleep,
-    };
+    this.context = storeContext(options);
   }
 
   async getKey(keyId: string): Promise<StoredKey | undefined> {

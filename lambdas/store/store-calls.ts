@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DependencyUnavailableError, isDomainError } from '../domain/errors';
 import { isTransactionConflict } from './named-transaction';
-import type { IndexReads } from './table-upgrade';
+import { indexPlan, type IndexReads } from './table-upgrade';
 
 /** What every part of the DynamoDB store works with. */
 export interface StoreContext {
@@ -12,6 +12,29 @@ export interface StoreContext {
   /** How often a transaction that lost a race with another is tried again. */
   readonly maxConflictRetries: number;
   readonly sleep: (ms: number) => Promise<void>;
+}
+
+export interface StoreContextOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** The indexes to list through; default: a fresh or fully upgraded table's. */
+  readonly indexes?: IndexReads | undefined;
+  /** How often a transaction that lost a race with another is tried again (default 8). */
+  readonly maxConflictRetries?: number | undefined;
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A context with the store's defaults for what is not given. */
+export function storeContext(options: StoreContextOptions): StoreContext {
+  return {
+    client: options.client,
+    tableName: options.tableName,
+    indexes: options.indexes ?? indexPlan().reads,
+    maxConflictRetries: options.maxConflictRetries ?? 8,
+    sleep: options.sleep ?? realSleep,
+  };
 }
 
 /** Full jitter, doubling from 20 ms up to 640 ms. */
