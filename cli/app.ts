@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { registerAdminCommands } from './commands/admin';
 import { registerAuthCommands } from './commands/auth';
 import { registerChangeCommands } from './commands/changes';
 import { registerEventCommands } from './commands/events';
@@ -42,6 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerKeyCommands(program, context);
   registerChangeCommands(program, context);
   registerEventCommands(program, context);
+  registerAdminCommands(program, context);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -63,6 +65,7 @@ function reportFailure(error: unknown, context: CliContext): number {
   // Messages and codes carry what servers, the identity provider and stored files said: printable, even inside JSON.
   const code = printable(failure.code);
   const message = printable(failure.message);
-  context.err(context.json ? jsonLine({ error: { code, message } }) : context.errColors.red(`Error: ${message}`));
+  const retry = failure.retryAfterSeconds !== undefined ? { retryAfterSeconds: failure.retryAfterSeconds } : {};
+  context.err(context.json ? jsonLine({ error: { code, message, ...retry } }) : context.errColors.red(`Error: ${message}`));
   return failure.exitCode;
 }

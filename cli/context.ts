@@ -12,6 +12,8 @@ export interface CliIo {
   readonly now?: (() => Date) | undefined;
   readonly fetch?: typeof fetch | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** Where a confirmation is read from; without one (or not a terminal), nothing is asked and a command that needs a yes refuses. */
+  readonly stdin?: (NodeJS.ReadableStream & { isTTY?: boolean | undefined }) | undefined;
 }
 
 /** The options `apikey` itself takes, before or after the command. */
@@ -65,7 +67,15 @@ export function createContext(io: CliIo, globals: () => GlobalOptions, json: boo
     accessToken,
     api: () => {
       const current = settings();
-      return new KeysApi(current.endpoint, accessToken(current), io.fetch);
+      return new KeysApi(current.endpoint, accessToken(current), {
+        fetch: io.fetch,
+        sleep: io.sleep,
+        now,
+        // A retried create or rotate answered from the attempt whose answer was lost: the same key, said quietly.
+        onReplay: () => {
+          if (!context.json) context.err(context.errColors.dim('(answer of an earlier attempt)'));
+        },
+      });
     },
     emit: (value, human) => {
       out(context.json ? jsonLine(value) : human(terminalSafe(value)));

@@ -18,7 +18,7 @@ export const EXIT_CODES_HELP = [
   '  1  usage error (bad command, flag or value)',
   '  2  not logged in, login expired, or refused by the server (401/403)',
   '  3  no such key (404)',
-  '  4  server or network error',
+  '  4  server or network error, or too many requests (429: try again later)',
   "  5  conflict (409): the key's state rules the change out (revoked, expired,",
   '     already rotated, scope no longer allowed) or your key limit is reached',
 ].join('\n');
@@ -30,7 +30,19 @@ export class CliError extends Error {
     message: string,
     readonly exitCode: ExitCode,
     readonly code = 'ERROR',
+    /** When the server said to try again (Retry-After), in seconds: in the message, and a field of the JSON error line. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
+}
+
+/**
+ * A server's refusal with when to try again: its message, then "(try again in N s)" unless
+ * the message already says so (the API's RATE_LIMITED message does).
+ */
+export function withRetryAfter(message: string, retryAfterSeconds: number | undefined): string {
+  if (retryAfterSeconds === undefined) return message;
+  const hint = `try again in ${retryAfterSeconds} s`;
+  return message.includes(hint) ? message : `${message} (${hint})`;
 }

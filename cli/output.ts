@@ -77,11 +77,12 @@ export function table(header: string[], rows: string[][], colors: Colors): strin
   return [colors.bold(line(header)), ...rows.map(line)].join('\n');
 }
 
-export function keyTable(keys: readonly KeyView[], now: Date, colors: Colors, statuses?: readonly string[]): string {
+/** A table of keys: the caller's own, or (`owner`, already printable) another user's, for support staff. */
+export function keyTable(keys: readonly KeyView[], now: Date, colors: Colors, statuses?: readonly string[], owner?: string): string {
   if (keys.length === 0) {
-    return statuses !== undefined && statuses.length > 0
-      ? `No keys with status ${statuses.join(' or ')}.`
-      : 'No keys yet: create one with apikey create --name NAME';
+    const filtered = statuses !== undefined && statuses.length > 0;
+    if (owner !== undefined) return filtered ? `${owner} has no keys with status ${statuses.join(' or ')}.` : `${owner} has no keys.`;
+    return filtered ? `No keys with status ${statuses.join(' or ')}.` : 'No keys yet: create one with apikey create --name NAME';
   }
   return table(
     ['ID', 'NAME', 'STATUS', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED'],

@@ -3,6 +3,7 @@ import type { CliContext } from '../context';
 import { parseGracePeriod } from '../expiry';
 import { keyDetails, replacedKeyNote, rotatedKeyDetails } from '../output';
 import { jsonLine, terminalSafe } from '../terminal-text';
+import { RETRIED_HELP } from './keys';
 
 /** `rotate`, `disable`, `enable`, `rename`: changes to a key that keep its history. */
 export function registerChangeCommands(program: Command, context: CliContext): void {
@@ -13,6 +14,7 @@ export function registerChangeCommands(program: Command, context: CliContext): v
     .description('replace a key with a new one (same name, scopes and expiry), shown once; the old key keeps working for a grace period')
     .argument('<id>', 'the key id')
     .option('--grace <duration>', 'how long the old key keeps working: 0, 90s, 30m, 1h, 7d (at most 7d); default: the server’s (1h)')
+    .addHelpText('after', `\n${RETRIED_HELP}`)
     .action(async (id: string, options: { grace?: string }) => {
       const grace = options.grace !== undefined ? parseGracePeriod(options.grace) : undefined;
       const answer = await context.api().rotate(id, grace);

@@ -6,8 +6,14 @@ import { parseExpires } from '../expiry';
 import { createdKeyDetails, keyDetails, keyTable } from '../output';
 import { jsonLine, terminalSafe } from '../terminal-text';
 
+/** In create's and rotate's help: how a lost answer is retried without making a second key. */
+export const RETRIED_HELP = [
+  'A lost answer (no answer, or 502/503/504) is retried up to twice with the same',
+  'Idempotency-Key, so it never makes a second key. A 429 is not retried: it says when to try again.',
+].join('\n');
+
 /** A repeatable option's values, in order. */
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `list --status`: repeatable, each a comma-separated list of key states; duplicates dropped. */
 export function parseStatuses(values: readonly string[]): KeyStatus[] {
@@ -33,6 +39,7 @@ export function registerKeyCommands(program: Command, context: CliContext): void
     .requiredOption('--name <name>', 'a name to recognise the key by')
     .option('--scope <scope>', 'a scope for the key (repeatable)', collect)
     .option('--expires <when>', 'a duration (30d, 12h, 2w) or a date (2027-01-31); default: the server’s')
+    .addHelpText('after', `\n${RETRIED_HELP}`)
     .action(async (options: { name: string; scope?: string[]; expires?: string }) => {
       // A JSON body: an absent field means "the server's default", so it is left out, not sent as undefined.
       const body = {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { runCli, type CliIo } from '../../../cli/app';
 
 export interface CliRun {
@@ -11,6 +12,11 @@ export interface CliRun {
 
 /** A config directory of its own for each test. */
 export const freshConfigDir = (): string => mkdtempSync(join(tmpdir(), 'apikey-cli-'));
+
+/** What a person types on a terminal (`tty`), or what is piped in. */
+export function typed(text: string, tty = true): NonNullable<CliIo['stdin']> {
+  return Object.assign(Readable.from([text]), { isTTY: tty });
+}
 
 /** Runs the CLI in-process with captured output. */
 export async function run(argv: string[], io: Partial<CliIo> & { tty?: boolean } = {}): Promise<CliRun> {
@@ -23,19 +29,25 @@ export async function run(argv: string[], io: Partial<CliIo> & { tty?: boolean }
     now: io.now,
     fetch: io.fetch,
     sleep: io.sleep,
+    stdin: io.stdin,
   });
   return { code, stdout, stderr };
 }
 
-/** A fetch that answers from a list of canned responses and records the requests. */
-export function scriptedFetch(responses: ({ status: number; body?: unknown } | Error)[]) {
+/** A fetch that answers from a list of canned responses (with their headers, if given) and records the requests. */
+export function scriptedFetch(responses: ({ status: number; body?: unknown; headers?: Record<string, string> } | Error)[]) {
   const requests: { url: string; init: RequestInit | undefined }[] = [];
   const fetchImpl = ((url: string | URL, init?: RequestInit) => {
     requests.push({ url: String(url), init });
     const next = responses.shift();
     if (next === undefined) return Promise.reject(new Error('no more scripted responses'));
     if (next instanceof Error) return Promise.reject(next);
-    return Promise.resolve(new Response(next.body === undefined ? null : JSON.stringify(next.body), { status: next.status }));
+    return Promise.resolve(
+      new Response(next.body === undefined ? null : JSON.stringify(next.body), {
+        status: next.status,
+        ...(next.headers !== undefined ? { headers: next.headers } : {}),
+      }),
+    );
   }) as typeof fetch;
   return { fetch: fetchImpl, requests };
 }
