@@ -4,7 +4,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '../lambdas/api-definition';
-import { MANAGEMENT_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
+import { MANAGEMENT_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/clients';
 import { HouseFunction } from './house-function';
 import { indexRead, KEY_ITEMS_ONLY, LAST_USED_WRITE_CONDITIONS, NO_RETURNED_ITEMS, writes } from './table-access';
 
@@ -70,7 +70,7 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
 };
 
 /** A management call makes a few DynamoDB calls in a row; it still ends inside API Gateway's 30 s integration limit. */
-export const MANAGEMENT_FUNCTION_TIMEOUT = Duration.seconds(2 * Math.ceil(worstCaseMs(MANAGEMENT_DYNAMODB_TIMEOUTS) / 1000));
+export const MANAGEMENT_FUNCTION_TIMEOUT = Duration.seconds(MANAGEMENT_FUNCTION_TIMEOUT_SECONDS);
 
 const READ_ONLY_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { RouteDefinition } from '../lambdas/api-definition';
+import { MANAGEMENT_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/clients';
 import { authorizerEvent, proxyEvent, type MatchedRequest } from './api-gateway-events';
 import { AuthorizerCache } from './authorizer-cache';
 import { BodyTooLargeError, readBody } from './http-util';
@@ -16,11 +17,22 @@ export interface FunctionResult {
   cookies?: string[] | undefined;
 }
 
-export type RouteFunction = (event: APIGatewayProxyEventV2) => Promise<FunctionResult>;
+/** What a route's function gets besides its event: the part of Lambda's context this project reads. */
+export interface LocalLambdaContext {
+  readonly functionName: string;
+  readonly awsRequestId: string;
+  /** Counts down from the function's timeout, from the moment it is invoked. */
+  getRemainingTimeInMillis(): number;
+}
+
+/** The gateway always passes `context`; it is optional so that a function may hand its event on without one. */
+export type RouteFunction = (event: APIGatewayProxyEventV2, context?: LocalLambdaContext) => Promise<FunctionResult>;
 export type AuthorizerFunction = (event: APIGatewayRequestAuthorizerEventV2) => Promise<unknown>;
 
 export interface LocalRoute extends RouteDefinition {
   readonly handler: RouteFunction;
+  /** The deployed function's timeout; default: the management timeout for `accessToken` routes, none (only the integration's) for others. */
+  readonly timeoutMs?: number | undefined;
 }
 
 export interface GatewayOptions {
@@ -35,7 +47,14 @@ export interface GatewayOptions {
   readonly throttle?: boolean | undefined;
   /** Called for each request (method, path, status), e.g. to print an access log. */
   readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
+  /** The timeout of the `accessToken` routes' functions that set none; default as deployed (MANAGEMENT_FUNCTION_TIMEOUT_SECONDS). */
+  readonly managementTimeoutMs?: number | undefined;
+  /** API Gateway's own wait for any integration; default HTTP APIs' 30 s (tests shorten it). */
+  readonly integrationTimeoutMs?: number | undefined;
 }
+
+/** HTTP APIs wait at most 30 s for an integration (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). */
+export const INTEGRATION_TIMEOUT_MS = 30_000;
 
 /** API Gateway's own payload limit; the handlers enforce their much smaller one. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -86,11 +105,14 @@ function safeDecode(segment: string): string {
  * handler functions deployed to Lambda, with API Gateway's Lambda-authorizer
  * semantics: no identity source (the key's header, KEY_HEADER) → 401 without calling the authorizer,
  * `isAuthorized: false` → 403, an authorizer error → 500, verdicts cached per
- * identity source (the Authorization header and the route key) for the configured TTL; per-route throttling answers 429.
+ * identity source (the Authorization header and the route key) for the configured TTL; per-route throttling answers 429;
+ * a function that throws or outlives its timeout → 500, no answer within the integration timeout → 503 (see `invoke`).
  */
 export function createGateway(options: GatewayOptions): Server {
   const cache = new AuthorizerCache<SimpleAuthorizerResult>(options.authorizerCacheTtlSeconds, options.now);
   const keyHeader = options.keyHeader ?? 'authorization';
+  const managementTimeoutMs = options.managementTimeoutMs ?? MANAGEMENT_FUNCTION_TIMEOUT_SECONDS * 1000;
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
   const buckets = new Map(
     options.throttle === false
       ? []
@@ -156,12 +178,10 @@ export function createGateway(options: GatewayOptions): Server {
       Object.assign(event.requestContext, { authorizer: { lambda: structuredClone(verdict.context ?? {}) } });
     }
 
-    let result: FunctionResult;
-    try {
-      result = await route.handler(event);
-    } catch {
-      return gatewayError(response, 500, 'Internal Server Error');
-    }
+    const outcome = await invoke(route, event);
+    if (outcome.kind === 'failed' || outcome.kind === 'function timed out') return gatewayError(response, 500, 'Internal Server Error');
+    if (outcome.kind === 'integration timed out') return gatewayError(response, 503, 'Service Unavailable');
+    const result = outcome.result;
     const headers: Record<string, string | string[]> = { 'apigw-requestid': event.requestContext.requestId };
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
     if (result.cookies !== undefined && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
@@ -172,6 +192,54 @@ export function createGateway(options: GatewayOptions): Server {
     return result.statusCode;
   }
 
+  /**
+   * Calls the route's function as Lambda would, with a context counting down
+   * from its timeout, and waits no longer than the function may run or API
+   * Gateway waits. What API Gateway (HTTP API, Lambda proxy integration)
+   * answers when that fails:
+   * - the function throws, or Lambda stops it at its timeout (an invocation
+   *   error, "Task timed out"): 500 {"message":"Internal Server Error"}
+   *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html);
+   * - no answer within the integration timeout (30 s, the most an HTTP API
+   *   allows): 503 {"message":"Service Unavailable"}, as seen from a deployed HTTP API in
+   *   https://github.com/cortexlabs/cortex/issues/1225.
+   * Locally the function is not killed: it runs on, and its late answer is dropped.
+   */
+  async function invoke(route: LocalRoute, event: APIGatewayProxyEventV2): Promise<Invocation> {
+    const functionTimeoutMs = route.timeoutMs ?? (route.auth === 'accessToken' ? managementTimeoutMs : undefined);
+    const waitMs = Math.min(functionTimeoutMs ?? Infinity, integrationTimeoutMs);
+    const timedOut: Invocation =
+      functionTimeoutMs !== undefined && functionTimeoutMs < integrationTimeoutMs
+        ? { kind: 'function timed out' }
+        : { kind: 'integration timed out' };
+    const invokedAt = performance.now();
+    const context: LocalLambdaContext = {
+      functionName: route.function,
+      awsRequestId: randomUUID(),
+      getRemainingTimeInMillis: () =>
+        Math.max(0, Math.round((functionTimeoutMs ?? integrationTimeoutMs) - (performance.now() - invokedAt))),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        new Promise<FunctionResult>((resolve) => {
+          resolve(route.handler(event, context));
+        }).then(
+          (result): Invocation => ({ kind: 'answered', result }),
+          (): Invocation => ({ kind: 'failed' }),
+        ),
+        new Promise<Invocation>((resolve) => {
+          timer = setTimeout(() => {
+            resolve(timedOut);
+          }, waitMs);
+          timer.unref();
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   const server = createServer((request, response) => {
     respond(request, response)
       .catch(() => gatewayError(response, 500, 'Internal Server Error'))
@@ -180,6 +248,12 @@ export function createGateway(options: GatewayOptions): Server {
   });
   return server;
 }
+
+type Invocation =
+  | { readonly kind: 'answered'; readonly result: FunctionResult }
+  | { readonly kind: 'failed' }
+  | { readonly kind: 'function timed out' }
+  | { readonly kind: 'integration timed out' };
 
 /** Errors API Gateway itself produces have this shape: `{ "message": "..." }`. */
 function gatewayError(response: ServerResponse, status: number, message: string): number {

@@ -78,6 +78,8 @@ export interface LocalSystemOptions {
   readonly logger: AppLogger;
   readonly clock?: Clock | undefined;
   readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
+  /** The management functions' timeout the gateway enforces (default as deployed); tests shorten it. */
+  readonly managementTimeoutMs?: number | undefined;
 }
 
 export interface LocalSystem {
@@ -205,6 +207,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       throttle: options.throttle,
       now: clock && (() => clock().getTime()),
       onRequest: options.onRequest,
+      managementTimeoutMs: options.managementTimeoutMs,
     });
     const port = await listenOnLoopback(gateway, options.port);
     stops.push(() => closeServer(gateway));

@@ -6,6 +6,7 @@ import type { KeyService } from '../domain/key-service';
 import { header } from '../http/request';
 import { errorResponse, type HttpResponse } from '../http/responses';
 import { describeError, type AppLogger } from '../observability/logger';
+import { deadlineFromContext, withDeadline, type DeadlineContext } from '../runtime/deadline';
 
 export interface ManagementDependencies {
   readonly keys: KeyService;
@@ -13,25 +14,34 @@ export interface ManagementDependencies {
   readonly logger: AppLogger;
 }
 
-export type ManagementHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+/** `context`: Lambda's (or the local gateway's); without one (tests, tools) the request has no deadline. */
+export type ManagementHandler = (event: APIGatewayProxyEventV2, context?: DeadlineContext) => Promise<HttpResponse>;
 
 /**
  * The frame every key-management route shares: verify the caller's access
  * token, run the route for the verified caller, map any error to the one
  * `{ code, message }` shape, and log the outcome (never the token).
+ *
+ * All of it runs under the invocation's deadline (its remaining time less
+ * DEADLINE_MARGIN_MS, lambdas/runtime/deadline.ts): a DynamoDB call that would
+ * pass it is abandoned and the answer is 503 STORE_UNAVAILABLE with
+ * Retry-After, logged here, rather than a function that Lambda kills (which
+ * API Gateway reports as a bare 500).
  */
 export function managementHandler(
   route: string,
   deps: ManagementDependencies,
   run: (caller: Caller, event: APIGatewayProxyEventV2) => Promise<HttpResponse>,
 ): ManagementHandler {
-  return async (event) => {
+  return async (event, context) => {
     let callerSub: string | undefined;
     let response: HttpResponse;
     try {
-      const principal = await deps.tokens.verify(header(event, 'authorization'));
-      callerSub = principal.sub;
-      response = await run(callerOf(principal, event), event);
+      response = await withDeadline(deadlineFromContext(context), async () => {
+        const principal = await deps.tokens.verify(header(event, 'authorization'));
+        callerSub = principal.sub;
+        return run(callerOf(principal, event), event);
+      });
     } catch (error) {
       response = errorResponse(error);
       if (response.statusCode >= 500) {

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DependencyUnavailableError, isDomainError } from '../domain/errors';
+import { DEADLINE_FLOOR_MS, ensureTimeLeft } from '../runtime/deadline';
 import { isTransactionConflict } from './named-transaction';
 import { indexPlan, type IndexReads } from './table-upgrade';
 
@@ -24,7 +25,11 @@ export interface StoreContextOptions {
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A pause that would leave no time for the call after it, under a request's deadline, is refused (lambdas/runtime/deadline.ts). */
+const realSleep = async (ms: number): Promise<void> => {
+  ensureTimeLeft(ms + DEADLINE_FLOOR_MS, `a ${Math.round(ms)} ms pause before trying DynamoDB again`);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+};
 
 /** A context with the store's defaults for what is not given. */
 export function storeContext(options: StoreContextOptions): StoreContext {
@@ -58,7 +63,10 @@ export async function withConflictRetries<T>(context: StoreContext, operation: (
         return await operation();
       } catch (error) {
         if (!isTransactionConflict(error) || attempt >= context.maxConflictRetries) throw error;
-        await context.sleep(backoffMs(attempt));
+        const pause = backoffMs(attempt);
+        // Under a request's deadline, never pause past it (whatever `sleep` is): the conflict stands, as a 503.
+        ensureTimeLeft(pause + DEADLINE_FLOOR_MS, 'another try of a transaction that lost a race', error);
+        await context.sleep(pause);
       }
     }
   });
