@@ -2,12 +2,19 @@ import type { Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { ROUTES, type FunctionName } from '../../../lambdas/api-definition';
 import { AuthorizerCache } from '../../../local/authorizer-cache';
-import { createGateway, type FunctionResult, type LocalRoute } from '../../../local/gateway';
+import {
+  createGateway,
+  INTEGRATION_TIMEOUT_MS,
+  type FunctionResult,
+  type LocalLambdaContext,
+  type LocalRoute,
+} from '../../../local/gateway';
 import { closeServer, listenOnLoopback } from '../../../local/http-util';
 import { KeyFormat } from '../../../lambdas/domain/key-format';
 import { KeyVerifier } from '../../../lambdas/domain/key-verifier';
 import { hashSecret } from '../../../lambdas/domain/secret-hash';
 import { createAuthorizerHandler } from '../../../lambdas/handlers/authorizer';
+import { MANAGEMENT_FUNCTION_TIMEOUT_SECONDS } from '../../../lambdas/runtime/clients';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
 
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -482,5 +489,131 @@ describe('AuthorizerCache', () => {
     // Reaches into the private map to look at its keys.
     const entries = (cache as unknown as { entries: { entries: Map<string, unknown> } }).entries.entries;
     expect([...entries.keys()].join()).not.toContain('uak_secret-looking-value');
+  });
+});
+
+describe('local gateway: function and integration timeouts, as deployed', () => {
+  const never = () => new Promise<FunctionResult>(() => undefined);
+  const ok = (): Promise<FunctionResult> => Promise.resolve({ statusCode: 200, body: '{"ok":true}' });
+
+  /** A gateway with one management route (POST /keys), one public route (GET /health) and one with its own timeout (GET /slow). */
+  async function timeoutGateway(
+    handlers: { keys?: LocalRoute['handler']; health?: LocalRoute['handler']; slow?: LocalRoute['handler'] },
+    options: { managementTimeoutMs?: number; integrationTimeoutMs?: number; slowTimeoutMs?: number } = {},
+  ): Promise<string> {
+    const server = createGateway({
+      routes: [
+        { method: 'POST', path: '/keys', auth: 'accessToken', function: 'createKey', handler: handlers.keys ?? ok },
+        { method: 'GET', path: '/health', auth: 'none', function: 'health', handler: handlers.health ?? ok },
+        { method: 'GET', path: '/slow', auth: 'none', function: 'health', handler: handlers.slow ?? ok, timeoutMs: options.slowTimeoutMs },
+      ],
+      authorizer: () => Promise.resolve(ALLOW),
+      authorizerCacheTtlSeconds: 0,
+      managementTimeoutMs: options.managementTimeoutMs,
+      integrationTimeoutMs: options.integrationTimeoutMs,
+    });
+    const port = await listenOnLoopback(server, 0);
+    servers.push(server);
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** The context a function was invoked with, and its remaining time then and a little later. */
+  function capturing(): { handler: LocalRoute['handler']; seen: () => { context: LocalLambdaContext; first: number; later: number } } {
+    let seen: { context: LocalLambdaContext; first: number; later: number } | undefined;
+    return {
+      handler: async (_event, context) => {
+        if (context === undefined) throw new Error('no context');
+        const first = context.getRemainingTimeInMillis();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        seen = { context, first, later: context.getRemainingTimeInMillis() };
+        return { statusCode: 200, body: '{}' };
+      },
+      seen: () => {
+        if (seen === undefined) throw new Error('not invoked');
+        return seen;
+      },
+    };
+  }
+
+  it('gives a management function a Lambda-like context counting down from the deployed management timeout', async () => {
+    const { handler, seen } = capturing();
+    const url = await timeoutGateway({ keys: handler });
+    expect((await fetch(`${url}/keys`, { method: 'POST' })).status).toBe(200);
+    const { context, first, later } = seen();
+    const timeoutMs = MANAGEMENT_FUNCTION_TIMEOUT_SECONDS * 1000;
+    expect(timeoutMs).toBe(24_000);
+    expect(first).toBeLessThanOrEqual(timeoutMs);
+    expect(first).toBeGreaterThan(timeoutMs - 1000);
+    expect(later).toBeLessThan(first);
+    expect(context.functionName).toBe('createKey');
+    expect(context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('counts down from managementTimeoutMs when given, and from a route’s own timeout', async () => {
+    const keys = capturing();
+    const slow = capturing();
+    const url = await timeoutGateway({ keys: keys.handler, slow: slow.handler }, { managementTimeoutMs: 3000, slowTimeoutMs: 1500 });
+    await fetch(`${url}/keys`, { method: 'POST' });
+    await fetch(`${url}/slow`);
+    expect(keys.seen().first).toBeLessThanOrEqual(3000);
+    expect(keys.seen().first).toBeGreaterThan(2000);
+    expect(slow.seen().first).toBeLessThanOrEqual(1500);
+    expect(slow.seen().first).toBeGreaterThan(500);
+  });
+
+  it('a function with no timeout of its own has until the integration timeout (30 s)', async () => {
+    const { handler, seen } = capturing();
+    const url = await timeoutGateway({ health: handler });
+    await fetch(`${url}/health`);
+    expect(INTEGRATION_TIMEOUT_MS).toBe(30_000);
+    expect(seen().first).toBeLessThanOrEqual(INTEGRATION_TIMEOUT_MS);
+    expect(seen().first).toBeGreaterThan(INTEGRATION_TIMEOUT_MS - 1000);
+  });
+
+  it('answers 500 {"message":"Internal Server Error"} when a function outlives its timeout, as Lambda stops it', async () => {
+    const url = await timeoutGateway({ keys: never }, { managementTimeoutMs: 300 });
+    const started = Date.now();
+    const response = await fetch(`${url}/keys`, { method: 'POST' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await expectGatewayError(response, 500, 'Internal Server Error');
+    expect(response.headers.get('apigw-requestid')).toEqual(expect.any(String));
+  });
+
+  it('answers 503 {"message":"Service Unavailable"} when nothing answers within the integration timeout', async () => {
+    const url = await timeoutGateway({ health: never, slow: never }, { integrationTimeoutMs: 300, slowTimeoutMs: 5000 });
+    await expectGatewayError(await fetch(`${url}/health`), 503, 'Service Unavailable');
+    // A function timeout beyond the integration's does not make the gateway wait longer.
+    const started = Date.now();
+    await expectGatewayError(await fetch(`${url}/slow`), 503, 'Service Unavailable');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('passes a function’s answer that comes in time, and a late answer changes nothing', async () => {
+    let finishLate: ((result: FunctionResult) => void) | undefined;
+    const url = await timeoutGateway(
+      {
+        keys: () => new Promise((resolve) => setTimeout(resolve, 20, { statusCode: 201, body: '{"made":true}' })),
+        health: () =>
+          new Promise((resolve) => {
+            finishLate = resolve;
+          }),
+      },
+      { managementTimeoutMs: 2000, integrationTimeoutMs: 200 },
+    );
+    const made = await fetch(`${url}/keys`, { method: 'POST' });
+    expect(made.status).toBe(201);
+    expect(await made.json()).toEqual({ made: true });
+    await expectGatewayError(await fetch(`${url}/health`), 503, 'Service Unavailable');
+    finishLate?.({ statusCode: 200, body: 'too late' });
+    expect((await fetch(`${url}/keys`, { method: 'POST' })).status).toBe(201);
+  });
+
+  it('answers 500 when a function throws before returning a promise', async () => {
+    const url = await timeoutGateway({
+      health: () => {
+        throw new Error('sync crash');
+      },
+    });
+    await expectGatewayError(await fetch(`${url}/health`), 500, 'Internal Server Error');
   });
 });
