@@ -10,7 +10,20 @@
 export type RouteAuth = 'apiKey' | 'accessToken' | 'none';
 
 export type FunctionName =
-  'health' | 'whoami' | 'jwks' | 'token' | 'createKey' | 'listKeys' | 'getKey' | 'revokeKey' | 'rotateKey' | 'updateKey' | 'listKeyEvents';
+  | 'health'
+  | 'whoami'
+  | 'jwks'
+  | 'token'
+  | 'createKey'
+  | 'listKeys'
+  | 'getKey'
+  | 'revokeKey'
+  | 'rotateKey'
+  | 'updateKey'
+  | 'listKeyEvents'
+  | 'adminListKeys'
+  | 'adminRevokeKeys'
+  | 'auth0Webhook';
 
 /** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
 export interface RouteThrottle {
@@ -28,11 +41,13 @@ export interface RouteDefinition {
 }
 
 /**
- * Creating keys is rare for people and costly to abuse: its own, small budget,
- * by default. The operator sets it (KEY_CREATION_RATE_LIMIT,
+ * A ceiling for the routes that create keys, all callers together, well above
+ * what owners use: each owner's own budget is the fair limit
+ * (OWNER_KEY_CREATION_RATE, lambdas/store/owner-rate.ts), so one client
+ * cannot lock every owner out. The operator sets it (KEY_CREATION_RATE_LIMIT,
  * KEY_CREATION_BURST_LIMIT); see routesWithKeyCreationThrottle.
  */
-export const DEFAULT_KEY_CREATION_THROTTLE: RouteThrottle = { rateLimit: 5, burstLimit: 10 };
+export const DEFAULT_KEY_CREATION_THROTTLE: RouteThrottle = { rateLimit: 50, burstLimit: 100 };
 const KEY_CREATION_THROTTLE = DEFAULT_KEY_CREATION_THROTTLE;
 
 export const ROUTES: readonly RouteDefinition[] = [
@@ -49,7 +64,17 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'DELETE', path: '/keys/{id}', auth: 'accessToken', function: 'revokeKey' },
   { method: 'POST', path: '/keys/{id}/rotate', auth: 'accessToken', function: 'rotateKey', throttle: KEY_CREATION_THROTTLE },
   { method: 'GET', path: '/keys/{id}/events', auth: 'accessToken', function: 'listKeyEvents' },
+  // Support staff (ADMIN_SCOPE): one user's keys, and revoking all of them.
+  { method: 'GET', path: '/admin/users/{sub}/keys', auth: 'accessToken', function: 'adminListKeys' },
+  { method: 'POST', path: '/admin/users/{sub}/revoke-keys', auth: 'accessToken', function: 'adminRevokeKeys' },
 ];
+
+/**
+ * An Auth0 Event Stream's webhook destination: public at the gateway, the
+ * function checks the stream's token (lambdas/handlers/auth0-webhook.ts).
+ * Served only when asked for: AUTH0_EVENTS_WEBHOOK deployed, AUTH0_WEBHOOK_TOKEN under `npm start`.
+ */
+export const AUTH0_WEBHOOK_ROUTE: RouteDefinition = { method: 'POST', path: '/auth0/events', auth: 'none', function: 'auth0Webhook' };
 
 /**
  * ROUTES with the key-creation budget the operator chose: what the stage's

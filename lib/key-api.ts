@@ -141,7 +141,11 @@ export class KeyApi extends Construct {
     });
     this.stage = this.createStage(config);
 
-    const managementEnvironment = functionEnvironment('management', { ...config, tableName: table.tableName });
+    const managementEnvironment = functionEnvironment('management', {
+      ...config,
+      tableName: table.tableName,
+      auth0WebhookSecretArn: undefined,
+    });
     for (const route of ROUTES) {
       if (route.function === 'whoami' && config.backend.kind !== 'sample') continue;
       const management = route.auth === 'accessToken';

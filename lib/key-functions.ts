@@ -17,7 +17,7 @@ interface FunctionSpec {
   readonly queries?: 'owner' | 'events';
 }
 
-export type KeyFunctionName = FunctionName | 'authorizer' | 'signingKeyRotation';
+export type KeyFunctionName = FunctionName | 'authorizer' | 'signingKeyRotation' | 'ownerEvents';
 
 /** Each function's entry point and the table actions it needs, and no more. */
 const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
@@ -59,6 +59,33 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
     description: 'GET /keys/{id}/events',
     actions: ['dynamodb:GetItem'],
     queries: 'events',
+  },
+  adminListKeys: {
+    entrypoint: 'admin-list-keys',
+    description: 'GET /admin/users/{sub}/keys (support staff)',
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+    queries: 'owner',
+  },
+  adminRevokeKeys: {
+    entrypoint: 'admin-revoke-keys',
+    description: 'POST /admin/users/{sub}/revoke-keys (support staff)',
+    // The owner's keys through the owner index, then each revoke's transaction (as DELETE /keys/{id}).
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    queries: 'owner',
+  },
+  // Auth0's reports of deleted, blocked and unblocked users: the owner's keys through the owner index, then each
+  // change's transaction (revoke, disable, enable), and the owner item's status. The webhook's secret read is granted in lib/owner-events.ts.
+  auth0Webhook: {
+    entrypoint: 'auth0-webhook',
+    description: 'POST /auth0/events (an Auth0 Event Stream webhook)',
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    queries: 'owner',
+  },
+  ownerEvents: {
+    entrypoint: 'owner-events',
+    description: 'Auth0 Log Streams and Events from EventBridge: revoke, disable, re-enable keys',
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    queries: 'owner',
   },
   whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },
   health: { entrypoint: 'health', description: 'GET /health', actions: [] },

@@ -1,6 +1,6 @@
 import type { KeyPolicy } from '../lambdas/domain/key-policy';
 import { NEVER_CHECKED, ownRouteProblem } from '../lambdas/domain/route-scope-check';
-import { allowedKeyScopes } from '../lambdas/domain/route-scopes';
+import { keyPolicyFrom } from '../lambdas/runtime/config';
 import { ConfigError } from '../lambdas/settings/config-error';
 import { resolveSettings } from '../lambdas/settings/load';
 import { SETTINGS, type RequiredSettingName, type SettingsFor } from '../lambdas/settings/schema';
@@ -73,12 +73,6 @@ export function resolveUserApiKeysConfig(props: UserApiKeysProps): UserApiKeysCo
   return {
     ...settings,
     backend,
-    keyPolicy: {
-      maxKeysPerUser: settings.maxKeysPerUser,
-      defaultLifetimeDays: settings.defaultKeyLifetimeDays,
-      maxLifetimeDays: settings.maxKeyLifetimeDays,
-      allowedScopes: allowedKeyScopes(settings.routeScopes, settings.allowedKeyScopes),
-      auditRetentionDays: settings.auditRetentionDays,
-    },
+    keyPolicy: keyPolicyFrom(settings),
   };
 }

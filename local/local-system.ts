@@ -1,5 +1,6 @@
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import {
+  AUTH0_WEBHOOK_ROUTE,
   DEFAULT_KEY_CREATION_THROTTLE,
   routesWithKeyCreationThrottle,
   splitCacheTtl,
@@ -18,6 +19,9 @@ import { createRotateKeyHandler } from '../lambdas/handlers/rotate-key';
 import { createUpdateKeyHandler } from '../lambdas/handlers/update-key';
 import { createJwksHandler } from '../lambdas/handlers/jwks';
 import { createWhoamiHandler } from '../lambdas/handlers/whoami';
+import { createAdminListKeysHandler, createAdminRevokeKeysHandler } from '../lambdas/handlers/admin-keys';
+import { createAuth0WebhookHandler } from '../lambdas/handlers/auth0-webhook';
+import { ownerEventDependencies } from '../lambdas/runtime/owner-events-wiring';
 import type { AppLogger } from '../lambdas/observability/logger';
 import { createDocumentClient } from '../lambdas/runtime/clients';
 import type { AuthConfig, KeyConfig } from '../lambdas/runtime/config';
@@ -54,6 +58,8 @@ export type IdentitySetting =
       /** As with Auth0: REQUIRED_SCOPE and ALLOW_MACHINE_TOKENS hold for the development provider's tokens too. */
       readonly requiredScope?: string | undefined;
       readonly allowMachineTokens?: boolean | undefined;
+      /** ADMIN_SCOPE (`npm start` defaults it to `keys:admin`); unset, the admin routes refuse everyone. */
+      readonly adminScope?: string | undefined;
     }
   /** Verify real Auth0 tokens. */
   | { readonly auth: AuthConfig };
@@ -80,6 +86,8 @@ export interface LocalSystemOptions {
   readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
   /** The management functions' timeout the gateway enforces (default as deployed); tests shorten it. */
   readonly managementTimeoutMs?: number | undefined;
+  /** AUTH0_WEBHOOK_TOKEN: serve `POST /auth0/events` (an Auth0 Event Stream's webhook) and accept this token. */
+  readonly auth0WebhookToken?: string | undefined;
 }
 
 export interface LocalSystem {
@@ -149,6 +157,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         audience: options.identity.audience,
         allowMachineTokens: options.identity.allowMachineTokens ?? false,
         ...(options.identity.requiredScope !== undefined ? { requiredScope: options.identity.requiredScope } : {}),
+        ...(options.identity.adminScope !== undefined ? { adminScope: options.identity.adminScope } : {}),
       };
     }
 
@@ -191,14 +200,21 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       rotateKey: createRotateKeyHandler(management),
       updateKey: createUpdateKeyHandler(management),
       listKeyEvents: createListKeyEventsHandler(management),
+      adminListKeys: createAdminListKeysHandler(management.admin),
+      adminRevokeKeys: createAdminRevokeKeysHandler(management.admin),
+      auth0Webhook: createAuth0WebhookHandler({
+        ...ownerEventDependencies({ ...wiring, keys: options.keys }),
+        token: { current: () => Promise.resolve(options.auth0WebhookToken ?? '') },
+      }),
     };
     // As deployed: the revocation delay is split between the gateway's cache and the authorizer's.
     const cacheTtl = splitCacheTtl(options.authorizerCacheTtlSeconds);
     const keyCreation = options.keyCreationThrottle ?? DEFAULT_KEY_CREATION_THROTTLE;
-    const routes: LocalRoute[] = routesWithKeyCreationThrottle(keyCreation).map((route) => ({
-      ...route,
-      handler: functions[route.function],
-    }));
+    const served = [
+      ...routesWithKeyCreationThrottle(keyCreation),
+      ...(options.auth0WebhookToken !== undefined ? [AUTH0_WEBHOOK_ROUTE] : []),
+    ];
+    const routes: LocalRoute[] = served.map((route) => ({ ...route, handler: functions[route.function] }));
     const gateway = createGateway({
       routes,
       authorizer: (event) => late.authorizer?.(event) ?? notYet(),

@@ -38,6 +38,7 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
             audience: settings.auth0Audience ?? LOCAL_AUDIENCE,
             requiredScope: settings.requiredScope,
             allowMachineTokens: settings.allowMachineTokens,
+            adminScope: settings.adminScope,
           },
     authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
     keyHeader: settings.keyHeader,
@@ -45,6 +46,7 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
     assertionAudience: settings.assertionAudience,
     keyCreationThrottle: { rateLimit: settings.keyCreationRateLimit, burstLimit: settings.keyCreationBurstLimit },
     accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
+    auth0WebhookToken: settings.auth0WebhookToken,
   };
 }
 

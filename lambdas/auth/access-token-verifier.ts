@@ -15,6 +15,12 @@ import { AccessDeniedError, AuthenticationError, DependencyUnavailableError, typ
 export interface Principal {
   readonly sub: string;
   readonly scopes: readonly string[];
+  /** Auth0 RBAC's `permissions` claim ("Add Permissions in the Access Token"); absent when the token has none. */
+  readonly permissions?: readonly string[];
+  /** A machine-to-machine token (client credentials): it acts for no person. */
+  readonly machine: boolean;
+  /** The token's `iat`, epoch seconds, when it has one. */
+  readonly issuedAt?: number;
 }
 
 export interface AccessTokenVerifierOptions {
@@ -130,11 +136,23 @@ export class AccessTokenVerifier {
       const payload = await this.verifier.verify(match[1]);
       // customJwtCheck has required it already; this tells the type checker.
       if (typeof payload.sub !== 'string') throw new TokenShapeError('Access token has no sub claim');
-      return { sub: payload.sub, scopes: readScopes(payload.scope) };
+      const permissions = readPermissions(payload.permissions);
+      return {
+        sub: payload.sub,
+        scopes: readScopes(payload.scope),
+        ...(permissions !== undefined ? { permissions } : {}),
+        machine: isMachineToken(payload),
+        ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat } : {}),
+      };
     } catch (error) {
       throw describeFailure(error);
     }
   }
+}
+
+/** Auth0 puts RBAC permissions in a `permissions` array of strings; anything else is no claim (rights then come from `scope`). */
+function readPermissions(claim: unknown): string[] | undefined {
+  return Array.isArray(claim) && claim.every((item) => typeof item === 'string') ? claim : undefined;
 }
 
 function readScopes(scope: unknown): string[] {

@@ -16,8 +16,10 @@ export interface StoredKey {
   readonly expiresAt: number;
   /** ISO-8601; present once revoked. The item stays as a tombstone until TTL removes it. */
   readonly revokedAt?: string;
-  /** ISO-8601; present while the owner has paused the key. */
+  /** ISO-8601; present while the key is paused (by its owner, or for them: see disabledBy). */
   readonly disabledAt?: string;
+  /** Who paused the key when it was not its owner: `auth0:user.blocked` (an unblock enables only those). */
+  readonly disabledBy?: string;
   /** ISO-8601; present once the key was rotated, with the id of the key that replaced it. */
   readonly rotatedAt?: string;
   readonly replacedBy?: string;

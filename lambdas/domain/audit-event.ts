@@ -3,10 +3,21 @@ export interface Caller {
   readonly sub: string;
   readonly sourceIp?: string;
   readonly userAgent?: string;
+  /**
+   * What the caller's token lets them do: its `permissions` (Auth0 RBAC) when it has them, else its scopes.
+   * Absent for callers that are not a token (Auth0's own events, an operator's tool).
+   */
+  readonly rights?: readonly string[];
+  /** When the caller's token was issued, epoch milliseconds: a token from before Auth0 blocked or deleted its user may not write. */
+  readonly tokenIssuedAtMs?: number;
 }
 
 /** `import`: the key was brought in from another system's export (the importer, stormpath/). */
 export type AuditEventType = 'create' | 'rotate' | 'revoke' | 'enable' | 'disable' | 'rename' | 'import';
+
+/** The actors that are not a person's or a client's `sub`: Auth0 telling us about the owner (lambdas/domain/owner-lifecycle.ts). */
+export const AUTH0_ACTORS = ['auth0:user.deleted', 'auth0:user.blocked', 'auth0:user.unblocked'] as const;
+export type Auth0Actor = (typeof AUTH0_ACTORS)[number];
 
 /** One change to one key, kept for the configured retention. */
 export interface AuditEvent {

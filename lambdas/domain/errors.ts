@@ -12,10 +12,13 @@ export const ERROR_CODES = [
   'INVALID_JSON',
   'INVALID_CURSOR',
   'SCOPE_NOT_ALLOWED',
+  'IDEMPOTENCY_KEY_REUSED',
   'MISSING_TOKEN',
   'INVALID_TOKEN',
   'INSUFFICIENT_SCOPE',
   'MACHINE_TOKEN',
+  'SCOPE_EXCEEDS_OWNER',
+  'OWNER_SUSPENDED',
   'KEY_NOT_FOUND',
   'KEY_LIMIT_REACHED',
   'KEY_REVOKED',
@@ -24,11 +27,13 @@ export const ERROR_CODES = [
   'SCOPE_NO_LONGER_ALLOWED',
   'CONCURRENT_CHANGE',
   'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
   'STORE_UNAVAILABLE',
   'IDP_UNAVAILABLE',
   'INVALID_ASSERTION',
   'JWKS_UNAVAILABLE',
   'SIGNING_KEY_UNAVAILABLE',
+  'WEBHOOK_TOKEN_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -38,11 +43,13 @@ type Codes<C extends ErrorCode> = C;
 
 export type ValidationCode = Codes<'INVALID_REQUEST' | 'MISSING_BODY' | 'INVALID_JSON' | 'INVALID_CURSOR' | 'SCOPE_NOT_ALLOWED'>;
 export type AuthenticationCode = Codes<'MISSING_TOKEN' | 'INVALID_TOKEN'>;
-export type AccessDeniedCode = Codes<'INSUFFICIENT_SCOPE' | 'MACHINE_TOKEN'>;
+export type AccessDeniedCode = Codes<'INSUFFICIENT_SCOPE' | 'MACHINE_TOKEN' | 'SCOPE_EXCEEDS_OWNER' | 'OWNER_SUSPENDED'>;
 export type KeyStateConflictCode = Codes<
   'KEY_REVOKED' | 'KEY_EXPIRED' | 'KEY_ALREADY_ROTATED' | 'SCOPE_NO_LONGER_ALLOWED' | 'CONCURRENT_CHANGE'
 >;
-export type DependencyCode = Codes<'STORE_UNAVAILABLE' | 'IDP_UNAVAILABLE' | 'JWKS_UNAVAILABLE' | 'SIGNING_KEY_UNAVAILABLE'>;
+export type DependencyCode = Codes<
+  'STORE_UNAVAILABLE' | 'IDP_UNAVAILABLE' | 'JWKS_UNAVAILABLE' | 'SIGNING_KEY_UNAVAILABLE' | 'WEBHOOK_TOKEN_UNAVAILABLE'
+>;
 
 interface ErrorOptions {
   readonly cause?: unknown;
@@ -107,6 +114,20 @@ export class RequestTooLargeError extends DomainError<'PAYLOAD_TOO_LARGE'> {
 
 /** A dependency (DynamoDB, the identity provider) failed; the client may retry. */
 export class DependencyUnavailableError extends DomainError<DependencyCode> {}
+
+/** The owner used up their budget of creates and rotations (lambdas/store/owner-rate.ts); one is free again in `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError<'RATE_LIMITED'> {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many keys created or rotated; try again in ${retryAfterSeconds} s`, 'RATE_LIMITED');
+  }
+}
+
+/** An Idempotency-Key already used by this owner for a different request (another body or route). */
+export class IdempotencyKeyReusedError extends DomainError<'IDEMPOTENCY_KEY_REUSED'> {
+  constructor() {
+    super('This Idempotency-Key was already used for a different request; send a new key for a new request', 'IDEMPOTENCY_KEY_REUSED');
+  }
+}
 
 /** `instanceof DomainError` narrows to `DomainError<any>`; this keeps the code typed. */
 export function isDomainError(error: unknown): error is DomainError {

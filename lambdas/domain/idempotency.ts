@@ -242,3 +242,17 @@ export function openOutcome(idempotencyKey: string, ownerId: string, sealed: Sea
   }
   return JSON.parse(plaintext);
 }
+
+/** What the store keeps per owner and Idempotency-Key for IDEMPOTENCY_WINDOW_SECONDS (lambdas/store/idempotency-records.ts). */
+export interface IdempotencyRecord {
+  /** idempotencyRecordId(ownerId, Idempotency-Key): 64 hex digits. */
+  readonly recordId: string;
+  readonly ownerId: string;
+  /** requestFingerprint of the first request: 64 hex digits. */
+  readonly fingerprint: string;
+  readonly sealed: SealedOutcome;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  /** Epoch seconds: the table's TTL attribute (TABLE.ttlAttribute); the record is over once now reaches it. */
+  readonly expiresAt: number;
+}

@@ -1,3 +1,5 @@
+import type { OwnerBudget } from './owner-budget';
+
 /** Operator-set rules for the keys owners may create. */
 export interface KeyPolicy {
   readonly maxKeysPerUser: number;
@@ -7,6 +9,12 @@ export interface KeyPolicy {
   readonly allowedScopes: readonly string[];
   /** How long a key's audit events are kept. */
   readonly auditRetentionDays: number;
+  /** A key may carry only scopes the creating token holds (KEY_SCOPES_FROM_TOKEN). */
+  readonly keyScopesFromToken: boolean;
+  /** How long a revoked key's record is kept (REVOKED_RETENTION_DAYS). */
+  readonly revokedRetentionDays: number;
+  /** Each owner's creates and rotations (OWNER_KEY_CREATION_RATE, OWNER_KEY_CREATION_BURST). */
+  readonly ownerBudget: OwnerBudget;
 }
 
 export const DEFAULT_KEY_POLICY: KeyPolicy = {
@@ -15,6 +23,9 @@ export const DEFAULT_KEY_POLICY: KeyPolicy = {
   maxLifetimeDays: 365,
   allowedScopes: [],
   auditRetentionDays: 365,
+  keyScopesFromToken: false,
+  revokedRetentionDays: 30,
+  ownerBudget: { perMinute: 10, burst: 20 },
 };
 
 export const NAME_MAX_LENGTH = 100;

@@ -4,7 +4,10 @@ import { auditEvent, toAuditEventView, type AuditEvent, type AuditEventType, typ
 import { parseRotateKeyRequest, parseUpdateKeyRequest } from './change-key-requests';
 import { disallowedScopes, parseCreateKeyRequest } from './create-key-request';
 import { parseListEventsRequest, parseListKeysRequest } from './list-keys-request';
-import { KeyLimitReachedError, KeyNotFoundError, KeyStateConflictError } from './errors';
+import { AccessDeniedError, KeyLimitReachedError, KeyNotFoundError, KeyStateConflictError, RateLimitedError } from './errors';
+import type { IdempotencyRecord } from './idempotency';
+import type { OwnerChecks, OwnerRefusal } from './key-store';
+import { IdempotentRequests, type Remember, type Replayable } from './idempotent-requests';
 import type { KeyFormat } from './key-format';
 import { isKeyId } from './key-ids';
 import type { KeyPolicy } from './key-policy';
@@ -37,6 +40,21 @@ export interface KeyServiceOptions {
 
 type Query = Readonly<Record<string, string | undefined>> | undefined;
 
+/** The error for a write the owner item refused. */
+function refusal(result: OwnerRefusal): Error {
+  switch (result.outcome) {
+    case 'limit-reached':
+      return new KeyLimitReachedError(result.limit);
+    case 'rate-limited':
+      return new RateLimitedError(result.retryAfterSeconds);
+    case 'owner-suspended':
+      return new AccessDeniedError(
+        'Auth0 reports this user blocked or deleted: keys cannot be created, rotated or enabled with this token',
+        'OWNER_SUSPENDED',
+      );
+  }
+}
+
 /** What an attempt answers when its write found the key changed since its read: judge it again. */
 const LOST_RACE = Symbol('lost race');
 /** A change that lost a race is judged again on fresh state this many times. */
@@ -53,20 +71,37 @@ export class KeyService {
   private readonly policy: KeyPolicy;
   private readonly clock: Clock;
 
+  private readonly idempotent: IdempotentRequests;
+
   constructor(options: KeyServiceOptions) {
     this.store = options.store;
     this.format = options.format;
     this.policy = options.policy;
     this.clock = options.clock ?? systemClock;
+    this.idempotent = new IdempotentRequests(this.store, this.clock);
   }
 
   async create(caller: Caller, body: unknown): Promise<CreatedKey> {
-    const now = this.clock();
-    const request = parseCreateKeyRequest(body, this.policy, now);
-    const { stored, created } = this.mint({ ownerId: caller.sub, ...request }, now);
-    const result = await this.store.insertKey(stored, this.policy.maxKeysPerUser, now, this.event(caller, stored, 'create', now));
-    if (result.outcome === 'limit-reached') throw new KeyLimitReachedError(result.limit);
-    return created;
+    return (await this.createOnce(caller, body, undefined)).outcome;
+  }
+
+  /**
+   * POST /keys with an optional Idempotency-Key (idempotent-requests.ts): a
+   * retry of a create that made its key answers that key again, `replayed`.
+   */
+  async createOnce(caller: Caller, body: unknown, idempotencyKey: string | undefined): Promise<Replayable<CreatedKey>> {
+    return this.idempotent.run(caller.sub, idempotencyKey, { route: 'POST /keys', body }, async (remember) => {
+      const now = this.clock();
+      const request = parseCreateKeyRequest(body, this.policy, now);
+      this.refuseScopesBeyondCaller(caller, request.scopes);
+      const { stored, created } = this.mint({ ownerId: caller.sub, ...request }, now);
+      const record = remember(created, now);
+      const event = this.event(caller, stored, 'create', now);
+      const result = await this.store.insertKey(stored, this.policy.maxKeysPerUser, now, event, this.checks(caller, record));
+      if (result.outcome === 'replayed') return result;
+      if (result.outcome !== 'written') throw refusal(result);
+      return created;
+    });
   }
 
   /**
@@ -103,9 +138,8 @@ export class KeyService {
   /** Idempotent for the owner: revoking a revoked key succeeds again (and records nothing new). */
   async revoke(caller: Caller, keyId: string): Promise<void> {
     const now = this.clock();
-    const result = isKeyId(keyId)
-      ? await this.store.revokeKey(caller.sub, keyId, now, this.event(caller, { keyId, ownerId: caller.sub }, 'revoke', now))
-      : undefined;
+    const event = this.event(caller, { keyId, ownerId: caller.sub }, 'revoke', now);
+    const result = isKeyId(keyId) ? await this.store.revokeKey(caller.sub, keyId, now, event, this.purgeAt(now)) : undefined;
     if (result === undefined || result.outcome === 'not-found') {
       throw new KeyNotFoundError(keyId);
     }
@@ -117,7 +151,24 @@ export class KeyService {
    * the grace period ends, capped at its own expiry.
    */
   async rotate(caller: Caller, keyId: string, body: unknown): Promise<RotatedKey> {
+    return (await this.rotateOnce(caller, keyId, body, undefined)).outcome;
+  }
+
+  /** POST /keys/{id}/rotate with an optional Idempotency-Key, as createOnce. */
+  async rotateOnce(caller: Caller, keyId: string, body: unknown, idempotencyKey: string | undefined): Promise<Replayable<RotatedKey>> {
     const { gracePeriodSeconds } = parseRotateKeyRequest(body);
+    const request = { route: 'POST /keys/{id}/rotate', keyId, body: body ?? {} };
+    return this.idempotent.run(caller.sub, idempotencyKey, request, (remember) =>
+      this.rotateNow(caller, keyId, gracePeriodSeconds, remember),
+    );
+  }
+
+  private async rotateNow(
+    caller: Caller,
+    keyId: string,
+    gracePeriodSeconds: number,
+    remember: Remember<RotatedKey>,
+  ): Promise<RotatedKey | { readonly outcome: 'replayed' }> {
     return this.withFreshState(async () => {
       const old = await this.ownedKey(caller.sub, keyId);
       const now = this.clock();
@@ -138,11 +189,14 @@ export class KeyService {
           'SCOPE_NO_LONGER_ALLOWED',
         );
       }
+      this.refuseScopesBeyondCaller(caller, old.scopes);
       const { stored: newKey, created } = this.mint(
         { ownerId: old.ownerId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt, rotatedFrom: old.keyId },
         now,
       );
       const graceEndsAt = Math.min(Math.floor(now.getTime() / 1000) + gracePeriodSeconds, old.expiresAt);
+      const rotated: RotatedKey = { ...created, rotatedFrom: old.keyId, replaced: { id: old.keyId, expiresAt: iso(graceEndsAt) } };
+      const record = remember(rotated, now);
       const result = await this.store.rotateKey(
         {
           oldKey: old,
@@ -155,12 +209,14 @@ export class KeyService {
             this.event(caller, old, 'rotate', now, { replacedBy: newKey.keyId, graceEndsAt: iso(graceEndsAt) }),
             this.event(caller, newKey, 'create', now, { rotatedFrom: old.keyId }),
           ],
+          checks: this.checks(caller, record),
         },
         now,
       );
       if (result.outcome === 'conflict') return LOST_RACE;
-      if (result.outcome === 'limit-reached') throw new KeyLimitReachedError(result.limit);
-      return { ...created, rotatedFrom: old.keyId, replaced: { id: old.keyId, expiresAt: iso(graceEndsAt) } };
+      if (result.outcome === 'replayed') return result;
+      if (result.outcome !== 'written') throw refusal(result);
+      return rotated;
     });
   }
 
@@ -186,11 +242,14 @@ export class KeyService {
         expected: { name: key.name, disabled: wasDisabled },
         name: rename,
         disabledAt: toggle === undefined ? undefined : (disabledAt ?? null),
+        // An enable holds only while Auth0 has not blocked the owner since this token was issued.
+        tokenIssuedAtMs: toggle === true ? (caller.tokenIssuedAtMs ?? 0) : undefined,
         events: [
           ...(rename !== undefined ? [this.event(caller, key, 'rename', now, { from: key.name, to: rename })] : []),
           ...(toggle !== undefined ? [this.event(caller, key, toggle ? 'enable' : 'disable', now)] : []),
         ],
       });
+      if (result.outcome === 'owner-suspended') throw refusal(result);
       return result.outcome === 'conflict' ? LOST_RACE : toKeyView(updated, now);
     });
   }
@@ -215,6 +274,32 @@ export class KeyService {
       throw new KeyNotFoundError(keyId);
     }
     return key;
+  }
+
+  /** With KEY_SCOPES_FROM_TOKEN, a key never carries a scope its owner's token lacks (a token-less caller has none). */
+  private refuseScopesBeyondCaller(caller: Caller, scopes: readonly string[]): void {
+    if (!this.policy.keyScopesFromToken) return;
+    const rights = new Set(caller.rights ?? []);
+    const beyond = scopes.filter((scope) => !rights.has(scope));
+    if (beyond.length > 0) {
+      throw new AccessDeniedError(
+        `A key may carry only scopes your own token holds; it lacks ${beyond.map((scope) => `"${scope}"`).join(', ')}`,
+        'SCOPE_EXCEEDS_OWNER',
+      );
+    }
+  }
+
+  private checks(caller: Caller, idempotency: IdempotencyRecord | undefined): OwnerChecks {
+    return {
+      budget: this.policy.ownerBudget,
+      tokenIssuedAtMs: caller.tokenIssuedAtMs ?? 0,
+      ...(idempotency !== undefined ? { idempotency } : {}),
+    };
+  }
+
+  /** A revoked key's record goes REVOKED_RETENTION_DAYS after its revocation (sooner if it expires sooner). */
+  private purgeAt(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.policy.revokedRetentionDays * 86_400;
   }
 
   private refuseIfRevoked(key: StoredKey): void {

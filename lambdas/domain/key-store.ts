@@ -1,5 +1,10 @@
 import type { StoredKey } from './api-key';
 import type { AuditEvent } from './audit-event';
+import type { IdempotencyRecord } from './idempotency';
+import type { OwnerBudget } from './owner-budget';
+
+/** What Auth0 last reported about an owner, when it was not "fine" (lambdas/domain/owner-lifecycle.ts). */
+export type OwnerStatus = 'blocked' | 'deleted';
 
 /** A key as listed through the owner index: everything but the secret hash. */
 export type KeySummary = Omit<StoredKey, 'secretHash'>;
@@ -32,21 +37,45 @@ export type WriteResult =
   /** The key is no longer as the domain judged it (revoked, rotated, expired, renamed, someone else's...). */
   | { readonly outcome: 'conflict' }
   | { readonly outcome: 'not-found' }
-  | { readonly outcome: 'already-revoked' };
+  | { readonly outcome: 'already-revoked' }
+  /** The owner's budget of creates and rotations is spent; one is free again in `retryAfterSeconds`. */
+  | { readonly outcome: 'rate-limited'; readonly retryAfterSeconds: number }
+  /** Auth0 reported the owner blocked, or deleted after the caller's token was issued. */
+  | { readonly outcome: 'owner-suspended' }
+  /** The Idempotency-Key's record was written first by another request: answer its outcome. */
+  | { readonly outcome: 'replayed' };
 
 export type WriteOutcome = WriteResult['outcome'];
 export type ResultOf<O extends WriteOutcome> = Extract<WriteResult, { readonly outcome: O }>;
 
-export type InsertResult = ResultOf<'written' | 'limit-reached'>;
+/** What stops a write the owner makes that claims room on the owner item. */
+export type OwnerRefusal = ResultOf<'limit-reached' | 'rate-limited' | 'owner-suspended'>;
+export type InsertResult = ResultOf<'written' | 'replayed'> | OwnerRefusal;
 export type RevokeResult = ResultOf<'written' | 'already-revoked' | 'not-found'>;
-export type RotateResult = ResultOf<'written' | 'limit-reached' | 'conflict'>;
-export type UpdateResult = ResultOf<'written' | 'conflict'>;
+export type RotateResult = ResultOf<'written' | 'conflict' | 'replayed'> | OwnerRefusal;
+export type UpdateResult = ResultOf<'written' | 'conflict' | 'owner-suspended'>;
 
 export const WRITTEN = { outcome: 'written' } as const;
 export const CONFLICT = { outcome: 'conflict' } as const;
 export const NOT_FOUND = { outcome: 'not-found' } as const;
 export const ALREADY_REVOKED = { outcome: 'already-revoked' } as const;
+export const REPLAYED = { outcome: 'replayed' } as const;
+export const OWNER_SUSPENDED = { outcome: 'owner-suspended' } as const;
 export const limitReached = (limit: number): ResultOf<'limit-reached'> => ({ outcome: 'limit-reached', limit });
+export const rateLimited = (retryAfterSeconds: number): ResultOf<'rate-limited'> => ({ outcome: 'rate-limited', retryAfterSeconds });
+
+/**
+ * What a write the owner makes must also respect on the owner item, beside the key limit.
+ * Left out (tools, tests of other rules): no budget, and a token issued at the epoch.
+ */
+export interface OwnerChecks {
+  /** The owner's budget of creates and rotations, which the write spends one of. */
+  readonly budget?: OwnerBudget | undefined;
+  /** When the caller's token was issued, epoch milliseconds (Auth0's `iat`). */
+  readonly tokenIssuedAtMs?: number | undefined;
+  /** Written with the change, only if no live record has its id (else `replayed`). */
+  readonly idempotency?: IdempotencyRecord | undefined;
+}
 
 /**
  * A rotation, applied all at once: the old key's expiry moves to the end of
@@ -66,6 +95,7 @@ export interface KeyRotation {
   /** The owner may hold this many active keys while old ones run out their grace. */
   readonly activeKeyCap: number;
   readonly events: readonly AuditEvent[];
+  readonly checks?: OwnerChecks | undefined;
 }
 
 /**
@@ -80,6 +110,12 @@ export interface KeyUpdate {
   readonly name?: string | undefined;
   /** ISO-8601 to disable; null to enable; unset: the state stays. */
   readonly disabledAt?: string | null | undefined;
+  /** With a disable: who paused it, when not the owner (an Auth0 block, so an unblock re-enables only those). */
+  readonly disabledBy?: string | undefined;
+  /** With an enable: only if the key was paused by this (unset: whoever paused it). */
+  readonly expectedDisabledBy?: string | undefined;
+  /** With an enable the owner asks for: their token's issue time, so an owner Auth0 blocked cannot (owner-status.ts). */
+  readonly tokenIssuedAtMs?: number | undefined;
   readonly events: readonly AuditEvent[];
 }
 
@@ -90,16 +126,25 @@ export interface KeyUpdate {
 export interface KeyStore {
   /** Strongly consistent, so a revocation is seen by the very next read. */
   getKey(keyId: string): Promise<StoredKey | undefined>;
-  /** Inserts the key unless its owner already has `limit` active keys (unrevoked, unexpired at `now`). */
-  insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<InsertResult>;
+  /** Inserts the key unless its owner already has `limit` active keys (unrevoked, unexpired at `now`), or `checks` refuse. */
+  insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent, checks?: OwnerChecks): Promise<InsertResult>;
   /** One page of the owner's keys, newest first, without secret hashes. */
   listKeys(ownerId: string, page: PageRequest): Promise<KeyPage>;
-  /** `not-found` for a missing key and for another owner's alike; a repeat writes no event. */
-  revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeResult>;
+  /**
+   * `not-found` for a missing key and for another owner's alike; a repeat writes no event.
+   * The key's record is then kept until `purgeAt` (epoch seconds) at the latest.
+   */
+  revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent, purgeAt: number): Promise<RevokeResult>;
   rotateKey(rotation: KeyRotation, now: Date): Promise<RotateResult>;
   updateKey(update: KeyUpdate): Promise<UpdateResult>;
   /** One page of a key's events, newest first. */
   listEvents(keyId: string, page: PageRequest): Promise<EventPage>;
+  /** What Auth0 last reported about the owner, and as of when (epoch ms); undefined fields when nothing. */
+  ownerStatus(ownerId: string): Promise<{ readonly status?: OwnerStatus; readonly atMs?: number }>;
+  /** Records Auth0's report as of `atMs` (undefined status: cleared), unless a later one is recorded (`stale`). */
+  recordOwnerStatus(ownerId: string, status: OwnerStatus | undefined, atMs: number): Promise<'recorded' | 'stale'>;
+  /** An Idempotency-Key's record by its id, while it is live at `now`. */
+  getIdempotencyRecord(recordId: string, now: Date): Promise<IdempotencyRecord | undefined>;
 }
 
 export type Clock = () => Date;

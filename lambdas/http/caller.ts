@@ -10,6 +10,9 @@ export function callerOf(principal: Principal, event: EventSource): Caller {
   const http = event.requestContext?.http as Partial<APIGatewayProxyEventV2['requestContext']['http']> | undefined;
   return {
     sub: principal.sub,
+    rights: principal.permissions ?? principal.scopes,
+    // A token without `iat` counts as issued at the epoch: before any block or deletion.
+    tokenIssuedAtMs: (principal.issuedAt ?? 0) * 1000,
     ...(http?.sourceIp ? { sourceIp: http.sourceIp } : {}),
     ...(http?.userAgent ? { userAgent: http.userAgent } : {}),
   };

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { isDomainError } from '../domain/errors';
+import { isDomainError, RateLimitedError } from '../domain/errors';
 import { ERROR_STATUS, INTERNAL_ERROR } from './error-status';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
@@ -22,7 +22,8 @@ export function errorResponse(error: unknown): HttpResponse {
   if (isDomainError(error)) {
     const { status, headers } = ERROR_STATUS[error.code];
     const response = jsonResponse(status, { code: error.code, message: error.message });
-    return { ...response, headers: { ...response.headers, ...headers } };
+    const retryAfter = error instanceof RateLimitedError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    return { ...response, headers: { ...response.headers, ...headers, ...retryAfter } };
   }
   return jsonResponse(INTERNAL_ERROR.status, { code: INTERNAL_ERROR.code, message: INTERNAL_ERROR.message });
 }

@@ -1,10 +1,18 @@
-import type { KeyPolicy } from '../domain/key-policy';
+import { DEFAULT_KEY_POLICY, type KeyPolicy } from '../domain/key-policy';
 import type { UnscopedRoutes } from '../domain/route-scope-check';
 import { allowedKeyScopes, type RouteScopes } from '../domain/route-scopes';
 import { ConfigError } from '../settings/config-error';
 import { auth0Host } from '../settings/kinds';
 import { SETTINGS, type SettingsFor } from '../settings/schema';
 import type { AssertionSettingName } from '../settings/sections/assertion';
+import type { OWNER_SETTINGS } from '../settings/sections/owners';
+
+type OwnerSettingName = Extract<
+  keyof typeof OWNER_SETTINGS,
+  'keyScopesFromToken' | 'revokedRetentionDays' | 'ownerKeyCreationRate' | 'ownerKeyCreationBurst'
+>;
+/** The owner rules: the management functions, the stack and `npm start` read them; the authorizer does not, and the defaults stand there. */
+type OwnerSettings = Partial<Pick<SettingsFor<'management'>, OwnerSettingName>>;
 
 export { ConfigError };
 
@@ -24,6 +32,8 @@ export interface AuthConfig {
   readonly audience: string;
   readonly requiredScope?: string;
   readonly allowMachineTokens: boolean;
+  /** ADMIN_SCOPE: what support staff's tokens carry for `/admin/...`; unset, those routes refuse everyone. */
+  readonly adminScope?: string;
 }
 
 export const DEFAULT_KEY_PREFIX = SETTINGS.keyPrefix.default;
@@ -33,22 +43,39 @@ type KeySettings = Omit<SettingsFor<'authorizer'>, 'verdictCacheTtlSeconds' | 'a
 /** The Auth0 settings: what the management functions read beyond the key settings (optional under `npm start`). */
 type AuthSettings = Pick<
   SettingsFor<'local'>,
-  Exclude<keyof SettingsFor<'management'>, keyof SettingsFor<'authorizer'> | 'tableUpgradeStep'>
+  Exclude<keyof SettingsFor<'management'>, keyof SettingsFor<'authorizer'> | 'tableUpgradeStep' | 'auth0WebhookSecretArn'>
 >;
 
-export function keyConfigFrom(settings: KeySettings): KeyConfig {
+export function keyConfigFrom(settings: KeySettings & OwnerSettings): KeyConfig {
   return {
     tableName: settings.tableName,
     keyPrefix: settings.keyPrefix,
-    policy: {
-      maxKeysPerUser: settings.maxKeysPerUser,
-      defaultLifetimeDays: settings.defaultKeyLifetimeDays,
-      maxLifetimeDays: settings.maxKeyLifetimeDays,
-      allowedScopes: allowedKeyScopes(settings.routeScopes, settings.allowedKeyScopes),
-      auditRetentionDays: settings.auditRetentionDays,
-    },
+    policy: keyPolicyFrom(settings),
     routeScopes: settings.routeScopes,
     unscopedRoutes: settings.unscopedRoutes,
+  };
+}
+
+type PolicySettings = Pick<
+  KeySettings,
+  'maxKeysPerUser' | 'defaultKeyLifetimeDays' | 'maxKeyLifetimeDays' | 'routeScopes' | 'allowedKeyScopes' | 'auditRetentionDays'
+> &
+  OwnerSettings;
+
+/** The operator's rules for keys, from the settings (the stack's and the functions' alike). */
+export function keyPolicyFrom(settings: PolicySettings): KeyPolicy {
+  return {
+    maxKeysPerUser: settings.maxKeysPerUser,
+    defaultLifetimeDays: settings.defaultKeyLifetimeDays,
+    maxLifetimeDays: settings.maxKeyLifetimeDays,
+    allowedScopes: allowedKeyScopes(settings.routeScopes, settings.allowedKeyScopes),
+    auditRetentionDays: settings.auditRetentionDays,
+    keyScopesFromToken: settings.keyScopesFromToken ?? DEFAULT_KEY_POLICY.keyScopesFromToken,
+    revokedRetentionDays: settings.revokedRetentionDays ?? DEFAULT_KEY_POLICY.revokedRetentionDays,
+    ownerBudget: {
+      perMinute: settings.ownerKeyCreationRate ?? DEFAULT_KEY_POLICY.ownerBudget.perMinute,
+      burst: settings.ownerKeyCreationBurst ?? DEFAULT_KEY_POLICY.ownerBudget.burst,
+    },
   };
 }
 
@@ -65,5 +92,6 @@ export function authConfigFrom(settings: AuthSettings): AuthConfig {
     allowMachineTokens: settings.allowMachineTokens,
     // Absent rather than undefined: the verifier's options and the tests tell the two apart.
     ...(settings.requiredScope !== undefined ? { requiredScope: settings.requiredScope } : {}),
+    ...(settings.adminScope !== undefined ? { adminScope: settings.adminScope } : {}),
   };
 }

@@ -7,6 +7,7 @@ import * as kind from './kinds';
 import { ASSERTION_SETTINGS } from './sections/assertion';
 import { EDGE_SETTINGS } from './sections/edge';
 import { OPERATIONS_SETTINGS } from './sections/operations';
+import { OWNER_SETTINGS } from './sections/owners';
 import { TOKEN_SETTINGS } from './sections/tokens';
 import { UPGRADE_SETTINGS } from './sections/upgrade';
 import { setting, type SettingSpec } from './spec';
@@ -234,6 +235,7 @@ export const SETTINGS = {
     meaning: 'an existing SNS topic every alarm notifies (or `alarmEmail`, not both)',
   }),
   ...OPERATIONS_SETTINGS,
+  ...OWNER_SETTINGS,
   ...EDGE_SETTINGS,
   ...ASSERTION_SETTINGS,
   ...TOKEN_SETTINGS,

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { isSealedOutcome, type SealedOutcome } from '../domain/idempotency';
+import { isSealedOutcome, type IdempotencyRecord } from '../domain/idempotency';
 import type { TransactItem } from './named-transaction';
 import { asStoreFault, type StoreContext } from './store-calls';
 import { TABLE } from './table-schema';
@@ -22,18 +22,7 @@ import { TABLE } from './table-schema';
 
 type Item = Record<string, unknown>;
 
-export interface IdempotencyRecord {
-  /** idempotencyRecordId(ownerId, Idempotency-Key): 64 hex digits. */
-  readonly recordId: string;
-  readonly ownerId: string;
-  /** requestFingerprint of the first request: 64 hex digits. */
-  readonly fingerprint: string;
-  readonly sealed: SealedOutcome;
-  /** ISO 8601. */
-  readonly createdAt: string;
-  /** Epoch seconds: the table's TTL attribute (TABLE.ttlAttribute); the record is over once now reaches it. */
-  readonly expiresAt: number;
-}
+export type { IdempotencyRecord };
 
 const RECORD_PREFIX = 'idem#';
 const OWNER = 'recordOwner';

@@ -14,7 +14,8 @@ const isEpochSeconds = (value: unknown): value is number =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 253_402_300_799;
 const optionalString = (value: unknown): value is string | undefined => value === undefined || isString(value);
 
-const OPTIONAL_KEY_FIELDS = ['revokedAt', 'disabledAt', 'rotatedAt', 'replacedBy', 'rotatedFrom', 'lastUsedAt'] as const;
+/** `disabledBy` is not in the owner index's projection: a listed key does not say who paused it, a read one does. */
+const OPTIONAL_KEY_FIELDS = ['revokedAt', 'disabledAt', 'disabledBy', 'rotatedAt', 'replacedBy', 'rotatedFrom', 'lastUsedAt'] as const;
 
 export function toItem(key: StoredKey): Item {
   const item: Item = {

@@ -5,8 +5,12 @@ import {
   ALREADY_REVOKED,
   CONFLICT,
   NOT_FOUND,
+  OWNER_SUSPENDED,
+  REPLAYED,
   WRITTEN,
   type EventPage,
+  type OwnerChecks,
+  type OwnerStatus,
   type InsertResult,
   type KeyPage,
   type KeyRotation,
@@ -23,7 +27,10 @@ import { changeKeyItem, claimSlots, putEvents, putNewKey, releaseSlot, retireRot
 import { namedTransaction } from './named-transaction';
 import { KeyStateConflictError } from '../domain/errors';
 import { countsAsImported, importedBucket, withDelta, type ImportedDeltas } from './imported-slots';
-import { OWNER_FULL, withinOwnerLimit, type SlotRoom } from './owner-limit';
+import { OWNER_FULL, readOwnerItem, withinOwnerLimit, type SlotRoom } from './owner-limit';
+import { AUTH0_STATUS, ownerNotSuspendedCheck, recordOwnerStatus, statusAtOf } from './owner-status';
+import { putIdempotencyRecord, readIdempotencyRecord } from './idempotency-records';
+import type { IdempotencyRecord } from '../domain/idempotency';
 import { asStoreFault, storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
 import { TABLE } from './table-schema';
 
@@ -59,24 +66,32 @@ export class DynamoKeyStore implements KeyStore {
     return Item === undefined ? undefined : toStoredKey(Item);
   }
 
-  async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<InsertResult> {
+  async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent, checks?: OwnerChecks): Promise<InsertResult> {
     const { tableName } = this.context;
     const claim = async (room: SlotRoom) => {
       const transaction = namedTransaction({
-        ownerSlots: claimSlots(tableName, key.ownerId, { [key.keyId]: key.expiresAt }, room.limit, { importedSeen: room.importedSeen }),
+        ownerSlots: claimSlots(tableName, key.ownerId, { [key.keyId]: key.expiresAt }, room.limit, {
+          importedSeen: room.importedSeen,
+          budget: room.budget,
+          tokenIssuedAtMs: checks?.tokenIssuedAtMs,
+        }),
         newKey: putNewKey(tableName, key),
         events: putEvents(tableName, [event]),
+        idempotency: idempotencyItems(tableName, checks?.idempotency, now),
       });
       try {
         await this.context.client.send(transaction.command);
         return WRITTEN;
       } catch (error) {
-        if (transaction.failedConditions(error)?.has('ownerSlots') === true) return OWNER_FULL;
+        const failed = transaction.failedConditions(error);
+        // Another request with the same Idempotency-Key got there first: its outcome is the answer.
+        if (failed?.has('idempotency') === true) return REPLAYED;
+        if (failed?.has('ownerSlots') === true) return OWNER_FULL;
         throw error;
       }
     };
     // The owner's imported keys take room too: a create is the one write the limit stops.
-    return withinOwnerLimit(this.context, key.ownerId, limit, now, claim, { countImported: true });
+    return withinOwnerLimit(this.context, key.ownerId, limit, now, claim, { countImported: true, checks });
   }
 
   async rotateKey(rotation: KeyRotation, now: Date): Promise<RotateResult> {
@@ -96,61 +111,86 @@ export class DynamoKeyStore implements KeyStore {
       ...(oldCounted ? {} : { [oldKey.keyId]: rotation.graceEndsAt }),
       ...(newCounted ? {} : { [newKey.keyId]: newKey.expiresAt }),
     };
-    return withinOwnerLimit(this.context, oldKey.ownerId, rotation.activeKeyCap, now, async () => {
+    const checks = rotation.checks;
+    const rotate = async (room: SlotRoom) => {
       const transaction = namedTransaction({
         // The old key stays counted until its grace period ends (then it is pruned as expired).
-        ownerSlots: claimSlots(tableName, oldKey.ownerId, slots, rotation.activeKeyCap, { importedDeltas: deltas, unlimited: newCounted }),
+        ownerSlots: claimSlots(tableName, oldKey.ownerId, slots, rotation.activeKeyCap, {
+          importedDeltas: deltas,
+          unlimited: newCounted,
+          budget: room.budget,
+          tokenIssuedAtMs: checks?.tokenIssuedAtMs,
+        }),
         oldKey: retireRotatedKey(tableName, rotation, now),
         newKey: putNewKey(tableName, successor),
         events: putEvents(tableName, rotation.events),
+        idempotency: idempotencyItems(tableName, checks?.idempotency, now),
       });
       try {
         await this.context.client.send(transaction.command);
         return WRITTEN;
       } catch (error) {
         const failed = transaction.failedConditions(error);
+        if (failed?.has('idempotency') === true) return REPLAYED;
         // The key changed since the domain judged it: that decides, whatever the slots say.
         if (failed?.has('oldKey') === true) return CONFLICT;
         if (failed?.has('ownerSlots') === true) return OWNER_FULL;
         throw error;
       }
-    });
+    };
+    return withinOwnerLimit(this.context, oldKey.ownerId, rotation.activeKeyCap, now, rotate, { checks });
   }
 
   async updateKey(update: KeyUpdate): Promise<UpdateResult> {
     const { tableName } = this.context;
+    // An enable the owner asks for holds only while Auth0 has not blocked them (owner-status.ts).
+    const ownerGuard =
+      update.disabledAt === null && update.tokenIssuedAtMs !== undefined
+        ? [ownerNotSuspendedCheck(tableName, update.ownerId, update.tokenIssuedAtMs)]
+        : [];
     return withConflictRetries(this.context, async () => {
-      const transaction = namedTransaction({ key: changeKeyItem(tableName, update), events: putEvents(tableName, update.events) });
+      const transaction = namedTransaction({
+        key: changeKeyItem(tableName, update),
+        owner: ownerGuard,
+        events: putEvents(tableName, update.events),
+      });
       try {
         await this.context.client.send(transaction.command);
         return WRITTEN;
       } catch (error) {
-        if (transaction.failedConditions(error)?.has('key') === true) return CONFLICT;
+        const failed = transaction.failedConditions(error);
+        if (failed?.has('key') === true) return CONFLICT;
+        if (failed?.has('owner') === true) return OWNER_SUSPENDED;
         throw error;
       }
     });
   }
 
-  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeResult> {
+  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent, purgeAt: number): Promise<RevokeResult> {
     for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt += 1) {
       // Read on each attempt: an imported key's count is found by its expiry, which a rotation moves.
       const existing = await this.getKey(keyId);
       if (existing?.ownerId !== ownerId) return NOT_FOUND;
       if (existing.revokedAt !== undefined) return ALREADY_REVOKED;
-      const result = await this.revokeAsRead(existing, at, event);
+      const result = await this.revokeAsRead(existing, at, event, purgeAt);
       if (result !== CHANGED_SINCE_READ) return result;
     }
     throw new KeyStateConflictError('The key was changed by another request at the same time; try again', 'CONCURRENT_CHANGE');
   }
 
   /** The revoke of a key as just read: CHANGED_SINCE_READ when it no longer is (read it again). */
-  private async revokeAsRead(existing: StoredKey, at: Date, event: AuditEvent): Promise<RevokeResult | typeof CHANGED_SINCE_READ> {
+  private async revokeAsRead(
+    existing: StoredKey,
+    at: Date,
+    event: AuditEvent,
+    purgeAt: number,
+  ): Promise<RevokeResult | typeof CHANGED_SINCE_READ> {
     const { tableName } = this.context;
     const { ownerId, keyId } = existing;
     // A key that counts among the imported ones does so in the count of its expiry, until it expires.
     const counted = countsAsImported(existing) && existing.expiresAt > at.getTime() / 1000;
     return withConflictRetries(this.context, async () => {
-      const revoke = revokeKeyItem(tableName, ownerId, keyId, at, counted ? existing.expiresAt : undefined);
+      const revoke = revokeKeyItem(tableName, existing, at, purgeAt);
       const events = putEvents(tableName, [event]);
       const ownerSlot = releaseSlot(tableName, ownerId, keyId, counted ? importedBucket(existing.expiresAt) : undefined);
       const transaction = namedTransaction({ key: revoke, ownerSlot, events });
@@ -181,4 +221,26 @@ export class DynamoKeyStore implements KeyStore {
   async listEvents(keyId: string, page: PageRequest): Promise<EventPage> {
     return listKeyEvents(this.context, keyId, page);
   }
+
+  async ownerStatus(ownerId: string): Promise<{ readonly status?: OwnerStatus; readonly atMs?: number }> {
+    const item = await asStoreFault(() => readOwnerItem(this.context, ownerId));
+    const status = item?.[AUTH0_STATUS];
+    const atMs = statusAtOf(item);
+    return {
+      ...(status === 'blocked' || status === 'deleted' ? { status } : {}),
+      ...(atMs !== undefined ? { atMs } : {}),
+    };
+  }
+
+  async recordOwnerStatus(ownerId: string, status: OwnerStatus | undefined, atMs: number): Promise<'recorded' | 'stale'> {
+    return recordOwnerStatus(this.context, ownerId, status, atMs);
+  }
+
+  async getIdempotencyRecord(recordId: string, now: Date): Promise<IdempotencyRecord | undefined> {
+    return readIdempotencyRecord(this.context, recordId, now);
+  }
 }
+
+/** The Idempotency-Key's record, when the request has one, as the transaction's item named `idempotency`. */
+const idempotencyItems = (tableName: string, record: IdempotencyRecord | undefined, now: Date) =>
+  record === undefined ? [] : [putIdempotencyRecord(tableName, record, now)];

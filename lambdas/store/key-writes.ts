@@ -4,6 +4,9 @@ import type { KeyRotation, KeyUpdate } from '../domain/key-store';
 import { toEventItem, toItem } from './item-mapping';
 import { IMPORTED_COUNTS, IMPORTED_TOTAL, importedDeltaParts, type ImportedDeltas } from './imported-slots';
 import type { TransactItem } from './named-transaction';
+import type { BudgetClaim } from '../domain/owner-budget';
+import { budgetParts } from './owner-rate';
+import { notSuspended } from './owner-status';
 import { ownerItemKey, TABLE } from './table-schema';
 
 /**
@@ -25,12 +28,18 @@ export interface SlotClaimOptions {
   readonly importedDeltas?: ImportedDeltas | undefined;
   /** No limit: a rotation whose new key counts among the imported ones replaces a counted key, it adds none. */
   readonly unlimited?: boolean | undefined;
+  /** The owner's budget of creates and rotations, spent by this claim (owner-rate.ts). */
+  readonly budget?: BudgetClaim | undefined;
+  /** When the token of the owner making this write was issued (epoch ms): see owner-status.ts. */
+  readonly tokenIssuedAtMs?: number | undefined;
 }
 
 /**
  * Sets the owner's active-key slots (key id → the epoch second it stops
  * counting), only while the owner holds fewer than `limit`: the guard that
- * holds the per-owner limit under concurrent writes.
+ * holds the per-owner limit under concurrent writes. Also only while Auth0
+ * has not reported the owner blocked or deleted (owner-status.ts), and, with
+ * a `budget`, while the owner has one to spend.
  */
 export function claimSlots(
   tableName: string,
@@ -42,17 +51,20 @@ export function claimSlots(
   const entries = Object.entries(slots);
   const imported = importedDeltaParts(options.importedDeltas ?? {});
   const seen = options.unlimited === true ? undefined : options.importedSeen;
-  const condition =
+  const budget = options.budget === undefined ? undefined : budgetParts(options.budget);
+  const slotCondition =
     options.unlimited === true
       ? 'attribute_exists(activeKeys)'
       : seen === undefined
         ? 'size(activeKeys) < :limit'
         : `size(activeKeys) < :limit AND (attribute_not_exists(${IMPORTED_TOTAL}) OR ${IMPORTED_TOTAL} <= :importedSeen)`;
+  const guard = notSuspended(options.tokenIssuedAtMs ?? 0);
+  const condition = [slotCondition, guard.condition, ...(budget === undefined ? [] : [budget.condition])].join(' AND ');
   return {
     Update: {
       TableName: tableName,
       Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-      UpdateExpression: `SET ${[...entries.map((_, i) => `activeKeys.#k${i} = :v${i}`), ...imported.set].join(', ')}`,
+      UpdateExpression: `SET ${[...entries.map((_, i) => `activeKeys.#k${i} = :v${i}`), ...imported.set, ...(budget?.set ?? [])].join(', ')}`,
       ConditionExpression: condition,
       ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([keyId], i) => [`#k${i}`, keyId])), ...imported.names },
       ExpressionAttributeValues: {
@@ -60,6 +72,8 @@ export function claimSlots(
         ...(options.unlimited === true ? {} : { ':limit': limit }),
         ...(seen !== undefined ? { ':importedSeen': seen } : {}),
         ...imported.values,
+        ...guard.values,
+        ...(budget?.values ?? {}),
       },
     },
   };
@@ -104,21 +118,29 @@ export function putEvents(tableName: string, events: readonly AuditEvent[]): Tra
 }
 
 /**
- * Revocation is final: only the owner, only once. With `expiresAt`, only
- * while the key still has that expiry (the count an imported key is taken
- * off is found by it, and a rotation moves it).
+ * Revocation is final: only the owner, only once, and only while the key
+ * still has the expiry it was read with (the count an imported key is taken
+ * off is found by it, and a rotation moves it). The item's expiry, its TTL,
+ * becomes `purgeAt` when that is sooner: a tombstone stays for the retention
+ * (REVOKED_RETENTION_DAYS), not for the rest of the key's life.
  */
-export function revokeKeyItem(tableName: string, ownerId: string, keyId: string, at: Date, expiresAt?: number): TransactItem {
+export function revokeKeyItem(
+  tableName: string,
+  key: { readonly ownerId: string; readonly keyId: string; readonly expiresAt: number },
+  at: Date,
+  purgeAt: number,
+): TransactItem {
   return {
     Update: {
       TableName: tableName,
-      Key: { [TABLE.partitionKey]: keyId },
-      UpdateExpression: 'SET revokedAt = :at',
-      ConditionExpression: `ownerId = :owner AND attribute_not_exists(revokedAt)${expiresAt === undefined ? '' : ' AND expiresAt = :expiresAt'}`,
+      Key: { [TABLE.partitionKey]: key.keyId },
+      UpdateExpression: 'SET revokedAt = :at, expiresAt = :purgeAt',
+      ConditionExpression: 'ownerId = :owner AND attribute_not_exists(revokedAt) AND expiresAt = :expiresAt',
       ExpressionAttributeValues: {
         ':at': at.toISOString(),
-        ':owner': ownerId,
-        ...(expiresAt !== undefined ? { ':expiresAt': expiresAt } : {}),
+        ':owner': key.ownerId,
+        ':expiresAt': key.expiresAt,
+        ':purgeAt': Math.min(key.expiresAt, purgeAt),
       },
     },
   };
@@ -153,15 +175,22 @@ export function changeKeyItem(tableName: string, update: KeyUpdate): TransactIte
     values[':name'] = update.name;
   }
   if (update.disabledAt === null) {
-    remove.push('disabledAt');
+    remove.push('disabledAt', 'disabledBy');
   } else if (update.disabledAt !== undefined) {
     set.push('disabledAt = :disabledAt');
     values[':disabledAt'] = update.disabledAt;
+    if (update.disabledBy !== undefined) {
+      set.push('disabledBy = :disabledBy');
+      values[':disabledBy'] = update.disabledBy;
+    }
   }
+  if (update.expectedDisabledBy !== undefined) values[':expectedDisabledBy'] = update.expectedDisabledBy;
   const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '']
     .filter((part) => part !== '')
     .join(' ');
-  const disabled = update.expected.disabled ? 'attribute_exists(disabledAt)' : 'attribute_not_exists(disabledAt)';
+  const disabled = update.expected.disabled
+    ? `attribute_exists(disabledAt)${update.expectedDisabledBy !== undefined ? ' AND disabledBy = :expectedDisabledBy' : ''}`
+    : 'attribute_not_exists(disabledAt)';
   return {
     Update: {
       TableName: tableName,

@@ -1,6 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { limitReached, type ResultOf } from '../domain/key-store';
+import { KeyStateConflictError } from '../domain/errors';
+import { limitReached, OWNER_SUSPENDED, rateLimited, type OwnerChecks, type OwnerRefusal } from '../domain/key-store';
+import { claimHolds, decide, freshClaim, type BudgetClaim } from '../domain/owner-budget';
+import { tatOf } from './owner-rate';
+import { isSuspended } from './owner-status';
 import { IMPORTED_COUNTS, IMPORTED_TOTAL, importedCounts } from './imported-slots';
 import { withConflictRetries, type StoreContext } from './store-calls';
 import { ownerItemKey, TABLE } from './table-schema';
@@ -19,19 +23,27 @@ export const OWNER_FULL = Symbol('owner full');
 
 const PRUNE_BATCH = 50;
 
-/** What one try may claim: `limit` slots in `activeKeys`, and, for a create, the imported total it saw (claimSlots). */
+/** What one try may claim: `limit` slots in `activeKeys`, for a create the imported total it saw, and the budget's form (claimSlots). */
 export interface SlotRoom {
   readonly limit: number;
   readonly importedSeen?: number | undefined;
+  readonly budget?: BudgetClaim | undefined;
 }
+
+/** A try whose budget claim met another request's spending is judged again on a fresh read, this many times. */
+const BUDGET_ATTEMPTS = 5;
 
 /**
  * Runs `attempt`, a transaction that claims slots on the owner item. When its
- * guard fails, expired entries are pruned and it is tried once more before
- * the limit is reported. With `countImported` (a create), the owner's
- * imported keys take room too (imported-slots.ts): the first try assumes
- * there are none (no extra read for an owner without any), and the retry
- * claims what the pruning read left beside them.
+ * guard fails, the owner item is read to learn which part of it did: Auth0
+ * reported the owner blocked or deleted (`owner-suspended`), the budget is
+ * spent (`rate-limited`; or another request just spent from it, and the claim
+ * is tried again in its new form), or the slots are full: then expired
+ * entries are pruned and it is tried once more before the limit is reported.
+ * With `countImported` (a create), the owner's imported keys take room too
+ * (imported-slots.ts): the first try assumes there are none (no extra read
+ * for an owner without any), and the retry claims what the pruning read left
+ * beside them. The first try also assumes a full budget, the usual case.
  */
 export async function withinOwnerLimit<R>(
   context: StoreContext,
@@ -39,22 +51,45 @@ export async function withinOwnerLimit<R>(
   limit: number,
   now: Date,
   attempt: (room: SlotRoom) => Promise<R | typeof OWNER_FULL>,
-  options: { readonly countImported?: boolean } = {},
-): Promise<R | ResultOf<'limit-reached'>> {
+  options: { readonly countImported?: boolean; readonly checks?: OwnerChecks | undefined } = {},
+): Promise<R | OwnerRefusal> {
   // A plain update on the owner item can lose to a concurrent transaction
   // (TransactionConflictException, which the SDK does not retry).
   await withConflictRetries(context, () => ensureOwnerItem(context, ownerId));
+  const budget = options.checks?.budget;
+  const issuedAtMs = options.checks?.tokenIssuedAtMs ?? 0;
   let pruned = false;
-  let room: SlotRoom = options.countImported === true ? { limit, importedSeen: 0 } : { limit };
+  let room: SlotRoom = {
+    limit,
+    ...(options.countImported === true ? { importedSeen: 0 } : {}),
+    ...(budget !== undefined ? { budget: freshClaim(budget, now) } : {}),
+  };
   return withConflictRetries(context, async () => {
-    for (;;) {
+    for (let budgetTries = 0; ;) {
       const result = room.limit > 0 ? await attempt(room) : OWNER_FULL;
       if (result !== OWNER_FULL) return result;
+      const item = await readOwnerItem(context, ownerId);
+      if (isSuspended(item, issuedAtMs)) return OWNER_SUSPENDED;
+      if (budget !== undefined && room.budget !== undefined) {
+        const decision = decide(budget, tatOf(item), now);
+        if (decision.kind === 'refused') return rateLimited(decision.retryAfterSeconds);
+        if (!claimHolds(room.budget, tatOf(item))) {
+          budgetTries += 1;
+          if (budgetTries >= BUDGET_ATTEMPTS) {
+            throw new KeyStateConflictError(
+              'Other requests of this owner kept changing their budget at the same time; try again',
+              'CONCURRENT_CHANGE',
+            );
+          }
+          room = { ...room, budget: decision.claim };
+          continue;
+        }
+      }
       if (pruned) return limitReached(limit);
       // Try once more after pruning, even if this call pruned nothing: a
       // concurrent write may just have freed the slots.
-      const imported = await pruneExpired(context, ownerId, now);
-      if (options.countImported === true) room = { limit: limit - imported.unexpired, importedSeen: imported.total };
+      const imported = await pruneExpired(context, ownerId, now, item);
+      if (options.countImported === true) room = { ...room, limit: limit - imported.unexpired, importedSeen: imported.total };
       pruned = true;
     }
   });
@@ -82,17 +117,21 @@ async function readSlots(context: StoreContext, ownerId: string): Promise<Record
   return ((await readOwnerItem(context, ownerId))?.activeKeys ?? {}) as Record<string, unknown>;
 }
 
-async function readOwnerItem(context: StoreContext, ownerId: string): Promise<Record<string, unknown> | undefined> {
+export async function readOwnerItem(context: StoreContext, ownerId: string): Promise<Record<string, unknown> | undefined> {
   const { Item } = await context.client.send(
     new GetCommand({ TableName: context.tableName, Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) }, ConsistentRead: true }),
   );
   return Item;
 }
 
-/** Removes the owner's expired keys from the active set and expired imported counts; answers the imported counts left. */
-async function pruneExpired(context: StoreContext, ownerId: string, now: Date): Promise<{ unexpired: number; total: number }> {
+/** Removes the owner's expired keys (from `item`, the owner item as just read) from the active set and expired imported counts; answers the imported counts left. */
+async function pruneExpired(
+  context: StoreContext,
+  ownerId: string,
+  now: Date,
+  item: Record<string, unknown> | undefined,
+): Promise<{ unexpired: number; total: number }> {
   const nowSeconds = now.getTime() / 1000;
-  const item = await readOwnerItem(context, ownerId);
   const imported = importedCounts(item, nowSeconds);
   const prunedImported = imported.expired.length === 0 ? 0 : await pruneImportedCounts(context, ownerId, imported.expired);
   const expired = Object.entries((item?.activeKeys ?? {}) as Record<string, unknown>)

@@ -54,7 +54,11 @@ export class TokenSigner {
 
   sign(claims: TokenClaims): Promise<string> {
     const issuedAt = Math.floor(this.now() / 1000);
-    return new SignJWT(claims.scope !== undefined ? { scope: claims.scope } : {})
+    // As Auth0 does with RBAC and "Add Permissions in the Access Token", every scope asked for granted: the
+    // development IdP grants whatever is asked, so KEY_SCOPES_FROM_TOKEN and ADMIN_SCOPE can be tried locally.
+    const scopes = claims.scope?.split(' ').filter((scope) => scope !== '');
+    const machine = claims.sub.endsWith('@clients');
+    return new SignJWT(claims.scope !== undefined ? { scope: claims.scope, ...(machine ? {} : { permissions: scopes }) } : {})
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.key.kid })
       .setIssuer(this.issuer)
       .setSubject(claims.sub)

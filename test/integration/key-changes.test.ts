@@ -7,7 +7,7 @@ import { createTableInput, ownerItemKey, TABLE } from '../../lambdas/store/table
 import { ensureTable, OutdatedTableError } from '../../local/table';
 import { rejection } from '../support/domain-errors';
 import { freshTable } from '../support/dynamodb';
-import { storedTestKey, testEvent } from '../support/key-policy';
+import { storedTestKey, testEvent, NEVER_PURGED } from '../support/key-policy';
 
 // Real time: DynamoDB Local runs TTL deletion, so keys must not be already expired by the wall clock.
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -65,7 +65,7 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
   it('answers conflict, and writes nothing, when the old key is revoked, rotated, expired or someone else’s', async () => {
     const revoked = newKey('conflicted');
     await insert(revoked);
-    await store.revokeKey('conflicted', revoked.keyId, NOW, testEvent(revoked, 'revoke', NOW));
+    await store.revokeKey('conflicted', revoked.keyId, NOW, testEvent(revoked, 'revoke', NOW), NEVER_PURGED);
     const rotated = newKey('conflicted');
     await insert(rotated);
     await store.rotateKey(rotation(rotated), NOW);
@@ -138,7 +138,7 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     expect(enabled?.name).toBe('after');
     expect(enabled).not.toHaveProperty('disabledAt');
     expect((await store.listEvents(key.keyId, { limit: 10 })).events.map((e) => e.type)).toEqual(['enable', 'disable', 'rename', 'create']);
-    await store.revokeKey('updater', key.keyId, NOW, testEvent(key, 'revoke', NOW));
+    await store.revokeKey('updater', key.keyId, NOW, testEvent(key, 'revoke', NOW), NEVER_PURGED);
     await expect(store.updateKey({ ...change, expected: { name: 'after', disabled: false }, name: 'x' })).resolves.toEqual({
       outcome: 'conflict',
     });
@@ -148,8 +148,8 @@ describe('DynamoKeyStore: rotation, updates and the audit trail, against DynamoD
     const key = newKey('revoker');
     await insert(key);
     const later = new Date(NOW.getTime() + 1000);
-    await store.revokeKey('revoker', key.keyId, later, testEvent(key, 'revoke', later));
-    await store.revokeKey('revoker', key.keyId, later, testEvent(key, 'revoke', later));
+    await store.revokeKey('revoker', key.keyId, later, testEvent(key, 'revoke', later), NEVER_PURGED);
+    await store.revokeKey('revoker', key.keyId, later, testEvent(key, 'revoke', later), NEVER_PURGED);
     expect((await store.listEvents(key.keyId, { limit: 10 })).events.map((e) => e.type)).toEqual(['revoke', 'create']);
   });
 

@@ -8,7 +8,7 @@ import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { ownerItemKey, TABLE } from '../../lambdas/store/table-schema';
 import { rejection } from '../support/domain-errors';
 import { freshTable } from '../support/dynamodb';
-import { storedTestKey, testEvent } from '../support/key-policy';
+import { storedTestKey, testEvent, NEVER_PURGED } from '../support/key-policy';
 
 const format = new KeyFormat('uak');
 // Real time: DynamoDB Local now runs TTL deletion, so keys must not be already expired by the wall clock.
@@ -18,7 +18,7 @@ const nowSeconds = NOW.getTime() / 1000;
 const insert = (target: DynamoKeyStore, key: StoredKey, limit: number, now: Date) =>
   target.insertKey(key, limit, now, testEvent(key, 'create', now));
 const revoke = (target: DynamoKeyStore, ownerId: string, keyId: string, at: Date) =>
-  target.revokeKey(ownerId, keyId, at, testEvent({ keyId, ownerId }, 'revoke', at));
+  target.revokeKey(ownerId, keyId, at, testEvent({ keyId, ownerId }, 'revoke', at), NEVER_PURGED);
 
 const newKey = (ownerId: string, overrides: Partial<StoredKey> = {}): StoredKey => storedTestKey(ownerId, NOW, overrides);
 

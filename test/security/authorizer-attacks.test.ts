@@ -18,7 +18,7 @@ import { toItem, toStoredKey } from '../../lambdas/store/item-mapping';
 import { TABLE } from '../../lambdas/store/table-schema';
 import authorizerEventFixture from '../fixtures/authorizer-event.json';
 import { InMemoryKeyStore } from '../support/in-memory-key-store';
-import { testEvent } from '../support/key-policy';
+import { testEvent, NEVER_PURGED } from '../support/key-policy';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
@@ -422,7 +422,7 @@ describe('the genuine key is denied once it is no longer valid', () => {
 
   it('revoked: denied on the very next request, and the answer is a plain denial', async () => {
     await expect(
-      store.revokeKey(OWNER, genuine.keyId, NOW, testEvent({ keyId: genuine.keyId, ownerId: OWNER }, 'revoke', NOW)),
+      store.revokeKey(OWNER, genuine.keyId, NOW, testEvent({ keyId: genuine.keyId, ownerId: OWNER }, 'revoke', NOW), NEVER_PURGED),
     ).resolves.toEqual({ outcome: 'written' });
     await expect(authorize(GENUINE_HEADER)).resolves.toEqual({ result: DENIED, reads: 1 });
     await expect(authorize(basic(genuine.keyId, genuine.key))).resolves.toEqual({ result: DENIED, reads: 1 });

@@ -38,12 +38,14 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 const b64json = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const b64 = (text: string): string => Buffer.from(text).toString('base64url');
 
-type Outcome = { readonly allowed: Principal } | { readonly status: number; readonly code: string; readonly message: string };
+type Outcome =
+  { readonly allowed: Pick<Principal, 'sub' | 'scopes'> } | { readonly status: number; readonly code: string; readonly message: string };
 
 /** What the verifier makes of `Authorization: Bearer <token>`; any rejection other than a DomainError fails the test. */
 async function outcomeOf(token: string, using: AccessTokenVerifier = verifier): Promise<Outcome> {
   try {
-    return { allowed: await using.verify(`Bearer ${token}`) };
+    const { sub, scopes } = await using.verify(`Bearer ${token}`);
+    return { allowed: { sub, scopes } };
   } catch (error) {
     const { status, code, message } = seen(error);
     // Nothing of the token is ever echoed back.

@@ -43,11 +43,12 @@ function verifier(options: { allowMachineTokens?: boolean } = {}): AccessTokenVe
   });
 }
 
-type Outcome = { readonly allowed: Principal } | { readonly status: number; readonly code: string };
+type Outcome = { readonly allowed: Pick<Principal, 'sub' | 'scopes'> } | { readonly status: number; readonly code: string };
 
 async function outcomeOf(jwt: string, using = verifier()): Promise<Outcome> {
   try {
-    return { allowed: await using.verify(`Bearer ${jwt}`) };
+    const { sub, scopes } = await using.verify(`Bearer ${jwt}`);
+    return { allowed: { sub, scopes } };
   } catch (error) {
     const { status, code, message } = seen(error);
     for (const part of jwt.split('.')) expect(message).not.toContain(part);

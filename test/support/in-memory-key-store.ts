@@ -2,12 +2,20 @@ import type { StoredKey } from '../../lambdas/domain/api-key';
 import { isExpired } from '../../lambdas/domain/api-key';
 import type { AuditEvent } from '../../lambdas/domain/audit-event';
 import { DependencyUnavailableError, ValidationError } from '../../lambdas/domain/errors';
+import type { IdempotencyRecord } from '../../lambdas/domain/idempotency';
+import { decide } from '../../lambdas/domain/owner-budget';
 import {
   ALREADY_REVOKED,
   CONFLICT,
   limitReached,
   NOT_FOUND,
+  OWNER_SUSPENDED,
+  rateLimited,
+  REPLAYED,
   WRITTEN,
+  type OwnerChecks,
+  type OwnerRefusal,
+  type OwnerStatus,
   type EventPage,
   type InsertResult,
   type KeyPage,
@@ -53,6 +61,8 @@ export class InMemoryKeyStore implements KeyStore {
   private readonly insertionOrder = new Map<string, number>();
   private readonly written: WrittenEvent[] = [];
   private sequence = 0;
+  private readonly owners = new Map<string, { status?: OwnerStatus; atMs?: number; tatMs?: number }>();
+  private readonly idempotencyRecords = new Map<string, IdempotencyRecord>();
 
   /** How many times getKey was called (the authorizer's only database read). */
   getKeyCalls = 0;
@@ -90,10 +100,14 @@ export class InMemoryKeyStore implements KeyStore {
     return this.peek(keyId);
   }
 
-  async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent): Promise<InsertResult> {
+  async insertKey(key: StoredKey, limit: number, now: Date, event: AuditEvent, checks?: OwnerChecks): Promise<InsertResult> {
     await this.turn('insertKey');
-    if (this.activeCount(key.ownerId, now) >= limit) return limitReached(limit);
+    if (this.isRecorded(checks, now)) return REPLAYED;
+    const refused =
+      this.ownerRefusal(key.ownerId, checks, now) ?? (this.activeCount(key.ownerId, now) >= limit ? limitReached(limit) : undefined);
+    if (refused !== undefined) return refused;
     this.refuseDuplicate(key.keyId);
+    this.spend(key.ownerId, checks, now);
     this.store(key);
     this.record([event]);
     return WRITTEN;
@@ -110,8 +124,13 @@ export class InMemoryKeyStore implements KeyStore {
     ) {
       return CONFLICT;
     }
-    if (this.activeCount(old.ownerId, now) >= rotation.activeKeyCap) return limitReached(rotation.activeKeyCap);
+    if (this.isRecorded(rotation.checks, now)) return REPLAYED;
+    const refused =
+      this.ownerRefusal(old.ownerId, rotation.checks, now) ??
+      (this.activeCount(old.ownerId, now) >= rotation.activeKeyCap ? limitReached(rotation.activeKeyCap) : undefined);
+    if (refused !== undefined) return refused;
     this.refuseDuplicate(rotation.newKey.keyId);
+    this.spend(old.ownerId, rotation.checks, now);
     this.keys.set(old.keyId, { ...old, expiresAt: rotation.graceEndsAt, rotatedAt: rotation.rotatedAt, replacedBy: rotation.newKey.keyId });
     this.store(rotation.newKey);
     this.record(rotation.events);
@@ -125,23 +144,33 @@ export class InMemoryKeyStore implements KeyStore {
       key?.ownerId !== update.ownerId ||
       key.revokedAt !== undefined ||
       key.name !== update.expected.name ||
-      (key.disabledAt !== undefined) !== update.expected.disabled
+      (key.disabledAt !== undefined) !== update.expected.disabled ||
+      (update.expectedDisabledBy !== undefined && key.disabledBy !== update.expectedDisabledBy)
     ) {
       return CONFLICT;
     }
-    const { disabledAt, ...rest } = key;
+    if (update.disabledAt === null && update.tokenIssuedAtMs !== undefined && this.suspended(key.ownerId, update.tokenIssuedAtMs)) {
+      return OWNER_SUSPENDED;
+    }
+    const { disabledAt, disabledBy, ...rest } = key;
     const next = update.disabledAt === undefined ? disabledAt : (update.disabledAt ?? undefined);
-    this.keys.set(key.keyId, { ...rest, name: update.name ?? key.name, ...(next !== undefined ? { disabledAt: next } : {}) });
+    const by = update.disabledAt === undefined ? disabledBy : update.disabledAt === null ? undefined : update.disabledBy;
+    this.keys.set(key.keyId, {
+      ...rest,
+      name: update.name ?? key.name,
+      ...(next !== undefined ? { disabledAt: next } : {}),
+      ...(by !== undefined ? { disabledBy: by } : {}),
+    });
     this.record(update.events);
     return WRITTEN;
   }
 
-  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent): Promise<RevokeResult> {
+  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent, purgeAt: number): Promise<RevokeResult> {
     await this.turn('revokeKey');
     const existing = this.keys.get(keyId);
     if (existing?.ownerId !== ownerId) return NOT_FOUND;
     if (existing.revokedAt !== undefined) return ALREADY_REVOKED;
-    this.keys.set(keyId, { ...existing, revokedAt: at.toISOString() });
+    this.keys.set(keyId, { ...existing, revokedAt: at.toISOString(), expiresAt: Math.min(existing.expiresAt, purgeAt) });
     this.record([event]);
     return WRITTEN;
   }
@@ -167,6 +196,59 @@ export class InMemoryKeyStore implements KeyStore {
       .map((entry) => entry.event);
     const { items: events, nextCursor } = pageOf(all, page, `key:${keyId}`, "this key's events");
     return nextCursor === undefined ? { events } : { events, nextCursor };
+  }
+
+  async ownerStatus(ownerId: string): Promise<{ readonly status?: OwnerStatus; readonly atMs?: number }> {
+    await this.turn('ownerStatus');
+    const { status, atMs } = this.owners.get(ownerId) ?? {};
+    return { ...(status !== undefined ? { status } : {}), ...(atMs !== undefined ? { atMs } : {}) };
+  }
+
+  async recordOwnerStatus(ownerId: string, status: OwnerStatus | undefined, atMs: number): Promise<'recorded' | 'stale'> {
+    await this.turn('recordOwnerStatus');
+    const owner = this.owners.get(ownerId) ?? {};
+    if (owner.atMs !== undefined && owner.atMs > atMs) return 'stale';
+    const { status: _was, ...rest } = owner;
+    this.owners.set(ownerId, { ...rest, atMs, ...(status !== undefined ? { status } : {}) });
+    return 'recorded';
+  }
+
+  async getIdempotencyRecord(recordId: string, now: Date): Promise<IdempotencyRecord | undefined> {
+    await this.turn('getIdempotencyRecord');
+    const record = this.idempotencyRecords.get(recordId);
+    return record !== undefined && record.expiresAt > now.getTime() / 1000 ? record : undefined;
+  }
+
+  /** Whether the write's Idempotency-Key record is already there (live): the write then makes nothing. */
+  private isRecorded(checks: OwnerChecks | undefined, now: Date): boolean {
+    const record = checks?.idempotency;
+    if (record === undefined) return false;
+    const existing = this.idempotencyRecords.get(record.recordId);
+    return existing !== undefined && existing.expiresAt > now.getTime() / 1000;
+  }
+
+  private ownerRefusal(ownerId: string, checks: OwnerChecks | undefined, now: Date): OwnerRefusal | undefined {
+    if (this.suspended(ownerId, checks?.tokenIssuedAtMs ?? 0)) return OWNER_SUSPENDED;
+    if (checks?.budget === undefined) return undefined;
+    const decision = decide(checks.budget, this.owners.get(ownerId)?.tatMs, now);
+    return decision.kind === 'refused' ? rateLimited(decision.retryAfterSeconds) : undefined;
+  }
+
+  private suspended(ownerId: string, tokenIssuedAtMs: number): boolean {
+    const { status, atMs } = this.owners.get(ownerId) ?? {};
+    return status !== undefined && !(status === 'deleted' && atMs !== undefined && atMs < tokenIssuedAtMs);
+  }
+
+  /** Spends one of the owner's budget and keeps the write's Idempotency-Key record, as the write's transaction does. */
+  private spend(ownerId: string, checks: OwnerChecks | undefined, now: Date): void {
+    if (checks?.idempotency !== undefined) this.idempotencyRecords.set(checks.idempotency.recordId, checks.idempotency);
+    if (checks?.budget === undefined) return;
+    const decision = decide(checks.budget, this.owners.get(ownerId)?.tatMs, now);
+    if (decision.kind !== 'claim') return;
+    const claim = decision.claim;
+    const owner = this.owners.get(ownerId) ?? {};
+    const tatMs = claim.kind === 'fresh' ? claim.nextTatMs : (owner.tatMs ?? claim.nowMs) + claim.intervalMs;
+    this.owners.set(ownerId, { ...owner, tatMs });
   }
 
   /** Active: neither revoked nor expired (keys in a grace period count until it ends). */

@@ -30,10 +30,17 @@ export const TEST_ALLOWED_SCOPES = [
   ...Array.from({ length: 30 }, (_, i) => `scope${i}`),
 ];
 
-/** The default policy with the test scopes allowed, and any overrides. */
+/**
+ * The default policy with the test scopes allowed, and any overrides. Each
+ * owner's budget of creates is wide (tests of other rules make many keys in
+ * a moment); the budget's own tests set theirs.
+ */
 export function testKeyPolicy(overrides: Partial<KeyPolicy> = {}): KeyPolicy {
-  return { ...DEFAULT_KEY_POLICY, allowedScopes: TEST_ALLOWED_SCOPES, ...overrides };
+  return { ...DEFAULT_KEY_POLICY, allowedScopes: TEST_ALLOWED_SCOPES, ownerBudget: WIDE_OWNER_BUDGET, ...overrides };
 }
+
+/** More creates per owner than any test of another rule makes. */
+export const WIDE_OWNER_BUDGET = { perMinute: 600, burst: 1000 } as const;
 
 /** An audit event for store-level tests, which write keys without the service. */
 export function testEvent(key: { keyId: string; ownerId: string }, type: AuditEvent['type'] = 'create', at = new Date()): AuditEvent {
@@ -54,3 +61,6 @@ export function storedTestKey(ownerId: string, now: Date, overrides: Partial<Sto
     ...overrides,
   };
 }
+
+/** A revoke's `purgeAt` that keeps the key's own expiry (the year 9999): for tests of other rules than the tombstone's retention. */
+export const NEVER_PURGED = 253_402_300_799;

@@ -3,7 +3,7 @@ import type { StoredKey } from '../../lambdas/domain/api-key';
 import type { AuditEvent } from '../../lambdas/domain/audit-event';
 import type { KeyPage, KeyRotation, KeyStore, KeyUpdate, PageRequest } from '../../lambdas/domain/key-store';
 import { rejection } from './domain-errors';
-import { storedTestKey, testEvent } from './key-policy';
+import { storedTestKey, testEvent, NEVER_PURGED } from './key-policy';
 
 /** A store to hold to the contract, and how to let it go. */
 export interface ContractSubject {
@@ -41,7 +41,7 @@ export function keyStoreContract(name: string, subject: () => Promise<ContractSu
       storedTestKey(ownerId, NOW, { expiresAt: NOW_SECONDS + 7200, ...overrides });
     const insert = (key: StoredKey, limit = 20, now = NOW) => store.insertKey(key, limit, now, testEvent(key, 'create', now));
     const revoke = (ownerId: string, keyId: string, at = NOW) =>
-      store.revokeKey(ownerId, keyId, at, testEvent({ keyId, ownerId }, 'revoke', at));
+      store.revokeKey(ownerId, keyId, at, testEvent({ keyId, ownerId }, 'revoke', at), NEVER_PURGED);
     const eventTypes = async (keyId: string) => (await store.listEvents(keyId, { limit: 50 })).events.map((event) => event.type);
     const rotation = (old: StoredKey, overrides: Partial<KeyRotation> = {}): KeyRotation => {
       const next = newKey(old.ownerId, { expiresAt: old.expiresAt, rotatedFrom: old.keyId });

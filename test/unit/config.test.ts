@@ -37,7 +37,16 @@ describe('loadKeyConfig', () => {
       expect(loadKeyConfig({ TABLE_NAME: 'default-table' })).toEqual({
         tableName: 'default-table',
         keyPrefix: 'uak',
-        policy: { maxKeysPerUser: 20, defaultLifetimeDays: 90, maxLifetimeDays: 365, allowedScopes: [], auditRetentionDays: 365 },
+        policy: {
+          maxKeysPerUser: 20,
+          defaultLifetimeDays: 90,
+          maxLifetimeDays: 365,
+          allowedScopes: [],
+          auditRetentionDays: 365,
+          keyScopesFromToken: false,
+          revokedRetentionDays: 30,
+          ownerBudget: { perMinute: 10, burst: 20 },
+        },
         routeScopes: new Map(),
         unscopedRoutes: 'allow',
       });
@@ -48,6 +57,9 @@ describe('loadKeyConfig', () => {
         maxLifetimeDays: 365,
         allowedScopes: [],
         auditRetentionDays: 365,
+        keyScopesFromToken: false,
+        revokedRetentionDays: 30,
+        ownerBudget: { perMinute: 10, burst: 20 },
       });
     });
 
@@ -115,6 +127,10 @@ describe('loadKeyConfig', () => {
           // the routes' scopes are always allowed on keys; the operator's extras besides
           allowedScopes: ['api', 'orders:read', 'orders:write'],
           auditRetentionDays: 30,
+          // The owner rules are the management functions' (loadKeyConfig reads the authorizer's settings): defaults here.
+          keyScopesFromToken: false,
+          revokedRetentionDays: 30,
+          ownerBudget: { perMinute: 10, burst: 20 },
         },
         routeScopes: new Map([
           ['GET /orders/{id}', 'orders:read'],

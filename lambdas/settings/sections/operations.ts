@@ -24,7 +24,7 @@ export const OPERATIONS_SETTINGS = {
     usedBy: ['stack', 'local'],
     default: DEFAULT_KEY_CREATION_THROTTLE.rateLimit,
     meaning:
-      'requests per second for `POST /keys`, and separately for `POST /keys/{id}/rotate` and for `POST /oauth/token`, all callers together (counted before authorization); the stage and `npm start`\'s gateway answer 429 `{"message":"Too Many Requests"}` beyond it',
+      'a ceiling, in requests per second, for `POST /keys`, and separately for `POST /keys/{id}/rotate` and for `POST /oauth/token`, all callers together (counted before authorization); the stage and `npm start`\'s gateway answer 429 `{"message":"Too Many Requests"}` beyond it. Each owner\'s own, fair budget is `OWNER_KEY_CREATION_RATE`',
   }),
   keyCreationBurstLimit: setting({
     env: 'KEY_CREATION_BURST_LIMIT',

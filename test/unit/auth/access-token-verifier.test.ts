@@ -74,12 +74,39 @@ describe('AccessTokenVerifier accepts a valid Auth0 access token', () => {
     await expect(verifier.verify(`Bearer ${token}`)).resolves.toEqual({
       sub: 'auth0|carol',
       scopes: ['keys:read', 'keys:write', 'openid'],
+      machine: false,
+      issuedAt: expect.any(Number),
     });
   });
 
   it('returns no scopes when the token has no scope claim', async () => {
     const token = await tokens.signToken();
-    await expect(verifier.verify(`Bearer ${token}`)).resolves.toEqual({ sub: DEFAULT_SUB, scopes: [] });
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toEqual({
+      sub: DEFAULT_SUB,
+      scopes: [],
+      machine: false,
+      issuedAt: expect.any(Number),
+    });
+  });
+
+  it("returns Auth0 RBAC's permissions claim when it is a list of strings, and nothing for any other shape", async () => {
+    const withPermissions = await tokens.signToken({ permissions: ['keys:admin', 'read'], scope: 'read' });
+    await expect(verifier.verify(`Bearer ${withPermissions}`)).resolves.toMatchObject({
+      permissions: ['keys:admin', 'read'],
+      scopes: ['read'],
+    });
+    for (const permissions of ['keys:admin', [1], { 0: 'keys:admin' }, null]) {
+      const odd = await tokens.signToken({ permissions });
+      expect(await verifier.verify(`Bearer ${odd}`)).not.toHaveProperty('permissions');
+    }
+  });
+
+  it('says which tokens are machine-to-machine ones, and when a token was issued', async () => {
+    const machineVerifier = createTestVerifier(tokens, { allowMachineTokens: true }).verifier;
+    const machine = await tokens.signToken({ sub: 'client@clients', gty: 'client-credentials' });
+    await expect(machineVerifier.verify(`Bearer ${machine}`)).resolves.toMatchObject({ machine: true });
+    const issued = await tokens.signToken({ iat: 1_700_000_000 });
+    await expect(verifier.verify(`Bearer ${issued}`)).resolves.toMatchObject({ issuedAt: 1_700_000_000, machine: false });
   });
 
   it('accepts the scheme name in any case', async () => {
@@ -285,7 +312,7 @@ describe('AccessTokenVerifier with a required scope', () => {
 
   it('accepts a token that has the scope among others', async () => {
     const token = await tokens.signToken({ scope: 'openid keys:manage profile' });
-    await expect(verifier.verify(`Bearer ${token}`)).resolves.toEqual({
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({
       sub: DEFAULT_SUB,
       scopes: ['openid', 'keys:manage', 'profile'],
     });

@@ -1,4 +1,6 @@
 import {
+  IdempotencyKeyReusedError,
+  RateLimitedError,
   AccessDeniedError,
   AuthenticationError,
   DependencyUnavailableError,
@@ -40,6 +42,11 @@ const EXAMPLES: readonly DomainError[] = [
   new InvalidAssertionError('no assertion'),
   new DependencyUnavailableError('jwks', 'JWKS_UNAVAILABLE'),
   new DependencyUnavailableError('signing', 'SIGNING_KEY_UNAVAILABLE'),
+  new AccessDeniedError('beyond', 'SCOPE_EXCEEDS_OWNER'),
+  new AccessDeniedError('blocked', 'OWNER_SUSPENDED'),
+  new RateLimitedError(7),
+  new IdempotencyKeyReusedError(),
+  new DependencyUnavailableError('webhook token', 'WEBHOOK_TOKEN_UNAVAILABLE'),
 ];
 
 describe('error codes and the one status table', () => {
@@ -92,6 +99,15 @@ describe.each(EXAMPLES.map((error) => [error.code, error] as const))('%s', (code
     expect(statusOf(error)).toBe(ERROR_STATUS[code].status);
     expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', ...ERROR_STATUS[code].headers });
     expect(JSON.parse(response.body ?? '')).toEqual({ code, message: error.message });
+  });
+});
+
+describe('RATE_LIMITED', () => {
+  it("says when to try again: Retry-After is the error's own seconds, and its message names them", () => {
+    const response = errorResponse(new RateLimitedError(42));
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ 'retry-after': '42' });
+    expect(JSON.parse(response.body ?? '').message).toMatch(/42 s/);
   });
 });
 

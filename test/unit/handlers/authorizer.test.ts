@@ -8,7 +8,7 @@ import { createAuthorizerHandler, type AuthorizerResult } from '../../../lambdas
 import type { AppLogger } from '../../../lambdas/observability/logger';
 import authorizerEventFixture from '../../fixtures/authorizer-event.json';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
-import { testEvent } from '../../support/key-policy';
+import { testEvent, NEVER_PURGED } from '../../support/key-policy';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
@@ -149,7 +149,13 @@ describe('authorizer handler (API key → simple response)', () => {
     it('a key revoked through the store, on the very next request', async () => {
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toMatchObject({ isAuthorized: true });
       await expect(
-        store.revokeKey('auth0|alice', alice.keyId, NOW, testEvent({ keyId: alice.keyId, ownerId: 'auth0|alice' }, 'revoke', NOW)),
+        store.revokeKey(
+          'auth0|alice',
+          alice.keyId,
+          NOW,
+          testEvent({ keyId: alice.keyId, ownerId: 'auth0|alice' }, 'revoke', NOW),
+          NEVER_PURGED,
+        ),
       ).resolves.toEqual({ outcome: 'written' });
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toEqual(denied);
     });

@@ -34,6 +34,8 @@ describe('TokenSigner', () => {
       sub: 'auth0|alice',
       aud: 'http://127.0.0.1:3000',
       scope: 'keys:write',
+      // As Auth0 with RBAC and "Add Permissions in the Access Token": what was asked for, granted.
+      permissions: ['keys:write'],
       iat: T0 / 1000,
       exp: T0 / 1000 + TOKEN_LIFETIME_SECONDS,
       jti: expect.any(String),

@@ -6,8 +6,8 @@ import { closeServer, listenOnLoopback } from '../../../local/http-util';
 import { localSettingsFromEnv } from '../../../local/settings';
 
 describe('KEY_CREATION_RATE_LIMIT and KEY_CREATION_BURST_LIMIT under npm start', () => {
-  it('default to 5/s, burst 10, as deployed', () => {
-    expect(localSettingsFromEnv({}, '/tmp').keyCreationThrottle).toEqual({ rateLimit: 5, burstLimit: 10 });
+  it('default to a ceiling of 50/s, burst 100, as deployed (each owner has their own, smaller budget)', () => {
+    expect(localSettingsFromEnv({}, '/tmp').keyCreationThrottle).toEqual({ rateLimit: 50, burstLimit: 100 });
   });
 
   it('are read from the environment', () => {

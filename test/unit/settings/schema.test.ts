@@ -34,7 +34,7 @@ describe('one boolean rule everywhere: true, false, 1 or 0, in any case', () => 
   const booleans = settingNames.filter((name) => specOf(name).kind.rule === 'true or false');
 
   it('covers every boolean setting', () => {
-    expect(booleans.sort()).toEqual(['allowMachineTokens', 'dynamodbInMemory', 'edge']);
+    expect(booleans.sort()).toEqual(['allowMachineTokens', 'dynamodbInMemory', 'edge', 'keyScopesFromToken']);
   });
 
   it.each(booleans)('%s', (name) => {
@@ -75,6 +75,8 @@ describe("npm start's settings", () => {
       devPort: 3001,
       audience: 'https://user-api-keys.local',
       allowMachineTokens: false,
+      // npm start's own default, so the admin routes can be tried locally.
+      adminScope: 'keys:admin',
     });
     expect(
       localSettingsFromEnv({ AUTH0_AUDIENCE: 'https://mine', REQUIRED_SCOPE: 'keys:manage', ALLOW_MACHINE_TOKENS: '1' }, '/tmp').identity,
@@ -83,10 +85,11 @@ describe("npm start's settings", () => {
       audience: 'https://mine',
       requiredScope: 'keys:manage',
       allowMachineTokens: true,
+      adminScope: 'keys:admin',
     });
     expect(() => localSettingsFromEnv({ AUTH0_DOMAIN: 'tenant.eu.auth0.com' }, '/tmp')).toThrow(/^AUTH0_AUDIENCE must be set$/);
     expect(localSettingsFromEnv({ AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: 'https://api' }, '/tmp').identity).toEqual({
-      auth: { issuer: 'https://tenant.eu.auth0.com/', audience: 'https://api', allowMachineTokens: false },
+      auth: { issuer: 'https://tenant.eu.auth0.com/', audience: 'https://api', allowMachineTokens: false, adminScope: 'keys:admin' },
     });
   });
 

@@ -1,0 +1,63 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { checkWebhookToken, type WebhookTokenSource } from '../auth/webhook-token';
+import { DependencyUnavailableError, isDomainError, RequestTooLargeError, ValidationError } from '../domain/errors';
+import { applyAuth0Event } from '../domain/owner-events';
+import { bodyBytes, header } from '../http/request';
+import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses';
+import { describeError } from '../observability/logger';
+import { deadlineFromContext, withDeadline, type DeadlineContext } from '../runtime/deadline';
+import { summary, type OwnerEventDependencies } from './owner-events';
+
+export interface Auth0WebhookDependencies extends OwnerEventDependencies {
+  readonly token: WebhookTokenSource;
+}
+
+/** A CloudEvent carries the whole user (metadata included): more room than a management body, far less than API Gateway's. */
+export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
+
+/**
+ * POST /auth0/events: an Auth0 Events stream's webhook destination (one
+ * CloudEvent per request). The token is checked before the body is read.
+ * 200 once applied or ignored; a fault is a 503, which Auth0 retries (it
+ * does not retry a 4xx: https://auth0.com/docs/deploy-monitor/events/events-best-practices).
+ */
+export const createAuth0WebhookHandler =
+  (deps: Auth0WebhookDependencies) =>
+  (event: APIGatewayProxyEventV2, context?: DeadlineContext): Promise<HttpResponse> =>
+    withDeadline(deadlineFromContext(context), async () => {
+      let response: HttpResponse;
+      try {
+        await checkToken(deps.token, header(event, 'authorization'));
+        const raw = bodyBytes(event);
+        if (raw === undefined || raw.byteLength === 0) throw new ValidationError('A JSON CloudEvent body is required', 'MISSING_BODY');
+        if (raw.byteLength > MAX_WEBHOOK_BODY_BYTES) throw new RequestTooLargeError(MAX_WEBHOOK_BODY_BYTES);
+        const result = await applyAuth0Event(deps.lifecycle, parseJson(raw));
+        deps.logger.info('auth0 event', summary(result));
+        return jsonResponse(200, summary(result));
+      } catch (error) {
+        response = errorResponse(error);
+        if (response.statusCode >= 500) deps.logger.error('auth0 event failed', describeError(error));
+        else deps.logger.info('auth0 event refused', { status: response.statusCode });
+      }
+      return response;
+    });
+
+async function checkToken(source: WebhookTokenSource, authorization: string | undefined): Promise<void> {
+  try {
+    await checkWebhookToken(source, authorization);
+  } catch (error) {
+    if (isDomainError(error)) throw error;
+    // The secret could not be read: refuse, retryably.
+    throw new DependencyUnavailableError('The webhook token could not be loaded; try again shortly', 'WEBHOOK_TOKEN_UNAVAILABLE', {
+      cause: error,
+    });
+  }
+}
+
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ValidationError('The request body is not valid JSON', 'INVALID_JSON');
+  }
+}
