@@ -62,6 +62,8 @@ export interface DevIdentityProviderOptions {
    * device-code expiry, slow_down, and the tokens' `iat` and `exp`.
    */
   readonly now?: (() => number) | undefined;
+  /** The `permissions` of a token whose request names no scope (token-signer.ts); default none. */
+  readonly defaultPermissions?: readonly string[] | undefined;
 }
 
 export async function startDevIdentityProvider(options: DevIdentityProviderOptions): Promise<DevIdentityProvider> {
@@ -72,7 +74,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
   const port = await listenOnLoopback(server, options.port);
   const url = `http://127.0.0.1:${port}`;
   const issuer = `${url}/`;
-  const signer = new TokenSigner({ key, issuer, now: options.now });
+  const signer = new TokenSigner({ key, issuer, now: options.now, defaultPermissions: options.defaultPermissions });
   const defaultAudience = options.audience;
 
   server.on(

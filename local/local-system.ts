@@ -149,6 +149,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         port: options.identity.devPort,
         audience: options.identity.audience,
         devicePollIntervalSeconds: options.identity.devicePollIntervalSeconds,
+        // Every local user holds every scope a key may carry, unless a token request asks for fewer.
+        defaultPermissions: options.keys.policy.allowedScopes,
       });
       devIdentityProvider = idp;
       stops.push(() => idp.stop());

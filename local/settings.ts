@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { SAMPLE_API_KEY_ROUTES, uncheckedRouteScope } from '../lambdas/domain/route-scope-check';
 import { authConfigFrom, ConfigError, keyConfigFrom } from '../lambdas/runtime/config';
 import { environmentReader, loadSettings } from '../lambdas/settings/load';
-import { LOCAL_AUDIENCE } from '../lambdas/settings/schema';
-import { readCredentials } from './dynamodb-credentials';
+import { LOCAL_AUDIENCE, type SettingsFor } from '../lambdas/settings/schema';
+import { readCredentials, type DynamoDbCredentials } from './dynamodb-credentials';
 import type { LocalSystemOptions } from './local-system';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -64,4 +64,30 @@ const isLoopback = (endpoint: string): boolean => {
 export function dynamodbEndpointSetting(endpoint: string, dataDir: string): LocalSystemOptions['dynamodb'] {
   const credentials = isLoopback(endpoint) ? readCredentials(dataDir) : undefined;
   return credentials !== undefined ? { endpoint, credentials } : { endpoint };
+}
+
+/** The table an operator's tool (the Stormpath importer, `auth0-events`) writes to, from the same environment as `npm start`. */
+export interface ToolTable {
+  readonly tableName: string;
+  /** Set: DynamoDB Local (`npm start`'s, with DATA_DIR's key when there is one). Unset: AWS, default credentials and region. */
+  readonly dynamodb?: { readonly endpoint: string; readonly credentials?: DynamoDbCredentials | undefined };
+}
+
+/** Against AWS the table must be named: no local default guesses at a deployed table. `refuse` builds the tool's usage error. */
+export function toolTableFromEnv(
+  settings: Pick<SettingsFor<'local'>, 'tableName' | 'dynamodbEndpoint' | 'dataDir'>,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  refuse: (message: string) => Error,
+): ToolTable {
+  if (settings.dynamodbEndpoint === undefined && (env.TABLE_NAME ?? '').trim() === '') {
+    throw refuse(
+      'TABLE_NAME must be set: the deployed table (the stack output TableName), or set DYNAMODB_ENDPOINT for npm start’s DynamoDB Local',
+    );
+  }
+  const dynamodb =
+    settings.dynamodbEndpoint === undefined
+      ? undefined
+      : dynamodbEndpointSetting(settings.dynamodbEndpoint, resolve(cwd, settings.dataDir));
+  return { tableName: settings.tableName, ...(dynamodb !== undefined && 'endpoint' in dynamodb ? { dynamodb } : {}) };
 }

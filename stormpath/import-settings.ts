@@ -1,9 +1,8 @@
-import { resolve } from 'node:path';
 import { SCOPE_MAX_LENGTH, SCOPE_PATTERN } from '../lambdas/domain/key-policy';
 import { allowedKeyScopes } from '../lambdas/domain/route-scopes';
 import { environmentReader, loadSettings } from '../lambdas/settings/load';
 import type { DynamoDbCredentials } from '../local/dynamodb-credentials';
-import { dynamodbEndpointSetting } from '../local/settings';
+import { toolTableFromEnv } from '../local/settings';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,19 +37,10 @@ export class ImportUsageError extends Error {
 export function importTargetFromEnv(env: Env, cwd: string): ImportTarget {
   const settings = loadSettings('local', environmentReader(env));
   const local = settings.dynamodbEndpoint !== undefined;
-  if (!local && (env.TABLE_NAME ?? '').trim() === '') {
-    throw new ImportUsageError(
-      'TABLE_NAME must be set: the deployed table (the stack output TableName), or set DYNAMODB_ENDPOINT for npm start’s DynamoDB Local',
-    );
-  }
+  const table = toolTableFromEnv(settings, env, cwd, (message) => new ImportUsageError(message));
   const scopesGiven = local || env.ROUTE_SCOPES !== undefined || env.ALLOWED_KEY_SCOPES !== undefined;
-  const dynamodb =
-    settings.dynamodbEndpoint === undefined
-      ? undefined
-      : dynamodbEndpointSetting(settings.dynamodbEndpoint, resolve(cwd, settings.dataDir));
   return {
-    tableName: settings.tableName,
-    ...(dynamodb !== undefined && 'endpoint' in dynamodb ? { dynamodb } : {}),
+    ...table,
     // npm start's own ROUTE_SCOPES default (GET /whoami needs read) is no deployed stack's.
     ...(scopesGiven
       ? {

@@ -25,6 +25,12 @@ export interface TokenSignerOptions {
   readonly issuer: string;
   /** Milliseconds since the epoch, for `iat` and `exp`; default Date.now. */
   readonly now?: (() => number) | undefined;
+  /**
+   * What every person "holds" in the `permissions` claim when a token request names no scope: as with
+   * Auth0 RBAC and "Add Permissions in the Access Token", whose claim lists the user's permissions whatever
+   * was asked for. `npm start` gives the scopes keys may carry, so its walk-throughs work as printed.
+   */
+  readonly defaultPermissions?: readonly string[] | undefined;
 }
 
 export interface TokenClaims {
@@ -41,11 +47,13 @@ export class TokenSigner {
   private readonly key: SigningKey;
   private readonly issuer: string;
   private readonly now: () => number;
+  private readonly defaultPermissions: readonly string[] | undefined;
 
   constructor(options: TokenSignerOptions) {
     this.key = options.key;
     this.issuer = options.issuer;
     this.now = options.now ?? Date.now;
+    this.defaultPermissions = options.defaultPermissions;
   }
 
   get jwk(): JWK {
@@ -54,11 +62,15 @@ export class TokenSigner {
 
   sign(claims: TokenClaims): Promise<string> {
     const issuedAt = Math.floor(this.now() / 1000);
-    // As Auth0 does with RBAC and "Add Permissions in the Access Token", every scope asked for granted: the
-    // development IdP grants whatever is asked, so KEY_SCOPES_FROM_TOKEN and ADMIN_SCOPE can be tried locally.
-    const scopes = claims.scope?.split(' ').filter((scope) => scope !== '');
-    const machine = claims.sub.endsWith('@clients');
-    return new SignJWT(claims.scope !== undefined ? { scope: claims.scope, ...(machine ? {} : { permissions: scopes }) } : {})
+    // As Auth0 does with RBAC and "Add Permissions in the Access Token": a person's token lists what they hold.
+    // The development IdP grants whatever a request asks for (so KEY_SCOPES_FROM_TOKEN and ADMIN_SCOPE can be
+    // tried locally), and the default permissions when it asks for nothing. A machine's rights are its scope.
+    const asked = claims.scope?.split(' ').filter((scope) => scope !== '');
+    const permissions = claims.sub.endsWith('@clients') ? undefined : (asked ?? this.defaultPermissions);
+    return new SignJWT({
+      ...(claims.scope !== undefined ? { scope: claims.scope } : {}),
+      ...(permissions !== undefined ? { permissions: [...permissions] } : {}),
+    })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.key.kid })
       .setIssuer(this.issuer)
       .setSubject(claims.sub)

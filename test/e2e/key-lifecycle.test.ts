@@ -188,10 +188,11 @@ describe('the per-user key limit under concurrent creates', () => {
   });
 });
 
-describe('rate limiting on create, as deployed', () => {
+describe('the gateway’s ceiling on creates (KEY_CREATION_RATE_LIMIT, all callers together), as deployed', () => {
   let system: TestSystem;
   beforeAll(async () => {
-    system = await startTestSystem({ throttle: true });
+    // A low ceiling to see it work; the default is 50/s, burst 100, far above one owner's budget.
+    system = await startTestSystem({ throttle: true, keyCreationThrottle: { rateLimit: 5, burstLimit: 10 } });
   });
   afterAll(() => system.stop());
 

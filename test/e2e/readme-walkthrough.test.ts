@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { startTestSystem, type TestSystem } from '../support/local-system';
+import { localSettingsFromEnv } from '../../local/settings';
+import { startTestSystem, TEST_KEY_POLICY, type TestSystem } from '../support/local-system';
 
 /**
  * The README's walk-through, run as printed against a running system. Only the
@@ -11,7 +12,13 @@ import { startTestSystem, type TestSystem } from '../support/local-system';
 describe('the README walk-through', () => {
   let system: TestSystem;
   beforeAll(async () => {
-    system = await startTestSystem({ authorizerCacheTtlSeconds: 0 });
+    // npm start's own key rules (KEY_SCOPES_FROM_TOKEN is on, as ROUTE_SCOPES names GET /whoami), on a fresh table.
+    const { keys } = localSettingsFromEnv({}, '/tmp');
+    expect(keys.policy.keyScopesFromToken).toBe(true);
+    system = await startTestSystem({
+      authorizerCacheTtlSeconds: 0,
+      keys: { ...keys, tableName: `walk${Date.now()}`, policy: { ...keys.policy, ownerBudget: TEST_KEY_POLICY.ownerBudget } },
+    });
   });
   afterAll(() => system.stop());
 

@@ -6,6 +6,7 @@ import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../
 import { LOCAL_AUDIENCE } from '../../local/settings';
 import { SETTINGS } from '../../lambdas/settings/schema';
 import { testDynamoDb } from './dynamodb';
+import { WIDE_OWNER_BUDGET } from './key-policy';
 
 /** A clock the test moves by hand. */
 export class ManualClock {
@@ -32,7 +33,12 @@ export interface TestSystem extends LocalSystem {
 
 /** As `npm start`: `GET /whoami` needs `read`; keys may also carry `write`. */
 export const TEST_ROUTE_SCOPES = SETTINGS.routeScopes.localDefault;
-export const TEST_KEY_POLICY = { ...DEFAULT_KEY_POLICY, allowedScopes: allowedKeyScopes(TEST_ROUTE_SCOPES, ['write']) };
+/** Each owner's budget of creates is wide here: these suites race and repeat creates; its own suite sets a small one. */
+export const TEST_KEY_POLICY = {
+  ...DEFAULT_KEY_POLICY,
+  allowedScopes: allowedKeyScopes(TEST_ROUTE_SCOPES, ['write']),
+  ownerBudget: WIDE_OWNER_BUDGET,
+};
 
 /** The local system on the shared DynamoDB Local, a fresh table, random ports. */
 export async function startTestSystem(overrides: Partial<LocalSystemOptions> = {}): Promise<TestSystem> {
