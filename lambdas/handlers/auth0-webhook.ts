@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { checkWebhookToken, type WebhookTokenSource } from '../auth/webhook-token';
 import { DependencyUnavailableError, isDomainError, RequestTooLargeError, ValidationError } from '../domain/errors';
+import { EventFileError, parseEventFile } from '../domain/auth0-event-file';
 import { applyAuth0Event } from '../domain/owner-events';
 import { bodyBytes, header } from '../http/request';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses';
@@ -12,14 +13,21 @@ export interface Auth0WebhookDependencies extends OwnerEventDependencies {
   readonly token: WebhookTokenSource;
 }
 
-/** A CloudEvent carries the whole user (metadata included): more room than a management body, far less than API Gateway's. */
-export const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
+/**
+ * A CloudEvent carries the whole user (metadata included), and a log stream batches logs that carry whole
+ * Management API responses: more room than a management body, far less than Lambda's 6 MB payload.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /**
- * POST /auth0/events: an Auth0 Events stream's webhook destination (one
- * CloudEvent per request). The token is checked before the body is read.
- * 200 once applied or ignored; a fault is a 503, which Auth0 retries (it
- * does not retry a 4xx: https://auth0.com/docs/deploy-monitor/events/events-best-practices).
+ * POST /auth0/events: an Auth0 Event Stream's webhook destination (one
+ * CloudEvent per request), or a Custom Webhook log stream's (a batch of
+ * `{ log_id, data }` logs as a JSON array or JSON lines:
+ * https://auth0.com/docs/customize/log-streams/custom-log-streams). The token
+ * is checked before the body is read. 200 `{ results }`, one per event, once
+ * each is applied or ignored; a fault is a 503, which Auth0 retries (it does
+ * not retry a 4xx: https://auth0.com/docs/deploy-monitor/events/events-best-practices),
+ * and applying the batch again is harmless.
  */
 export const createAuth0WebhookHandler =
   (deps: Auth0WebhookDependencies) =>
@@ -31,9 +39,13 @@ export const createAuth0WebhookHandler =
         const raw = bodyBytes(event);
         if (raw === undefined || raw.byteLength === 0) throw new ValidationError('A JSON CloudEvent body is required', 'MISSING_BODY');
         if (raw.byteLength > MAX_WEBHOOK_BODY_BYTES) throw new RequestTooLargeError(MAX_WEBHOOK_BODY_BYTES);
-        const result = await applyAuth0Event(deps.lifecycle, parseJson(raw));
-        deps.logger.info('auth0 event', summary(result));
-        return jsonResponse(200, summary(result));
+        const results = [];
+        for (const item of parseEvents(raw)) {
+          const result = await applyAuth0Event(deps.lifecycle, item);
+          deps.logger.info('auth0 event', summary(result));
+          results.push(summary(result));
+        }
+        return jsonResponse(200, { results });
       } catch (error) {
         response = errorResponse(error);
         if (response.statusCode >= 500) deps.logger.error('auth0 event failed', describeError(error));
@@ -54,10 +66,13 @@ async function checkToken(source: WebhookTokenSource, authorization: string | un
   }
 }
 
-function parseJson(raw: Buffer): unknown {
+/** One event, an array of them, or JSON lines: the same rule as an operator's file (auth0-event-file.ts). */
+function parseEvents(raw: Buffer): unknown[] {
   try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new ValidationError('The request body is not valid JSON', 'INVALID_JSON');
+    return parseEventFile(raw.toString('utf8'));
+  } catch (error) {
+    if (error instanceof EventFileError)
+      throw new ValidationError(`The body is not Auth0 events as JSON: ${error.message}`, 'INVALID_JSON');
+    throw error;
   }
 }
