@@ -115,6 +115,9 @@ export class InMemoryKeyStore implements KeyStore {
 
   async rotateKey(rotation: KeyRotation, now: Date): Promise<RotateResult> {
     await this.turn('rotateKey');
+    // As in DynamoDB's transaction: when the Idempotency-Key's record is there, that decides, whatever the old key's state
+    // (a concurrent rotation with the same key has just rotated it).
+    if (this.isRecorded(rotation.checks, now)) return REPLAYED;
     const old = this.keys.get(rotation.oldKey.keyId);
     if (
       old?.ownerId !== rotation.oldKey.ownerId ||
@@ -124,7 +127,6 @@ export class InMemoryKeyStore implements KeyStore {
     ) {
       return CONFLICT;
     }
-    if (this.isRecorded(rotation.checks, now)) return REPLAYED;
     const refused =
       this.ownerRefusal(old.ownerId, rotation.checks, now) ??
       (this.activeCount(old.ownerId, now) >= rotation.activeKeyCap ? limitReached(rotation.activeKeyCap) : undefined);
