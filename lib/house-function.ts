@@ -4,6 +4,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 export const PROJECT_ROOT = join(__dirname, '..');
@@ -26,6 +27,8 @@ export interface HouseFunctionProps {
   readonly environment?: Record<string, string>;
   readonly logRetentionDays: number;
   readonly serviceName: string;
+  /** Where Lambda puts an asynchronous invocation's event once its retries are spent (the role may send there, nothing more). */
+  readonly deadLetterQueue?: IQueue | undefined;
 }
 
 /**
@@ -58,6 +61,7 @@ export class HouseFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
       logGroup,
+      ...(props.deadLetterQueue !== undefined ? { deadLetterQueue: props.deadLetterQueue } : {}),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {

@@ -23,6 +23,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   assertionLifetimeSeconds,
+  AUTH0_WEBHOOK_ROUTE,
   ROUTES,
   routesWithKeyCreationThrottle,
   splitCacheTtl,
@@ -38,6 +39,7 @@ import { ASSERTION_HEADER, assertionSettings } from './assertion-config';
 import { AssertionSigning } from './assertion-signing';
 import { logRetention, type HouseFunction } from './house-function';
 import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
+import { Auth0Webhook } from './owner-events';
 import { resolveUserApiKeysConfig, type UserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
 
 /** One GetItem and, when the cold start's failed, one signing-key read, each within its worst case. */
@@ -69,6 +71,10 @@ export class KeyApi extends Construct {
   private publicUrl?: string;
   /** The assertion signing keys: the secret, its KMS key, the JWKS parameter and the rotation. */
   readonly signing: AssertionSigning;
+  /** The key-management functions' environment (and the owner-events function's: lib/owner-events.ts). */
+  readonly managementEnvironment: Record<string, string>;
+  /** POST /auth0/events, its function and its token's secret, when auth0EventsWebhook is on. */
+  readonly auth0Webhook?: Auth0Webhook;
 
   constructor(scope: Construct, id: string, props: KeyApiProps) {
     super(scope, id);
@@ -146,6 +152,7 @@ export class KeyApi extends Construct {
       tableName: table.tableName,
       auth0WebhookSecretArn: undefined,
     });
+    this.managementEnvironment = managementEnvironment;
     for (const route of ROUTES) {
       if (route.function === 'whoami' && config.backend.kind !== 'sample') continue;
       const management = route.auth === 'accessToken';
@@ -176,6 +183,17 @@ export class KeyApi extends Construct {
       // The token exchange reads the MAC keys alone, never a key that signs assertions (lambdas/domain/token-keys.ts).
       if (route.function === 'token') this.signing.grantReadTokenKeys(fn);
       this.addRoute(route, new HttpLambdaIntegration(`${route.function}Integration`, fn));
+    }
+    if (config.auth0EventsWebhook) {
+      // No authorizer (Auth0 holds no token of ours): the function checks the stream's own token first. The stage's
+      // default throttle applies, as to every route without a tighter one.
+      this.auth0Webhook = new Auth0Webhook(this, 'Auth0Webhook', {
+        functionOptions: shared,
+        environment: (secretArn) =>
+          functionEnvironment('management', { ...config, tableName: table.tableName, auth0WebhookSecretArn: secretArn }),
+      });
+      this.functions.auth0Webhook = this.auth0Webhook.function;
+      this.addRoute(AUTH0_WEBHOOK_ROUTE, new HttpLambdaIntegration('auth0WebhookIntegration', this.auth0Webhook.function));
     }
 
     if (config.backend.kind === 'url') {

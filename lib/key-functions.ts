@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FunctionName } from '../lambdas/api-definition';
 import { MANAGEMENT_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/clients';
@@ -108,6 +109,8 @@ export interface KeyFunctionOptions {
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
   readonly memorySize?: number | undefined;
+  /** For a function invoked asynchronously (EventBridge's target): the queue its failed events go to. */
+  readonly deadLetterQueue?: IQueue | undefined;
 }
 
 /** One of the project's functions, with a role that may do its own table actions and nothing else. */
@@ -122,6 +125,7 @@ export function createKeyFunction(scope: Construct, name: KeyFunctionName, optio
     environment: options.environment,
     timeout: options.timeout,
     memorySize: options.memorySize,
+    deadLetterQueue: options.deadLetterQueue,
   });
   if (name === 'authorizer') {
     // "Last used" bookkeeping: that one attribute of an existing key item, and nothing else (lib/table-access.ts).

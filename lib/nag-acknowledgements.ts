@@ -34,4 +34,21 @@ export function acknowledgeNagFindings(keys: UserApiKeys): void {
         'POST /oauth/token is the OAuth 2.0 client-credentials grant (RFC 6749 §4.4): the client authenticates with its key in the request itself, which the function checks; the route is throttled like key creation.',
     });
   }
+  // Only with auth0EventsWebhook.
+  const webhookRoute = keys.api.node.tryFindChild('POST--auth0--events');
+  if (webhookRoute !== undefined) {
+    Validations.of(webhookRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        "POST /auth0/events is an Auth0 Event Stream's webhook destination: Auth0 can send no token our authorizers accept, only the stream's shared token (Authorization: Bearer), which the function compares in constant time with the generated token in Secrets Manager before reading the body.",
+    });
+  }
+  const webhookToken = keys.auth0Webhook?.tokenSecret.node.defaultChild;
+  if (webhookToken !== undefined) {
+    Validations.of(webhookToken).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "The webhook token is shared with Auth0, which keeps its own copy in the Event Stream's settings: a scheduled rotation would break every delivery until someone pasted the new value into Auth0. It is rotated by hand, in both places (the function re-reads the secret every 5 minutes).",
+    });
+  }
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ASSERTION_SETTINGS } from '../lambdas/settings/sections/assertion';
 import type { EdgeConfig } from './edge-config';
@@ -46,5 +46,24 @@ export class UserApiKeysStack extends Stack {
       description: 'Gateway URL, no trailing slash (POST /keys, /whoami, ...)',
     });
     new CfnOutput(this, 'TableName', { value: this.keys.table.tableName, description: 'The API key table' });
+    const ownerEvents = this.keys.ownerEvents;
+    if (ownerEvents !== undefined) {
+      new CfnOutput(this, 'Auth0EventBusNames', {
+        value: Fn.join(
+          ',',
+          ownerEvents.eventBuses.map((bus) => bus.eventBusName),
+        ),
+        description: "The partner event buses of Auth0's event sources (auth0EventSourceNames), comma-separated",
+      });
+    }
+    const webhook = this.keys.auth0Webhook;
+    if (webhook !== undefined) {
+      // The ARN only: the token's value stays in Secrets Manager (aws secretsmanager get-secret-value --secret-id <ARN>).
+      new CfnOutput(this, 'Auth0WebhookTokenSecret', {
+        value: webhook.tokenSecret.secretArn,
+        description:
+          "The secret holding the token of the Auth0 Event Stream's webhook to POST /auth0/events (set it as the stream's Bearer token)",
+      });
+    }
   }
 }

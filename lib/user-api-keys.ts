@@ -13,6 +13,7 @@ import { KeyDashboard } from './key-dashboard';
 import type { AssertionSigning } from './assertion-signing';
 import { KeyApi } from './key-api';
 import { KeyTable } from './key-table';
+import { OwnerEvents, type Auth0Webhook } from './owner-events';
 import { resolveUserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
 
 export type { UserApiKeysProps } from './user-api-keys-config';
@@ -21,7 +22,8 @@ export { MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
 /**
  * User-scoped API keys in front of an HTTP API: the key table (KeyTable),
  * the API-key authorizer, the Auth0-protected key-management routes and the
- * stage (KeyApi), alarms (KeyAlarms) and a dashboard (KeyDashboard). Props are checked against the
+ * stage (KeyApi), alarms (KeyAlarms) and a dashboard (KeyDashboard); with auth0EventSourceNames, Auth0's reports
+ * of deleted and blocked users through EventBridge (OwnerEvents). Props are checked against the
  * settings schema; only `auth0Domain` and `auth0Audience` are required:
  *
  *     new UserApiKeys(this, 'Keys', { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' });
@@ -49,6 +51,10 @@ export class UserApiKeys extends Construct {
   readonly tableKey?: IKey | undefined;
   /** The assertion signing keys: their secret, the access tokens' MAC keys' secret, the JWKS parameter, the rotation. */
   readonly signing: AssertionSigning;
+  /** Auth0's reports through EventBridge (auth0EventSourceNames): the partner event buses, rules, function, dead-letter queue. */
+  readonly ownerEvents?: OwnerEvents;
+  /** POST /auth0/events and its token's secret (auth0EventsWebhook). */
+  readonly auth0Webhook?: Auth0Webhook | undefined;
   private readonly keyApi: KeyApi;
 
   constructor(scope: Construct, id: string, props: UserApiKeysProps) {
@@ -93,6 +99,17 @@ export class UserApiKeys extends Construct {
     });
     this.alarms = keyAlarms.alarms;
     this.alarmTopic = keyAlarms.topic;
+    this.auth0Webhook = this.keyApi.auth0Webhook;
+    if (config.auth0EventSourceNames.length > 0) {
+      // New with #14, under an id of its own; it notifies the alarm topic as the other alarms do.
+      this.ownerEvents = new OwnerEvents(this, 'OwnerEvents', {
+        eventSourceNames: config.auth0EventSourceNames,
+        environment: this.keyApi.managementEnvironment,
+        functionOptions: { table: this.table, tableKey: this.tableKey, logRetentionDays: config.logRetentionDays },
+        alarmTopic: this.alarmTopic,
+      });
+      this.alarms.push(...this.ownerEvents.alarms);
+    }
     // New with #12, so an id of its own: nothing deployed before has to keep a logical ID here.
     this.dashboard = new KeyDashboard(this, 'Dashboard', {
       api: this.api,

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ROUTES } from '../../lambdas/api-definition';
+import { DEFAULT_KEY_CREATION_THROTTLE, ROUTES } from '../../lambdas/api-definition';
 import { ConfigError } from '../../lambdas/settings/config-error';
 import { CACHE_METRIC_NAMES, VERDICT_METRIC_NAMES, VERDICT_METRICS_NAMESPACE } from '../../lambdas/observability/verdict-metric-names';
 import { buildApp } from '../../lib/app';
@@ -274,12 +274,17 @@ describe('the key-creation throttle', () => {
     });
   });
 
-  it('defaults to 5/s, burst 10', () => {
+  it('defaults to a ceiling of 50/s, burst 100, all callers together (each owner has a budget of its own in DynamoDB)', () => {
     expect(routeSettings({})).toEqual({
-      'POST /keys': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
-      'POST /keys/{id}/rotate': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
-      'POST /oauth/token': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /keys': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /keys/{id}/rotate': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /oauth/token': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
+    expect(DEFAULT_KEY_CREATION_THROTTLE).toEqual({ rateLimit: 50, burstLimit: 100 });
+  });
+
+  it('leaves POST /auth0/events to the stage default', () => {
+    expect(Object.keys(routeSettings({ auth0EventsWebhook: true }))).not.toContain('POST /auth0/events');
   });
 
   it('refuses a bad value, naming the setting (context, environment or prop)', () => {

@@ -23,8 +23,11 @@ describe('UserApiKeys without the settings loader', () => {
     const stack = new Stack(new App({ context: NO_BUNDLING }), 'Own');
     const keys = new UserApiKeys(stack, 'Keys', AUTH0);
     const resources = resourcesOf(stack);
-    // Eleven, plus the JWKS and the signing-key rotation functions.
-    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(13);
+    // Thirteen routes (the admin ones included), plus the authorizer and the signing-key rotation functions.
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(15);
+    // The Auth0 event settings are off by default: no bus, rule, queue, webhook or its secret.
+    expect(keys.ownerEvents).toBeUndefined();
+    expect(keys.auth0Webhook).toBeUndefined();
     expect(keys.functions.createKey).toBeDefined();
     expect(variablesOf(resources, 'POST /keys')).toMatchObject({
       KEY_PREFIX: 'uak',
@@ -79,6 +82,12 @@ describe('the default stack', () => {
       allowMachineTokens: '1',
       authorizerCacheTtlSeconds: '20',
       tableUpgradeStep: 'lifecycle-read-owner-v2',
+      adminScope: 'keys:admin',
+      keyScopesFromToken: 'true',
+      ownerKeyCreationRate: '12',
+      ownerKeyCreationBurst: '6',
+      revokedRetentionDays: '14',
+      auth0EventsWebhook: 'true',
     };
     const resources = resourcesOf(buildApp(new App({ context })).stack);
     const house = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
@@ -108,8 +117,14 @@ describe('the default stack', () => {
     });
 
     const management = variablesOf(resources, 'POST /keys');
-    // Every management setting is set here, so each has its variable.
-    expect(Object.keys(management).sort()).toEqual([...house, ...schemaVariables('management')].sort());
+    // Every management setting is set here, so each has its variable; the webhook token's secret is the webhook's alone.
+    const webhookOnly = ['AUTH0_WEBHOOK_SECRET_ARN'];
+    expect(Object.keys(management).sort()).toEqual(
+      [...house, ...schemaVariables('management').filter((name) => !webhookOnly.includes(name))].sort(),
+    );
+    const webhook = variablesOf(resources, 'POST /auth0/events (an Auth0 Event Stream webhook)');
+    expect(Object.keys(webhook).sort()).toEqual([...house, ...schemaVariables('management')].sort());
+    expect(webhook).toMatchObject({ ...management, POWERTOOLS_SERVICE_NAME: 'user-api-keys-auth0-webhook' });
     expect(loadSettings('management', environmentReader(withTableName(management)))).toMatchObject({
       auth0Domain: 'example.eu.auth0.com',
       requiredScope: 'keys:manage',

@@ -221,6 +221,9 @@ describe('every function loads the environment the stack gives it, as CloudForma
     const entrypoints = readdirSync(ENTRYPOINTS).map((file) => file.replace(/\.ts$/, ''));
     // Every entry point, exactly: a new one, or one whose settings come from elsewhere, is added here knowingly.
     expect(Object.fromEntries(entrypoints.map((entrypoint) => [entrypoint, componentOf(entrypoint) ?? 'none']))).toEqual({
+      'admin-list-keys': 'management',
+      'admin-revoke-keys': 'management',
+      'auth0-webhook': 'management',
       authorizer: 'authorizer',
       'create-key': 'management',
       'get-key': 'management',
@@ -228,6 +231,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
       jwks: 'assertion',
       'list-key-events': 'management',
       'list-keys': 'management',
+      'owner-events': 'management',
       'revoke-key': 'management',
       'rotate-key': 'management',
       'rotate-signing-key': 'assertion',
@@ -237,6 +241,9 @@ describe('every function loads the environment the stack gives it, as CloudForma
     });
     // And the wiring each calls at cold start, which the cases below run.
     expect(Object.fromEntries(entrypoints.map((entrypoint) => [entrypoint, wiringsOf(entrypoint).map(({ name }) => name)]))).toEqual({
+      'admin-list-keys': ['lambdaAdminDependencies'],
+      'admin-revoke-keys': ['lambdaAdminDependencies'],
+      'auth0-webhook': ['lambdaWebhookDependencies'],
       authorizer: ['lambdaAuthorizerDependencies'],
       'create-key': ['lambdaManagementDependencies'],
       'get-key': ['lambdaManagementDependencies'],
@@ -244,6 +251,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
       jwks: ['lambdaJwksDependencies'],
       'list-key-events': ['lambdaManagementDependencies'],
       'list-keys': ['lambdaManagementDependencies'],
+      'owner-events': ['lambdaOwnerEventDependencies'],
       'revoke-key': ['lambdaManagementDependencies'],
       'rotate-key': ['lambdaManagementDependencies'],
       'rotate-signing-key': ['lambdaKeyRotation'],
@@ -264,13 +272,28 @@ describe('every function loads the environment the stack gives it, as CloudForma
     ['backendUrl', { backendUrl: 'https://internal.example.com/base' }, undefined, undefined],
     ['backendFunctionArn', { backendFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders` }, undefined, undefined],
     ['keyHeader x-api-key', { keyHeader: 'x-api-key' }, undefined, undefined],
+    // The owner-events function and the webhook's (which refuses to start without its secret's ARN).
+    [
+      'the Auth0 event sources and the webhook',
+      { auth0EventSourceNames: 'aws.partner/auth0.com/tenant-1234/auth0.logs', auth0EventsWebhook: 'true', adminScope: 'keys:admin' },
+      undefined,
+      undefined,
+    ],
     // The edge: execute-api off, the issuer the distribution's own name (its DomainName, resolved at deploy).
     ['edge', edgeContext(REGION), REGION, `https://${DISTRIBUTION_DOMAIN}`],
     ['edge with its custom domain', { ...edgeContext(REGION), ...FULL_EDGE }, REGION, `https://${FULL_EDGE.edgeDomainName}`],
   ])('%s: no function fails its cold start on a setting', (_name, context, region, issuer) => {
     const functions = deployedFunctions(context, region);
     expect(functions.map((fn) => fn.entrypoint)).toEqual(
-      expect.arrayContaining(['authorizer', 'jwks', 'rotate-signing-key', 'create-key', 'token']),
+      expect.arrayContaining([
+        'authorizer',
+        'jwks',
+        'rotate-signing-key',
+        'create-key',
+        'token',
+        ...(context.auth0EventSourceNames !== undefined ? ['owner-events'] : []),
+        ...(context.auth0EventsWebhook !== undefined ? ['auth0-webhook'] : []),
+      ]),
     );
     if (issuer !== undefined) {
       const issuers = functions.flatMap(({ environment }) => environment.ASSERTION_ISSUER ?? []);

@@ -27,12 +27,18 @@ function synth(context: Record<string, unknown> = {}) {
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
-/** Management functions are described by their route key. */
+/** Management functions are described by their route key (the admin ones add who they are for: "(support staff)"). */
 const MANAGEMENT_ROUTE_KEYS = ROUTES.filter((route) => route.auth === 'accessToken').map((route) => `${route.method} ${route.path}`);
+const ADMIN_LIST = 'GET /admin/users/{sub}/keys';
+const ADMIN_REVOKE = 'POST /admin/users/{sub}/revoke-keys';
 
+/** The function a description names: exactly, or a route key followed by a parenthesis. */
 function functionDescribed(template: Template, description: string): Resources[string] {
   const resources = template.toJSON().Resources as Resources;
-  const fnEntry = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description === description);
+  const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+  const fnEntry =
+    functions.find((r) => r.Properties.Description === description) ??
+    functions.find((r) => String(r.Properties.Description).startsWith(`${description} (`));
   expect(fnEntry).toBeDefined();
   return fnEntry!;
 }
@@ -149,6 +155,14 @@ describe('the default stack', () => {
     expect(tableActionsOf(template, 'PATCH /keys/{id}')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(tableActionsOf(template, 'POST /keys/{id}/rotate')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(tableActionsOf(template, 'GET /keys/{id}/events')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    // Support staff: one user's keys (as GET /keys does), and revoking them all (as DELETE /keys/{id} does, key by key).
+    expect(tableActionsOf(template, ADMIN_LIST)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(tableActionsOf(template, ADMIN_REVOKE)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     expect(tableActionsOf(template, 'GET /whoami (sample protected backend)')).toEqual([]);
     expect(tableActionsOf(template, 'GET /health')).toEqual([]);
   });
@@ -159,7 +173,9 @@ describe('the default stack', () => {
       tableStatementsOf(template, description)
         .filter((s) => s.actions.includes('dynamodb:Query'))
         .flatMap((s) => s.resources);
-    expect(queried('GET /keys')).toEqual([`${tableArn}/index/byOwner-v2`]);
+    const readers = ['GET /keys', ADMIN_LIST, ADMIN_REVOKE, 'GET /keys/{id}/events'];
+    for (const description of ['GET /keys', ADMIN_LIST, ADMIN_REVOKE])
+      expect(queried(description)).toEqual([`${tableArn}/index/byOwner-v2`]);
     expect(queried('GET /keys/{id}/events')).toEqual([`${tableArn}/index/byKeyEvents`]);
     for (const description of ['API key authorizer', ...MANAGEMENT_ROUTE_KEYS]) {
       for (const statement of tableStatementsOf(template, description)) {
@@ -172,7 +188,17 @@ describe('the default stack', () => {
           expect(statement.resources).toEqual([tableArn]);
         }
       }
-      if (!['GET /keys', 'GET /keys/{id}/events'].includes(description)) expect(queried(description)).toEqual([]);
+      if (!readers.includes(description)) expect(queried(description)).toEqual([]);
+    }
+  });
+
+  it('lets no function Scan the table or delete an item (revoking is an update; TTL deletes)', () => {
+    const actions = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => r.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat() as string[]));
+    expect(actions).toContain('dynamodb:Query');
+    for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*']) {
+      expect(actions).not.toContain(forbidden);
     }
   });
 
@@ -190,14 +216,16 @@ describe('the default stack', () => {
 
   it('runs every function on Node.js 24, ARM64, with its own log group and a set retention', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(13);
+    // A function per route (the sample /whoami included), the authorizer and the signing-key rotation.
+    expect(functions).toHaveLength(ROUTES.length + 2);
+    expect(functions).toHaveLength(15);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(14); // thirteen functions and the access log
+    expect(logGroups).toHaveLength(16); // fifteen functions and the access log
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -278,6 +306,9 @@ describe('the default stack', () => {
       'DELETE /keys/{id}': 'JWT',
       'POST /keys/{id}/rotate': 'JWT',
       'GET /keys/{id}/events': 'JWT',
+      // Support staff: the JWT authorizer lets any Auth0 token through; the functions require ADMIN_SCOPE.
+      'GET /admin/users/{sub}/keys': 'JWT',
+      'POST /admin/users/{sub}/revoke-keys': 'JWT',
     });
     // ...and JWT means the Auth0 authorizer.
     const [auth0Id] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { AuthorizerType: 'JWT' } }));
@@ -294,11 +325,12 @@ describe('the default stack', () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
-    // Creating keys has its own, smaller budget; so has rotating, which creates one.
+    // Creating keys has its own ceiling, all callers together (each owner's own budget is in DynamoDB); so has
+    // rotating, which creates one, and the token exchange.
     expect(stage.Properties.RouteSettings).toEqual({
-      'POST /keys': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
-      'POST /keys/{id}/rotate': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
-      'POST /oauth/token': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /keys': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /keys/{id}/rotate': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      'POST /oauth/token': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
@@ -562,9 +594,10 @@ describe('configuration', () => {
     );
     expect(readerPolicy).toContain('kms:Decrypt');
     expect(readerPolicy).not.toContain('kms:Encrypt');
+    // By the role's logical ID, construct path first: "ListKeysFunctionRole" alone would match AdminListKeys' too.
     const kmsActionsOf = (role: string) =>
       Object.values(resources)
-        .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: any) => ref.Ref?.includes(role)))
+        .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((ref: any) => ref.Ref?.startsWith(`UserApiKeys${role}`)))
         .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))
         .filter((a: string) => a.startsWith('kms:'))
         .sort();
@@ -572,6 +605,8 @@ describe('configuration', () => {
     expect(kmsActionsOf('ListKeyEventsFunctionRole')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
     expect(kmsActionsOf('ListKeysFunctionRole')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
     expect(kmsActionsOf('RotateKeyFunctionRole')).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    expect(kmsActionsOf('AdminListKeysFunctionRole')).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+    expect(kmsActionsOf('AdminRevokeKeysFunctionRole')).toEqual(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
   });
 
   it('can drop the table with the stack when asked (development stacks)', () => {
@@ -606,6 +641,16 @@ describe('cdk-nag (AwsSolutions)', () => {
       backendUrl: 'https://backend.example.com',
       tableEncryption: 'customer-managed',
       corsAllowOrigins: 'https://console.example.com',
+    });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('finds nothing with the Auth0 event sources, the webhook, a customer-managed key and an alarm topic either', () => {
+    const { app } = synth({
+      auth0EventSourceNames: 'aws.partner/auth0.com/tenant-1234/auth0.logs,aws.partner/auth0.com/tenant-1234/auth0.events',
+      auth0EventsWebhook: 'true',
+      tableEncryption: 'customer-managed',
+      alarmEmail: 'ops@example.com',
     });
     expect(() => app.synth()).not.toThrow();
   });

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../lib/app';
 
-/** The default app, synthesized as `cdk synth` does it: real esbuild bundles, no Docker, cdk-nag on. */
-describe('synthesizing the default app with real bundles', () => {
+/**
+ * The app, synthesized as `cdk synth` does it: real esbuild bundles, no Docker, cdk-nag on. The Auth0 event settings
+ * are on, since they add the only functions the default app leaves out: every entry point is bundled.
+ */
+describe('synthesizing the app with real bundles', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'uak-cdk-out-'));
   afterAll(() => {
     rmSync(outdir, { recursive: true, force: true });
@@ -13,14 +16,23 @@ describe('synthesizing the default app with real bundles', () => {
 
   it('bundles every function locally into a minified ESM file with a source map', () => {
     const { app, stack } = buildApp(
-      new App({ outdir, context: { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' } }),
+      new App({
+        outdir,
+        context: {
+          auth0Domain: 'example.eu.auth0.com',
+          auth0Audience: 'https://api.example.com',
+          auth0EventSourceNames: 'aws.partner/auth0.com/tenant-1234/auth0.logs',
+          auth0EventsWebhook: 'true',
+        },
+      }),
     );
     const assembly = app.synth();
     const template = assembly.getStackByName(stack.stackName).template as {
       Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }>;
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(13);
+    // The default's fifteen, the owner-events function and the webhook's.
+    expect(functions).toHaveLength(17);
     for (const fn of functions) {
       const assetHash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
       const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');

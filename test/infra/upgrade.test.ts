@@ -40,15 +40,20 @@ function synthesized(step: UpgradeStep | undefined): { deployed: Deployed; templ
   const resources = template.Resources as Record<string, Resource>;
   const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
   expect(tables).toHaveLength(1);
-  const queried = Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .flatMap((r) => r.Properties.PolicyDocument.Statement)
-    .filter((s: any) => [s.Action].flat().includes('dynamodb:Query'))
-    .flatMap((s: any) => [s.Resource].flat())
-    .map((arn: any) => String(arn['Fn::Join'][1].at(-1)).replace(/^\/index\//, ''));
+  // Each index once, however many functions query it (GET /keys and the admin routes read the owner index).
+  const queried = [
+    ...new Set(
+      Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy')
+        .flatMap((r) => r.Properties.PolicyDocument.Statement)
+        .filter((s: any) => [s.Action].flat().includes('dynamodb:Query'))
+        .flatMap((s: any) => [s.Resource].flat())
+        .map((arn: any) => String(arn['Fn::Join'][1].at(-1)).replace(/^\/index\//, '')),
+    ),
+  ];
   const steps = Object.fromEntries(
     Object.values(resources)
-      .filter((r) => r.Type === 'AWS::Lambda::Function' && /^(GET|POST|PATCH|DELETE) \/keys/.test(r.Properties.Description))
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && /^(GET|POST|PATCH|DELETE) \/(keys|admin)/.test(r.Properties.Description))
       .map((r) => [r.Properties.Description, r.Properties.Environment.Variables.TABLE_UPGRADE_STEP]),
   );
   const [[tableId, table]] = tables as [[string, Resource]];
