@@ -17,7 +17,7 @@ export interface Principal {
   readonly scopes: readonly string[];
   /** Auth0 RBAC's `permissions` claim ("Add Permissions in the Access Token"); absent when the token has none. */
   readonly permissions?: readonly string[];
-  /** A machine-to-machine token (client credentials): it acts for no person. */
+  /** A machine-to-machine token (Auth0's client credentials: `gty`, and `sub` = `<azp>@clients`): it acts for no person. */
   readonly machine: boolean;
   /** The token's `iat`, epoch seconds, when it has one. */
   readonly issuedAt?: number;
@@ -50,8 +50,18 @@ class TokenShapeError extends Error {}
 class MissingScopeError extends Error {}
 class MachineTokenError extends Error {}
 
+/** Refused as owners (MACHINE_TOKEN) on either sign: a person whose id merely ends so is refused too, never let in. */
 function isMachineToken(payload: Record<string, unknown>): boolean {
   return payload.gty === 'client-credentials' || (typeof payload.sub === 'string' && payload.sub.endsWith('@clients'));
+}
+
+/**
+ * Trusted as a machine (its `scope` being its client grant, admin-access.ts) only on every sign Auth0's
+ * client-credentials tokens carry: `gty`, and `sub` = `<azp>@clients`. A user id from a custom database or
+ * an enterprise connection may end in `@clients`; its `scope` is whatever the user asked for.
+ */
+function isClientCredentialsToken(payload: Record<string, unknown>): boolean {
+  return payload.gty === 'client-credentials' && typeof payload.azp === 'string' && payload.sub === `${payload.azp}@clients`;
 }
 
 /**
@@ -141,7 +151,7 @@ export class AccessTokenVerifier {
         sub: payload.sub,
         scopes: readScopes(payload.scope),
         ...(permissions !== undefined ? { permissions } : {}),
-        machine: isMachineToken(payload),
+        machine: isClientCredentialsToken(payload),
         ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat } : {}),
       };
     } catch (error) {

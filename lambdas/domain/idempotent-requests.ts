@@ -1,4 +1,4 @@
-import { IdempotencyKeyReusedError, KeyStateConflictError } from './errors';
+import { IdempotencyKeyReusedError, isDomainError, KeyStateConflictError } from './errors';
 import {
   IDEMPOTENCY_WINDOW_SECONDS,
   idempotencyRecordId,
@@ -57,19 +57,30 @@ export class IdempotentRequests {
     }
     const recordId = idempotencyRecordId(ownerId, idempotencyKey);
     const fingerprint = requestFingerprint(request);
-    const earlier = await this.replay<T>(recordId, fingerprint, idempotencyKey, ownerId);
+    const replay = () => this.replay<T>(recordId, fingerprint, idempotencyKey, ownerId);
+    const earlier = await replay();
     if (earlier !== undefined) return earlier;
-    const result = await attempt((outcome, now) => ({
-      recordId,
-      ownerId,
-      fingerprint,
-      sealed: sealOutcome(idempotencyKey, ownerId, outcome),
-      createdAt: now.toISOString(),
-      expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS,
-    }));
+    let result: T | Replayed;
+    try {
+      result = await attempt((outcome, now) => ({
+        recordId,
+        ownerId,
+        fingerprint,
+        sealed: sealOutcome(idempotencyKey, ownerId, outcome),
+        createdAt: now.toISOString(),
+        expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS,
+      }));
+    } catch (error) {
+      // A concurrent request with the same key may have made the key, and spent the room (limit, budget) this one
+      // was refused for: DynamoDB need not name the record among a cancelled transaction's reasons. Its answer wins.
+      if (!isDomainError(error)) throw error;
+      const raced = await replay();
+      if (raced !== undefined) return raced;
+      throw error;
+    }
     if (!isReplayed(result)) return { outcome: result, replayed: false };
     // A concurrent request with the same key wrote first, in its transaction with its key: answer that.
-    const raced = await this.replay<T>(recordId, fingerprint, idempotencyKey, ownerId);
+    const raced = await replay();
     if (raced !== undefined) return raced;
     throw new KeyStateConflictError('Another request with this Idempotency-Key is being answered; try again', 'CONCURRENT_CHANGE');
   }

@@ -66,10 +66,13 @@ export class TokenSigner {
     // The development IdP grants whatever a request asks for (so KEY_SCOPES_FROM_TOKEN and ADMIN_SCOPE can be
     // tried locally), and the default permissions when it asks for nothing. A machine's rights are its scope.
     const asked = claims.scope?.split(' ').filter((scope) => scope !== '');
-    const permissions = claims.sub.endsWith('@clients') ? undefined : (asked ?? this.defaultPermissions);
+    // A client id `<name>@clients` gets a machine's token, shaped as Auth0's client-credentials ones are.
+    const client = claims.sub.endsWith('@clients') ? claims.sub.slice(0, -'@clients'.length) : undefined;
+    const permissions = client !== undefined ? undefined : (asked ?? this.defaultPermissions);
     return new SignJWT({
       ...(claims.scope !== undefined ? { scope: claims.scope } : {}),
       ...(permissions !== undefined ? { permissions: [...permissions] } : {}),
+      ...(client !== undefined ? { gty: 'client-credentials', azp: client } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.key.kid })
       .setIssuer(this.issuer)

@@ -103,8 +103,16 @@ describe('AccessTokenVerifier accepts a valid Auth0 access token', () => {
 
   it('says which tokens are machine-to-machine ones, and when a token was issued', async () => {
     const machineVerifier = createTestVerifier(tokens, { allowMachineTokens: true }).verifier;
-    const machine = await tokens.signToken({ sub: 'client@clients', gty: 'client-credentials' });
+    const machine = await tokens.signToken({ sub: 'client@clients', gty: 'client-credentials', azp: 'client' });
     await expect(machineVerifier.verify(`Bearer ${machine}`)).resolves.toMatchObject({ machine: true });
+    // A person whose id merely ends so (a custom database, an enterprise connection) is no machine: their scope is self-requested.
+    for (const claims of [
+      { sub: 'alice@clients' },
+      { sub: 'alice@clients', gty: 'client-credentials' },
+      { sub: 'a@clients', gty: 'client-credentials', azp: 'b' },
+    ]) {
+      await expect(machineVerifier.verify(`Bearer ${await tokens.signToken(claims)}`)).resolves.toMatchObject({ machine: false });
+    }
     const issued = await tokens.signToken({ iat: 1_700_000_000 });
     await expect(verifier.verify(`Bearer ${issued}`)).resolves.toMatchObject({ issuedAt: 1_700_000_000, machine: false });
   });

@@ -34,7 +34,7 @@ describe('one boolean rule everywhere: true, false, 1 or 0, in any case', () => 
   const booleans = settingNames.filter((name) => specOf(name).kind.rule === 'true or false');
 
   it('covers every boolean setting', () => {
-    expect(booleans.sort()).toEqual(['allowMachineTokens', 'dynamodbInMemory', 'edge', 'keyScopesFromToken']);
+    expect(booleans.sort()).toEqual(['allowMachineTokens', 'auth0EventsWebhook', 'dynamodbInMemory', 'edge', 'keyScopesFromToken']);
   });
 
   it.each(booleans)('%s', (name) => {
