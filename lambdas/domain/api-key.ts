@@ -14,6 +14,12 @@ export interface StoredKey {
    * to the end of the grace period, so every check of expiry covers that too.
    */
   readonly expiresAt: number;
+  /**
+   * When the token that made the key (by a create or a rotation) was issued, epoch ms: a deletion revokes the
+   * keys made with tokens from before it, never a re-created user's (lambdas/domain/owner-lifecycle.ts).
+   * Absent on keys made before it was kept, and on imported ones: those are the old user's.
+   */
+  readonly creatorTokenIssuedAtMs?: number;
   /** ISO-8601; present once revoked. The item stays as a tombstone until TTL removes it. */
   readonly revokedAt?: string;
   /** ISO-8601; present while the key is paused (by its owner, or for them: see disabledBy). */

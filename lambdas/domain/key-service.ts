@@ -40,6 +40,10 @@ export interface KeyServiceOptions {
 
 type Query = Readonly<Record<string, string | undefined>> | undefined;
 
+/** The token a key is made with: a deletion in Auth0 revokes keys made with tokens from before it (owner-lifecycle.ts). */
+const madeWith = (caller: Caller): { creatorTokenIssuedAtMs?: number } =>
+  caller.tokenIssuedAtMs !== undefined ? { creatorTokenIssuedAtMs: caller.tokenIssuedAtMs } : {};
+
 /** The error for a write the owner item refused. */
 function refusal(result: OwnerRefusal): Error {
   switch (result.outcome) {
@@ -94,7 +98,7 @@ export class KeyService {
       const now = this.clock();
       const request = parseCreateKeyRequest(body, this.policy, now);
       this.refuseScopesBeyondCaller(caller, request.scopes);
-      const { stored, created } = this.mint({ ownerId: caller.sub, ...request }, now);
+      const { stored, created } = this.mint({ ownerId: caller.sub, ...request, ...madeWith(caller) }, now);
       const record = remember(created, now);
       const event = this.event(caller, stored, 'create', now);
       const result = await this.store.insertKey(stored, this.policy.maxKeysPerUser, now, event, this.checks(caller, record));
@@ -191,7 +195,7 @@ export class KeyService {
       }
       this.refuseScopesBeyondCaller(caller, old.scopes);
       const { stored: newKey, created } = this.mint(
-        { ownerId: old.ownerId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt, rotatedFrom: old.keyId },
+        { ownerId: old.ownerId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt, rotatedFrom: old.keyId, ...madeWith(caller) },
         now,
       );
       const graceEndsAt = Math.min(Math.floor(now.getTime() / 1000) + gracePeriodSeconds, old.expiresAt);

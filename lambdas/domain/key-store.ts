@@ -3,8 +3,15 @@ import type { AuditEvent } from './audit-event';
 import type { IdempotencyRecord } from './idempotency';
 import type { OwnerBudget } from './owner-budget';
 
-/** What Auth0 last reported about an owner, when it was not "fine" (lambdas/domain/owner-lifecycle.ts). */
+/** What Auth0 reports about an owner that keys must follow (lambdas/domain/owner-lifecycle.ts). */
 export type OwnerStatus = 'blocked' | 'deleted';
+
+/** What the owner item holds of Auth0's reports: blocked or not, as of which report, and the latest deletion (epoch ms). */
+export interface OwnerStatusView {
+  readonly blocked?: true;
+  readonly statusAtMs?: number;
+  readonly deletedAtMs?: number;
+}
 
 /** A key as listed through the owner index: everything but the secret hash. */
 export type KeySummary = Omit<StoredKey, 'secretHash'>;
@@ -43,7 +50,9 @@ export type WriteResult =
   /** Auth0 reported the owner blocked, or deleted after the caller's token was issued. */
   | { readonly outcome: 'owner-suspended' }
   /** The Idempotency-Key's record was written first by another request: answer its outcome. */
-  | { readonly outcome: 'replayed' };
+  | { readonly outcome: 'replayed' }
+  /** A change Auth0's report makes, stopped: a newer report about the owner has been applied since. */
+  | { readonly outcome: 'owner-changed' };
 
 export type WriteOutcome = WriteResult['outcome'];
 export type ResultOf<O extends WriteOutcome> = Extract<WriteResult, { readonly outcome: O }>;
@@ -53,7 +62,7 @@ export type OwnerRefusal = ResultOf<'limit-reached' | 'rate-limited' | 'owner-su
 export type InsertResult = ResultOf<'written' | 'replayed'> | OwnerRefusal;
 export type RevokeResult = ResultOf<'written' | 'already-revoked' | 'not-found'>;
 export type RotateResult = ResultOf<'written' | 'conflict' | 'replayed'> | OwnerRefusal;
-export type UpdateResult = ResultOf<'written' | 'conflict' | 'owner-suspended'>;
+export type UpdateResult = ResultOf<'written' | 'conflict' | 'owner-suspended' | 'owner-changed'>;
 
 export const WRITTEN = { outcome: 'written' } as const;
 export const CONFLICT = { outcome: 'conflict' } as const;
@@ -61,6 +70,7 @@ export const NOT_FOUND = { outcome: 'not-found' } as const;
 export const ALREADY_REVOKED = { outcome: 'already-revoked' } as const;
 export const REPLAYED = { outcome: 'replayed' } as const;
 export const OWNER_SUSPENDED = { outcome: 'owner-suspended' } as const;
+export const OWNER_CHANGED = { outcome: 'owner-changed' } as const;
 export const limitReached = (limit: number): ResultOf<'limit-reached'> => ({ outcome: 'limit-reached', limit });
 export const rateLimited = (retryAfterSeconds: number): ResultOf<'rate-limited'> => ({ outcome: 'rate-limited', retryAfterSeconds });
 
@@ -105,7 +115,8 @@ export interface KeyRotation {
 export interface KeyUpdate {
   readonly ownerId: string;
   readonly keyId: string;
-  readonly expected: { readonly name: string; readonly disabled: boolean };
+  /** `name` unset: whatever the name (a change Auth0's report makes pauses a key, whatever its owner calls it). */
+  readonly expected: { readonly name?: string | undefined; readonly disabled: boolean };
   /** Unset: the name stays. */
   readonly name?: string | undefined;
   /** ISO-8601 to disable; null to enable; unset: the state stays. */
@@ -116,6 +127,8 @@ export interface KeyUpdate {
   readonly expectedDisabledBy?: string | undefined;
   /** With an enable the owner asks for: their token's issue time, so an owner Auth0 blocked cannot (owner-status.ts). */
   readonly tokenIssuedAtMs?: number | undefined;
+  /** With a change Auth0's report makes: only while that report (its time, epoch ms) is still the last applied. */
+  readonly asOfOwnerStatusAtMs?: number | undefined;
   readonly events: readonly AuditEvent[];
 }
 
@@ -139,9 +152,12 @@ export interface KeyStore {
   updateKey(update: KeyUpdate): Promise<UpdateResult>;
   /** One page of a key's events, newest first. */
   listEvents(keyId: string, page: PageRequest): Promise<EventPage>;
-  /** What Auth0 last reported about the owner, and as of when (epoch ms); undefined fields when nothing. */
-  ownerStatus(ownerId: string): Promise<{ readonly status?: OwnerStatus; readonly atMs?: number }>;
-  /** Records Auth0's report as of `atMs` (undefined status: cleared), unless a later one is recorded (`stale`). */
+  /** What the owner item holds of Auth0's reports. */
+  ownerStatus(ownerId: string): Promise<OwnerStatusView>;
+  /**
+   * Records Auth0's report as of `atMs`: a block, an unblock (undefined) or a deletion, unless a later one
+   * of its kind is recorded (`stale`); a deletion also ends an older block.
+   */
   recordOwnerStatus(ownerId: string, status: OwnerStatus | undefined, atMs: number): Promise<'recorded' | 'stale'>;
   /** An Idempotency-Key's record by its id, while it is live at `now`. */
   getIdempotencyRecord(recordId: string, now: Date): Promise<IdempotencyRecord | undefined>;

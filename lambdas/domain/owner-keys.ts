@@ -1,12 +1,15 @@
 import type { StoredKey } from './api-key';
 import { isExpired } from './api-key';
 import { auditEvent, type AuditEventType, type Caller } from './audit-event';
+import { KeyStateConflictError } from './errors';
 import type { KeyPolicy } from './key-policy';
-import type { Clock, KeySummary, KeyStore } from './key-store';
+import type { Clock, KeyStore, UpdateResult } from './key-store';
 import { systemClock } from './key-store';
 
 /** Keys are read through the owner index this many at a time. */
 const PAGE_SIZE = 100;
+/** A key that keeps changing under a bulk change is read and tried again this many times, then the run fails (to be retried). */
+const KEY_ATTEMPTS = 3;
 
 export interface OwnerKeysOptions {
   readonly store: KeyStore;
@@ -14,12 +17,15 @@ export interface OwnerKeysOptions {
   readonly clock?: Clock | undefined;
 }
 
-/** Which of the owner's keys a bulk change applies to; `createdBefore` keeps a re-created user's new keys out of an old event's reach. */
 export interface BulkScope {
-  readonly createdBefore?: Date | undefined;
   /** What goes into each audit event's details beside the type (e.g. the Auth0 event's id). */
   readonly details?: Readonly<Record<string, string>> | undefined;
+  /** For Auth0's reports: each change holds only while this report (its time) is still the last applied. */
+  readonly asOfOwnerStatusAtMs?: number | undefined;
 }
+
+/** A bulk pause or resume: how many keys it changed, or that a newer report about the owner stopped it. */
+export type BulkOutcome = { readonly kind: 'done'; readonly keys: number } | { readonly kind: 'superseded' };
 
 /**
  * Changes to all of one owner's keys at once, for support staff (the admin
@@ -27,8 +33,10 @@ export interface BulkScope {
  * on its own, with its own audit event naming `actor`, exactly as its owner's
  * own change would be, so a bulk change that stops half way (a deadline, a
  * fault) is finished by running it again: keys already changed are skipped.
- * One key after another: every change also updates the owner item, and
- * parallel transactions on one item would only conflict.
+ * Each key is judged on a consistent read (the owner index, which lists them,
+ * lags), and one that changed since is read and judged again. One key after
+ * another: every change also updates the owner item, and parallel
+ * transactions on one item would only conflict.
  */
 export class OwnerKeys {
   private readonly store: KeyStore;
@@ -41,12 +49,21 @@ export class OwnerKeys {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Revokes every key of the owner that is not revoked or expired; answers how many it revoked. */
-  async revokeAll(ownerId: string, actor: Caller, scope: BulkScope = {}): Promise<number> {
+  /**
+   * Revokes every key of the owner that is not revoked or expired (and that
+   * `revokes` accepts, when given); answers how many it revoked.
+   */
+  async revokeAll(
+    ownerId: string,
+    actor: Caller,
+    scope: BulkScope & { readonly revokes?: (key: StoredKey) => boolean } = {},
+  ): Promise<number> {
     let revoked = 0;
-    for await (const key of this.keysOf(ownerId, scope)) {
+    for await (const listed of this.keysOf(ownerId)) {
+      const key = await this.store.getKey(listed.keyId);
       const now = this.clock();
-      if (key.revokedAt !== undefined || isExpired(key.expiresAt, now)) continue;
+      if (key?.ownerId !== ownerId || key.revokedAt !== undefined || isExpired(key.expiresAt, now)) continue;
+      if (scope.revokes !== undefined && !scope.revokes(key)) continue;
       const event = this.event(actor, key, 'revoke', now, scope);
       const purgeAt = Math.floor(now.getTime() / 1000) + this.policy.revokedRetentionDays * 86_400;
       const result = await this.store.revokeKey(ownerId, key.keyId, now, event, purgeAt);
@@ -56,52 +73,67 @@ export class OwnerKeys {
   }
 
   /** Pauses every live key the owner has not paused, marked as paused by `actor` (so enableAll finds them again). */
-  async disableAll(ownerId: string, actor: Caller, scope: BulkScope = {}): Promise<number> {
-    let disabled = 0;
-    for await (const key of this.keysOf(ownerId, scope)) {
-      const now = this.clock();
-      if (key.revokedAt !== undefined || key.disabledAt !== undefined || isExpired(key.expiresAt, now)) continue;
-      const result = await this.store.updateKey({
-        ownerId,
-        keyId: key.keyId,
-        expected: { name: key.name, disabled: false },
-        disabledAt: now.toISOString(),
-        disabledBy: actor.sub,
-        events: [this.event(actor, key, 'disable', now, scope)],
-      });
-      // A conflict: the key changed since it was listed (renamed, paused, revoked); a run again judges it afresh.
-      if (result.outcome === 'written') disabled += 1;
-    }
-    return disabled;
+  async disableAll(ownerId: string, actor: Caller, scope: BulkScope = {}): Promise<BulkOutcome> {
+    return this.toggleAll(ownerId, (key, now) =>
+      key.disabledAt !== undefined
+        ? undefined
+        : this.store.updateKey({
+            ownerId,
+            keyId: key.keyId,
+            expected: { disabled: false },
+            disabledAt: now.toISOString(),
+            disabledBy: actor.sub,
+            asOfOwnerStatusAtMs: scope.asOfOwnerStatusAtMs,
+            events: [this.event(actor, key, 'disable', now, scope)],
+          }),
+    );
   }
 
   /** Re-enables the keys `pausedBy` paused (never those the owner paused); answers how many. */
-  async enableAll(ownerId: string, actor: Caller, pausedBy: string, scope: BulkScope = {}): Promise<number> {
-    let enabled = 0;
-    for await (const key of this.keysOf(ownerId, scope)) {
-      const now = this.clock();
-      if (key.revokedAt !== undefined || key.disabledAt === undefined || isExpired(key.expiresAt, now)) continue;
-      // The listing does not say who paused a key (not in the index); the write's condition does.
-      const result = await this.store.updateKey({
-        ownerId,
-        keyId: key.keyId,
-        expected: { name: key.name, disabled: true },
-        expectedDisabledBy: pausedBy,
-        disabledAt: null,
-        events: [this.event(actor, key, 'enable', now, scope)],
-      });
-      if (result.outcome === 'written') enabled += 1;
-    }
-    return enabled;
+  async enableAll(ownerId: string, actor: Caller, pausedBy: string, scope: BulkScope = {}): Promise<BulkOutcome> {
+    return this.toggleAll(ownerId, (key, now) =>
+      key.disabledAt === undefined || key.disabledBy !== pausedBy
+        ? undefined
+        : this.store.updateKey({
+            ownerId,
+            keyId: key.keyId,
+            expected: { disabled: true },
+            expectedDisabledBy: pausedBy,
+            disabledAt: null,
+            asOfOwnerStatusAtMs: scope.asOfOwnerStatusAtMs,
+            events: [this.event(actor, key, 'enable', now, scope)],
+          }),
+    );
   }
 
-  private async *keysOf(ownerId: string, scope: BulkScope): AsyncGenerator<KeySummary> {
+  /** `change` answers undefined for a key it leaves as it is. */
+  private async toggleAll(ownerId: string, change: (key: StoredKey, now: Date) => Promise<UpdateResult> | undefined): Promise<BulkOutcome> {
+    let changed = 0;
+    for await (const listed of this.keysOf(ownerId)) {
+      for (let attempt = 0; ; attempt += 1) {
+        const key = await this.store.getKey(listed.keyId);
+        const now = this.clock();
+        if (key?.ownerId !== ownerId || key.revokedAt !== undefined || isExpired(key.expiresAt, now)) break;
+        const result = await change(key, now);
+        if (result === undefined) break;
+        if (result.outcome === 'written') {
+          changed += 1;
+          break;
+        }
+        if (result.outcome === 'owner-changed') return { kind: 'superseded' };
+        if (attempt + 1 >= KEY_ATTEMPTS) {
+          throw new KeyStateConflictError('A key kept changing while its owner’s keys were changed; try again', 'CONCURRENT_CHANGE');
+        }
+      }
+    }
+    return { kind: 'done', keys: changed };
+  }
+
+  private async *keysOf(ownerId: string): AsyncGenerator<{ readonly keyId: string }> {
     let cursor: string | undefined;
     do {
       const page = await this.store.listKeys(ownerId, { limit: PAGE_SIZE, cursor });
-      for (const key of page.keys) {
-        if (scope.createdBefore === undefined || Date.parse(key.createdAt) < scope.createdBefore.getTime()) yield key;
-      }
+      yield* page.keys;
       cursor = page.nextCursor;
     } while (cursor !== undefined);
   }

@@ -32,6 +32,7 @@ export function toItem(key: StoredKey): Item {
     if (key[field] !== undefined) item[field] = key[field];
   }
   if (key.countsAsImported === true) item.countsAsImported = true;
+  if (key.creatorTokenIssuedAtMs !== undefined) item.creatorTokenIssuedAtMs = key.creatorTokenIssuedAtMs;
   return item;
 }
 
@@ -57,6 +58,7 @@ export function toKeySummary(item: Item): KeySummary | undefined {
     if (item[field] !== undefined) summary[field] = item[field] as string;
   }
   if (item.countsAsImported === true) summary.countsAsImported = true;
+  if (Number.isSafeInteger(item.creatorTokenIssuedAtMs)) summary.creatorTokenIssuedAtMs = item.creatorTokenIssuedAtMs as number;
   return summary;
 }
 

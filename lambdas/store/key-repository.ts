@@ -5,12 +5,14 @@ import {
   ALREADY_REVOKED,
   CONFLICT,
   NOT_FOUND,
+  OWNER_CHANGED,
   OWNER_SUSPENDED,
   REPLAYED,
   WRITTEN,
   type EventPage,
   type OwnerChecks,
   type OwnerStatus,
+  type OwnerStatusView,
   type InsertResult,
   type KeyPage,
   type KeyRotation,
@@ -28,7 +30,7 @@ import { namedTransaction } from './named-transaction';
 import { KeyStateConflictError } from '../domain/errors';
 import { countsAsImported, importedBucket, withDelta, type ImportedDeltas } from './imported-slots';
 import { OWNER_FULL, readOwnerItem, withinOwnerLimit, type SlotRoom } from './owner-limit';
-import { AUTH0_STATUS, ownerNotSuspendedCheck, recordOwnerStatus, statusAtOf } from './owner-status';
+import { ownerNotSuspendedCheck, ownerStatusOf, ownerStatusStillCheck, recordOwnerStatus } from './owner-status';
 import { putIdempotencyRecord, readIdempotencyRecord } from './idempotency-records';
 import type { IdempotencyRecord } from '../domain/idempotency';
 import { asStoreFault, storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
@@ -144,10 +146,13 @@ export class DynamoKeyStore implements KeyStore {
   async updateKey(update: KeyUpdate): Promise<UpdateResult> {
     const { tableName } = this.context;
     // An enable the owner asks for holds only while Auth0 has not blocked them (owner-status.ts).
+    // A change Auth0's report makes holds only while that report is still the last applied.
     const ownerGuard =
       update.disabledAt === null && update.tokenIssuedAtMs !== undefined
         ? [ownerNotSuspendedCheck(tableName, update.ownerId, update.tokenIssuedAtMs)]
-        : [];
+        : update.asOfOwnerStatusAtMs !== undefined
+          ? [ownerStatusStillCheck(tableName, update.ownerId, update.asOfOwnerStatusAtMs)]
+          : [];
     return withConflictRetries(this.context, async () => {
       const transaction = namedTransaction({
         key: changeKeyItem(tableName, update),
@@ -160,7 +165,7 @@ export class DynamoKeyStore implements KeyStore {
       } catch (error) {
         const failed = transaction.failedConditions(error);
         if (failed?.has('key') === true) return CONFLICT;
-        if (failed?.has('owner') === true) return OWNER_SUSPENDED;
+        if (failed?.has('owner') === true) return update.asOfOwnerStatusAtMs !== undefined ? OWNER_CHANGED : OWNER_SUSPENDED;
         throw error;
       }
     });
@@ -222,14 +227,8 @@ export class DynamoKeyStore implements KeyStore {
     return listKeyEvents(this.context, keyId, page);
   }
 
-  async ownerStatus(ownerId: string): Promise<{ readonly status?: OwnerStatus; readonly atMs?: number }> {
-    const item = await asStoreFault(() => readOwnerItem(this.context, ownerId));
-    const status = item?.[AUTH0_STATUS];
-    const atMs = statusAtOf(item);
-    return {
-      ...(status === 'blocked' || status === 'deleted' ? { status } : {}),
-      ...(atMs !== undefined ? { atMs } : {}),
-    };
+  async ownerStatus(ownerId: string): Promise<OwnerStatusView> {
+    return ownerStatusOf(await asStoreFault(() => readOwnerItem(this.context, ownerId)));
   }
 
   async recordOwnerStatus(ownerId: string, status: OwnerStatus | undefined, atMs: number): Promise<'recorded' | 'stale'> {

@@ -169,7 +169,8 @@ export function retireRotatedKey(tableName: string, rotation: KeyRotation, now: 
 export function changeKeyItem(tableName: string, update: KeyUpdate): TransactItem {
   const set: string[] = [];
   const remove: string[] = [];
-  const values: Record<string, unknown> = { ':owner': update.ownerId, ':expectedName': update.expected.name };
+  const values: Record<string, unknown> = { ':owner': update.ownerId };
+  if (update.expected.name !== undefined) values[':expectedName'] = update.expected.name;
   if (update.name !== undefined) {
     set.push('#name = :name');
     values[':name'] = update.name;
@@ -196,8 +197,9 @@ export function changeKeyItem(tableName: string, update: KeyUpdate): TransactIte
       TableName: tableName,
       Key: { [TABLE.partitionKey]: update.keyId },
       UpdateExpression: expression,
-      ConditionExpression: `ownerId = :owner AND attribute_not_exists(revokedAt) AND #name = :expectedName AND ${disabled}`,
-      ExpressionAttributeNames: { '#name': 'name' },
+      ConditionExpression: `ownerId = :owner AND attribute_not_exists(revokedAt)${update.expected.name !== undefined ? ' AND #name = :expectedName' : ''} AND ${disabled}`,
+      // DynamoDB refuses a name or value the expressions do not use.
+      ...(update.name !== undefined || update.expected.name !== undefined ? { ExpressionAttributeNames: { '#name': 'name' } } : {}),
       ExpressionAttributeValues: values,
     },
   };

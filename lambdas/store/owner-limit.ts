@@ -102,7 +102,8 @@ export async function ensureOwnerItem(context: StoreContext, ownerId: string): P
       TableName: context.tableName,
       Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
       // The imported counts' map too, so a rotation of an imported key always has one to count down in.
-      UpdateExpression: `SET activeKeys = if_not_exists(activeKeys, :empty), ${IMPORTED_COUNTS} = if_not_exists(${IMPORTED_COUNTS}, :empty)`,
+      // An item that held only Auth0's word about the owner (owner-status.ts) is kept for good from the first key.
+      UpdateExpression: `SET activeKeys = if_not_exists(activeKeys, :empty), ${IMPORTED_COUNTS} = if_not_exists(${IMPORTED_COUNTS}, :empty) REMOVE ${TABLE.ttlAttribute}`,
       ExpressionAttributeValues: { ':empty': {} },
     }),
   );

@@ -1,27 +1,43 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { OwnerStatus } from '../domain/key-store';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { KeyStateConflictError } from '../domain/errors';
+import type { OwnerStatus, OwnerStatusView } from '../domain/key-store';
 import type { TransactItem } from './named-transaction';
 import { asStoreFault, type StoreContext } from './store-calls';
 import { ownerItemKey, TABLE } from './table-schema';
 
 /**
- * What Auth0 last said about an owner (lambdas/domain/owner-lifecycle.ts),
- * on the owner item: `blocked` or `deleted`, and when Auth0 says it happened.
+ * What Auth0 last said about an owner (lambdas/domain/owner-lifecycle.ts), on
+ * the owner item:
+ *
+ * - `auth0Status` = `blocked` while Auth0 reports the user blocked, and
+ *   `auth0StatusAtMs`, the time of the block or unblock last applied (events
+ *   arrive out of order and again: an older one must not undo a newer);
+ * - `auth0DeletedAtMs`, the latest deletion, which no unblock clears.
+ *
  * While blocked, the owner's tokens (still valid until they expire) may not
  * create, rotate or enable keys; after a deletion, neither may tokens issued
  * before it (a user re-created with the same id, as a social login can be,
  * gets new tokens and starts afresh).
  */
 export const AUTH0_STATUS = 'auth0Status';
-/** Epoch milliseconds of the Auth0 event that set the status (or cleared it). */
+/** Epoch milliseconds of the block or unblock last applied. */
 export const AUTH0_STATUS_AT = 'auth0StatusAtMs';
+/** Epoch milliseconds of the latest deletion. */
+export const AUTH0_DELETED_AT = 'auth0DeletedAtMs';
+
+/**
+ * An owner item that holds only Auth0's word (a user with no keys) is purged
+ * once every token issued before it has expired: Auth0 access tokens live at
+ * most 30 days (2,592,000 s, an API's maximum token lifetime), a day's margin.
+ */
+export const UNKNOWN_OWNER_RETENTION_SECONDS = 31 * 86_400;
 
 /** The owner item's condition for a write the owner makes with a token issued at `tokenIssuedAtMs`. */
 export function notSuspended(tokenIssuedAtMs: number): { readonly condition: string; readonly values: Readonly<Record<string, unknown>> } {
   return {
-    condition: `(attribute_not_exists(${AUTH0_STATUS}) OR (${AUTH0_STATUS} = :deletedStatus AND ${AUTH0_STATUS_AT} < :tokenIssuedAt))`,
-    values: { ':deletedStatus': 'deleted', ':tokenIssuedAt': tokenIssuedAtMs },
+    condition: `(attribute_not_exists(${AUTH0_STATUS}) AND (attribute_not_exists(${AUTH0_DELETED_AT}) OR ${AUTH0_DELETED_AT} < :tokenIssuedAt))`,
+    values: { ':tokenIssuedAt': tokenIssuedAtMs },
   };
 }
 
@@ -38,50 +54,122 @@ export function ownerNotSuspendedCheck(tableName: string, ownerId: string, token
   };
 }
 
-/** Whether an owner item read back says the owner may not write with a token issued at `tokenIssuedAtMs`. */
-export function isSuspended(item: Readonly<Record<string, unknown>> | undefined, tokenIssuedAtMs: number): boolean {
-  const status = item?.[AUTH0_STATUS];
-  if (status === undefined) return false;
-  const at = item?.[AUTH0_STATUS_AT];
-  return !(status === 'deleted' && typeof at === 'number' && at < tokenIssuedAtMs);
+/**
+ * For a change Auth0's report makes to one key: only while that report is
+ * still the last applied (a newer block or unblock stops the older one's work
+ * half way, rather than being undone by it).
+ */
+export function ownerStatusStillCheck(tableName: string, ownerId: string, statusAtMs: number): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+      ConditionExpression: `${AUTH0_STATUS_AT} = :statusAt`,
+      ExpressionAttributeValues: { ':statusAt': statusAtMs },
+    },
+  };
 }
 
+/** Whether an owner item read back says the owner may not write with a token issued at `tokenIssuedAtMs`. */
+export function isSuspended(item: Readonly<Record<string, unknown>> | undefined, tokenIssuedAtMs: number): boolean {
+  const deletedAt = item?.[AUTH0_DELETED_AT];
+  return item?.[AUTH0_STATUS] !== undefined || (typeof deletedAt === 'number' && deletedAt >= tokenIssuedAtMs);
+}
+
+const numberOf = (item: Readonly<Record<string, unknown>> | undefined, name: string): number | undefined =>
+  typeof item?.[name] === 'number' ? item[name] : undefined;
+
+/** What an owner item says of Auth0's reports. */
+export function ownerStatusOf(item: Readonly<Record<string, unknown>> | undefined): OwnerStatusView {
+  const statusAtMs = numberOf(item, AUTH0_STATUS_AT);
+  const deletedAtMs = numberOf(item, AUTH0_DELETED_AT);
+  return {
+    ...(item?.[AUTH0_STATUS] === 'blocked' ? { blocked: true } : {}),
+    ...(statusAtMs !== undefined ? { statusAtMs } : {}),
+    ...(deletedAtMs !== undefined ? { deletedAtMs } : {}),
+  };
+}
+
+const CHANGE_ATTEMPTS = 3;
+
 /**
- * Records `status` (undefined: cleared, as on unblocking) as of `atMs`, unless
- * a later event is already recorded: events arrive out of order and are
- * replayed, and an older one must not undo a newer. One at the same instant
- * is the same event again, and applies again (so a retried event finishes its work).
+ * Records a block (`blocked`), an unblock (undefined) or a deletion as of
+ * `atMs`, unless a later one of its kind is already recorded (`stale`). One
+ * at the same instant is the same report again, and applies again (so a
+ * retried event finishes its work). A deletion also clears a block older than
+ * it: a re-created user does not inherit the old one's block.
+ *
+ * An owner with keys keeps their item for good; for one known only from
+ * Auth0's reports the item gets a TTL (UNKNOWN_OWNER_RETENTION_SECONDS),
+ * which a first key removes (owner-limit.ts ensureOwnerItem).
  */
 export async function recordOwnerStatus(
   context: StoreContext,
   ownerId: string,
   status: OwnerStatus | undefined,
   atMs: number,
+  now: Date = new Date(),
 ): Promise<'recorded' | 'stale'> {
-  return asStoreFault(async () => {
-    try {
-      await context.client.send(
-        new UpdateCommand({
-          TableName: context.tableName,
-          Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-          UpdateExpression:
-            status === undefined
-              ? `SET ${AUTH0_STATUS_AT} = :at REMOVE ${AUTH0_STATUS}`
-              : `SET ${AUTH0_STATUS_AT} = :at, ${AUTH0_STATUS} = :status`,
-          ConditionExpression: `attribute_not_exists(${AUTH0_STATUS_AT}) OR ${AUTH0_STATUS_AT} <= :at`,
-          ExpressionAttributeValues: { ':at': atMs, ...(status === undefined ? {} : { ':status': status }) },
-        }),
-      );
-      return 'recorded';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'stale';
-      throw error;
-    }
+  const at = status === 'deleted' ? AUTH0_DELETED_AT : AUTH0_STATUS_AT;
+  if (status === 'deleted') {
+    const recorded = await writeOwnerState(context, ownerId, atMs, now, {
+      at,
+      set: [`${AUTH0_DELETED_AT} = :at`],
+      remove: [],
+    });
+    // An older block ends with the user it blocked; a newer one (a re-created user's) stands.
+    await writeOwnerState(context, ownerId, atMs, now, { at: AUTH0_STATUS_AT, set: [`${AUTH0_STATUS_AT} = :at`], remove: [AUTH0_STATUS] });
+    return recorded;
+  }
+  return writeOwnerState(context, ownerId, atMs, now, {
+    at,
+    set: [`${AUTH0_STATUS_AT} = :at`, ...(status === 'blocked' ? [`${AUTH0_STATUS} = :blocked`] : [])],
+    remove: status === 'blocked' ? [] : [AUTH0_STATUS],
   });
 }
 
-/** The status as of which event: what an owner item says, for deciding whether an event is stale before acting on it. */
-export function statusAtOf(item: Readonly<Record<string, unknown>> | undefined): number | undefined {
-  const at = item?.[AUTH0_STATUS_AT];
-  return typeof at === 'number' ? at : undefined;
+async function writeOwnerState(
+  context: StoreContext,
+  ownerId: string,
+  atMs: number,
+  now: Date,
+  change: { readonly at: string; readonly set: readonly string[]; readonly remove: readonly string[] },
+): Promise<'recorded' | 'stale'> {
+  return asStoreFault(async () => {
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt += 1) {
+      const item = await readItem(context, ownerId);
+      const recordedAt = numberOf(item, change.at);
+      if (recordedAt !== undefined && recordedAt > atMs) return 'stale';
+      const known = item?.activeKeys !== undefined;
+      const purgeAt = Math.floor(now.getTime() / 1000) + UNKNOWN_OWNER_RETENTION_SECONDS;
+      const set = [...change.set, ...(known ? [] : [`${TABLE.ttlAttribute} = :purgeAt`])];
+      try {
+        await context.client.send(
+          new UpdateCommand({
+            TableName: context.tableName,
+            Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+            UpdateExpression: `SET ${set.join(', ')}${change.remove.length > 0 ? ` REMOVE ${change.remove.join(', ')}` : ''}`,
+            // As read: a concurrent report or a first key since means judging again.
+            ConditionExpression: `${known ? 'attribute_exists(activeKeys)' : 'attribute_not_exists(activeKeys)'} AND (attribute_not_exists(${change.at}) OR ${change.at} <= :at)`,
+            ExpressionAttributeValues: {
+              ':at': atMs,
+              ...(change.set.some((part) => part.includes(':blocked')) ? { ':blocked': 'blocked' } : {}),
+              ...(known ? {} : { ':purgeAt': purgeAt }),
+            },
+          }),
+        );
+        return 'recorded';
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    throw new KeyStateConflictError('Other requests kept changing this owner at the same time; try again', 'CONCURRENT_CHANGE');
+  });
+}
+
+async function readItem(context: StoreContext, ownerId: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await context.client.send(
+    new GetCommand({ TableName: context.tableName, Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) }, ConsistentRead: true }),
+  );
+  return Item;
 }

@@ -214,14 +214,19 @@ describe("Auth0's status on the owner item", () => {
       expect(await store.ownerStatus(owner)).toEqual({});
       expect(await store.recordOwnerStatus(owner, 'blocked', t)).toBe('recorded');
       expect(await store.recordOwnerStatus(owner, undefined, t - 1)).toBe('stale');
-      expect(await store.ownerStatus(owner)).toEqual({ status: 'blocked', atMs: t });
+      expect(await store.ownerStatus(owner)).toEqual({ blocked: true, statusAtMs: t });
       expect(await store.recordOwnerStatus(owner, 'blocked', t)).toBe('recorded');
       expect(await store.recordOwnerStatus(owner, undefined, t + 1)).toBe('recorded');
-      expect(await store.ownerStatus(owner)).toEqual({ atMs: t + 1 });
+      expect(await store.ownerStatus(owner)).toEqual({ statusAtMs: t + 1 });
       expect(await store.recordOwnerStatus(owner, 'blocked', t)).toBe('stale');
-      expect(await store.ownerStatus(owner)).toEqual({ atMs: t + 1 });
+      expect(await store.ownerStatus(owner)).toEqual({ statusAtMs: t + 1 });
       expect(await store.recordOwnerStatus(owner, 'deleted', t + 2)).toBe('recorded');
-      expect(await store.ownerStatus(owner)).toEqual({ status: 'deleted', atMs: t + 2 });
+      expect(await store.ownerStatus(owner)).toEqual({ statusAtMs: t + 2, deletedAtMs: t + 2 });
+      // A deletion ends an older block, never a newer one (a re-created user's); an older deletion is stale.
+      expect(await store.recordOwnerStatus(owner, 'blocked', t + 4)).toBe('recorded');
+      expect(await store.recordOwnerStatus(owner, 'deleted', t + 3)).toBe('recorded');
+      expect(await store.ownerStatus(owner)).toEqual({ blocked: true, statusAtMs: t + 4, deletedAtMs: t + 3 });
+      expect(await store.recordOwnerStatus(owner, 'deleted', t + 1)).toBe('stale');
     });
 
     it("keeps the owner item's slots and budget", async () => {
@@ -300,13 +305,13 @@ describe('disabling for Auth0 and enabling again (OwnerKeys)', () => {
     for (const key of [live, ownerPaused, revoked]) await insert(key, NOW);
     await store.revokeKey(owner, revoked.keyId, NOW, testEvent(revoked, 'revoke', NOW), NEVER_PURGED);
 
-    expect(await ownerKeys().disableAll(owner, blockedBy)).toBe(1);
+    expect(await ownerKeys().disableAll(owner, blockedBy)).toEqual({ kind: 'done', keys: 1 });
     expect(await rawKey(live.keyId)).toMatchObject({ disabledAt: expect.any(String), disabledBy: 'auth0:user.blocked' });
     expect((await rawKey(ownerPaused.keyId))?.disabledBy).toBeUndefined();
     expect((await rawKey(revoked.keyId))?.disabledAt).toBeUndefined();
 
-    expect(await ownerKeys().enableAll(owner, unblockedBy, 'auth0:user.deleted')).toBe(0);
-    expect(await ownerKeys().enableAll(owner, unblockedBy, 'auth0:user.blocked')).toBe(1);
+    expect(await ownerKeys().enableAll(owner, unblockedBy, 'auth0:user.deleted')).toEqual({ kind: 'done', keys: 0 });
+    expect(await ownerKeys().enableAll(owner, unblockedBy, 'auth0:user.blocked')).toEqual({ kind: 'done', keys: 1 });
     const enabled = await rawKey(live.keyId);
     expect(enabled?.disabledAt).toBeUndefined();
     expect(enabled?.disabledBy).toBeUndefined();
@@ -317,7 +322,7 @@ describe('disabling for Auth0 and enabling again (OwnerKeys)', () => {
       ['create', owner],
     ]);
     // Nothing left to enable: a second run changes nothing.
-    expect(await ownerKeys().enableAll(owner, unblockedBy, 'auth0:user.blocked')).toBe(0);
+    expect(await ownerKeys().enableAll(owner, unblockedBy, 'auth0:user.blocked')).toEqual({ kind: 'done', keys: 0 });
   });
 
   it('refuses, at the store, an enable expecting a marker the key does not carry', async () => {
@@ -367,15 +372,24 @@ describe('the owner lifecycle end to end on DynamoDB', () => {
   const eventCount = async (keys: readonly StoredKey[]): Promise<number> =>
     (await Promise.all(keys.map((key) => store.listEvents(key.keyId, { limit: 50 })))).reduce((sum, page) => sum + page.events.length, 0);
 
-  it('deleted: revokes the keys made before the event, keeps one made after; a replay changes nothing and writes no event', async () => {
+  it('deleted: revokes the keys made with tokens from before it, keeps a re-created user’s; a replay changes nothing and writes no event', async () => {
     const deleted = signal('logs-eventbridge-sdu.json'); // 2025-03-14T10:15:02.433Z
     const owner = deleted.sub;
-    const before = [newKey(owner, { createdAt: '2025-01-01T00:00:00.000Z' }), newKey(owner, { createdAt: '2025-03-14T10:15:02.432Z' })];
-    // After both reports of the deletion (the Auth0 Events one says 10:15:02.466).
-    const madeAfter = newKey(owner, { createdAt: '2025-03-14T10:15:03.000Z' });
+    const deletedAt = Date.parse(deleted.occurredAt);
+    const before = [
+      newKey(owner, { createdAt: '2025-01-01T00:00:00.000Z' }),
+      newKey(owner, { createdAt: '2025-03-14T10:15:02.432Z', creatorTokenIssuedAtMs: deletedAt - 600_000 }),
+      // Made after the deletion, before its report, with a token from before it: the deleted user's.
+      newKey(owner, { createdAt: '2025-03-14T10:15:09.000Z', creatorTokenIssuedAtMs: deletedAt - 600_000 }),
+    ];
+    // A re-created user's, with a token issued after both reports of the deletion (the Auth0 Events one says 10:15:02.466).
+    const madeAfter = newKey(owner, {
+      createdAt: '2025-03-14T10:15:03.000Z',
+      creatorTokenIssuedAtMs: Date.parse('2025-03-14T10:15:03.000Z'),
+    });
     for (const key of [...before, madeAfter]) await insert(key, NOW);
 
-    expect(await lifecycle().apply(deleted)).toEqual({ sub: owner, change: 'deleted', action: 'revoked', keys: 2 });
+    expect(await lifecycle().apply(deleted)).toEqual({ sub: owner, change: 'deleted', action: 'revoked', keys: 3 });
 
     for (const key of before) {
       const item = await rawKey(key.keyId);
@@ -388,7 +402,7 @@ describe('the owner lifecycle end to end on DynamoDB', () => {
     expect(revokeEvents).toEqual([
       expect.objectContaining({ actor: 'auth0:user.deleted', details: { auth0Event: deleted.eventId, source: 'log:sdu' } }),
     ]);
-    expect(await store.ownerStatus(owner)).toEqual({ status: 'deleted', atMs: Date.parse(deleted.occurredAt) });
+    expect(await store.ownerStatus(owner)).toEqual({ statusAtMs: deletedAt, deletedAtMs: deletedAt });
     expect((await ownerItem(owner))?.activeKeys).toEqual({ [madeAfter.keyId]: madeAfter.expiresAt });
 
     const events = await eventCount([...before, madeAfter]);
@@ -404,9 +418,9 @@ describe('the owner lifecycle end to end on DynamoDB', () => {
     });
   });
 
-  // BUG (owner-status.ts recordOwnerStatus with status undefined REMOVEs auth0Status, whatever it was): after a
-  // deletion, a block and an unblock of the re-created user let the deleted user's still-valid tokens make keys again.
-  it.failing("still refuses the deleted user's old tokens after the re-created user is blocked and unblocked", async () => {
+  // Once a bug: an unblock removed the status whatever it was, so after a deletion, a block and an unblock of the
+  // re-created user let the deleted user's still-valid tokens make keys again.
+  it("still refuses the deleted user's old tokens after the re-created user is blocked and unblocked", async () => {
     const owner = newOwner('recreated');
     const deleted = signal('logs-eventbridge-sdu.json', owner);
     await lifecycle().apply(deleted);
@@ -438,5 +452,55 @@ describe('the owner lifecycle end to end on DynamoDB', () => {
     expect(await lifecycle().apply(blocked)).toMatchObject({ action: 'stale', keys: 0 });
     expect((await store.getKey(live.keyId))?.disabledAt).toBeUndefined();
     expect(await insert(newKey(owner), NOW, { tokenIssuedAtMs: NOW.getTime() })).toEqual({ outcome: 'written' });
+  });
+});
+
+describe('Auth0 reports on DynamoDB: users with no keys, bulk changes a newer report stops', () => {
+  const lifecycle = () => new OwnerLifecycle(store, new OwnerKeys({ store, policy: testKeyPolicy() }));
+  const blockOf = (owner: string, at: string): OwnerSignal => ({
+    change: 'blocked',
+    sub: owner,
+    eventId: `log-${at}`,
+    occurredAt: at,
+    actor: 'auth0:user.blocked',
+    source: 'log:sapi',
+  });
+
+  it('a report about a user with no keys leaves an item that expires once their old tokens have (31 days); a first key keeps it', async () => {
+    const owner = newOwner('stranger');
+    expect(await store.recordOwnerStatus(owner, 'deleted', NOW.getTime() - 1000)).toBe('recorded');
+    const item = await ownerItem(owner);
+    expect(item?.[TABLE.ttlAttribute]).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 31 * DAY - 5);
+    expect(item?.[TABLE.ttlAttribute]).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 31 * DAY + 5);
+    // A token from before the deletion still may not make a key; one from after may, and the item is then kept for good.
+    expect(await insert(newKey(owner), NOW, { tokenIssuedAtMs: NOW.getTime() - 60_000 })).toEqual({ outcome: 'owner-suspended' });
+    expect(await insert(newKey(owner), NOW, { tokenIssuedAtMs: NOW.getTime() })).toEqual({ outcome: 'written' });
+    expect((await ownerItem(owner))?.[TABLE.ttlAttribute]).toBeUndefined();
+    // An owner with keys never gets one.
+    expect(await store.recordOwnerStatus(owner, 'blocked', NOW.getTime())).toBe('recorded');
+    expect((await ownerItem(owner))?.[TABLE.ttlAttribute]).toBeUndefined();
+  });
+
+  it('a block pauses every live key, renamed or not since it was listed; a newer unblock applied meanwhile stops it', async () => {
+    const owner = newOwner('bulk');
+    const keys = [newKey(owner), newKey(owner), newKey(owner)];
+    for (const key of keys) await insert(key, NOW);
+    const block = blockOf(owner, new Date(NOW.getTime() - 10_000).toISOString());
+    expect(await lifecycle().apply(block)).toEqual({ sub: owner, change: 'blocked', action: 'disabled', keys: 3 });
+
+    // The report's changes hold only while it is the last applied: one older than the owner's current status is stopped at the store.
+    const unblockAt = NOW.getTime() - 5000;
+    expect(await store.recordOwnerStatus(owner, undefined, unblockAt)).toBe('recorded');
+    const stopped = await store.updateKey({
+      ownerId: owner,
+      keyId: keys[0]!.keyId,
+      expected: { disabled: true },
+      expectedDisabledBy: 'auth0:user.blocked',
+      disabledAt: null,
+      asOfOwnerStatusAtMs: Date.parse(block.occurredAt),
+      events: [],
+    });
+    expect(stopped).toEqual({ outcome: 'owner-changed' });
+    expect((await rawKey(keys[0]!.keyId))?.disabledBy).toBe('auth0:user.blocked');
   });
 });

@@ -9,6 +9,7 @@ import {
   CONFLICT,
   limitReached,
   NOT_FOUND,
+  OWNER_CHANGED,
   OWNER_SUSPENDED,
   rateLimited,
   REPLAYED,
@@ -16,6 +17,7 @@ import {
   type OwnerChecks,
   type OwnerRefusal,
   type OwnerStatus,
+  type OwnerStatusView,
   type EventPage,
   type InsertResult,
   type KeyPage,
@@ -61,7 +63,7 @@ export class InMemoryKeyStore implements KeyStore {
   private readonly insertionOrder = new Map<string, number>();
   private readonly written: WrittenEvent[] = [];
   private sequence = 0;
-  private readonly owners = new Map<string, { status?: OwnerStatus; atMs?: number; tatMs?: number }>();
+  private readonly owners = new Map<string, { blocked?: true; statusAtMs?: number; deletedAtMs?: number; tatMs?: number }>();
   private readonly idempotencyRecords = new Map<string, IdempotencyRecord>();
 
   /** How many times getKey was called (the authorizer's only database read). */
@@ -145,7 +147,7 @@ export class InMemoryKeyStore implements KeyStore {
     if (
       key?.ownerId !== update.ownerId ||
       key.revokedAt !== undefined ||
-      key.name !== update.expected.name ||
+      (update.expected.name !== undefined && key.name !== update.expected.name) ||
       (key.disabledAt !== undefined) !== update.expected.disabled ||
       (update.expectedDisabledBy !== undefined && key.disabledBy !== update.expectedDisabledBy)
     ) {
@@ -153,6 +155,9 @@ export class InMemoryKeyStore implements KeyStore {
     }
     if (update.disabledAt === null && update.tokenIssuedAtMs !== undefined && this.suspended(key.ownerId, update.tokenIssuedAtMs)) {
       return OWNER_SUSPENDED;
+    }
+    if (update.asOfOwnerStatusAtMs !== undefined && this.owners.get(key.ownerId)?.statusAtMs !== update.asOfOwnerStatusAtMs) {
+      return OWNER_CHANGED;
     }
     const { disabledAt, disabledBy, ...rest } = key;
     const next = update.disabledAt === undefined ? disabledAt : (update.disabledAt ?? undefined);
@@ -200,18 +205,30 @@ export class InMemoryKeyStore implements KeyStore {
     return nextCursor === undefined ? { events } : { events, nextCursor };
   }
 
-  async ownerStatus(ownerId: string): Promise<{ readonly status?: OwnerStatus; readonly atMs?: number }> {
+  async ownerStatus(ownerId: string): Promise<OwnerStatusView> {
     await this.turn('ownerStatus');
-    const { status, atMs } = this.owners.get(ownerId) ?? {};
-    return { ...(status !== undefined ? { status } : {}), ...(atMs !== undefined ? { atMs } : {}) };
+    const { blocked, statusAtMs, deletedAtMs } = this.owners.get(ownerId) ?? {};
+    return {
+      ...(blocked !== undefined ? { blocked } : {}),
+      ...(statusAtMs !== undefined ? { statusAtMs } : {}),
+      ...(deletedAtMs !== undefined ? { deletedAtMs } : {}),
+    };
   }
 
+  /** As owner-status.ts: blocks and unblocks ordered by their time, deletions by theirs; a deletion ends an older block. */
   async recordOwnerStatus(ownerId: string, status: OwnerStatus | undefined, atMs: number): Promise<'recorded' | 'stale'> {
     await this.turn('recordOwnerStatus');
     const owner = this.owners.get(ownerId) ?? {};
-    if (owner.atMs !== undefined && owner.atMs > atMs) return 'stale';
-    const { status: _was, ...rest } = owner;
-    this.owners.set(ownerId, { ...rest, atMs, ...(status !== undefined ? { status } : {}) });
+    if (status === 'deleted') {
+      if (owner.deletedAtMs !== undefined && owner.deletedAtMs > atMs) return 'stale';
+      const { blocked: _ended, ...rest } = owner;
+      const endsBlock = owner.statusAtMs === undefined || owner.statusAtMs <= atMs;
+      this.owners.set(ownerId, endsBlock ? { ...rest, statusAtMs: atMs, deletedAtMs: atMs } : { ...owner, deletedAtMs: atMs });
+      return 'recorded';
+    }
+    if (owner.statusAtMs !== undefined && owner.statusAtMs > atMs) return 'stale';
+    const { blocked: _was, ...rest } = owner;
+    this.owners.set(ownerId, { ...rest, statusAtMs: atMs, ...(status === 'blocked' ? { blocked: true as const } : {}) });
     return 'recorded';
   }
 
@@ -237,8 +254,8 @@ export class InMemoryKeyStore implements KeyStore {
   }
 
   private suspended(ownerId: string, tokenIssuedAtMs: number): boolean {
-    const { status, atMs } = this.owners.get(ownerId) ?? {};
-    return status !== undefined && !(status === 'deleted' && atMs !== undefined && atMs < tokenIssuedAtMs);
+    const { blocked, deletedAtMs } = this.owners.get(ownerId) ?? {};
+    return blocked === true || (deletedAtMs !== undefined && deletedAtMs >= tokenIssuedAtMs);
   }
 
   /** Spends one of the owner's budget and keeps the write's Idempotency-Key record, as the write's transaction does. */
