@@ -198,21 +198,28 @@ export class KeyAlarms extends Construct {
     id: string,
     metric: IMetric,
     description: string,
-    options: { threshold: number; comparison: ComparisonOperator } = {
-      threshold: 1,
-      comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    },
+    options: AlarmThreshold = { threshold: 1, comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD },
   ): void {
-    this.alarms.push(
-      new Alarm(this, id, {
-        metric,
-        alarmDescription: description,
-        threshold: options.threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: options.comparison,
-        // No datapoint means no request, so nothing failed.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
+    this.alarms.push(firstBadDatapointAlarm(this, id, metric, description, options));
   }
+}
+
+export interface AlarmThreshold {
+  readonly threshold: number;
+  readonly comparison: ComparisonOperator;
+}
+
+/**
+ * The house alarm: on its first bad 5-minute datapoint, and quiet without
+ * data (no datapoint means no request, no message: nothing failed).
+ */
+export function firstBadDatapointAlarm(scope: Construct, id: string, metric: IMetric, description: string, options: AlarmThreshold): Alarm {
+  return new Alarm(scope, id, {
+    metric,
+    alarmDescription: description,
+    threshold: options.threshold,
+    evaluationPeriods: 1,
+    comparisonOperator: options.comparison,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, type Alarm, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { EventBus, Rule, type EventPattern } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -14,6 +14,7 @@ import { MANAGEMENT_FUNCTION_TIMEOUT_SECONDS, worstCaseMs } from '../lambdas/run
 import { DEFAULT_SIGNING_TIMEOUTS } from '../lambdas/signing/aws-clients';
 import type { HouseFunction } from './house-function';
 import { createKeyFunction, type KeyFunctionOptions } from './key-functions';
+import { firstBadDatapointAlarm, type AlarmThreshold } from './key-alarms';
 
 /** The table, its key and the log retention: what every function of the project is made with. */
 type FunctionOptions = Omit<KeyFunctionOptions, 'environment' | 'timeout' | 'memorySize' | 'deadLetterQueue'>;
@@ -158,18 +159,9 @@ export class OwnerEvents extends Construct {
     }
   }
 
-  private alarm(id: string, metric: IMetric, description: string, options: { threshold: number; comparison: ComparisonOperator }): void {
-    this.alarms.push(
-      new Alarm(this, id, {
-        metric,
-        alarmDescription: description,
-        threshold: options.threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: options.comparison,
-        // No datapoint: no message, no invocation (SQS publishes for a queue that holds messages).
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
+  private alarm(id: string, metric: IMetric, description: string, options: AlarmThreshold): void {
+    // A queue that holds no messages publishes no datapoint: quiet, as it should be.
+    this.alarms.push(firstBadDatapointAlarm(this, id, metric, description, options));
   }
 }
 
