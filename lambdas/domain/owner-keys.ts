@@ -49,6 +49,12 @@ export class OwnerKeys {
     this.clock = options.clock ?? systemClock;
   }
 
+  /** What Auth0 has reported about the owner, for support staff: blocked or not, and the latest deletion. */
+  async auth0Status(ownerId: string): Promise<{ readonly blocked: boolean; readonly deletedAt?: string }> {
+    const { blocked, deletedAtMs } = await this.store.ownerStatus(ownerId);
+    return { blocked: blocked === true, ...(deletedAtMs !== undefined ? { deletedAt: new Date(deletedAtMs).toISOString() } : {}) };
+  }
+
   /**
    * Revokes every key of the owner that is not revoked or expired (and that
    * `revokes` accepts, when given); answers how many it revoked.

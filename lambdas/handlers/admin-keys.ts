@@ -13,11 +13,16 @@ export interface AdminDependencies extends ManagementDependencies {
 
 const ownerOf = (event: APIGatewayProxyEventV2): string => parseOwnerId(pathParameter(event, 'sub'));
 
-/** GET /admin/users/{sub}/keys: one user's keys, paged and filtered like GET /keys; never a secret or hash. */
+/**
+ * GET /admin/users/{sub}/keys: one user's keys, paged and filtered like GET /keys (never a secret or hash),
+ * and what Auth0 has reported about them (`auth0: { blocked, deletedAt? }`).
+ */
 export const createAdminListKeysHandler = (deps: AdminDependencies): ManagementHandler =>
-  managementHandler('GET /admin/users/{sub}/keys', deps, async (_admin, event) =>
-    jsonResponse(200, await deps.keys.list(ownerOf(event), event.queryStringParameters)),
-  );
+  managementHandler('GET /admin/users/{sub}/keys', deps, async (_admin, event) => {
+    const owner = ownerOf(event);
+    const [page, auth0] = await Promise.all([deps.keys.list(owner, event.queryStringParameters), deps.ownerKeys.auth0Status(owner)]);
+    return jsonResponse(200, { ...page, auth0 });
+  });
 
 /**
  * POST /admin/users/{sub}/revoke-keys: every live key of the user, each

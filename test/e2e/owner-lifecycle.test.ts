@@ -247,6 +247,7 @@ describe('support staff: the admin routes (ADMIN_SCOPE)', () => {
     expect(listed.status).toBe(200);
     expect(listed.body.keys).toHaveLength(2);
     expect(listed.body.nextCursor).toEqual(expect.any(String));
+    expect(listed.body.auth0).toEqual({ blocked: false });
     expect(JSON.stringify(listed.body)).not.toMatch(/uak_|secretHash/);
 
     for (const token of [frank, await system.tokenFor('auth0|support')]) {

@@ -349,3 +349,14 @@ describe('OwnerLifecycle: bulk changes judged afresh, and stopped by a newer rep
     expect(await store.ownerStatus(USER)).toEqual({ statusAtMs: Date.parse(UNBLOCKED.occurredAt) });
   });
 });
+
+describe('OwnerKeys.auth0Status: what support staff see of Auth0’s reports', () => {
+  it('says blocked while blocked, and when the latest deletion was', async () => {
+    const ownerKeys = new OwnerKeys({ store, policy: { auditRetentionDays: 365, revokedRetentionDays: 30 } });
+    expect(await ownerKeys.auth0Status(USER)).toEqual({ blocked: false });
+    await lifecycle.apply(BLOCKED);
+    expect(await ownerKeys.auth0Status(USER)).toEqual({ blocked: true });
+    await lifecycle.apply(DELETED);
+    expect(await ownerKeys.auth0Status(USER)).toEqual({ blocked: false, deletedAt: DELETED.occurredAt });
+  });
+});
