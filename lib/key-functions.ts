@@ -40,8 +40,10 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
   updateKey: {
     entrypoint: 'update-key',
     description: 'PATCH /keys/{id}',
-    // A transaction: the key's Update and its audit events' Puts.
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // A transaction: the key's Update, its audit events' Puts, and, for an enable, a ConditionCheck of the
+    // owner item (Auth0 has not blocked them), which IAM authorizes as dynamodb:ConditionCheckItem
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
   },
   revokeKey: {
     entrypoint: 'revoke-key',
@@ -79,13 +81,14 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
   auth0Webhook: {
     entrypoint: 'auth0-webhook',
     description: 'POST /auth0/events (an Auth0 Event Stream webhook)',
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // ConditionCheckItem: each pause or resume holds only while its report is the owner's last (owner-status.ts).
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
     queries: 'owner',
   },
   ownerEvents: {
     entrypoint: 'owner-events',
     description: 'Auth0 Log Streams and Events from EventBridge: revoke, disable, re-enable keys',
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
     queries: 'owner',
   },
   whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },

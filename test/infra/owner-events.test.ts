@@ -209,7 +209,8 @@ describe('auth0EventSourceNames: two Auth0 partner event sources', () => {
     expect(statementsOf(resources, functionId)).toEqual([
       {
         effect: 'Allow',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        // ConditionCheckItem: each pause or resume is checked against the owner's last report, in its transaction.
+        actions: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [`${tableId}.Arn`],
         condition: { StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' } },
       },
@@ -352,7 +353,8 @@ describe('auth0EventsWebhook: true', () => {
     expect(statementsOf(resources, functionId)).toEqual([
       {
         effect: 'Allow',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        // ConditionCheckItem: each pause or resume is checked against the owner's last report, in its transaction.
+        actions: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [`${tableId}.Arn`],
         condition: { StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' } },
       },

@@ -152,7 +152,13 @@ describe('the default stack', () => {
     expect(tableActionsOf(template, 'GET /keys/{id}')).toEqual(['dynamodb:GetItem']);
     // Revoking writes an audit event in the same transaction.
     expect(tableActionsOf(template, 'DELETE /keys/{id}')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(tableActionsOf(template, 'PATCH /keys/{id}')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // An enable checks the owner item in its transaction: IAM authorizes a ConditionCheck as ConditionCheckItem.
+    expect(tableActionsOf(template, 'PATCH /keys/{id}')).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     expect(tableActionsOf(template, 'POST /keys/{id}/rotate')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(tableActionsOf(template, 'GET /keys/{id}/events')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     // Support staff: one user's keys (as GET /keys does), and revoking them all (as DELETE /keys/{id} does, key by key).
