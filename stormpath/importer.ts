@@ -1,5 +1,6 @@
 import type { StoredKey } from '../lambdas/domain/api-key';
-import { auditEvent, type Caller } from '../lambdas/domain/audit-event';
+import { auditEvent, type Auth0Actor, type Caller } from '../lambdas/domain/audit-event';
+import type { OwnerStatusView } from '../lambdas/domain/key-store';
 import { batchesOf, type ImportWriteResult, type KeyToImport } from '../lambdas/store/key-import';
 import type { SkippedEntry } from './export-reader';
 import type { ImportPlan, PlannedKey } from './import-plan';
@@ -26,7 +27,8 @@ export interface ImportReport {
 }
 
 export interface ImportWriter {
-  prepareOwner(ownerId: string): Promise<void>;
+  /** Answers what Auth0 has reported about the owner: their keys come in paused while blocked, not at all once deleted. */
+  prepareOwner(ownerId: string): Promise<OwnerStatusView>;
   write(batch: readonly KeyToImport[]): Promise<ImportWriteResult>;
 }
 
@@ -44,13 +46,16 @@ export interface ImportOptions {
   readonly onProgress?: ((written: number, total: number) => void) | undefined;
 }
 
+/** The marker of a key paused because Auth0 reports its owner blocked (lambdas/domain/owner-keys.ts). */
+const BLOCKED_BY: Auth0Actor = 'auth0:user.blocked';
+
 /** The name an imported key gets (Stormpath keys had none); its owner may rename it. */
 export const IMPORTED_KEY_NAME = 'Imported from Stormpath';
 
 /** Who the `import` events name as the actor: the importer, with the export's tenant. */
 export const importActor = (tenantId: string): string => `importer:stormpath/${tenantId}`;
 
-function toImport(planned: PlannedKey, options: ImportOptions): KeyToImport {
+function toImport(planned: PlannedKey, options: ImportOptions, blocked = false): KeyToImport {
   const at = options.now.toISOString();
   const key: StoredKey = {
     keyId: planned.keyId,
@@ -60,10 +65,16 @@ function toImport(planned: PlannedKey, options: ImportOptions): KeyToImport {
     scopes: [...options.scopes],
     createdAt: at,
     expiresAt: options.expiresAt,
-    ...(planned.enabled ? {} : { disabledAt: at }),
+    ...(planned.enabled && !blocked ? {} : { disabledAt: at }),
+    // As the block itself would have paused it: the unblock resumes it (lambdas/domain/owner-lifecycle.ts).
+    ...(planned.enabled && blocked ? { disabledBy: BLOCKED_BY } : {}),
   };
   const caller: Caller = { sub: importActor(options.plan.tenantId), sourceIp: '', userAgent: 'user-api-keys import:stormpath' };
-  const details = { tenant: options.plan.tenantId, account: planned.accountId, ...(planned.enabled ? {} : { status: 'disabled' }) };
+  const details = {
+    tenant: options.plan.tenantId,
+    account: planned.accountId,
+    ...(planned.enabled ? (blocked ? { status: 'paused: Auth0 reports the user blocked' } : {}) : { status: 'disabled' }),
+  };
   return { key, event: auditEvent(caller, key, 'import', options.now, options.auditRetentionDays, details) };
 }
 
@@ -117,16 +128,30 @@ async function writeAll(
  */
 export async function runImport(options: ImportOptions): Promise<ImportReport> {
   const { plan } = options;
-  const entries = plan.keys.map((planned) => toImport(planned, options));
+  let entries = plan.keys.map((planned) => toImport(planned, options));
+  const skipped: SkippedEntry[] = [...plan.skipped];
   let imported = 0;
   let alreadyImported = 0;
   if (options.writer !== undefined) {
     const writer = options.writer;
     const concurrency = Math.max(1, options.concurrency ?? 8);
     const owners = [...new Set(plan.keys.map((key) => key.ownerId))];
+    const statuses = new Map<string, OwnerStatusView>();
     for (let i = 0; i < owners.length; i += concurrency) {
-      await Promise.all(owners.slice(i, i + concurrency).map((owner) => writer.prepareOwner(owner)));
+      const batch = owners.slice(i, i + concurrency);
+      const read = await Promise.all(batch.map((owner) => writer.prepareOwner(owner)));
+      batch.forEach((owner, j) => statuses.set(owner, read[j] ?? {}));
     }
+    // A key never outlives its owner: none for a user Auth0 reported deleted (their keys would be the old user's),
+    // and a blocked user's come in paused, as the block would have paused them.
+    entries = plan.keys.flatMap((planned) => {
+      const status = statuses.get(planned.ownerId) ?? {};
+      if (status.deletedAtMs !== undefined) {
+        skipped.push({ keyId: planned.keyId, accountId: planned.accountId, reason: 'Auth0 reports the owner deleted' });
+        return [];
+      }
+      return [toImport(planned, options, status.blocked === true)];
+    });
     await writeAll(batchesOf(entries), writer, concurrency, (result) => {
       imported += result.imported.length;
       alreadyImported += result.alreadyImported.length;
@@ -139,12 +164,12 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     tenantId: plan.tenantId,
     dryRun: options.writer === undefined,
     accounts: plan.accounts,
-    keys: plan.keys.length,
+    keys: entries.length,
     imported,
     alreadyImported,
-    skipped: plan.skipped,
+    skipped,
     owners: plan.owners,
-    disabled: plan.keys.filter((key) => !key.enabled).length,
+    disabled: entries.filter((entry) => entry.key.disabledAt !== undefined).length,
     scopes: options.scopes,
     expiresAt: new Date(options.expiresAt * 1000).toISOString(),
   };

@@ -234,10 +234,12 @@ export class KeyService {
       const wasDisabled = key.disabledAt !== undefined;
       const rename = request.name !== undefined && request.name !== key.name ? request.name : undefined;
       const toggle = request.enabled !== undefined && request.enabled === wasDisabled ? request.enabled : undefined;
+      // A key Auth0's block paused, which its owner now pauses too: theirs from now on, so no unblock resumes it.
+      const pausedBy = request.enabled === false && wasDisabled ? key.disabledBy : undefined;
       const { secretHash: _hidden, disabledAt: _was, ...summary } = key;
       const disabledAt = toggle === undefined ? key.disabledAt : toggle ? undefined : now.toISOString();
       const updated = { ...summary, name: rename ?? key.name, ...(disabledAt !== undefined ? { disabledAt } : {}) };
-      if (rename === undefined && toggle === undefined) {
+      if (rename === undefined && toggle === undefined && pausedBy === undefined) {
         return toKeyView(updated, now);
       }
       const result = await this.store.updateKey({
@@ -248,9 +250,11 @@ export class KeyService {
         disabledAt: toggle === undefined ? undefined : (disabledAt ?? null),
         // An enable holds only while Auth0 has not blocked the owner since this token was issued.
         tokenIssuedAtMs: toggle === true ? (caller.tokenIssuedAtMs ?? 0) : undefined,
+        ...(pausedBy !== undefined ? { keepPausedByOwner: true, expectedDisabledBy: pausedBy } : {}),
         events: [
           ...(rename !== undefined ? [this.event(caller, key, 'rename', now, { from: key.name, to: rename })] : []),
           ...(toggle !== undefined ? [this.event(caller, key, toggle ? 'enable' : 'disable', now)] : []),
+          ...(pausedBy !== undefined ? [this.event(caller, key, 'disable', now, { alreadyPausedBy: pausedBy })] : []),
         ],
       });
       if (result.outcome === 'owner-suspended') throw refusal(result);

@@ -123,8 +123,10 @@ export interface KeyUpdate {
   readonly disabledAt?: string | null | undefined;
   /** With a disable: who paused it, when not the owner (an Auth0 block, so an unblock re-enables only those). */
   readonly disabledBy?: string | undefined;
-  /** With an enable: only if the key was paused by this (unset: whoever paused it). */
+  /** With an enable, or `keepPausedByOwner`: only if the key was paused by this (unset: whoever paused it). */
   readonly expectedDisabledBy?: string | undefined;
+  /** The owner pauses a key Auth0 had paused: it stays disabled, now as the owner's own pause (no unblock resumes it). */
+  readonly keepPausedByOwner?: boolean | undefined;
   /** With an enable the owner asks for: their token's issue time, so an owner Auth0 blocked cannot (owner-status.ts). */
   readonly tokenIssuedAtMs?: number | undefined;
   /** With a change Auth0's report makes: only while that report (its time, epoch ms) is still the last applied. */

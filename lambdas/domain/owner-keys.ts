@@ -8,6 +8,8 @@ import { systemClock } from './key-store';
 
 /** Keys are read through the owner index this many at a time. */
 const PAGE_SIZE = 100;
+/** A revoke or pause runs again while its last pass still found keys to change, at most this many passes. */
+const MAX_PASSES = 3;
 /** A key that keeps changing under a bulk change is read and tried again this many times, then the run fails (to be retried). */
 const KEY_ATTEMPTS = 3;
 
@@ -22,6 +24,11 @@ export interface BulkScope {
   readonly details?: Readonly<Record<string, string>> | undefined;
   /** For Auth0's reports: each change holds only while this report (its time) is still the last applied. */
   readonly asOfOwnerStatusAtMs?: number | undefined;
+}
+
+/** `revokes`: which keys a revoke-all takes (a deletion: those made with tokens from before it); default all. */
+export interface RevokeScope extends BulkScope {
+  readonly revokes?: ((key: StoredKey) => boolean) | undefined;
 }
 
 /** A bulk pause or resume: how many keys it changed, or that a newer report about the owner stopped it. */
@@ -59,11 +66,18 @@ export class OwnerKeys {
    * Revokes every key of the owner that is not revoked or expired (and that
    * `revokes` accepts, when given); answers how many it revoked.
    */
-  async revokeAll(
-    ownerId: string,
-    actor: Caller,
-    scope: BulkScope & { readonly revokes?: (key: StoredKey) => boolean } = {},
-  ): Promise<number> {
+  async revokeAll(ownerId: string, actor: Caller, scope: RevokeScope = {}): Promise<number> {
+    // Until a pass finds nothing left: a key made or rotated while a pass ran (its successor) is caught by the next.
+    let revoked = 0;
+    for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+      const more = await this.revokePass(ownerId, actor, scope);
+      revoked += more;
+      if (more === 0) break;
+    }
+    return revoked;
+  }
+
+  private async revokePass(ownerId: string, actor: Caller, scope: RevokeScope): Promise<number> {
     let revoked = 0;
     for await (const listed of this.keysOf(ownerId)) {
       const key = await this.store.getKey(listed.keyId);
@@ -80,6 +94,17 @@ export class OwnerKeys {
 
   /** Pauses every live key the owner has not paused, marked as paused by `actor` (so enableAll finds them again). */
   async disableAll(ownerId: string, actor: Caller, scope: BulkScope = {}): Promise<BulkOutcome> {
+    let disabled = 0;
+    for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+      const result = await this.disablePass(ownerId, actor, scope);
+      if (result.kind === 'superseded') return result;
+      disabled += result.keys;
+      if (result.keys === 0) break;
+    }
+    return { kind: 'done', keys: disabled };
+  }
+
+  private async disablePass(ownerId: string, actor: Caller, scope: BulkScope): Promise<BulkOutcome> {
     return this.toggleAll(ownerId, (key, now) =>
       key.disabledAt !== undefined
         ? undefined

@@ -3,8 +3,10 @@ import type { AuditEvent } from '../domain/audit-event';
 import { IMPORTED_COUNTS, importedBucket, importedDeltaParts, withDelta, type ImportedDeltas } from './imported-slots';
 import { putEvents, putNewKey } from './key-writes';
 import { namedTransaction, type TransactItem } from './named-transaction';
-import { ensureOwnerItem } from './owner-limit';
-import { storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
+import type { OwnerStatusView } from '../domain/key-store';
+import { ensureOwnerItem, readOwnerItem } from './owner-limit';
+import { AUTH0_DELETED_AT, AUTH0_STATUS, ownerStatusOf } from './owner-status';
+import { asStoreFault, storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
 import { importMarkerKey, ownerItemKey, TABLE } from './table-schema';
 
 /** One key to import, with the audit event that says so. */
@@ -42,9 +44,13 @@ export class KeyImportWriter {
     this.context = storeContext(options);
   }
 
-  /** The owner item with its slot map and imported counts' map, before any of its keys is written. */
-  async prepareOwner(ownerId: string): Promise<void> {
+  /**
+   * The owner item with its slot map and imported counts' map, before any of its keys is written; answers
+   * what Auth0 has reported about the owner (owner-status.ts), which decides how their keys come in.
+   */
+  async prepareOwner(ownerId: string): Promise<OwnerStatusView> {
     await withConflictRetries(this.context, () => ensureOwnerItem(this.context, ownerId));
+    return ownerStatusOf(await asStoreFault(() => readOwnerItem(this.context, ownerId)));
   }
 
   /**
@@ -97,8 +103,14 @@ function ownerCounts(tableName: string, keys: readonly KeyToImport[]): TransactI
         TableName: tableName,
         Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
         UpdateExpression: `SET ${parts.set.join(', ')}`,
-        // prepareOwner made the map; without it the counts could not be kept, so the batch fails instead.
-        ConditionExpression: `attribute_exists(${IMPORTED_COUNTS})`,
+        // prepareOwner made the map; without it the counts could not be kept, so the batch fails instead. And
+        // Auth0's word on the owner is still what prepareOwner read (a live key for a user blocked or deleted
+        // since would escape the report): else the batch fails, and a re-run imports the rest as it now says.
+        ConditionExpression: `attribute_exists(${IMPORTED_COUNTS}) AND attribute_not_exists(${AUTH0_DELETED_AT}) AND ${
+          keys.some((entry) => entry.key.ownerId === ownerId && entry.key.disabledBy !== undefined)
+            ? `attribute_exists(${AUTH0_STATUS})`
+            : `attribute_not_exists(${AUTH0_STATUS})`
+        }`,
         ExpressionAttributeNames: { ...parts.names },
         ExpressionAttributeValues: { ...parts.values },
       },

@@ -185,6 +185,7 @@ export function changeKeyItem(tableName: string, update: KeyUpdate): TransactIte
       values[':disabledBy'] = update.disabledBy;
     }
   }
+  if (update.keepPausedByOwner === true) remove.push('disabledBy');
   if (update.expectedDisabledBy !== undefined) values[':expectedDisabledBy'] = update.expectedDisabledBy;
   const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '']
     .filter((part) => part !== '')

@@ -3,7 +3,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KeyStateConflictError } from '../domain/errors';
 import type { OwnerStatus, OwnerStatusView } from '../domain/key-store';
 import type { TransactItem } from './named-transaction';
-import { asStoreFault, type StoreContext } from './store-calls';
+import { asStoreFault, withConflictRetries, type StoreContext } from './store-calls';
 import { ownerItemKey, TABLE } from './table-schema';
 
 /**
@@ -144,23 +144,28 @@ async function writeOwnerState(
       const purgeAt = Math.floor(now.getTime() / 1000) + UNKNOWN_OWNER_RETENTION_SECONDS;
       const set = [...change.set, ...(known ? [] : [`${TABLE.ttlAttribute} = :purgeAt`])];
       try {
-        await context.client.send(
-          new UpdateCommand({
-            TableName: context.tableName,
-            Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
-            UpdateExpression: `SET ${set.join(', ')}${change.remove.length > 0 ? ` REMOVE ${change.remove.join(', ')}` : ''}`,
-            // As read: a concurrent report or a first key since means judging again.
-            ConditionExpression: `${known ? 'attribute_exists(activeKeys)' : 'attribute_not_exists(activeKeys)'} AND (attribute_not_exists(${change.at}) OR ${change.at} <= :at)`,
-            ExpressionAttributeValues: {
-              ':at': atMs,
-              ...(change.set.some((part) => part.includes(':blocked')) ? { ':blocked': 'blocked' } : {}),
-              ...(known ? {} : { ':purgeAt': purgeAt }),
-            },
-          }),
+        // A plain write on the owner item can lose to a transaction on it (TransactionConflictException, not retried by the SDK).
+        await withConflictRetries(context, () =>
+          context.client.send(
+            new UpdateCommand({
+              TableName: context.tableName,
+              Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) },
+              UpdateExpression: `SET ${set.join(', ')}${change.remove.length > 0 ? ` REMOVE ${change.remove.join(', ')}` : ''}`,
+              // As read: a concurrent report or a first key since means judging again.
+              ConditionExpression: `${known ? 'attribute_exists(activeKeys)' : 'attribute_not_exists(activeKeys)'} AND (attribute_not_exists(${change.at}) OR ${change.at} <= :at)`,
+              ExpressionAttributeValues: {
+                ':at': atMs,
+                ...(change.set.some((part) => part.includes(':blocked')) ? { ':blocked': 'blocked' } : {}),
+                ...(known ? {} : { ':purgeAt': purgeAt }),
+              },
+            }),
+          ),
         );
         return 'recorded';
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // withConflictRetries reports a fault as DependencyUnavailableError, with DynamoDB's own error as its cause.
+        const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+        if (!(cause instanceof ConditionalCheckFailedException)) throw error;
       }
     }
     throw new KeyStateConflictError('Other requests kept changing this owner at the same time; try again', 'CONCURRENT_CHANGE');

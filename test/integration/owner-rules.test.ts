@@ -504,3 +504,26 @@ describe('Auth0 reports on DynamoDB: users with no keys, bulk changes a newer re
     expect((await rawKey(keys[0]!.keyId))?.disabledBy).toBe('auth0:user.blocked');
   });
 });
+
+describe('an owner who pauses a key Auth0 had paused, on DynamoDB', () => {
+  it('keeps it paused through the unblock', async () => {
+    const owner = newOwner('takes-over');
+    const keys = service();
+    const created = await keys.create(caller(owner), { name: 'k' });
+    const lifecycle = new OwnerLifecycle(store, new OwnerKeys({ store, policy: testKeyPolicy() }));
+    const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+    const report = (change: 'blocked' | 'unblocked', ms: number): OwnerSignal => ({
+      change,
+      sub: owner,
+      eventId: `evt-${change}`,
+      occurredAt: at(ms),
+      actor: `auth0:user.${change}`,
+      source: 'event:user.updated',
+    });
+    expect(await lifecycle.apply(report('blocked', 1000))).toMatchObject({ action: 'disabled', keys: 1 });
+    await keys.update(caller(owner), created.id, { enabled: false });
+    expect((await rawKey(created.id))?.disabledBy).toBeUndefined();
+    expect(await lifecycle.apply(report('unblocked', 2000))).toMatchObject({ action: 'enabled', keys: 0 });
+    expect((await rawKey(created.id))?.disabledAt).toBeDefined();
+  });
+});

@@ -5,6 +5,9 @@ import { hashSecret } from '../../lambdas/domain/secret-hash';
 import { KeyFormat } from '../../lambdas/domain/key-format';
 import { KeyService } from '../../lambdas/domain/key-service';
 import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
+import { OwnerKeys } from '../../lambdas/domain/owner-keys';
+import { OwnerLifecycle } from '../../lambdas/domain/owner-lifecycle';
+import { WIDE_OWNER_BUDGET } from '../support/key-policy';
 import { KeyVerifier } from '../../lambdas/domain/key-verifier';
 import { DynamoKeyStore } from '../../lambdas/store/key-repository';
 import { importedBucket } from '../../lambdas/store/imported-slots';
@@ -50,7 +53,7 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     new KeyService({
       store: store(),
       format: new KeyFormat('uak'),
-      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser, allowedScopes: ['read'] },
+      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser, allowedScopes: ['read'], ownerBudget: WIDE_OWNER_BUDGET },
     });
 
   it('imports both layouts, only hashes, disabled keys disabled, each with an import event; a re-run changes nothing', async () => {
@@ -166,6 +169,34 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     expect(await store().getKey(key.keyId)).toBeUndefined();
   });
 
+  it('follows Auth0: a blocked user’s keys come in paused (and an unblock resumes them), a deleted user’s not at all', async () => {
+    const exported = exportOf({ accounts: [{ keys: 2 }, { keys: 1 }, { keys: 1 }] });
+    const [blocked, deleted, fine] = exported.accounts.map((account) => `auth0|${account.accountId}`) as [string, string, string];
+    const at = Date.now() - 60_000;
+    await store().recordOwnerStatus(blocked, 'blocked', at);
+    await store().recordOwnerStatus(deleted, 'deleted', at);
+    const result = await importCli([exported.path, '--json']);
+    expect(result.code).toBe(0);
+    const report = json(result.stdout);
+    expect(report).toMatchObject({ imported: 3, keys: 3, disabled: 2 });
+    expect(report.skipped).toEqual([expect.objectContaining({ reason: 'Auth0 reports the owner deleted' })]);
+    const keysOf = (owner: string) => exported.keys.filter((key) => `auth0|${key.accountId}` === owner);
+    for (const key of keysOf(blocked)) expect(await store().getKey(key.keyId)).toMatchObject({ disabledBy: 'auth0:user.blocked' });
+    for (const key of keysOf(deleted)) expect(await store().getKey(key.keyId)).toBeUndefined();
+    expect((await store().getKey(keysOf(fine)[0]!.keyId))?.disabledAt).toBeUndefined();
+
+    const lifecycle = new OwnerLifecycle(store(), new OwnerKeys({ store: store(), policy: DEFAULT_KEY_POLICY }));
+    const unblock = {
+      change: 'unblocked',
+      sub: blocked,
+      eventId: 'evt-1',
+      occurredAt: new Date().toISOString(),
+      actor: 'auth0:user.unblocked',
+      source: 'event:user.updated',
+    } as const;
+    expect(await lifecycle.apply(unblock)).toMatchObject({ action: 'enabled', keys: 2 });
+  });
+
   it('lets an owner rotate every imported key, however many more than the limit, counting each once', async () => {
     const exported = exportOf({ accounts: [{ keys: 12 }] });
     const owner = `auth0|${exported.accounts[0]!.accountId}`;
@@ -183,7 +214,7 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     const later = new KeyService({
       store: store(),
       format: new KeyFormat('uak'),
-      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser: 3, allowedScopes: ['read'] },
+      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser: 3, allowedScopes: ['read'], ownerBudget: WIDE_OWNER_BUDGET },
       clock: () => new Date(Date.now() + 2 * 3600_000),
     });
     await expect(later.create(caller(owner), { name: 'still over' })).rejects.toMatchObject({ code: 'KEY_LIMIT_REACHED' });
@@ -217,7 +248,7 @@ describe('npm run import:stormpath against DynamoDB Local', () => {
     const revoking = new KeyService({
       store: racing,
       format: new KeyFormat('uak'),
-      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser: 5, allowedScopes: ['read'] },
+      policy: { ...DEFAULT_KEY_POLICY, maxKeysPerUser: 5, allowedScopes: ['read'], ownerBudget: WIDE_OWNER_BUDGET },
     });
     const importExpiry = (await store().getKey(raced.keyId))!.expiresAt;
     await revoking.revoke(caller(owner), raced.keyId);

@@ -161,7 +161,14 @@ export class InMemoryKeyStore implements KeyStore {
     }
     const { disabledAt, disabledBy, ...rest } = key;
     const next = update.disabledAt === undefined ? disabledAt : (update.disabledAt ?? undefined);
-    const by = update.disabledAt === undefined ? disabledBy : update.disabledAt === null ? undefined : update.disabledBy;
+    const by =
+      update.keepPausedByOwner === true
+        ? undefined
+        : update.disabledAt === undefined
+          ? disabledBy
+          : update.disabledAt === null
+            ? undefined
+            : update.disabledBy;
     this.keys.set(key.keyId, {
       ...rest,
       name: update.name ?? key.name,

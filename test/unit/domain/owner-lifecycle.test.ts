@@ -7,8 +7,10 @@ import type { KeyStore } from '../../../lambdas/domain/key-store';
 import { applyAuth0Event, describeOwnerEvent } from '../../../lambdas/domain/owner-events';
 import { OwnerKeys } from '../../../lambdas/domain/owner-keys';
 import { OwnerLifecycle } from '../../../lambdas/domain/owner-lifecycle';
+import { KeyFormat } from '../../../lambdas/domain/key-format';
+import { KeyService } from '../../../lambdas/domain/key-service';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
-import { storedTestKey, testEvent } from '../../support/key-policy';
+import { storedTestKey, testEvent, testKeyPolicy } from '../../support/key-policy';
 
 const FIXTURES = join(__dirname, '../../fixtures/auth0');
 const USER = 'auth0|65f1c2d3e4a5b6c7d8e9f012';
@@ -358,5 +360,45 @@ describe('OwnerKeys.auth0Status: what support staff see of Auth0’s reports', (
     expect(await ownerKeys.auth0Status(USER)).toEqual({ blocked: true });
     await lifecycle.apply(DELETED);
     expect(await ownerKeys.auth0Status(USER)).toEqual({ blocked: false, deletedAt: DELETED.occurredAt });
+  });
+});
+
+describe('an owner who pauses a key Auth0’s block had paused', () => {
+  it('keeps it paused after the unblock: the pause is theirs from then on, and audited', async () => {
+    const key = seed(USER, '2025-01-01T00:00:00.000Z');
+    await lifecycle.apply(BLOCKED);
+    const keys = new KeyService({ store, format: new KeyFormat('uak'), policy: testKeyPolicy(), clock: () => now });
+    const view = await keys.update({ sub: USER, tokenIssuedAtMs: Date.parse(BLOCKED.occurredAt) - 60_000 }, key.keyId, { enabled: false });
+    expect(view).toMatchObject({ status: 'disabled', enabled: false });
+    expect(stored(key).disabledBy).toBeUndefined();
+    expect(store.events.at(-1)).toMatchObject({ type: 'disable', actor: USER, details: { alreadyPausedBy: 'auth0:user.blocked' } });
+    expect(await lifecycle.apply(UNBLOCKED)).toMatchObject({ action: 'enabled', keys: 0 });
+    expect(stored(key).disabledAt).toBeDefined();
+    // Asking again changes and records nothing.
+    const events = store.events.length;
+    await keys.update({ sub: USER }, key.keyId, { enabled: false });
+    expect(store.events).toHaveLength(events);
+  });
+});
+
+describe('a revoke-all that a rotation races', () => {
+  it('revokes the successor a rotation made while it ran (a second pass finds it)', async () => {
+    const key = seed(USER, '2025-01-01T00:00:00.000Z');
+    const keys = new KeyService({ store, format: new KeyFormat('uak'), policy: testKeyPolicy(), clock: () => now });
+    const getKey = store.getKey.bind(store);
+    let successor: string | undefined;
+    let rotating = false;
+    jest.spyOn(store, 'getKey').mockImplementation(async (keyId) => {
+      // The attacker's still-valid token rotates the key just as the first pass reads it.
+      if (!rotating && keyId === key.keyId) {
+        rotating = true;
+        successor = (await keys.rotate({ sub: USER }, key.keyId, { gracePeriodSeconds: 600 })).id;
+      }
+      return getKey(keyId);
+    });
+    const admin = new OwnerKeys({ store, policy: { auditRetentionDays: 365, revokedRetentionDays: 30 }, clock: () => now });
+    expect(await admin.revokeAll(USER, { sub: 'auth0|support' })).toBe(2);
+    expect(stored(key).revokedAt).toBeDefined();
+    expect(store.peek(successor ?? '')?.revokedAt).toBeDefined();
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { KeyStateConflictError } from '../../../lambdas/domain/errors';
 import { AdminAccess } from '../../../lambdas/auth/admin-access';
 import { CachedWebhookToken, type WebhookTokenSource } from '../../../lambdas/auth/webhook-token';
 import type { StoredKey } from '../../../lambdas/domain/api-key';
@@ -289,6 +290,14 @@ describe('POST /auth0/events (the webhook)', () => {
     expect(response.headers).toMatchObject({ 'www-authenticate': 'Bearer' });
     expect(reads.count).toBe(0);
     expect(apply).not.toHaveBeenCalled();
+  });
+
+  it('answers 503, which Auth0 retries, when keys kept changing under the report (never a 409, which it would drop)', async () => {
+    jest.spyOn(lifecycle, 'apply').mockRejectedValue(new KeyStateConflictError('kept changing', 'CONCURRENT_CHANGE'));
+    const { event } = webhookEvent(`Bearer ${TOKEN}`, fixtureText('events-webhook-user-deleted.json'), false);
+    const response = await createAuth0WebhookHandler({ lifecycle, logger, token: source() })(event);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'retry-after': '1' });
   });
 
   it('answers 413 for a body over MAX_WEBHOOK_BODY_BYTES, and applies nothing', async () => {
