@@ -27,7 +27,7 @@ users' keys disabled, unblocked users' keys re-enabled. <file> holds Log Streams
 The whole file is read and checked before anything is written; applying an event again changes nothing.
 
 The table: TABLE_NAME, at DYNAMODB_ENDPOINT when set (npm start's DynamoDB Local), else in AWS
-with the default credential chain and region (README "Keys follow their owner").
+with the default credential chain and region (README "Keys follow their owner in Auth0").
 `;
 
 /** `npm run -s auth0-events -- <file>`: one line per event on stdout; answers the exit code. */
