@@ -79,9 +79,11 @@ export class OwnerKeys {
 
   private async revokePass(ownerId: string, actor: Caller, scope: RevokeScope): Promise<number> {
     let revoked = 0;
-    for await (const listed of this.keysOf(ownerId)) {
+    const successors: string[] = [];
+    for await (const listed of this.keysOf(ownerId, successors)) {
       const key = await this.store.getKey(listed.keyId);
       const now = this.clock();
+      if (key?.ownerId === ownerId && key.replacedBy !== undefined) successors.push(key.replacedBy);
       if (key?.ownerId !== ownerId || key.revokedAt !== undefined || isExpired(key.expiresAt, now)) continue;
       if (scope.revokes !== undefined && !scope.revokes(key)) continue;
       const event = this.event(actor, key, 'revoke', now, scope);
@@ -140,10 +142,12 @@ export class OwnerKeys {
   /** `change` answers undefined for a key it leaves as it is. */
   private async toggleAll(ownerId: string, change: (key: StoredKey, now: Date) => Promise<UpdateResult> | undefined): Promise<BulkOutcome> {
     let changed = 0;
-    for await (const listed of this.keysOf(ownerId)) {
+    const successors: string[] = [];
+    for await (const listed of this.keysOf(ownerId, successors)) {
       for (let attempt = 0; ; attempt += 1) {
         const key = await this.store.getKey(listed.keyId);
         const now = this.clock();
+        if (attempt === 0 && key?.ownerId === ownerId && key.replacedBy !== undefined) successors.push(key.replacedBy);
         if (key?.ownerId !== ownerId || key.revokedAt !== undefined || isExpired(key.expiresAt, now)) break;
         const result = await change(key, now);
         if (result === undefined) break;
@@ -160,13 +164,28 @@ export class OwnerKeys {
     return { kind: 'done', keys: changed };
   }
 
-  private async *keysOf(ownerId: string): AsyncGenerator<{ readonly keyId: string }> {
+  /**
+   * The owner's keys as the owner index lists them, then the `successors` the caller found on their
+   * (consistent) reads, each once: a rotation's new key may not be in the index yet (it lags), and the
+   * successor of an imported key is not among the owner's slots either.
+   */
+  private async *keysOf(ownerId: string, successors: string[]): AsyncGenerator<{ readonly keyId: string }> {
+    const seen = new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await this.store.listKeys(ownerId, { limit: PAGE_SIZE, cursor });
-      yield* page.keys;
+      for (const key of page.keys) {
+        if (seen.has(key.keyId)) continue;
+        seen.add(key.keyId);
+        yield key;
+      }
       cursor = page.nextCursor;
     } while (cursor !== undefined);
+    for (let next = successors.shift(); next !== undefined; next = successors.shift()) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      yield { keyId: next };
+    }
   }
 
   private event(actor: Caller, key: Pick<StoredKey, 'keyId' | 'ownerId'>, type: AuditEventType, at: Date, scope: BulkScope) {

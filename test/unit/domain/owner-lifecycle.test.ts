@@ -402,3 +402,22 @@ describe('a revoke-all that a rotation races', () => {
     expect(store.peek(successor ?? '')?.revokedAt).toBeDefined();
   });
 });
+
+describe('bulk changes follow rotations the owner index does not show yet', () => {
+  it('revokes and pauses a rotated key’s successor that the listing lacks (the index lags; an imported key’s successor holds no slot)', async () => {
+    const old = seed(USER, '2025-01-01T00:00:00.000Z');
+    const keys = new KeyService({ store, format: new KeyFormat('uak'), policy: testKeyPolicy(), clock: () => now });
+    const successor = await keys.rotate({ sub: USER }, old.keyId, { gracePeriodSeconds: 600 });
+    const listKeys = store.listKeys.bind(store);
+    // The index has not caught up with the rotation: it lists the old key alone.
+    jest.spyOn(store, 'listKeys').mockImplementation(async (owner, page) => {
+      const listed = await listKeys(owner, page);
+      return { ...listed, keys: listed.keys.filter((key) => key.keyId !== successor.id) };
+    });
+    expect(await lifecycle.apply(BLOCKED)).toMatchObject({ action: 'disabled', keys: 2 });
+    expect(store.peek(successor.id)?.disabledBy).toBe('auth0:user.blocked');
+    const admin = new OwnerKeys({ store, policy: { auditRetentionDays: 365, revokedRetentionDays: 30 }, clock: () => now });
+    expect(await admin.revokeAll(USER, { sub: 'auth0|support' })).toBe(2);
+    expect(store.peek(successor.id)?.revokedAt).toBeDefined();
+  });
+});
