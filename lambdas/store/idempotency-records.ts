@@ -1,5 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { isSealedOutcome, type IdempotencyRecord } from '../domain/idempotency';
+import { epochSeconds, isEpochSeconds } from './item-mapping';
 import type { TransactItem } from './named-transaction';
 import { asStoreFault, type StoreContext } from './store-calls';
 import { TABLE } from './table-schema';
@@ -31,9 +32,6 @@ const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
 export const idempotencyItemKey = (recordId: string): string => `${RECORD_PREFIX}${recordId}`;
 
-const epochSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
-const isEpochSeconds = (value: unknown): value is number =>
-  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 253_402_300_799;
 const isIsoTime = (value: unknown): value is string => typeof value === 'string' && !Number.isNaN(Date.parse(value));
 
 /** The item a record is stored as (what putIdempotencyRecord puts). */

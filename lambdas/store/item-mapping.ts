@@ -9,8 +9,10 @@ type Item = Record<string, unknown>;
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+/** A time as the table holds expiries and TTLs: whole epoch seconds. */
+export const epochSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
 /** Whole seconds up to the year 9999, so every expiry converts to a Date. */
-const isEpochSeconds = (value: unknown): value is number =>
+export const isEpochSeconds = (value: unknown): value is number =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 253_402_300_799;
 const optionalString = (value: unknown): value is string | undefined => value === undefined || isString(value);
 

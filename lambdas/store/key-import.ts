@@ -4,9 +4,9 @@ import { IMPORTED_COUNTS, importedBucket, importedDeltaParts, withDelta, type Im
 import { putEvents, putNewKey } from './key-writes';
 import { namedTransaction, type TransactItem } from './named-transaction';
 import type { OwnerStatusView } from '../domain/key-store';
-import { ensureOwnerItem, readOwnerItem } from './owner-limit';
-import { AUTH0_DELETED_AT, AUTH0_STATUS, ownerStatusOf } from './owner-status';
-import { asStoreFault, storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
+import { ensureOwnerItem } from './owner-limit';
+import { AUTH0_DELETED_AT, AUTH0_STATUS, readOwnerStatus } from './owner-status';
+import { storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
 import { importMarkerKey, ownerItemKey, TABLE } from './table-schema';
 
 /** One key to import, with the audit event that says so. */
@@ -50,7 +50,7 @@ export class KeyImportWriter {
    */
   async prepareOwner(ownerId: string): Promise<OwnerStatusView> {
     await withConflictRetries(this.context, () => ensureOwnerItem(this.context, ownerId));
-    return ownerStatusOf(await asStoreFault(() => readOwnerItem(this.context, ownerId)));
+    return readOwnerStatus(this.context, ownerId);
   }
 
   /**

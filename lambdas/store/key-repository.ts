@@ -29,8 +29,8 @@ import { changeKeyItem, claimSlots, putEvents, putNewKey, releaseSlot, retireRot
 import { namedTransaction } from './named-transaction';
 import { KeyStateConflictError } from '../domain/errors';
 import { countsAsImported, importedBucket, withDelta, type ImportedDeltas } from './imported-slots';
-import { OWNER_FULL, readOwnerItem, withinOwnerLimit, type SlotRoom } from './owner-limit';
-import { ownerNotSuspendedCheck, ownerStatusOf, ownerStatusStillCheck, recordOwnerStatus } from './owner-status';
+import { OWNER_FULL, withinOwnerLimit, type SlotRoom } from './owner-limit';
+import { ownerNotSuspendedCheck, ownerStatusStillCheck, readOwnerStatus, recordOwnerStatus } from './owner-status';
 import { putIdempotencyRecord, readIdempotencyRecord } from './idempotency-records';
 import type { IdempotencyRecord } from '../domain/idempotency';
 import { asStoreFault, storeContext, withConflictRetries, type StoreContext, type StoreContextOptions } from './store-calls';
@@ -228,7 +228,7 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async ownerStatus(ownerId: string): Promise<OwnerStatusView> {
-    return ownerStatusOf(await asStoreFault(() => readOwnerItem(this.context, ownerId)));
+    return readOwnerStatus(this.context, ownerId);
   }
 
   async recordOwnerStatus(ownerId: string, status: OwnerStatus | undefined, atMs: number): Promise<'recorded' | 'stale'> {

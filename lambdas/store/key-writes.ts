@@ -1,7 +1,7 @@
 import type { StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
 import type { KeyRotation, KeyUpdate } from '../domain/key-store';
-import { toEventItem, toItem } from './item-mapping';
+import { epochSeconds, toEventItem, toItem } from './item-mapping';
 import { IMPORTED_COUNTS, IMPORTED_TOTAL, importedDeltaParts, type ImportedDeltas } from './imported-slots';
 import type { TransactItem } from './named-transaction';
 import type { BudgetClaim } from '../domain/owner-budget';
@@ -13,8 +13,6 @@ import { ownerItemKey, TABLE } from './table-schema';
  * The items of the store's transactions, each with the condition that makes
  * it safe. Every change of a key goes with its audit events, in one transaction.
  */
-
-const epochSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
 
 export interface SlotClaimOptions {
   /**

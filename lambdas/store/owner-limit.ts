@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KeyStateConflictError } from '../domain/errors';
 import { limitReached, OWNER_SUSPENDED, rateLimited, type OwnerChecks, type OwnerRefusal } from '../domain/key-store';
 import { claimHolds, decide, freshClaim, type BudgetClaim } from '../domain/owner-budget';
+import { readOwnerItem } from './owner-item';
 import { tatOf } from './owner-rate';
 import { isSuspended } from './owner-status';
 import { IMPORTED_COUNTS, IMPORTED_TOTAL, importedCounts } from './imported-slots';
@@ -116,13 +117,6 @@ export async function activeKeyIds(context: StoreContext, ownerId: string): Prom
 
 async function readSlots(context: StoreContext, ownerId: string): Promise<Record<string, unknown>> {
   return ((await readOwnerItem(context, ownerId))?.activeKeys ?? {}) as Record<string, unknown>;
-}
-
-export async function readOwnerItem(context: StoreContext, ownerId: string): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await context.client.send(
-    new GetCommand({ TableName: context.tableName, Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) }, ConsistentRead: true }),
-  );
-  return Item;
 }
 
 /** Removes the owner's expired keys (from `item`, the owner item as just read) from the active set and expired imported counts; answers the imported counts left. */

@@ -1,4 +1,5 @@
 import type { BudgetClaim } from '../domain/owner-budget';
+import { numberAttribute } from './owner-item';
 
 /** The owner item's attribute holding the budget's TAT, epoch milliseconds (lambdas/domain/owner-budget.ts). */
 export const CREATION_TAT = 'creationTat';
@@ -30,5 +31,4 @@ export function budgetParts(claim: BudgetClaim): ExpressionParts {
 }
 
 /** The TAT as read from an owner item: a number, or nothing. */
-export const tatOf = (item: Readonly<Record<string, unknown>> | undefined): number | undefined =>
-  typeof item?.[CREATION_TAT] === 'number' ? item[CREATION_TAT] : undefined;
+export const tatOf = (item: Readonly<Record<string, unknown>> | undefined): number | undefined => numberAttribute(item, CREATION_TAT);

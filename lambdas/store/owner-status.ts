@@ -1,8 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KeyStateConflictError } from '../domain/errors';
 import type { OwnerStatus, OwnerStatusView } from '../domain/key-store';
 import type { TransactItem } from './named-transaction';
+import { epochSeconds } from './item-mapping';
+import { numberAttribute, readOwnerItem } from './owner-item';
 import { asStoreFault, withConflictRetries, type StoreContext } from './store-calls';
 import { ownerItemKey, TABLE } from './table-schema';
 
@@ -76,13 +78,10 @@ export function isSuspended(item: Readonly<Record<string, unknown>> | undefined,
   return item?.[AUTH0_STATUS] !== undefined || (typeof deletedAt === 'number' && deletedAt >= tokenIssuedAtMs);
 }
 
-const numberOf = (item: Readonly<Record<string, unknown>> | undefined, name: string): number | undefined =>
-  typeof item?.[name] === 'number' ? item[name] : undefined;
-
 /** What an owner item says of Auth0's reports. */
 export function ownerStatusOf(item: Readonly<Record<string, unknown>> | undefined): OwnerStatusView {
-  const statusAtMs = numberOf(item, AUTH0_STATUS_AT);
-  const deletedAtMs = numberOf(item, AUTH0_DELETED_AT);
+  const statusAtMs = numberAttribute(item, AUTH0_STATUS_AT);
+  const deletedAtMs = numberAttribute(item, AUTH0_DELETED_AT);
   return {
     ...(item?.[AUTH0_STATUS] === 'blocked' ? { blocked: true } : {}),
     ...(statusAtMs !== undefined ? { statusAtMs } : {}),
@@ -125,6 +124,7 @@ export async function recordOwnerStatus(
     at,
     set: [`${AUTH0_STATUS_AT} = :at`, ...(status === 'blocked' ? [`${AUTH0_STATUS} = :blocked`] : [])],
     remove: status === 'blocked' ? [] : [AUTH0_STATUS],
+    values: status === 'blocked' ? { ':blocked': 'blocked' } : {},
   });
 }
 
@@ -133,15 +133,21 @@ async function writeOwnerState(
   ownerId: string,
   atMs: number,
   now: Date,
-  change: { readonly at: string; readonly set: readonly string[]; readonly remove: readonly string[] },
+  change: {
+    readonly at: string;
+    readonly set: readonly string[];
+    readonly remove: readonly string[];
+    /** The values `set` names beside `:at` (DynamoDB refuses one the expression does not use). */
+    readonly values?: Readonly<Record<string, unknown>>;
+  },
 ): Promise<'recorded' | 'stale'> {
   return asStoreFault(async () => {
     for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt += 1) {
-      const item = await readItem(context, ownerId);
-      const recordedAt = numberOf(item, change.at);
+      const item = await readOwnerItem(context, ownerId);
+      const recordedAt = numberAttribute(item, change.at);
       if (recordedAt !== undefined && recordedAt > atMs) return 'stale';
       const known = item?.activeKeys !== undefined;
-      const purgeAt = Math.floor(now.getTime() / 1000) + UNKNOWN_OWNER_RETENTION_SECONDS;
+      const purgeAt = epochSeconds(now) + UNKNOWN_OWNER_RETENTION_SECONDS;
       const set = [...change.set, ...(known ? [] : [`${TABLE.ttlAttribute} = :purgeAt`])];
       try {
         // A plain write on the owner item can lose to a transaction on it (TransactionConflictException, not retried by the SDK).
@@ -155,7 +161,7 @@ async function writeOwnerState(
               ConditionExpression: `${known ? 'attribute_exists(activeKeys)' : 'attribute_not_exists(activeKeys)'} AND (attribute_not_exists(${change.at}) OR ${change.at} <= :at)`,
               ExpressionAttributeValues: {
                 ':at': atMs,
-                ...(change.set.some((part) => part.includes(':blocked')) ? { ':blocked': 'blocked' } : {}),
+                ...change.values,
                 ...(known ? {} : { ':purgeAt': purgeAt }),
               },
             }),
@@ -172,9 +178,7 @@ async function writeOwnerState(
   });
 }
 
-async function readItem(context: StoreContext, ownerId: string): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await context.client.send(
-    new GetCommand({ TableName: context.tableName, Key: { [TABLE.partitionKey]: ownerItemKey(ownerId) }, ConsistentRead: true }),
-  );
-  return Item;
+/** What the owner item holds of Auth0's reports, read strongly consistently. */
+export async function readOwnerStatus(context: StoreContext, ownerId: string): Promise<OwnerStatusView> {
+  return ownerStatusOf(await asStoreFault(() => readOwnerItem(context, ownerId)));
 }
