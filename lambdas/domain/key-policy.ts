@@ -28,6 +28,10 @@ export const DEFAULT_KEY_POLICY: KeyPolicy = {
   ownerBudget: { perMinute: 10, burst: 20 },
 };
 
+/** When a key revoked at `at` is purged at the latest: REVOKED_RETENTION_DAYS on (epoch seconds; the store keeps the sooner of this and its expiry). */
+export const revokedPurgeAt = (policy: Pick<KeyPolicy, 'revokedRetentionDays'>, at: Date): number =>
+  Math.floor(at.getTime() / 1000) + policy.revokedRetentionDays * 86_400;
+
 export const NAME_MAX_LENGTH = 100;
 export const MAX_SCOPES_PER_KEY = 20;
 export const SCOPE_MAX_LENGTH = 64;

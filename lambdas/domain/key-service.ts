@@ -10,7 +10,7 @@ import type { OwnerChecks, OwnerRefusal } from './key-store';
 import { IdempotentRequests, type Remember, type Replayable } from './idempotent-requests';
 import type { KeyFormat } from './key-format';
 import { isKeyId } from './key-ids';
-import type { KeyPolicy } from './key-policy';
+import { revokedPurgeAt, type KeyPolicy } from './key-policy';
 import { hashSecret } from './secret-hash';
 import type { Clock, KeyStore } from './key-store';
 import { systemClock } from './key-store';
@@ -143,7 +143,7 @@ export class KeyService {
   async revoke(caller: Caller, keyId: string): Promise<void> {
     const now = this.clock();
     const event = this.event(caller, { keyId, ownerId: caller.sub }, 'revoke', now);
-    const result = isKeyId(keyId) ? await this.store.revokeKey(caller.sub, keyId, now, event, this.purgeAt(now)) : undefined;
+    const result = isKeyId(keyId) ? await this.store.revokeKey(caller.sub, keyId, now, event, revokedPurgeAt(this.policy, now)) : undefined;
     if (result === undefined || result.outcome === 'not-found') {
       throw new KeyNotFoundError(keyId);
     }
@@ -303,11 +303,6 @@ export class KeyService {
       tokenIssuedAtMs: caller.tokenIssuedAtMs ?? 0,
       ...(idempotency !== undefined ? { idempotency } : {}),
     };
-  }
-
-  /** A revoked key's record goes REVOKED_RETENTION_DAYS after its revocation (sooner if it expires sooner). */
-  private purgeAt(now: Date): number {
-    return Math.floor(now.getTime() / 1000) + this.policy.revokedRetentionDays * 86_400;
   }
 
   private refuseIfRevoked(key: StoredKey): void {

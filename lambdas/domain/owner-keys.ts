@@ -2,7 +2,7 @@ import type { StoredKey } from './api-key';
 import { isExpired } from './api-key';
 import { auditEvent, type AuditEventType, type Caller } from './audit-event';
 import { KeyStateConflictError } from './errors';
-import type { KeyPolicy } from './key-policy';
+import { revokedPurgeAt, type KeyPolicy } from './key-policy';
 import type { Clock, KeyStore, UpdateResult } from './key-store';
 import { systemClock } from './key-store';
 
@@ -87,8 +87,7 @@ export class OwnerKeys {
       if (key?.ownerId !== ownerId || key.revokedAt !== undefined || isExpired(key.expiresAt, now)) continue;
       if (scope.revokes !== undefined && !scope.revokes(key)) continue;
       const event = this.event(actor, key, 'revoke', now, scope);
-      const purgeAt = Math.floor(now.getTime() / 1000) + this.policy.revokedRetentionDays * 86_400;
-      const result = await this.store.revokeKey(ownerId, key.keyId, now, event, purgeAt);
+      const result = await this.store.revokeKey(ownerId, key.keyId, now, event, revokedPurgeAt(this.policy, now));
       if (result.outcome === 'written') revoked += 1;
     }
     return revoked;

@@ -41,9 +41,9 @@ export const createAuth0WebhookHandler =
         if (raw.byteLength > MAX_WEBHOOK_BODY_BYTES) throw new RequestTooLargeError(MAX_WEBHOOK_BODY_BYTES);
         const results = [];
         for (const item of parseEvents(raw)) {
-          const result = await applyAuth0Event(deps.lifecycle, item);
-          deps.logger.info('auth0 event', summary(result));
-          results.push(summary(result));
+          const result = summary(await applyAuth0Event(deps.lifecycle, item));
+          deps.logger.info('auth0 event', result);
+          results.push(result);
         }
         return jsonResponse(200, { results });
       } catch (error) {

@@ -6,12 +6,11 @@ import type { AdminDependencies } from '../handlers/admin-keys';
 import { KeyFormat } from '../domain/key-format';
 import { KeyService } from '../domain/key-service';
 import type { ManagementDependencies } from '../handlers/management-handler';
-import { createLogger } from '../observability/logger';
 import { DynamoKeyStore } from '../store/key-repository';
-import { indexPlan, type IndexReads } from '../store/table-upgrade';
-import { createDocumentClient, MANAGEMENT_DYNAMODB_TIMEOUTS } from './clients';
+import type { IndexReads } from '../store/table-upgrade';
+import { authConfigFrom, type AuthConfig } from './config';
 import { environmentReader, loadSettings } from '../settings/load';
-import { authConfigFrom, keyConfigFrom, type AuthConfig } from './config';
+import { deployedTableWiring } from './table-wiring';
 import type { Wiring } from './wiring';
 
 export function managementDependencies(
@@ -67,11 +66,5 @@ export function lambdaAdminDependencies(): AdminDependencies {
 
 function deployedDependencies() {
   const settings = loadSettings('management', environmentReader(process.env));
-  return managementDependencies({
-    keys: keyConfigFrom(settings),
-    auth: authConfigFrom(settings),
-    indexes: indexPlan(settings.tableUpgradeStep).reads,
-    client: createDocumentClient({ timeouts: MANAGEMENT_DYNAMODB_TIMEOUTS }),
-    logger: createLogger('api-key-management'),
-  });
+  return managementDependencies({ ...deployedTableWiring(settings, 'api-key-management'), auth: authConfigFrom(settings) });
 }

@@ -6,14 +6,14 @@ import { OwnerKeys } from '../domain/owner-keys';
 import { OwnerLifecycle } from '../domain/owner-lifecycle';
 import type { Auth0WebhookDependencies } from '../handlers/auth0-webhook';
 import type { OwnerEventDependencies } from '../handlers/owner-events';
-import { createLogger, type AppLogger } from '../observability/logger';
-import { environmentReader, loadSettings } from '../settings/load';
+import type { AppLogger } from '../observability/logger';
 import { ConfigError } from '../settings/config-error';
 import { createSecretsManagerClient } from '../signing/aws-clients';
 import { DynamoKeyStore } from '../store/key-repository';
-import { indexPlan, type IndexReads } from '../store/table-upgrade';
-import { createDocumentClient, MANAGEMENT_DYNAMODB_TIMEOUTS } from './clients';
-import { keyConfigFrom, type KeyConfig } from './config';
+import type { IndexReads } from '../store/table-upgrade';
+import type { KeyConfig } from './config';
+import { environmentReader, loadSettings } from '../settings/load';
+import { deployedTableWiring } from './table-wiring';
 
 /** What applies Auth0's reports: the lifecycle over the owner's keys, on the one table. */
 export function ownerEventDependencies(wiring: {
@@ -30,15 +30,7 @@ export function ownerEventDependencies(wiring: {
 
 function deployedWiring() {
   const settings = loadSettings('management', environmentReader(process.env));
-  return {
-    settings,
-    deps: ownerEventDependencies({
-      keys: keyConfigFrom(settings),
-      indexes: indexPlan(settings.tableUpgradeStep).reads,
-      client: createDocumentClient({ timeouts: MANAGEMENT_DYNAMODB_TIMEOUTS }),
-      logger: createLogger('auth0-events'),
-    }),
-  };
+  return { settings, deps: ownerEventDependencies(deployedTableWiring(settings, 'auth0-events')) };
 }
 
 /** The EventBridge target (lib/owner-events.ts): the management functions' settings, no token verifier. */
