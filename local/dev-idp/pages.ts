@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * The development identity provider's two HTML pages: the activation form
- * (a stand-in for Auth0's login) and the page that answers it. Every value
- * from a request is escaped; the CSP allows no script at all.
+ * The development identity provider's HTML pages: the activation form (a
+ * stand-in for Auth0's login), the page that answers it, and the headers and
+ * pieces the login page (login-page.ts) shares. Every value from a request is
+ * escaped; the CSP allows no script at all (the one page with a script, the
+ * web-message answer, sets its own: authorization-response.ts).
  */
 
 export const HTML_SECURITY_HEADERS = {
@@ -27,7 +29,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const PAGE_STYLE =
+export const PAGE_STYLE =
   'body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}' +
   '.dev{background:#fff3cd;border:1px solid #e0c060;padding:.75rem;border-radius:.25rem}' +
   'label{display:block;margin:1rem 0 .25rem}input{font-size:1.1rem;padding:.3rem;width:100%;box-sizing:border-box}' +

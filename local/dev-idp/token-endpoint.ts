@@ -4,6 +4,7 @@ import { MAX_FIELD_LENGTH, type DeviceCodeStore, type PollRefusal } from './devi
 import { NO_STORE, sendOAuthError, sendUnreadableBody } from './oauth-replies';
 import { nonEmpty, readRequestBody } from './request-body';
 import { TOKEN_LIFETIME_SECONDS, type TokenSigner } from './token-signer';
+import type { Grant } from './user-token-grants';
 
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -12,6 +13,8 @@ export interface TokenEndpointDependencies {
   readonly signer: TokenSigner;
   /** The audience of client_credentials tokens whose request names none. */
   readonly defaultAudience: string;
+  /** authorization_code and refresh_token, for registered clients (user-token-grants.ts). */
+  readonly userGrants: { readonly authorizationCode: Grant; readonly refreshToken: Grant };
 }
 
 /** access_denied to a code locked by wrong guesses: the login must start again. */
@@ -33,7 +36,10 @@ function refusal(outcome: PollRefusal, intervalSeconds: number): { status: numbe
   }
 }
 
-/** `POST /oauth/token`: grant_type=client_credentials (the user id as client_id) or the device-code grant. */
+/**
+ * `POST /oauth/token`: grant_type=client_credentials (the user id as client_id), the device-code grant,
+ * and a registered SPA's authorization_code and refresh_token.
+ */
 export function tokenEndpoint(deps: TokenEndpointDependencies): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const sendToken = async (
     response: ServerResponse,
@@ -82,12 +88,17 @@ export function tokenEndpoint(deps: TokenEndpointDependencies): (request: Incomi
       await deviceCodeGrant(params, response);
     } else if (params.grant_type === 'client_credentials') {
       await clientCredentialsGrant(params, response);
+    } else if (params.grant_type === 'authorization_code') {
+      await deps.userGrants.authorizationCode(params, response);
+    } else if (params.grant_type === 'refresh_token') {
+      await deps.userGrants.refreshToken(params, response);
     } else {
       sendOAuthError(
         response,
         400,
         'unsupported_grant_type',
-        `The development identity provider supports grant_type=client_credentials and grant_type=${DEVICE_CODE_GRANT_TYPE}`,
+        `The development identity provider supports grant_type=client_credentials, grant_type=${DEVICE_CODE_GRANT_TYPE}, ` +
+          'grant_type=authorization_code and grant_type=refresh_token',
       );
     }
   };

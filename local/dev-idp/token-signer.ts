@@ -11,9 +11,9 @@ export interface SigningKey {
   readonly jwk: JWK;
 }
 
-/** A fresh RS256 key pair under a random key id. */
+/** A fresh RS256 key pair under a random key id; the private half can be exported (key-file.ts saves it). */
 export async function generateSigningKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = randomUUID();
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   return { privateKey, kid, jwk };
@@ -42,6 +42,9 @@ export interface TokenClaims {
   readonly expiresInSeconds?: number | undefined;
 }
 
+/** The scopes OpenID Connect defines for the login itself (https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims, §11). */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+
 /** Signs RS256 access tokens shaped like Auth0's, each with a fresh `jti`. */
 export class TokenSigner {
   private readonly key: SigningKey;
@@ -65,10 +68,13 @@ export class TokenSigner {
     // As Auth0 does with RBAC and "Add Permissions in the Access Token": a person's token lists what they hold.
     // The development IdP grants whatever a request asks for (so KEY_SCOPES_FROM_TOKEN and ADMIN_SCOPE can be
     // tried locally), and the default permissions when it asks for nothing. A machine's rights are its scope.
-    const asked = claims.scope?.split(' ').filter((scope) => scope !== '');
+    // OpenID Connect's own scopes (a browser login's `openid profile offline_access`) are about the login, not
+    // the API: a request that asks only for them asks for no API permission, so it gets the default ones.
+    const asked = claims.scope?.split(' ').filter((scope) => scope !== '' && !OIDC_SCOPES.has(scope));
+    const askedForAny = asked !== undefined && asked.length > 0 ? asked : undefined;
     // A client id `<name>@clients` gets a machine's token, shaped as Auth0's client-credentials ones are.
     const client = claims.sub.endsWith('@clients') ? claims.sub.slice(0, -'@clients'.length) : undefined;
-    const permissions = client !== undefined ? undefined : (asked ?? this.defaultPermissions);
+    const permissions = client !== undefined ? undefined : (askedForAny ?? this.defaultPermissions);
     return new SignJWT({
       ...(claims.scope !== undefined ? { scope: claims.scope } : {}),
       ...(permissions !== undefined ? { permissions: [...permissions] } : {}),

@@ -114,11 +114,21 @@ async function verify(provider: DevIdentityProvider, token: string, audience = A
 }
 
 describe('discovery', () => {
-  it('advertises the device authorization endpoint and both grant types', async () => {
+  it('advertises the endpoints, grant types, PKCE method and response modes', async () => {
     const { provider } = await startProvider();
     const config = (await request(`${provider.url}/.well-known/openid-configuration`)).json;
     expect(config.device_authorization_endpoint).toBe(`${provider.url}/oauth/device/code`);
-    expect(config.grant_types_supported).toEqual(['client_credentials', 'urn:ietf:params:oauth:grant-type:device_code']);
+    expect(config.authorization_endpoint).toBe(`${provider.url}/authorize`);
+    expect(config.end_session_endpoint).toBe(`${provider.url}/v2/logout`);
+    expect(config.grant_types_supported).toEqual([
+      'authorization_code',
+      'refresh_token',
+      'client_credentials',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ]);
+    expect(config.response_types_supported).toEqual(['code']);
+    expect(config.code_challenge_methods_supported).toEqual(['S256']);
+    expect(config.response_modes_supported).toEqual(['query', 'web_message']);
     expect(config.token_endpoint).toBe(`${provider.url}/oauth/token`);
     expect(config.issuer).toBe(`${provider.url}/`);
   });
@@ -530,7 +540,7 @@ describe('client_credentials (unchanged)', () => {
     expect(reply.json.error).toBe('invalid_request');
   });
 
-  it('answers unsupported_grant_type naming both grants', async () => {
+  it('answers unsupported_grant_type naming the grants', async () => {
     const { provider } = await startProvider();
     const reply = await request(`${provider.url}/oauth/token`, { body: { grant_type: 'password', client_id: 'alice' }, form: true });
     expect(reply.status).toBe(400);

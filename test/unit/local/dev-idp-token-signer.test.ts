@@ -63,4 +63,14 @@ describe('TokenSigner', () => {
     expect(iat).toBeGreaterThanOrEqual(before);
     expect(iat).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
   });
+
+  it("grants a browser login's API scopes, and the default permissions when it asks only for OpenID Connect's", async () => {
+    const key = await generateSigningKey();
+    const signer = new TokenSigner({ key, issuer: 'http://127.0.0.1:1/', defaultPermissions: ['read', 'write'] });
+    const permissionsOf = async (scope: string | undefined) =>
+      decodeJwt(await signer.sign({ sub: 'alice', audience: 'https://api', scope })).permissions;
+    expect(await permissionsOf('openid profile offline_access')).toEqual(['read', 'write']);
+    expect(await permissionsOf('openid profile offline_access read')).toEqual(['read']);
+    expect(await permissionsOf(undefined)).toEqual(['read', 'write']);
+  });
 });
