@@ -1,4 +1,4 @@
-/** Two tiers: fast unit tests, and tests that need DynamoDB Local (integration, end-to-end). */
+/** Four tiers: fast unit tests, CDK templates (infra), the console in headless Chromium (browser), and tests that need DynamoDB Local (integration, end-to-end). */
 const common = {
   preset: 'ts-jest',
   testEnvironment: 'node',
@@ -17,6 +17,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/security/**/*.test.ts'],
     },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    // Headless Chromium (/usr/bin/chromium) against the built console: test/support/browser.ts.
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
     {
       ...common,
       displayName: 'dynamodb',

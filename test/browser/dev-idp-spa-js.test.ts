@@ -1,22 +1,19 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startDevIdentityProvider, type DevIdentityProvider } from '../../../local/dev-identity-provider';
-import { closeServer, listenOnLoopback } from '../../../local/http-util';
+import type { Browser, Page } from 'playwright-core';
+import { startDevIdentityProvider, type DevIdentityProvider } from '../../local/dev-identity-provider';
+import { closeServer, listenOnLoopback } from '../../local/http-util';
+import { launchBrowser } from '../support/browser';
 
 /**
  * The development IdP against the real auth0-spa-js in a real browser, as the
  * console will use it: loginWithRedirect through the login page,
  * handleRedirectCallback (CORS, the token exchange, the ID token checks),
  * getTokenSilently by refresh token, then after a reload (nothing in memory)
- * by the hidden iframe's prompt=none web message, and logout. Skipped when no
- * Chromium is installed (set CHROMIUM_PATH to point at one).
+ * by the hidden iframe's prompt=none web message, and logout.
  */
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
-  (path): path is string => path !== undefined && path !== '' && existsSync(path),
-);
 const AUDIENCE = 'http://127.0.0.1:3000';
 const CLIENT_ID = 'local-console';
 const SPA_JS = readFileSync(require.resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js'), 'utf8');
@@ -38,9 +35,7 @@ function consolePage(idpUrl: string, redirectUri: string): string {
   );
 }
 
-const maybe = CHROMIUM === undefined ? describe.skip : describe;
-
-maybe('auth0-spa-js 2.28.3 against the development IdP', () => {
+describe('auth0-spa-js 2.28.3 against the development IdP', () => {
   let idp: DevIdentityProvider;
   let site: Server;
   let consoleUrl: string;
@@ -66,7 +61,7 @@ maybe('auth0-spa-js 2.28.3 against the development IdP', () => {
     const origin = `http://127.0.0.1:${await listenOnLoopback(site, 0)}`;
     consoleUrl = `${origin}/console`;
     idp.registerClient({ clientId: CLIENT_ID, redirectUris: [consoleUrl], logoutUrls: [consoleUrl], webOrigins: [origin] });
-    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'] });
+    browser = await launchBrowser();
     page = await browser.newPage();
     // A CSP violation or a failed request would show here before it shows as a timeout.
     page.on('console', (message) => {
