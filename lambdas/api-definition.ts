@@ -23,7 +23,8 @@ export type FunctionName =
   | 'listKeyEvents'
   | 'adminListKeys'
   | 'adminRevokeKeys'
-  | 'auth0Webhook';
+  | 'auth0Webhook'
+  | 'console';
 
 /** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
 export interface RouteThrottle {
@@ -67,7 +68,36 @@ export const ROUTES: readonly RouteDefinition[] = [
   // Support staff (ADMIN_SCOPE): one user's keys, and revoking all of them.
   { method: 'GET', path: '/admin/users/{sub}/keys', auth: 'accessToken', function: 'adminListKeys' },
   { method: 'POST', path: '/admin/users/{sub}/revoke-keys', auth: 'accessToken', function: 'adminRevokeKeys' },
+  // The key owners' console and the drop-in component (lambdas/handlers/console.ts): public files; the page logs in to Auth0 itself.
+  { method: 'GET', path: '/console', auth: 'none', function: 'console' },
+  { method: 'GET', path: '/console/{proxy+}', auth: 'none', function: 'console' },
 ];
+
+/**
+ * The CORS rules for the operator's own web apps (CORS_ALLOW_ORIGINS), deployed
+ * (the HTTP API's corsPreflight) and local alike. API Gateway answers the
+ * preflight itself and adds these headers to the integration's answer,
+ * ignoring any CORS headers the function sends
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html).
+ */
+export interface CorsRules {
+  readonly allowMethods: readonly ('GET' | 'POST' | 'PATCH' | 'DELETE')[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly maxAgeSeconds: number;
+}
+
+export function corsRules(keyHeader: string): CorsRules {
+  return {
+    allowMethods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    // idempotency-key: the component makes creates and rotations safe to retry. A custom key header (x-api-key) must
+    // be allowed too, or a browser's preflight refuses the key.
+    allowHeaders: [...new Set(['authorization', 'content-type', 'idempotency-key', keyHeader])],
+    // Not CORS-safelisted, so a page on another origin could not read them: when to retry a 429 or 503, and a replay.
+    exposeHeaders: ['retry-after', 'idempotent-replayed'],
+    maxAgeSeconds: 3600,
+  };
+}
 
 /**
  * An Auth0 Event Stream's webhook destination: public at the gateway, the

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import type { RouteDefinition } from '../lambdas/api-definition';
+import type { CorsRules, RouteDefinition } from '../lambdas/api-definition';
 import { MANAGEMENT_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/clients';
 import { authorizerEvent, proxyEvent, type MatchedRequest } from './api-gateway-events';
 import { AuthorizerCache } from './authorizer-cache';
@@ -51,6 +51,8 @@ export interface GatewayOptions {
   readonly managementTimeoutMs?: number | undefined;
   /** API Gateway's own wait for any integration; default HTTP APIs' 30 s (tests shorten it). */
   readonly integrationTimeoutMs?: number | undefined;
+  /** CORS as the HTTP API's corsPreflight does it (CORS_ALLOW_ORIGINS); none when absent or no origin is allowed. */
+  readonly cors?: { readonly allowOrigins: readonly string[]; readonly rules: CorsRules } | undefined;
 }
 
 /** HTTP APIs wait at most 30 s for an integration (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). */
@@ -68,28 +70,51 @@ function isSimpleResult(value: unknown): value is SimpleAuthorizerResult {
   return typeof value === 'object' && value !== null && typeof (value as { isAuthorized?: unknown }).isAuthorized === 'boolean';
 }
 
+/**
+ * API Gateway's route selection: an exact match of path and method first,
+ * then a route ending in a greedy `{name+}` variable (one or more segments),
+ * the longest such prefix winning
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
+ */
 function matchRoute(routes: readonly LocalRoute[], method: string, path: string) {
   const segments = path.split('/');
-  for (const route of routes) {
-    if (route.method !== method) continue;
-    const pattern = route.path.split('/');
-    if (pattern.length !== segments.length) continue;
-    const parameters: Record<string, string> = {};
-    const matches = pattern.every((part, i) => {
-      const segment = segments[i] ?? '';
-      const parameter = /^\{(\w+)\}$/.exec(part);
-      if (parameter?.[1] !== undefined) {
-        if (segment === '') return false;
-        parameters[parameter[1]] = safeDecode(segment);
-        return true;
-      }
-      return part === segment;
-    });
-    if (matches) {
-      return { route, pathParameters: Object.keys(parameters).length > 0 ? parameters : undefined };
-    }
+  const candidates = routes.filter((route) => route.method === method);
+  for (const route of candidates) {
+    const parameters = matchExact(route.path.split('/'), segments);
+    if (parameters !== undefined) return { route, pathParameters: Object.keys(parameters).length > 0 ? parameters : undefined };
+  }
+  const greedy = candidates
+    .map((route) => ({ route, pattern: route.path.split('/') }))
+    .filter(({ pattern }) => GREEDY.test(pattern[pattern.length - 1] ?? ''))
+    .sort((a, b) => b.pattern.length - a.pattern.length);
+  for (const { route, pattern } of greedy) {
+    const fixed = pattern.slice(0, -1);
+    const rest = segments.slice(fixed.length).join('/');
+    const name = GREEDY.exec(pattern[pattern.length - 1] ?? '')?.[1];
+    if (name === undefined || segments.length <= fixed.length || rest === '') continue;
+    const parameters = matchExact(fixed, segments.slice(0, fixed.length));
+    if (parameters !== undefined) return { route, pathParameters: { ...parameters, [name]: safeDecode(rest) } };
   }
   return undefined;
+}
+
+const GREEDY = /^\{(\w+)\+\}$/;
+
+/** The path parameters when `segments` match `pattern` segment for segment, else undefined. */
+function matchExact(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const parameters: Record<string, string> = {};
+  const matches = pattern.every((part, i) => {
+    const segment = segments[i] ?? '';
+    const parameter = /^\{(\w+)\}$/.exec(part);
+    if (parameter?.[1] !== undefined) {
+      if (segment === '') return false;
+      parameters[parameter[1]] = safeDecode(segment);
+      return true;
+    }
+    return part === segment;
+  });
+  return matches ? parameters : undefined;
 }
 
 function safeDecode(segment: string): string {
@@ -119,9 +144,19 @@ export function createGateway(options: GatewayOptions): Server {
       : options.routes.flatMap((route) => (route.throttle ? [[route, new TokenBucket(route.throttle, options.now)] as const] : [])),
   );
 
+  const cors = options.cors !== undefined && options.cors.allowOrigins.length > 0 ? options.cors : undefined;
+  /** The allowed Origin of a cross-origin request, echoed back; undefined for any other request. */
+  const allowedOrigin = (request: IncomingMessage): string | undefined => {
+    const origin = request.headers.origin;
+    return origin !== undefined && cors?.allowOrigins.includes(origin) === true ? origin : undefined;
+  };
+
   async function respond(request: IncomingMessage, response: ServerResponse): Promise<number> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
+    if (cors !== undefined && method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+      return preflight(response, allowedOrigin(request), cors.rules);
+    }
     const matched = matchRoute(options.routes, method, url.pathname);
     if (matched === undefined) {
       return gatewayError(response, 404, 'Not Found');
@@ -184,6 +219,16 @@ export function createGateway(options: GatewayOptions): Server {
     const result = outcome.result;
     const headers: Record<string, string | string[]> = { 'apigw-requestid': event.requestContext.requestId };
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    if (cors !== undefined) {
+      // As deployed: the function's own CORS headers are ignored, the configured ones added for an allowed origin.
+      for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) Reflect.deleteProperty(headers, name);
+      const origin = allowedOrigin(request);
+      if (origin !== undefined) {
+        headers['access-control-allow-origin'] = origin;
+        headers['access-control-expose-headers'] = cors.rules.exposeHeaders.join(',');
+        headers.vary = 'origin';
+      }
+    }
     if (result.cookies !== undefined && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
     const payload = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     headers['content-length'] = String(payload.length);
@@ -254,6 +299,28 @@ type Invocation =
   | { readonly kind: 'failed' }
   | { readonly kind: 'function timed out' }
   | { readonly kind: 'integration timed out' };
+
+/**
+ * API Gateway's answer to a CORS preflight, whatever the route: 204, with the
+ * rules for an allowed origin and no CORS headers for any other (so the
+ * browser refuses the request).
+ */
+function preflight(response: ServerResponse, origin: string | undefined, rules: CorsRules): number {
+  response.writeHead(204, {
+    'apigw-requestid': randomUUID(),
+    ...(origin !== undefined
+      ? {
+          'access-control-allow-origin': origin,
+          'access-control-allow-methods': rules.allowMethods.join(','),
+          'access-control-allow-headers': rules.allowHeaders.join(','),
+          'access-control-max-age': String(rules.maxAgeSeconds),
+          vary: 'origin',
+        }
+      : {}),
+  });
+  response.end();
+  return 204;
+}
 
 /** Errors API Gateway itself produces have this shape: `{ "message": "..." }`. */
 function gatewayError(response: ServerResponse, status: number, message: string): number {
