@@ -29,6 +29,8 @@ export interface HouseFunctionProps {
   readonly serviceName: string;
   /** Where Lambda puts an asynchronous invocation's event once its retries are spent (the role may send there, nothing more). */
   readonly deadLetterQueue?: IQueue | undefined;
+  /** Shell commands run in the project folder once the bundle is in `outputDir` (files to ship beside it). */
+  readonly afterBundling?: ((outputDir: string) => string[]) | undefined;
 }
 
 /**
@@ -81,6 +83,15 @@ export class HouseFunction extends NodejsFunction {
         bundleAwsSDK: true,
         mainFields: ['module', 'main'],
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        ...(props.afterBundling !== undefined
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_in, out) => props.afterBundling?.(out) ?? [],
+              },
+            }
+          : {}),
       },
     });
   }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -24,6 +25,7 @@ import { Construct } from 'constructs';
 import {
   assertionLifetimeSeconds,
   AUTH0_WEBHOOK_ROUTE,
+  corsRules,
   ROUTES,
   routesWithKeyCreationThrottle,
   splitCacheTtl,
@@ -38,9 +40,13 @@ import { functionEnvironment } from '../lambdas/settings/function-environment';
 import { ASSERTION_HEADER, assertionSettings } from './assertion-config';
 import { AssertionSigning } from './assertion-signing';
 import { logRetention, type HouseFunction } from './house-function';
-import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
+import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT, type KeyFunctionOptions } from './key-functions';
+import { CONSOLE_ASSETS_FOLDER } from '../lambdas/runtime/console-wiring';
 import { Auth0Webhook } from './owner-events';
 import { resolveUserApiKeysConfig, type UserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
+
+/** A path as one word for bash, quoted. */
+const posixShellWord = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** One GetItem and, when the cold start's failed, one signing-key read, each within its worst case. */
 const TOKEN_FUNCTION_TIMEOUT = Duration.seconds(
@@ -129,6 +135,8 @@ export class KeyApi extends Construct {
       identitySource: ['$request.header.Authorization'],
     });
 
+    // The same rules the local gateway applies (lambdas/api-definition.ts).
+    const cors = corsRules(config.keyHeader);
     this.api = new HttpApi(this, 'Api', {
       description: 'User API keys',
       createDefaultStage: false,
@@ -137,10 +145,10 @@ export class KeyApi extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: [...config.corsAllowOrigins],
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
-              // A custom keyHeader (x-api-key) must be allowed too, or a browser's preflight refuses the key.
-              allowHeaders: [...new Set(['authorization', 'content-type', config.keyHeader])],
-              maxAge: Duration.hours(1),
+              allowMethods: cors.allowMethods.map((method) => CorsHttpMethod[method]),
+              allowHeaders: [...cors.allowHeaders],
+              exposeHeaders: [...cors.exposeHeaders],
+              maxAge: Duration.seconds(cors.maxAgeSeconds),
             },
           }
         : {}),
@@ -153,8 +161,18 @@ export class KeyApi extends Construct {
       auth0WebhookSecretArn: undefined,
     });
     this.managementEnvironment = managementEnvironment;
+    let consoleIntegration: HttpLambdaIntegration | undefined;
     for (const route of ROUTES) {
       if (route.function === 'whoami' && config.backend.kind !== 'sample') continue;
+      if (route.function === 'console') {
+        // One function, one integration (API Gateway reuses a bound one), two routes: the page and its files.
+        consoleIntegration ??= new HttpLambdaIntegration(
+          'consoleIntegration',
+          (this.functions.console = this.createConsoleFunction(shared, config)),
+        );
+        this.addRoute(route, consoleIntegration);
+        continue;
+      }
       const management = route.auth === 'accessToken';
       const fn = createKeyFunction(this, route.function, {
         ...shared,
@@ -212,6 +230,21 @@ export class KeyApi extends Construct {
    */
   servedAt(url: string): void {
     this.publicUrl = url;
+  }
+
+  /**
+   * The console's function: its settings (the Auth0 application, the key rules), and the page's files built
+   * beside its bundle by console/build-cli.ts (esbuild, no Docker), which it reads at start-up.
+   */
+  private createConsoleFunction(shared: Pick<KeyFunctionOptions, 'table' | 'tableKey' | 'logRetentionDays'>, config: UserApiKeysConfig) {
+    return createKeyFunction(this, 'console', {
+      ...shared,
+      environment: functionEnvironment('console', config),
+      timeout: Duration.seconds(3),
+      afterBundling: (outputDir) => [
+        `node_modules/.bin/tsx console/build-cli.ts ${posixShellWord(join(outputDir, CONSOLE_ASSETS_FOLDER))}`,
+      ],
+    });
   }
 
   /** Routes `path` (any method by default) to `integration`, behind the API-key authorizer. */

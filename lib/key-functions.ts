@@ -93,6 +93,8 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
   },
   whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },
   health: { entrypoint: 'health', description: 'GET /health', actions: [] },
+  // Files from its own bundle (its build hook: lib/key-api.ts); no table, no secret.
+  console: { entrypoint: 'console', description: 'GET /console (the key owners console and the drop-in component)', actions: [] },
   // GetItem on key items only (granted with KEY_ITEMS_ONLY below); its signing-key read is granted in lib/assertion-signing.ts.
   token: { entrypoint: 'token', description: 'POST /oauth/token (client-credentials exchange)', actions: [] },
   // No table access: their grants (the JWKS parameter; the signing secret, its key and the parameter) are in lib/assertion-signing.ts.
@@ -114,6 +116,7 @@ export interface KeyFunctionOptions {
   readonly memorySize?: number | undefined;
   /** For a function invoked asynchronously (EventBridge's target): the queue its failed events go to. */
   readonly deadLetterQueue?: IQueue | undefined;
+  readonly afterBundling?: ((outputDir: string) => string[]) | undefined;
 }
 
 /** One of the project's functions, with a role that may do its own table actions and nothing else. */
@@ -129,6 +132,7 @@ export function createKeyFunction(scope: Construct, name: KeyFunctionName, optio
     timeout: options.timeout,
     memorySize: options.memorySize,
     deadLetterQueue: options.deadLetterQueue,
+    afterBundling: options.afterBundling,
   });
   if (name === 'authorizer') {
     // "Last used" bookkeeping: that one attribute of an existing key item, and nothing else (lib/table-access.ts).

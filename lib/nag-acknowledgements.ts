@@ -18,6 +18,15 @@ export function acknowledgeNagFindings(keys: UserApiKeys): void {
       reason: 'GET /health is a public liveness check by design: it returns a constant and touches no data.',
     });
   }
+  for (const id of ['GET--console', 'GET--console--{proxy+}']) {
+    const consoleRoute = keys.api.node.tryFindChild(id);
+    if (consoleRoute === undefined) continue;
+    Validations.of(consoleRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        "GET /console and its files are the key owners' console: a static page, its scripts and config.json (the Auth0 application's public client id and the key rules), public as any login page is; the page logs in to Auth0 itself and calls the key routes, which check the access token.",
+    });
+  }
   const tokenKeys = keys.signing.tokenKeysSecret.node.defaultChild;
   if (tokenKeys !== undefined) {
     Validations.of(tokenKeys).acknowledge({

@@ -1,5 +1,6 @@
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { CONSOLE_PATH } from '../lambdas/handlers/console';
 import { ASSERTION_SETTINGS } from '../lambdas/settings/sections/assertion';
 import type { EdgeConfig } from './edge-config';
 import { EdgeFirewall } from './edge-firewall';
@@ -44,6 +45,23 @@ export class UserApiKeysStack extends Stack {
       // With the edge on, the execute-api endpoint is off: the edge URL is the only one that answers.
       value: this.edge?.url ?? this.keys.api.apiEndpoint,
       description: 'Gateway URL, no trailing slash (POST /keys, /whoami, ...)',
+    });
+    // The console is served by the API itself: its page is the callback, the logout URL and the web origin of the
+    // Auth0 Single Page Application it logs in with (CONSOLE_CLIENT_ID).
+    const apiUrl = this.edge?.url ?? this.keys.api.apiEndpoint;
+    const consoleUrl = Fn.join('', [apiUrl, CONSOLE_PATH]);
+    new CfnOutput(this, 'ConsoleUrl', { value: consoleUrl, description: "The key owners' console (GET /console)" });
+    new CfnOutput(this, 'ConsoleAuth0Settings', {
+      value: Fn.join('', [
+        'Allowed Callback URLs: ',
+        consoleUrl,
+        ' | Allowed Logout URLs: ',
+        consoleUrl,
+        ' | Allowed Web Origins: ',
+        apiUrl,
+      ]),
+      description:
+        'The Auth0 Single Page Application for the console (Applications > Create Application > Single Page Web Applications): these three settings, then its Client ID as consoleClientId',
     });
     new CfnOutput(this, 'TableName', { value: this.keys.table.tableName, description: 'The API key table' });
     const ownerEvents = this.keys.ownerEvents;

@@ -28,6 +28,7 @@ export function banner(
     '',
     'User API keys: running locally',
     `  Gateway            ${api}`,
+    `  Console            ${system.consoleUrl}  (in a browser: log in, create and manage keys)`,
     `  DynamoDB           ${system.dynamodbEndpoint}  table ${system.tableName}${
       options.dataDir ? `  (data in ${options.dataDir})` : system.dynamodbLocal ? '  (in memory)' : ''
     }`,

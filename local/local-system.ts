@@ -1,6 +1,7 @@
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import {
   AUTH0_WEBHOOK_ROUTE,
+  corsRules,
   DEFAULT_KEY_CREATION_THROTTLE,
   routesWithKeyCreationThrottle,
   splitCacheTtl,
@@ -21,6 +22,7 @@ import { createJwksHandler } from '../lambdas/handlers/jwks';
 import { createWhoamiHandler } from '../lambdas/handlers/whoami';
 import { createAdminListKeysHandler, createAdminRevokeKeysHandler } from '../lambdas/handlers/admin-keys';
 import { createAuth0WebhookHandler } from '../lambdas/handlers/auth0-webhook';
+import { CONSOLE_PATH, createConsoleHandler } from '../lambdas/handlers/console';
 import { ownerEventDependencies } from '../lambdas/runtime/owner-events-wiring';
 import type { AppLogger } from '../lambdas/observability/logger';
 import { createDocumentClient } from '../lambdas/runtime/clients';
@@ -30,6 +32,7 @@ import { managementDependencies } from '../lambdas/runtime/management-wiring';
 import { tokenDependencies } from '../lambdas/runtime/token-wiring';
 import { createTokenHandler } from '../lambdas/handlers/token';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../lambdas/domain/access-token';
+import { localConsoleAssets } from './console-assets';
 import { startDevIdentityProvider, type DevIdentityProvider } from './dev-identity-provider';
 
 import { SHARED_DB_CREDENTIALS, type DynamoDbCredentials } from './dynamodb-credentials';
@@ -60,6 +63,8 @@ export type IdentitySetting =
       readonly allowMachineTokens?: boolean | undefined;
       /** ADMIN_SCOPE (`npm start` defaults it to `keys:admin`); unset, the admin routes refuse everyone. */
       readonly adminScope?: string | undefined;
+      /** Where the provider keeps its signing key, so logins survive a restart (`npm start`: DATA_DIR); none: a new key each start. */
+      readonly keyFile?: string | undefined;
     }
   /** Verify real Auth0 tokens. */
   | { readonly auth: AuthConfig };
@@ -88,7 +93,14 @@ export interface LocalSystemOptions {
   readonly managementTimeoutMs?: number | undefined;
   /** AUTH0_WEBHOOK_TOKEN: serve `POST /auth0/events` (an Auth0 Event Stream's webhook) and accept this token. */
   readonly auth0WebhookToken?: string | undefined;
+  /** CONSOLE_CLIENT_ID: the console's Auth0 application; default, with the development IdP, its DEV_CONSOLE_CLIENT_ID. */
+  readonly consoleClientId?: string | undefined;
+  /** CORS_ALLOW_ORIGINS: web apps on other origins that call the API (the drop-in component), as deployed. */
+  readonly corsAllowOrigins?: readonly string[] | undefined;
 }
+
+/** The development identity provider's client for the console: registered with the gateway's console URL as its callback. */
+export const DEV_CONSOLE_CLIENT_ID = 'user-api-keys-console';
 
 export interface LocalSystem {
   readonly gatewayUrl: string;
@@ -104,6 +116,8 @@ export interface LocalSystem {
   readonly dynamodbLocal?: DynamoDbLocal;
   /** What the gateway signs its assertions with and for. */
   readonly assertion: { readonly issuer: string; readonly audience: string; readonly kid: string };
+  /** The key owners' console: `<gatewayUrl>/console`. */
+  readonly consoleUrl: string;
   stop(): Promise<void>;
 }
 
@@ -151,6 +165,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         devicePollIntervalSeconds: options.identity.devicePollIntervalSeconds,
         // Every local user holds every scope a key may carry, unless a token request asks for fewer.
         defaultPermissions: options.keys.policy.allowedScopes,
+        keyFile: options.identity.keyFile,
       });
       devIdentityProvider = idp;
       stops.push(() => idp.stop());
@@ -177,6 +192,17 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       issuer: options.assertionIssuer,
       audience: options.assertionAudience,
       now: clock && (() => clock().getTime()),
+    });
+    const consoleClientId = options.consoleClientId ?? (devIdentityProvider !== undefined ? DEV_CONSOLE_CLIENT_ID : undefined);
+    const consoleHandler = createConsoleHandler({
+      assets: localConsoleAssets,
+      settings: {
+        login:
+          consoleClientId !== undefined
+            ? { domain: devIdentityProvider?.url ?? new URL(auth.issuer).origin, clientId: consoleClientId, audience: auth.audience }
+            : undefined,
+        policy: options.keys.policy,
+      },
     });
     const late: { authorizer?: AuthorizerFunction; whoami?: RouteFunction } = {};
     const notYet = () => Promise.reject(new Error('the gateway is not listening yet'));
@@ -208,6 +234,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         ...ownerEventDependencies({ ...wiring, keys: options.keys }),
         token: { current: () => Promise.resolve(options.auth0WebhookToken ?? '') },
       }),
+      console: consoleHandler,
     };
     // As deployed: the revocation delay is split between the gateway's cache and the authorizer's.
     const cacheTtl = splitCacheTtl(options.authorizerCacheTtlSeconds);
@@ -226,10 +253,22 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       now: clock && (() => clock().getTime()),
       onRequest: options.onRequest,
       managementTimeoutMs: options.managementTimeoutMs,
+      cors: { allowOrigins: options.corsAllowOrigins ?? [], rules: corsRules(options.keyHeader ?? 'authorization') },
     });
     const port = await listenOnLoopback(gateway, options.port);
     stops.push(() => closeServer(gateway));
     const gatewayUrl = `http://127.0.0.1:${port}`;
+    const consoleUrl = `${gatewayUrl}${CONSOLE_PATH}`;
+    if (devIdentityProvider !== undefined && consoleClientId !== undefined) {
+      // Known only now that the gateway listens: the console's callback and logout URL, under both loopback names.
+      const pages = [consoleUrl, `http://localhost:${port}${CONSOLE_PATH}`];
+      devIdentityProvider.registerClient({
+        clientId: consoleClientId,
+        redirectUris: pages,
+        logoutUrls: pages,
+        webOrigins: [...pages.map((page) => new URL(page).origin), ...(options.corsAllowOrigins ?? [])],
+      });
+    }
     const signing = assertions.forGateway(gatewayUrl);
     late.authorizer = createAuthorizerHandler(
       authorizerDependencies({
@@ -245,6 +284,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
 
     return {
       gatewayUrl,
+      consoleUrl,
       assertion: { issuer: signing.issuerUrl, audience: signing.audience, kid: assertions.kid },
       dynamodbEndpoint,
       dynamodbCredentials,

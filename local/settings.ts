@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SAMPLE_API_KEY_ROUTES, uncheckedRouteScope } from '../lambdas/domain/route-scope-check';
 import { authConfigFrom, ConfigError, keyConfigFrom } from '../lambdas/runtime/config';
 import { environmentReader, loadSettings } from '../lambdas/settings/load';
@@ -9,6 +9,9 @@ import type { LocalSystemOptions } from './local-system';
 type Env = Readonly<Record<string, string | undefined>>;
 
 export { LOCAL_AUDIENCE };
+
+/** The development identity provider's signing key, in DATA_DIR (0600). */
+export const DEV_IDP_KEY_FILE = 'dev-idp-signing-key.json';
 
 /**
  * `npm start`'s settings, from the environment, checked before anything
@@ -39,6 +42,8 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
             requiredScope: settings.requiredScope,
             allowMachineTokens: settings.allowMachineTokens,
             adminScope: settings.adminScope,
+            // Beside the table's data: logins and tokens survive a restart, as they would with Auth0.
+            keyFile: join(dataDir, DEV_IDP_KEY_FILE),
           },
     authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
     keyHeader: settings.keyHeader,
@@ -47,6 +52,8 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
     keyCreationThrottle: { rateLimit: settings.keyCreationRateLimit, burstLimit: settings.keyCreationBurstLimit },
     accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
     auth0WebhookToken: settings.auth0WebhookToken,
+    consoleClientId: settings.consoleClientId,
+    corsAllowOrigins: settings.corsAllowOrigins,
   };
 }
 

@@ -39,6 +39,7 @@ const COMPONENT_NAMES: Record<Exclude<Component, 'stack'>, string> = {
   local: '`npm start`',
   assertion: 'JWKS, key rotation, `/whoami`',
   token: '`POST /oauth/token`',
+  console: '`/console`',
 };
 
 /** What the functions and `npm start` read from their environment. */

@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'SCOPE_EXCEEDS_OWNER',
   'OWNER_SUSPENDED',
   'KEY_NOT_FOUND',
+  'CONSOLE_FILE_NOT_FOUND',
   'KEY_LIMIT_REACHED',
   'KEY_REVOKED',
   'KEY_EXPIRED',
@@ -94,6 +95,13 @@ export class KeyNotFoundError extends DomainError<'KEY_NOT_FOUND'> {
   /** Echoes the id only when it looks like one: a whole key pasted by mistake must not come back. */
   constructor(keyId: string) {
     super(isKeyId(keyId) ? `No key with id "${keyId}"` : 'No key with that id', 'KEY_NOT_FOUND');
+  }
+}
+
+/** A path under `/console/` that names none of its files (a stale hashed name after a deploy, a typo). */
+export class ConsoleFileNotFoundError extends DomainError<'CONSOLE_FILE_NOT_FOUND'> {
+  constructor() {
+    super('No such console file; reload the console', 'CONSOLE_FILE_NOT_FOUND');
   }
 }
 

@@ -39,6 +39,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
     'Auth0 reports the user blocked (or deleted since the token was issued): no key may be created, rotated or enabled',
   ),
   KEY_NOT_FOUND: { status: 404, headers: {}, meaning: 'no such key, or it is someone else’s' },
+  CONSOLE_FILE_NOT_FOUND: { status: 404, headers: {}, meaning: 'no such file under `/console/` (a page from before a deploy: reload it)' },
   KEY_LIMIT_REACHED: conflict('the owner already has MAX_KEYS_PER_USER active keys'),
   KEY_REVOKED: conflict('the key is revoked, and revocation is final'),
   KEY_EXPIRED: conflict('the key has expired and cannot be rotated'),

@@ -1,6 +1,6 @@
 import { settingNames, specOf, type SettingsFor } from './schema';
 
-export type FunctionComponent = 'authorizer' | 'management' | 'assertion' | 'token';
+export type FunctionComponent = 'authorizer' | 'management' | 'assertion' | 'token' | 'console';
 
 /**
  * The environment a deployed function gets: one variable for each setting

@@ -7,6 +7,7 @@ import * as kind from './kinds';
 import { ASSERTION_SETTINGS } from './sections/assertion';
 import { EDGE_SETTINGS } from './sections/edge';
 import { OPERATIONS_SETTINGS } from './sections/operations';
+import { CONSOLE_SETTINGS } from './sections/console';
 import { OWNER_SETTINGS } from './sections/owners';
 import { TOKEN_SETTINGS } from './sections/tokens';
 import { UPGRADE_SETTINGS } from './sections/upgrade';
@@ -22,6 +23,10 @@ const KEYS = ['stack', 'authorizer', 'management', 'local'] as const;
 /** The key prefix and the table: everything that reads a key (the token exchange too). */
 const KEY_READERS = ['stack', 'authorizer', 'management', 'local', 'token'] as const;
 const AUTH = ['stack', 'management', 'local'] as const;
+/** What the console tells the page: the Auth0 tenant and API it logs in to. */
+const AUTH_AND_CONSOLE = [...AUTH, 'console'] as const;
+/** The key rules the console shows (allowed scopes, lifetimes) before the API enforces them. */
+const KEYS_AND_CONSOLE = [...KEYS, 'console'] as const;
 const ARN = (service: string, resource: string) => new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}$`);
 /** CloudWatch Logs accepts only these retentions. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -38,7 +43,7 @@ export const SETTINGS = {
   auth0Domain: setting({
     env: 'AUTH0_DOMAIN',
     kind: kind.auth0Domain(),
-    usedBy: AUTH,
+    usedBy: AUTH_AND_CONSOLE,
     optionalIn: ['local'],
     shownDefault: 'required (under `npm start`, unset starts the development identity provider)',
     meaning: 'your Auth0 tenant, e.g. `example.eu.auth0.com`; the issuer is `https://<domain>/`',
@@ -46,7 +51,7 @@ export const SETTINGS = {
   auth0Audience: setting({
     env: 'AUTH0_AUDIENCE',
     kind: kind.text(/^\S+$/, 'an API identifier such as https://api.example.com'),
-    usedBy: AUTH,
+    usedBy: AUTH_AND_CONSOLE,
     optionalIn: ['local'],
     shownDefault: `required (\`${LOCAL_AUDIENCE}\` with the development identity provider)`,
     meaning: 'the Auth0 API identifier, the audience of access tokens',
@@ -91,14 +96,14 @@ export const SETTINGS = {
   maxKeyLifetimeDays: setting({
     env: 'MAX_KEY_LIFETIME_DAYS',
     kind: kind.integer(1, 3650),
-    usedBy: KEYS,
+    usedBy: KEYS_AND_CONSOLE,
     default: DEFAULT_KEY_POLICY.maxLifetimeDays,
     meaning: 'the latest `expiresAt` a key may have, in days from its creation',
   }),
   defaultKeyLifetimeDays: setting({
     env: 'DEFAULT_KEY_LIFETIME_DAYS',
     kind: kind.integer(1, 3650, (settled) => settled.maxKeyLifetimeDays as number),
-    usedBy: KEYS,
+    usedBy: KEYS_AND_CONSOLE,
     default: (settled) => Math.min(DEFAULT_KEY_POLICY.defaultLifetimeDays, settled.maxKeyLifetimeDays as number),
     shownDefault: '`90` (at most the maximum)',
     meaning: 'the lifetime of a key created without `expiresAt`, at most `MAX_KEY_LIFETIME_DAYS`',
@@ -106,7 +111,7 @@ export const SETTINGS = {
   routeScopes: setting({
     env: 'ROUTE_SCOPES',
     kind: kind.routeScopes(),
-    usedBy: KEYS,
+    usedBy: KEYS_AND_CONSOLE,
     default: NO_ROUTE_SCOPES,
     localDefault: new Map([['GET /whoami', 'read']]),
     // `ROUTE_SCOPES=` turns npm start's default off.
@@ -134,7 +139,7 @@ export const SETTINGS = {
   allowedKeyScopes: setting({
     env: 'ALLOWED_KEY_SCOPES',
     kind: kind.scopeList(),
-    usedBy: KEYS,
+    usedBy: KEYS_AND_CONSOLE,
     default: [],
     meaning: 'comma-separated scopes keys may carry besides those `ROUTE_SCOPES` requires (a list in `cdk.json` works too)',
   }),
@@ -200,10 +205,11 @@ export const SETTINGS = {
   ...UPGRADE_SETTINGS,
   corsAllowOrigins: setting({
     env: 'CORS_ALLOW_ORIGINS',
-    kind: kind.list(/^https?:\/\/[^\s/]+$/, 'origins like https://console.example.com'),
-    usedBy: ['stack'],
+    kind: kind.list(/^https?:\/\/[^\s/]+$/, 'origins like https://app.example.com'),
+    usedBy: ['stack', 'local'],
     default: [],
-    meaning: 'comma-separated origins for a browser console',
+    meaning:
+      "comma-separated origins of your own web apps that call the API from the browser (the drop-in `<user-api-keys>` component): the gateway answers their CORS preflights and lets them load `/console/user-api-keys.js`; the console at `/console` is the API's own origin and needs none",
   }),
   throttleRateLimit: setting({
     env: 'THROTTLE_RATE_LIMIT',
@@ -239,6 +245,7 @@ export const SETTINGS = {
   ...EDGE_SETTINGS,
   ...ASSERTION_SETTINGS,
   ...TOKEN_SETTINGS,
+  ...CONSOLE_SETTINGS,
   stackName: setting({
     kind: kind.text(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name (a letter, then letters, digits or "-")'),
     usedBy: ['stack'],

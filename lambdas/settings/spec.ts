@@ -9,7 +9,7 @@ import type { SettingKind, Settled } from './kinds';
  * - `assertion`:  read by the JWKS, signing-key rotation and sample `/whoami` functions
  * - `token`:      read by the `POST /oauth/token` function
  */
-export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion' | 'token';
+export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion' | 'token' | 'console';
 
 export interface SettingSpec<T = unknown> {
   readonly kind: SettingKind<T>;

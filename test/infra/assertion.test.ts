@@ -260,10 +260,15 @@ describe('the key header', () => {
     });
   });
 
-  it('keyHeader x-api-key with a browser console: CORS allows that header, so a preflight does not refuse the key', () => {
-    const { template } = synth({ keyHeader: 'x-api-key', corsAllowOrigins: 'https://console.example.com' });
+  it('keyHeader x-api-key with a browser app: CORS allows that header, so a preflight does not refuse the key', () => {
+    const { template } = synth({ keyHeader: 'x-api-key', corsAllowOrigins: 'https://app.example.com' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: { AllowHeaders: ['authorization', 'content-type', 'x-api-key'] },
+      CorsConfiguration: {
+        AllowOrigins: ['https://app.example.com'],
+        AllowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-api-key'],
+        // A page on another origin may read when to retry, and whether an answer was a replay.
+        ExposeHeaders: ['retry-after', 'idempotent-replayed'],
+      },
     });
   });
 

@@ -23,8 +23,8 @@ describe('UserApiKeys without the settings loader', () => {
     const stack = new Stack(new App({ context: NO_BUNDLING }), 'Own');
     const keys = new UserApiKeys(stack, 'Keys', AUTH0);
     const resources = resourcesOf(stack);
-    // Thirteen routes (the admin ones included), plus the authorizer and the signing-key rotation functions.
-    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(15);
+    // Fourteen functions for the routes (the admin ones and the console included), plus the authorizer and the signing-key rotation.
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(16);
     // The Auth0 event settings are off by default: no bus, rule, queue, webhook or its secret.
     expect(keys.ownerEvents).toBeUndefined();
     expect(keys.auth0Webhook).toBeUndefined();

@@ -1,8 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AccessTokenVerifier } from '../../lambdas/auth/access-token-verifier';
+import { INDEX_FILE, MANIFEST_FILE } from '../../lambdas/console/console-assets';
+import { CONSOLE_ASSETS_FOLDER } from '../../lambdas/runtime/console-wiring';
 import { ConfigError } from '../../lambdas/settings/config-error';
 import type { FunctionComponent } from '../../lambdas/settings/function-environment';
 import { buildApp } from '../../lib/app';
@@ -202,13 +205,35 @@ function deployedFunctions(context: Record<string, unknown>, region?: string) {
   );
 }
 
+/** A bundle folder with the console's files in it, as the console function's build hook leaves them (an empty build). */
+let bundleFolder: string | undefined;
+function taskRoot(): string {
+  if (bundleFolder === undefined) {
+    bundleFolder = mkdtempSync(join(tmpdir(), 'task-root-'));
+    const consoleFolder = join(bundleFolder, CONSOLE_ASSETS_FOLDER);
+    mkdirSync(consoleFolder);
+    writeFileSync(
+      join(consoleFolder, MANIFEST_FILE),
+      JSON.stringify({ indexHtml: INDEX_FILE, workerPath: '/console/assets/w.js', files: [] }),
+    );
+    writeFileSync(join(consoleFolder, INDEX_FILE), '<!doctype html>');
+  }
+  return bundleFolder;
+}
+
 /**
  * What the entry point does with its environment at cold start: its wiring functions, called as Lambda's init
  * would, with the function's environment (and Lambda's own variables) as the whole of process.env, restored after.
  */
 function coldStart(logicalId: string, entrypoint: string, environment: Record<string, string>): void {
   const saved = process.env;
-  process.env = { ...environment, AWS_REGION: REGION, AWS_LAMBDA_FUNCTION_NAME: `function-${logicalId}` };
+  process.env = {
+    ...environment,
+    AWS_REGION: REGION,
+    AWS_LAMBDA_FUNCTION_NAME: `function-${logicalId}`,
+    // Where Lambda unpacks the bundle: the console function reads the files its build hook left there.
+    LAMBDA_TASK_ROOT: taskRoot(),
+  };
   try {
     for (const { wiring } of wiringsOf(entrypoint)) wiring();
   } finally {
@@ -225,6 +250,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
       'admin-revoke-keys': 'management',
       'auth0-webhook': 'management',
       authorizer: 'authorizer',
+      console: 'console',
       'create-key': 'management',
       'get-key': 'management',
       health: 'none',
@@ -245,6 +271,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
       'admin-revoke-keys': ['lambdaAdminDependencies'],
       'auth0-webhook': ['lambdaWebhookDependencies'],
       authorizer: ['lambdaAuthorizerDependencies'],
+      console: ['lambdaConsoleDependencies'],
       'create-key': ['lambdaManagementDependencies'],
       'get-key': ['lambdaManagementDependencies'],
       health: [],

@@ -98,7 +98,7 @@ describe('without the Auth0 event settings (the defaults)', () => {
     // The signing keys' two secrets, and no generated token.
     expect(ofType(resources, 'AWS::SecretsManager::Secret')).toHaveLength(2);
     expect(JSON.stringify(resources)).not.toContain('"PasswordLength"');
-    expect(Object.keys(outputsOf({})).sort()).toEqual(['ApiUrl', 'TableName']);
+    expect(Object.keys(outputsOf({})).sort()).toEqual(['ApiUrl', 'ConsoleAuth0Settings', 'ConsoleUrl', 'TableName']);
   });
 });
 

@@ -222,16 +222,16 @@ describe('the default stack', () => {
 
   it('runs every function on Node.js 24, ARM64, with its own log group and a set retention', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    // A function per route (the sample /whoami included), the authorizer and the signing-key rotation.
-    expect(functions).toHaveLength(ROUTES.length + 2);
-    expect(functions).toHaveLength(15);
+    // A function per route (the sample /whoami included; the console's two routes share one), the authorizer and the signing-key rotation.
+    expect(functions).toHaveLength(new Set(ROUTES.map((route) => route.function)).size + 2);
+    expect(functions).toHaveLength(16);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(16); // fifteen functions and the access log
+    expect(logGroups).toHaveLength(17); // sixteen functions and the access log
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -315,6 +315,9 @@ describe('the default stack', () => {
       // Support staff: the JWT authorizer lets any Auth0 token through; the functions require ADMIN_SCOPE.
       'GET /admin/users/{sub}/keys': 'JWT',
       'POST /admin/users/{sub}/revoke-keys': 'JWT',
+      // The console's page and files: public, as a login page is; the page logs in to Auth0 itself.
+      'GET /console': 'NONE',
+      'GET /console/{proxy+}': 'NONE',
     });
     // ...and JWT means the Auth0 authorizer.
     const [auth0Id] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { AuthorizerType: 'JWT' } }));

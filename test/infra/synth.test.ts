@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { readConsoleAssets } from '../../lambdas/console/console-assets';
+import { CONSOLE_ASSETS_FOLDER } from '../../lambdas/runtime/console-wiring';
 import { buildApp } from '../../lib/app';
 
 /**
@@ -31,8 +33,9 @@ describe('synthesizing the app with real bundles', () => {
       Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }>;
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    // The default's fifteen, the owner-events function and the webhook's.
-    expect(functions).toHaveLength(17);
+    let consoleBundles = 0;
+    // The default's sixteen, the owner-events function and the webhook's.
+    expect(functions).toHaveLength(18);
     for (const fn of functions) {
       const assetHash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
       const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');
@@ -52,6 +55,15 @@ describe('synthesizing the app with real bundles', () => {
         expect(code).toContain('"DependencyUnavailableError"');
         expect(statSync(bundle).size).toBeGreaterThan(1000);
       }
+      if (fn.Properties.Description?.startsWith('GET /console') === true) {
+        // Its build hook left the console's files beside the bundle, and the function reads them as it will in Lambda.
+        const assets = readConsoleAssets(join(outdir, `asset.${assetHash}`, CONSOLE_ASSETS_FOLDER));
+        expect(assets.indexHtml).toMatch(/<script type="module" src="\/console\/assets\/app-\w+\.js"/);
+        expect(assets.files.get('user-api-keys.js')?.body.toString('utf8')).toContain('user-api-keys');
+        expect(assets.workerPath).toMatch(/^\/console\/assets\/auth0-worker-\w+\.js$/);
+        consoleBundles += 1;
+      }
     }
+    expect(consoleBundles).toBe(1);
   });
 });
