@@ -1,4 +1,5 @@
 import {
+  ConsoleFileNotFoundError,
   IdempotencyKeyReusedError,
   RateLimitedError,
   AccessDeniedError,
@@ -30,6 +31,7 @@ const EXAMPLES: readonly DomainError[] = [
   new AccessDeniedError('scope', 'INSUFFICIENT_SCOPE'),
   new AccessDeniedError('machine', 'MACHINE_TOKEN'),
   new KeyNotFoundError('0123456789abcdefABCDEF'),
+  new ConsoleFileNotFoundError(),
   new KeyLimitReachedError(20),
   new KeyStateConflictError('revoked', 'KEY_REVOKED'),
   new KeyStateConflictError('expired', 'KEY_EXPIRED'),

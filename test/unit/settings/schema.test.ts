@@ -77,6 +77,8 @@ describe("npm start's settings", () => {
       allowMachineTokens: false,
       // npm start's own default, so the admin routes can be tried locally.
       adminScope: 'keys:admin',
+      // Beside the data: logins survive a restart.
+      keyFile: '/tmp/.data/dev-idp-signing-key.json',
     });
     expect(
       localSettingsFromEnv({ AUTH0_AUDIENCE: 'https://mine', REQUIRED_SCOPE: 'keys:manage', ALLOW_MACHINE_TOKENS: '1' }, '/tmp').identity,
@@ -86,6 +88,7 @@ describe("npm start's settings", () => {
       requiredScope: 'keys:manage',
       allowMachineTokens: true,
       adminScope: 'keys:admin',
+      keyFile: '/tmp/.data/dev-idp-signing-key.json',
     });
     expect(() => localSettingsFromEnv({ AUTH0_DOMAIN: 'tenant.eu.auth0.com' }, '/tmp')).toThrow(/^AUTH0_AUDIENCE must be set$/);
     expect(localSettingsFromEnv({ AUTH0_DOMAIN: 'tenant.eu.auth0.com', AUTH0_AUDIENCE: 'https://api' }, '/tmp').identity).toEqual({
