@@ -1,14 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import {
-  dateInputValue,
-  EVENT_LABELS,
-  expiryChoices,
-  formatDateTime,
-  formatDetails,
-  graceChoices,
-  graceLabel,
-  latestExpiryDate,
-} from './format';
+import { dateInputValue, expiryChoices, latestExpiryDate } from './expiry';
+import { EVENT_LABELS, formatDateTime, formatDetails, graceChoices, graceLabel } from './format';
 import type { ConsoleConfig, CreatedKey, KeyEvent, KeyView, RotatedKey } from './types';
 
 /**

@@ -2,7 +2,8 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { repeat } from 'lit/directives/repeat.js';
 import { ApiError, KeysApiClient, type AccessTokenProvider } from './api';
 import { createForm, DIALOG_TITLE_ID, historyView, renameForm, revokeForm, rotateForm, secretView } from './dialogs';
-import { describeError, expiryChoices, expiryFor, formatDateTime, keyActions, STATUS_LABELS, statusText } from './format';
+import { expiryChoices, expiryFor } from './expiry';
+import { describeError, formatDateTime, keyActions, STATUS_LABELS, statusText } from './format';
 import { styles } from './styles';
 import { KEY_STATUSES, type ConsoleConfig, type CreatedKey, type KeyEvent, type KeyStatus, type KeyView, type RotatedKey } from './types';
 
