@@ -115,6 +115,24 @@ function loginFailure(error: unknown): string {
   return `Logging in failed: ${detail}`;
 }
 
+/** The identity provider's error codes a console user may meet, in fixed words; any other is named only if it looks like a code. */
+const LOGIN_ERRORS: Readonly<Record<string, string>> = {
+  access_denied: 'access was denied at the login page',
+  login_required: 'you need to log in',
+  consent_required: 'the application needs your consent',
+  interaction_required: 'the login page needs you to do something first',
+  unauthorized_client: 'this console is not allowed to log in (check its Auth0 application)',
+  invalid_request: 'the login request was refused',
+  server_error: 'the identity provider failed',
+  temporarily_unavailable: 'the identity provider is unavailable for now',
+};
+
+function loginErrorFromLink(code: string): string {
+  const known = LOGIN_ERRORS[code];
+  const why = known ?? (/^[a-z_]{1,40}$/.test(code) ? `the identity provider answered ${code}` : 'the identity provider refused it');
+  return `Logging in did not finish: ${why}. Press Log in to try again.`;
+}
+
 async function start(): Promise<void> {
   let config: ConsoleConfig;
   try {
@@ -145,7 +163,9 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   let error = '';
   if (params.has('error')) {
-    error = loginFailure({ error: params.get('error'), error_description: params.get('error_description') ?? params.get('error') });
+    // Anyone can send a link to /console?error=...: the page says in its own words that the login did not finish,
+    // never what the link's error_description says (it would speak on the API's origin).
+    error = loginErrorFromLink(params.get('error') ?? '');
     history.replaceState(null, '', CONSOLE_PATH);
   } else if (params.has('code') && params.has('state')) {
     try {

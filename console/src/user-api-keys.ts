@@ -115,6 +115,8 @@ export class UserApiKeys extends LitElement {
   private listGeneration = 0;
   private configFor: string | undefined;
   private opener: { element: HTMLElement | undefined; keyId: string | undefined } = { element: undefined, keyId: undefined };
+  /** A 401 that came while a new key was on screen: told to the host once its panel closes. */
+  private unauthorizedAfterSecret: string | undefined;
   private pendingCreate: PendingWrite<{ name: string; scopes: string[]; expiresAt: string }> | undefined;
   private pendingRotate: PendingWrite<number> | undefined;
   private readonly rowsInFlight = new Set<string>();
@@ -242,12 +244,22 @@ export class UserApiKeys extends LitElement {
   // ---- errors --------------------------------------------------------------------------------
 
   private showError(error: unknown, where: 'main' | 'dialog'): void {
-    if (error instanceof ApiError && error.status === 401) {
-      this.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { bubbles: true, composed: true, detail: { code: error.code } }));
-    }
+    if (error instanceof ApiError && error.status === 401) this.signalUnauthorized(error.code);
     const text = describeError(error);
     if (where === 'dialog' && this.dialog !== undefined) this.dialogError = text;
     else this.error = text;
+  }
+
+  /**
+   * Tells the host the session ended (it logs in again, leaving the page). While a new key is on screen that
+   * would lose it before it is copied: the event waits until its panel closes.
+   */
+  private signalUnauthorized(code: string): void {
+    if (this.dialog?.kind === 'secret') {
+      this.unauthorizedAfterSecret = code;
+      return;
+    }
+    this.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { bubbles: true, composed: true, detail: { code } }));
   }
 
   // ---- dialogs -------------------------------------------------------------------------------
@@ -266,11 +278,15 @@ export class UserApiKeys extends LitElement {
     this.dialogError = '';
     this.copyStatus = '';
     this.busy = false;
+    const held = this.unauthorizedAfterSecret;
+    this.unauthorizedAfterSecret = undefined;
+    if (held !== undefined) this.signalUnauthorized(held);
   }
 
   /** The `<dialog>` closed (Escape, a button, or a program): forget what it showed, and put focus back where it came from. */
   private onDialogClose(): void {
-    if (this.dialog !== undefined) this.closeDialog();
+    if (this.dialog?.kind === 'secret') this.forgetSecret();
+    else if (this.dialog !== undefined) this.closeDialog();
     void this.restoreFocus();
   }
 
@@ -290,6 +306,8 @@ export class UserApiKeys extends LitElement {
   private onDialogCancel(event: Event): void {
     // A create or rotate in flight would lose its key if the dialog closed now.
     if (this.busy && (this.dialog?.kind === 'create' || this.dialog?.kind === 'rotate')) event.preventDefault();
+    // Escape on a new key: gone from the page now, not at the close event's task.
+    else if (this.dialog?.kind === 'secret') this.forgetSecret();
   }
 
   /** Removes a new key from the DOM and from memory: closing its panel, leaving the page, or the element's removal. */

@@ -82,11 +82,12 @@ export function oneOfNumbers(choices: readonly number[]): SettingKind<number> {
   return { rule, fromText: (text) => (/^\d+$/.test(text) ? check(Number(text)) : broken(rule, text)), check, toText: String, show: String };
 }
 
-/** Comma-separated in text (a list in cdk.json arrives as such too), each item matching `pattern`. */
-export function list(pattern: RegExp, itemRule: string): SettingKind<readonly string[]> {
+/** Comma-separated in text (a list in cdk.json arrives as such too), each item matching `pattern` (or passing it). */
+export function list(pattern: RegExp | ((item: string) => boolean), itemRule: string): SettingKind<readonly string[]> {
+  const fits = typeof pattern === 'function' ? pattern : (item: string) => pattern.test(item);
   const check = (value: unknown): Parsed<readonly string[]> => {
     if (!Array.isArray(value)) return broken(`a list of ${itemRule}`, value);
-    for (const item of value) if (typeof item !== 'string' || !pattern.test(item)) return broken(itemRule, item);
+    for (const item of value) if (typeof item !== 'string' || !fits(item)) return broken(itemRule, item);
     return ok(value as string[]);
   };
   return {
@@ -130,6 +131,19 @@ function domainParsed<T>(
     toText,
     show: (value) => toText(value) ?? 'none',
   };
+}
+
+/**
+ * A web origin exactly as a browser sends it in `Origin`: http(s), a host, a port only when not the scheme's
+ * default, nothing after it, no wildcard (`https://app.example.com:443` would never match; `*` is no origin).
+ */
+export function isWebOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text && !text.includes('*');
+  } catch {
+    return false;
+  }
 }
 
 /** Scopes keys may carry: comma-separated (or a list in cdk.json). */

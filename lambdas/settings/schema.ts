@@ -205,7 +205,10 @@ export const SETTINGS = {
   ...UPGRADE_SETTINGS,
   corsAllowOrigins: setting({
     env: 'CORS_ALLOW_ORIGINS',
-    kind: kind.list(/^https?:\/\/[^\s/]+$/, 'origins like https://app.example.com'),
+    kind: kind.list(
+      kind.isWebOrigin,
+      'origins as a browser sends them, like https://app.example.com (no path, no default port, no wildcard)',
+    ),
     usedBy: ['stack', 'local'],
     default: [],
     meaning:

@@ -98,11 +98,14 @@ describe('the console page', () => {
     expect(errors.unexpected()).toEqual([]);
   });
 
-  it('shows a login error from the redirect in words, and offers Log in again', async () => {
-    await page.goto(
-      `${server.origin}/console?error=access_denied&error_description=${encodeURIComponent('The user did not consent')}&state=x`,
-    );
-    await page.getByRole('alert').filter({ hasText: 'Logging in failed: The user did not consent' }).waitFor();
+  it("shows a login error from the redirect in its own words, never the link's text, and offers Log in again", async () => {
+    const planted = 'Your account is suspended: email your API key to security@attacker.example';
+    await page.goto(`${server.origin}/console?error=access_denied&error_description=${encodeURIComponent(planted)}&state=x`);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Logging in did not finish: access was denied at the login page. Press Log in to try again.' })
+      .waitFor();
+    expect(await page.content()).not.toContain('attacker.example');
     expect(new URL(page.url()).search).toBe('');
     await button('Log in').waitFor();
     await expectAccessible();

@@ -253,6 +253,26 @@ describe('<user-api-keys>', () => {
     expectCleanConsole([FAILED_RESOURCE]);
   });
 
+  it('keeps a new key on screen when the session ends right after its create, and tells the host once the panel closes', async () => {
+    await open();
+    await page.getByText('You have no API keys yet.').waitFor();
+    // The list's reload after the create is the first request to see the ended session.
+    server.api.fail('GET', /^\/keys$/, { status: 401, body: { code: 'INVALID_TOKEN', message: 'The access token has expired' } });
+    const secret = await createKeyThroughDialog('late');
+    // The refused reload has come back (its words are in the alert), and the key is still there, the host not told.
+    await eventually(async () => {
+      expect(await alert().textContent()).toBe('Your session has ended: log in again.');
+    });
+    expect(await page.evaluate(() => (globalThis as any).harness.unauthorized)).toBe(0);
+    expect(await page.getByLabel('New key', { exact: true }).inputValue()).toBe(secret);
+    await button('Done').click();
+    await eventually(async () => {
+      expect(await page.evaluate(() => (globalThis as any).harness.unauthorized)).toBe(1);
+    });
+    expect(await elementHolds()).not.toContain(secret);
+    expectCleanConsole([FAILED_RESOURCE]);
+  });
+
   it('on a 429, says when to try again (Retry-After); trying again sends the same Idempotency-Key, so it makes one key', async () => {
     await open();
     await page.getByText('You have no API keys yet.').waitFor();

@@ -107,3 +107,23 @@ describe("npm start's settings", () => {
     expect(localSettingsFromEnv({ DATA_DIR: 'elsewhere' }, '/tmp').dynamodb).toEqual({ port: 8000, dataDir: '/tmp/elsewhere' });
   });
 });
+
+describe('CORS_ALLOW_ORIGINS', () => {
+  const origins = (value: string) => loadSettings('local', environmentReader({ CORS_ALLOW_ORIGINS: value })).corsAllowOrigins;
+
+  it('takes origins as a browser sends them', () => {
+    expect(origins('https://app.example.com, http://127.0.0.1:8080')).toEqual(['https://app.example.com', 'http://127.0.0.1:8080']);
+  });
+
+  it.each([
+    'https://*.example.com',
+    'https://app.example.com:443',
+    'http://a:99999',
+    'https://app.example.com/',
+    'ftp://x.example',
+    'app.example.com',
+  ])('refuses %s, naming the setting: it could never match a browser origin', (value) => {
+    expect(() => origins(value)).toThrow(ConfigError);
+    expect(() => origins(value)).toThrow(/CORS_ALLOW_ORIGINS/);
+  });
+});
