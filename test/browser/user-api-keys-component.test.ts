@@ -5,7 +5,15 @@ import type { KeyView } from '../../lambdas/domain/api-key';
 import type { AuditEventView } from '../../lambdas/domain/audit-event';
 import type { CreatedKey, RotatedKey } from '../../lambdas/domain/key-service';
 import type { ConsoleConfigDocument } from '../../lambdas/console/console-config';
-import { collectConsoleErrors, FAILED_RESOURCE, launchBrowser, runAxe, type ConsoleErrors } from '../support/browser';
+import {
+  collectConsoleErrors,
+  eventually,
+  FAILED_RESOURCE,
+  focusedIn,
+  launchBrowser,
+  runAxe,
+  type ConsoleErrors,
+} from '../support/browser';
 import { startHarnessServer, type HarnessServer } from './fake-keys-api';
 
 /**
@@ -41,22 +49,6 @@ afterEach(async () => {
   await context.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Retries `assertion` until it passes or `timeoutMs` is over (playwright-core has no expect of its own). */
-async function eventually(assertion: () => unknown, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
-}
-
 async function open(query = ''): Promise<void> {
   await page.goto(`${server.origin}/harness.html${query}`);
 }
@@ -75,19 +67,7 @@ function expectCleanConsole(allowed: RegExp[] = []): void {
 }
 
 /** The deepest focused element, through shadow roots: its text, accessible label and row. */
-function focused(): Promise<{ tag: string; text: string; label: string; keyId: string | undefined }> {
-  return page.evaluate(() => {
-    let active: any = (globalThis as any).document.activeElement;
-    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
-    const labels = active?.labels ? [...active.labels].map((label: any) => label.textContent.trim()) : [];
-    return {
-      tag: String(active?.tagName ?? '').toLowerCase(),
-      text: String(active?.textContent ?? '').trim(),
-      label: labels.join(' '),
-      keyId: active?.closest?.('tr')?.dataset.keyId,
-    };
-  });
-}
+const focused = () => focusedIn(page);
 
 /** Everything the element holds that a secret could hide in: its shadow DOM, every field's value, its own properties. */
 function elementHolds(): Promise<string> {
@@ -160,7 +140,7 @@ describe('<user-api-keys>', () => {
     await page.evaluate(() => {
       (globalThis as any).document.querySelector('user-api-keys').getAccessToken = () => Promise.resolve('test-access-token');
     });
-    await sleep(100);
+    await page.waitForTimeout(100);
     expect(server.api.requestsTo('GET', /^\/keys\?/)).toHaveLength(1);
     expectCleanConsole();
   });

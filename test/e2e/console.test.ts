@@ -1,7 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { closeServer, listenOnLoopback } from '../../local/http-util';
-import { collectConsoleErrors, FAILED_RESOURCE, launchBrowser, runAxe, type ConsoleErrors } from '../support/browser';
+import {
+  collectConsoleErrors,
+  eventually,
+  FAILED_RESOURCE,
+  focusedIn,
+  launchBrowser,
+  runAxe,
+  type ConsoleErrors,
+} from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/local-system';
 
 /**
@@ -111,22 +119,6 @@ function keyIdOf(key: string): string {
   return id;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Retries `assertion` until it passes or `timeoutMs` is over (playwright-core has no expect of its own). */
-async function eventually(assertion: () => unknown, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
-}
-
 async function expectAccessible(view: string): Promise<void> {
   expect({ view, violations: await runAxe(page) }).toEqual({ view, violations: [] });
 }
@@ -156,21 +148,7 @@ function pageHolds(): Promise<string> {
   });
 }
 
-/** The deepest focused element, through shadow roots. */
-function focused(): Promise<{ tag: string; text: string; label: string; type: string; keyId: string | undefined }> {
-  return page.evaluate(() => {
-    let active: any = (globalThis as any).document.activeElement;
-    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
-    const labels = active?.labels ? [...active.labels].map((label: any) => label.textContent.trim()) : [];
-    return {
-      tag: String(active?.tagName ?? '').toLowerCase(),
-      text: String(active?.textContent ?? '').trim(),
-      label: labels.join(' '),
-      type: String(active?.type ?? ''),
-      keyId: active?.closest?.('tr')?.dataset.keyId,
-    };
-  });
-}
+const focused = () => focusedIn(page);
 
 /** Logs in through the console's Log in and the development IdP's login page, with the mouse. */
 async function logIn(user: string): Promise<void> {

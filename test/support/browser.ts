@@ -81,3 +81,44 @@ export function collectConsoleErrors(page: Page): ConsoleErrors {
 
 /** Chromium's own console line for a response a test made fail on purpose (an error status, or a dropped connection). */
 export const FAILED_RESOURCE = /Failed to load resource/;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retries `assertion` until it passes or `timeoutMs` is over (playwright-core has no expect of its own). */
+export async function eventually(assertion: () => unknown, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(25);
+    }
+  }
+}
+
+export interface FocusedElement {
+  readonly tag: string;
+  readonly text: string;
+  readonly label: string;
+  readonly type: string;
+  /** The `data-key-id` of the table row it is in, if any. */
+  readonly keyId: string | undefined;
+}
+
+/** The deepest focused element of `page`, through shadow roots. */
+export function focusedIn(page: Page): Promise<FocusedElement> {
+  return page.evaluate(() => {
+    let active: any = (globalThis as any).document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    const labels = active?.labels ? [...active.labels].map((label: any) => label.textContent.trim()) : [];
+    return {
+      tag: String(active?.tagName ?? '').toLowerCase(),
+      text: String(active?.textContent ?? '').trim(),
+      label: labels.join(' '),
+      type: String(active?.type ?? ''),
+      keyId: active?.closest?.('tr')?.dataset.keyId,
+    };
+  });
+}
