@@ -1,16 +1,33 @@
+import { randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 
-/** A TCP port free on every interface right now (DynamoDB Local binds them all). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Below Linux's ephemeral range (32768-60999 by default): the kernel gives those to outgoing connections, and a
+ * test's browser or HTTP client may take one as the local port of a socket to 127.0.0.1 between the moment a port
+ * is chosen here and the moment a child process listens on it (seen: npm start failing with EADDRINUSE).
+ */
+const LOWEST = 20_000;
+const HIGHEST = 32_767;
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, () => {
       server.close(() => {
-        resolve(port);
+        resolve(true);
       });
     });
   });
+}
+
+/** A TCP port free on every interface right now (DynamoDB Local binds them all), outside the ephemeral range. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = randomInt(LOWEST, HIGHEST + 1);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port found from ${LOWEST} to ${HIGHEST}`);
 }
