@@ -63,7 +63,7 @@ export type IdentitySetting =
       readonly allowMachineTokens?: boolean | undefined;
       /** ADMIN_SCOPE (`npm start` defaults it to `keys:admin`); unset, the admin routes refuse everyone. */
       readonly adminScope?: string | undefined;
-      /** Where the provider keeps its signing key, so logins survive a restart (`npm start`: DATA_DIR); none: a new key each start. */
+      /** Where the provider keeps its signing key, so its tokens still verify after a restart (`npm start`: DATA_DIR); none: a new key each start. */
       readonly keyFile?: string | undefined;
     }
   /** Verify real Auth0 tokens. */

@@ -42,7 +42,7 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
             requiredScope: settings.requiredScope,
             allowMachineTokens: settings.allowMachineTokens,
             adminScope: settings.adminScope,
-            // Beside the table's data: logins and tokens survive a restart, as they would with Auth0.
+            // Beside the table's data: the tokens it signed still verify after a restart, as they would with Auth0.
             keyFile: join(dataDir, DEV_IDP_KEY_FILE),
           },
     authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,

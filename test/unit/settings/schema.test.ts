@@ -77,7 +77,7 @@ describe("npm start's settings", () => {
       allowMachineTokens: false,
       // npm start's own default, so the admin routes can be tried locally.
       adminScope: 'keys:admin',
-      // Beside the data: logins survive a restart.
+      // Beside the data: its tokens still verify after a restart.
       keyFile: '/tmp/.data/dev-idp-signing-key.json',
     });
     expect(
