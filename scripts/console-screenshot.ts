@@ -27,6 +27,20 @@ function freePort(): Promise<number> {
   });
 }
 
+/** npm start's own gateway port, when nothing holds it, so the picture's curl line reads as the README's do. */
+function gatewayPort(preferred: number): Promise<number> {
+  return new Promise((done) => {
+    const probe = createServer().once('error', () => {
+      done(0);
+    });
+    probe.listen(preferred, '127.0.0.1', () => {
+      probe.close(() => {
+        done(preferred);
+      });
+    });
+  });
+}
+
 async function createKey(page: Page, name: string, scopes: readonly string[]): Promise<void> {
   await page.getByRole('button', { name: 'Create key', exact: true }).click();
   const dialog = page.getByRole('dialog');
@@ -43,7 +57,7 @@ async function main(out: string): Promise<void> {
   if (!('devPort' in settings.identity)) throw new Error('the default settings use the development identity provider');
   const system: LocalSystem = await startLocalSystem({
     ...settings,
-    port: 0,
+    port: await gatewayPort(settings.port),
     dynamodb: { port: await freePort() }, // in memory, under a random key: nothing on disk
     identity: { ...settings.identity, devPort: 0, keyFile: undefined },
     logger: createLogger('console-screenshot'),
