@@ -230,6 +230,8 @@ export interface HistoryViewOptions {
   readonly key: KeyView;
   readonly events: readonly KeyEvent[];
   readonly loading: boolean;
+  /** Said in the status region once a page is added. */
+  readonly loaded: string;
   readonly hasMore: boolean;
   readonly error: string;
   readonly onMore: Handler;
@@ -272,7 +274,7 @@ export function historyView(options: HistoryViewOptions): TemplateResult {
           ? html`<p>No events recorded.</p>`
           : nothing
     }
-    <p role="status" class="notice">${options.loading ? 'Loading the history…' : ''}</p>
+    <p role="status" class="notice">${options.loading ? 'Loading the history…' : options.loaded}</p>
     <div class="buttons">
       ${
         options.hasMore
@@ -281,7 +283,7 @@ export function historyView(options: HistoryViewOptions): TemplateResult {
             </button>`
           : nothing
       }
-      <button type="button" part="button" @click=${options.onClose}>Close</button>
+      <button type="button" part="button" data-close @click=${options.onClose}>Close</button>
     </div>
   `;
 }

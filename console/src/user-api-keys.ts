@@ -21,6 +21,8 @@ type DialogState =
       readonly events: readonly KeyEvent[];
       readonly nextCursor: string | undefined;
       readonly loading: boolean;
+      /** What the last "Load more" added, for the status region (a screen reader hears it). */
+      readonly loaded?: string;
     }
   | { readonly kind: 'secret'; readonly created: CreatedKey; readonly replaced: RotatedKey['replaced'] | undefined };
 
@@ -340,13 +342,20 @@ export class UserApiKeys extends LitElement {
       const clipboard = navigator.clipboard as Clipboard | undefined;
       if (clipboard === undefined) throw new Error('no clipboard');
       await clipboard.writeText(key);
-      this.copyStatus = 'Copied';
+      await this.announceCopy('Copied');
     } catch {
       const input = this.renderRoot.querySelector<HTMLInputElement>('#new-key');
       input?.focus();
       input?.select();
-      this.copyStatus = 'The clipboard is not available here: the key is selected, press Ctrl+C (⌘C on a Mac) to copy it.';
+      await this.announceCopy('The clipboard is not available here: the key is selected, press Ctrl+C (⌘C on a Mac) to copy it.');
     }
+  }
+
+  /** A live region speaks only when its text changes: emptied first, so a second Copy is heard too. */
+  private async announceCopy(text: string): Promise<void> {
+    this.copyStatus = '';
+    await this.updateComplete;
+    if (this.dialog?.kind === 'secret') this.copyStatus = text;
   }
 
   // ---- actions -------------------------------------------------------------------------------
@@ -517,7 +526,18 @@ export class UserApiKeys extends LitElement {
     try {
       const page = await this.api.listEvents(key.id, { limit: 20, cursor });
       const now = current();
-      if (now !== undefined) this.dialog = { ...now, events: [...now.events, ...page.items], nextCursor: page.nextCursor, loading: false };
+      if (now === undefined) return;
+      const count = page.items.length;
+      const loaded =
+        cursor === undefined
+          ? ''
+          : `${count} more event${count === 1 ? '' : 's'} loaded${page.nextCursor === undefined ? ': that is all of them' : ''}.`;
+      this.dialog = { ...now, events: [...now.events, ...page.items], nextCursor: page.nextCursor, loading: false, loaded };
+      // The last page takes "Load more" away with the focus on it: focus moves to Close rather than to nowhere.
+      if (cursor !== undefined && page.nextCursor === undefined) {
+        await this.updateComplete;
+        this.renderRoot.querySelector<HTMLElement>('dialog [data-close]')?.focus();
+      }
     } catch (error) {
       const now = current();
       if (now === undefined) return;
@@ -809,6 +829,7 @@ export class UserApiKeys extends LitElement {
           key: dialog.key,
           events: dialog.events,
           loading: dialog.loading,
+          loaded: dialog.loaded ?? '',
           hasMore: dialog.nextCursor !== undefined,
           error: this.dialogError,
           onMore: () => {

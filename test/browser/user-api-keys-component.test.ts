@@ -323,6 +323,21 @@ describe('<user-api-keys>', () => {
     await button('Copy').click();
     await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     expect(await page.evaluate(() => (globalThis as any).navigator.clipboard.readText())).toBe(key);
+    // A live region speaks when its text changes: a second Copy empties it first, so it is heard again.
+    const announcements = await page.evaluateHandle(() => {
+      const seen: string[] = [];
+      const status = (globalThis as any).document.querySelector('user-api-keys').shadowRoot.querySelector('#copy-status');
+      new (globalThis as any).MutationObserver(() => seen.push(status.textContent.trim())).observe(status, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
+      return seen;
+    });
+    await button('Copy').click();
+    await eventually(async () => {
+      expect(await announcements.evaluate((seen: string[]) => seen.filter((text) => text === 'Copied').length)).toBe(1);
+    });
 
     await button('Done').click();
     await eventually(async () => {
@@ -510,11 +525,17 @@ describe('<user-api-keys>', () => {
     ]);
     expect(await history.getByRole('row').count()).toBe(21);
     await expectAccessible();
-    await button('Load more').click();
+    await button('Load more').focus();
+    await page.keyboard.press('Enter');
     await eventually(async () => {
       expect(await history.getByRole('row').count()).toBe(26);
     }); // a header and 25 events
     expect(await button('Load more').count()).toBe(0);
+    // The last page took Load more away from under the focus: it is on Close, and the status region says what came.
+    await eventually(async () => {
+      expect(await focused()).toMatchObject({ text: 'Close' });
+    });
+    expect(await dialog().getByRole('status').textContent()).toBe('5 more events loaded: that is all of them.');
     expect(server.api.requestsTo('GET', new RegExp(`^/keys/${key.id}/events`)).map((request) => request.path)).toEqual([
       `/keys/${key.id}/events?limit=20`,
       `/keys/${key.id}/events?limit=20&cursor=20`,
