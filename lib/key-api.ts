@@ -161,46 +161,22 @@ export class KeyApi extends Construct {
       auth0WebhookSecretArn: undefined,
     });
     this.managementEnvironment = managementEnvironment;
-    let consoleIntegration: HttpLambdaIntegration | undefined;
+    // One integration per function, bound to every route it serves (API Gateway reuses a bound one): the console's
+    // page and its files share theirs.
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const route of ROUTES) {
       if (route.function === 'whoami' && config.backend.kind !== 'sample') continue;
-      if (route.function === 'console') {
-        // One function, one integration (API Gateway reuses a bound one), two routes: the page and its files.
-        consoleIntegration ??= new HttpLambdaIntegration(
-          'consoleIntegration',
-          (this.functions.console = this.createConsoleFunction(shared, config)),
-        );
-        this.addRoute(route, consoleIntegration);
-        continue;
+      let integration = integrations.get(route.function);
+      if (integration === undefined) {
+        const fn =
+          route.function === 'console'
+            ? this.createConsoleFunction(shared, config)
+            : this.createRouteFunction(route, shared, config, managementEnvironment, assertion);
+        this.functions[route.function] = fn;
+        integration = new HttpLambdaIntegration(`${route.function}Integration`, fn);
+        integrations.set(route.function, integration);
       }
-      const management = route.auth === 'accessToken';
-      const fn = createKeyFunction(this, route.function, {
-        ...shared,
-        environment: management
-          ? managementEnvironment
-          : route.function === 'jwks' || route.function === 'whoami'
-            ? this.signing.environment(assertion)
-            : route.function === 'token'
-              ? functionEnvironment('token', {
-                  ...config,
-                  tableName: table.tableName,
-                  accessTokenKeysSecretArn: this.signing.tokenKeysSecret.secretArn,
-                })
-              : {},
-        // The JWKS function's one GetParameter gives up within worstCaseMs, so a slow one answers 503 JWKS_UNAVAILABLE, not a timeout.
-        timeout: management
-          ? MANAGEMENT_FUNCTION_TIMEOUT
-          : route.function === 'jwks'
-            ? Duration.seconds(Math.ceil((worstCaseMs(JWKS_PARAMETER_TIMEOUTS) + 1000) / 1000))
-            : route.function === 'token'
-              ? TOKEN_FUNCTION_TIMEOUT
-              : Duration.seconds(3),
-      });
-      this.functions[route.function] = fn;
-      if (route.function === 'jwks') this.signing.grantReadJwks(fn);
-      // The token exchange reads the MAC keys alone, never a key that signs assertions (lambdas/domain/token-keys.ts).
-      if (route.function === 'token') this.signing.grantReadTokenKeys(fn);
-      this.addRoute(route, new HttpLambdaIntegration(`${route.function}Integration`, fn));
+      this.addRoute(route, integration);
     }
     if (config.auth0EventsWebhook) {
       // No authorizer (Auth0 holds no token of ours): the function checks the stream's own token first. The stage's
@@ -230,6 +206,43 @@ export class KeyApi extends Construct {
    */
   servedAt(url: string): void {
     this.publicUrl = url;
+  }
+
+  /** A route's function: the management environment and timeout for the key routes, the signing grants for the JWKS and the token exchange. */
+  private createRouteFunction(
+    route: RouteDefinition,
+    shared: Pick<KeyFunctionOptions, 'table' | 'tableKey' | 'logRetentionDays'>,
+    config: UserApiKeysConfig,
+    managementEnvironment: Record<string, string>,
+    assertion: ReturnType<typeof assertionSettings>,
+  ): HouseFunction {
+    const management = route.auth === 'accessToken';
+    const fn = createKeyFunction(this, route.function, {
+      ...shared,
+      environment: management
+        ? managementEnvironment
+        : route.function === 'jwks' || route.function === 'whoami'
+          ? this.signing.environment(assertion)
+          : route.function === 'token'
+            ? functionEnvironment('token', {
+                ...config,
+                tableName: shared.table.tableName,
+                accessTokenKeysSecretArn: this.signing.tokenKeysSecret.secretArn,
+              })
+            : {},
+      // The JWKS function's one GetParameter gives up within worstCaseMs, so a slow one answers 503 JWKS_UNAVAILABLE, not a timeout.
+      timeout: management
+        ? MANAGEMENT_FUNCTION_TIMEOUT
+        : route.function === 'jwks'
+          ? Duration.seconds(Math.ceil((worstCaseMs(JWKS_PARAMETER_TIMEOUTS) + 1000) / 1000))
+          : route.function === 'token'
+            ? TOKEN_FUNCTION_TIMEOUT
+            : Duration.seconds(3),
+    });
+    if (route.function === 'jwks') this.signing.grantReadJwks(fn);
+    // The token exchange reads the MAC keys alone, never a key that signs assertions (lambdas/domain/token-keys.ts).
+    if (route.function === 'token') this.signing.grantReadTokenKeys(fn);
+    return fn;
   }
 
   /**
