@@ -39,12 +39,17 @@ export function createConsoleHandler(deps: ConsoleDependencies): (event: APIGate
       isBase64Encoded: binary,
     });
   };
-  const asset = (found: ConsoleAsset): HttpResponse =>
-    file(
-      isText(found.contentType) ? found.body.toString('utf8') : found.body,
-      found.contentType,
-      found.immutable ? IMMUTABLE : COMPONENT_MAX_AGE,
-    );
+  // Each file's answer is made once (its text decoded, or its bytes base64-encoded), not on every request.
+  const answers = new WeakMap<ConsoleAsset, HttpResponse>();
+  const asset = (found: ConsoleAsset): HttpResponse => {
+    let answer = answers.get(found);
+    if (answer === undefined) {
+      const body = isText(found.contentType) ? found.body.toString('utf8') : found.body;
+      answer = file(body, found.contentType, found.immutable ? IMMUTABLE : COMPONENT_MAX_AGE);
+      answers.set(found, answer);
+    }
+    return answer;
+  };
 
   return async (event) => {
     const assets = await deps.assets();
