@@ -40,6 +40,7 @@ const COMPONENT_NAMES: Record<Exclude<Component, 'stack'>, string> = {
   assertion: 'JWKS, key rotation, `/whoami`',
   token: '`POST /oauth/token`',
   console: '`/console`',
+  events: 'lifecycle events, expiry notices',
 };
 
 /** What the functions and `npm start` read from their environment. */

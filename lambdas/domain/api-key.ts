@@ -22,6 +22,8 @@ export interface StoredKey {
   readonly creatorTokenIssuedAtMs?: number;
   /** ISO-8601; present once revoked. The item stays as a tombstone until TTL removes it. */
   readonly revokedAt?: string;
+  /** Why it was revoked, when it was not its owner's or support's doing: found in public (GitHub secret scanning). */
+  readonly revocation?: KeyRevocation;
   /** ISO-8601; present while the key is paused (by its owner, or for them: see disabledBy). */
   readonly disabledAt?: string;
   /** Who paused the key when it was not its owner: `auth0:user.blocked` (an unblock enables only those). */
@@ -39,6 +41,16 @@ export interface StoredKey {
    * (lambdas/store/imported-slots.ts), so no rotation is stopped by the limit.
    */
   readonly countsAsImported?: boolean;
+}
+
+/**
+ * A revocation that explains itself to the key's owner (GET /keys/{id}, the CLI): GitHub found the key in
+ * public at `url` (`source`: where in GitHub, e.g. `commit`, `issue_comment`, `npm`).
+ */
+export interface KeyRevocation {
+  readonly cause: 'leaked';
+  readonly url: string;
+  readonly source: string;
 }
 
 /**
@@ -72,6 +84,8 @@ export interface KeyView {
   readonly enabled: boolean;
   readonly lastUsedAt?: string;
   readonly revokedAt?: string;
+  /** Set when the key was revoked because it was found in public, with where. */
+  readonly revocation?: KeyRevocation;
   readonly disabledAt?: string;
   readonly rotatedAt?: string;
   readonly replacedBy?: string;
@@ -94,6 +108,7 @@ export function toKeyView(key: Omit<StoredKey, 'secretHash'>, now: Date): KeyVie
     enabled: key.disabledAt === undefined,
     ...optional('lastUsedAt'),
     ...optional('revokedAt'),
+    ...(key.revocation !== undefined ? { revocation: { ...key.revocation } } : {}),
     ...optional('disabledAt'),
     ...optional('rotatedAt'),
     ...optional('replacedBy'),

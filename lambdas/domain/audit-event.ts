@@ -12,8 +12,12 @@ export interface Caller {
   readonly tokenIssuedAtMs?: number;
 }
 
-/** `import`: the key was brought in from another system's export (the importer, stormpath/). */
-export type AuditEventType = 'create' | 'rotate' | 'revoke' | 'enable' | 'disable' | 'rename' | 'import';
+/**
+ * `import`: the key was brought in from another system's export (the importer, stormpath/).
+ * `leak_revoke`: GitHub's secret scanning found the key in public and it was revoked (lambdas/domain/leak-revocation.ts).
+ */
+export const AUDIT_EVENT_TYPES = ['create', 'rotate', 'revoke', 'enable', 'disable', 'rename', 'import', 'leak_revoke'] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /** The actors that are not a person's or a client's `sub`: Auth0 telling us about the owner (lambdas/domain/owner-lifecycle.ts). */
 export const AUTH0_ACTORS = ['auth0:user.deleted', 'auth0:user.blocked', 'auth0:user.unblocked'] as const;

@@ -1,4 +1,4 @@
-import type { StoredKey } from './api-key';
+import type { KeyRevocation, StoredKey } from './api-key';
 import type { AuditEvent } from './audit-event';
 import type { IdempotencyRecord } from './idempotency';
 import type { OwnerBudget } from './owner-budget';
@@ -147,9 +147,16 @@ export interface KeyStore {
   listKeys(ownerId: string, page: PageRequest): Promise<KeyPage>;
   /**
    * `not-found` for a missing key and for another owner's alike; a repeat writes no event.
-   * The key's record is then kept until `purgeAt` (epoch seconds) at the latest.
+   * The key's record is then kept until `purgeAt` (epoch seconds) at the latest, with `revocation` (why) when given.
    */
-  revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent, purgeAt: number): Promise<RevokeResult>;
+  revokeKey(
+    ownerId: string,
+    keyId: string,
+    at: Date,
+    event: AuditEvent,
+    purgeAt: number,
+    revocation?: KeyRevocation,
+  ): Promise<RevokeResult>;
   rotateKey(rotation: KeyRotation, now: Date): Promise<RotateResult>;
   updateKey(update: KeyUpdate): Promise<UpdateResult>;
   /** One page of a key's events, newest first. */

@@ -6,6 +6,7 @@ import { NO_ROUTE_SCOPES, ROUTE_KEY_PATTERN, type RouteScopes } from '../domain/
 import * as kind from './kinds';
 import { ASSERTION_SETTINGS } from './sections/assertion';
 import { EDGE_SETTINGS } from './sections/edge';
+import { EVENT_SETTINGS } from './sections/events';
 import { OPERATIONS_SETTINGS } from './sections/operations';
 import { CONSOLE_SETTINGS } from './sections/console';
 import { OWNER_SETTINGS } from './sections/owners';
@@ -74,7 +75,7 @@ export const SETTINGS = {
   tableName: setting({
     env: 'TABLE_NAME',
     kind: kind.text(/^[A-Za-z0-9_.-]{3,255}$/, '3-255 letters, digits, "_", "-" or "."'),
-    usedBy: ['authorizer', 'management', 'local', 'token'],
+    usedBy: ['authorizer', 'management', 'local', 'token', 'events'],
     localDefault: 'ApiKeys',
     shownDefault: '`ApiKeys` locally; the stack sets it in Lambda',
     meaning: 'the DynamoDB table',
@@ -249,6 +250,7 @@ export const SETTINGS = {
   ...ASSERTION_SETTINGS,
   ...TOKEN_SETTINGS,
   ...CONSOLE_SETTINGS,
+  ...EVENT_SETTINGS,
   stackName: setting({
     kind: kind.text(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name (a letter, then letters, digits or "-")'),
     usedBy: ['stack'],

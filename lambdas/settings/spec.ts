@@ -8,8 +8,10 @@ import type { SettingKind, Settled } from './kinds';
  * - `local`:      read by `npm start`
  * - `assertion`:  read by the JWKS, signing-key rotation and sample `/whoami` functions
  * - `token`:      read by the `POST /oauth/token` function
+ * - `console`:    read by the console's function
+ * - `events`:     read by the lifecycle-events and expiry-notice functions
  */
-export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion' | 'token' | 'console';
+export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion' | 'token' | 'console' | 'events';
 
 export interface SettingSpec<T = unknown> {
   readonly kind: SettingKind<T>;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { StoredKey } from '../domain/api-key';
-import type { AuditEvent, AuditEventType } from '../domain/audit-event';
+import type { KeyRevocation, StoredKey } from '../domain/api-key';
+import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditEventType } from '../domain/audit-event';
 import type { KeySummary } from '../domain/key-store';
-import { eventItemKey, TABLE } from './table-schema';
+import { eventItemKey, expiryDay, TABLE } from './table-schema';
 
 type Item = Record<string, unknown>;
 
@@ -35,7 +35,17 @@ export function toItem(key: StoredKey): Item {
   }
   if (key.countsAsImported === true) item.countsAsImported = true;
   if (key.creatorTokenIssuedAtMs !== undefined) item.creatorTokenIssuedAtMs = key.creatorTokenIssuedAtMs;
+  if (key.revocation !== undefined) item.revocation = { ...key.revocation };
+  // In the expiry index while it can still expire as its owner planned: a rotation or revocation takes it out (key-writes.ts).
+  if (key.revokedAt === undefined && key.replacedBy === undefined) item[TABLE.expiryIndex.partitionKey] = expiryDay(key.expiresAt);
   return item;
+}
+
+/** A revocation's explanation, as stored: one with a field missing or mistyped is left out (the key is revoked all the same). */
+function toRevocation(value: unknown): KeyRevocation | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { cause, url, source } = value as Record<string, unknown>;
+  return cause === 'leaked' && isString(url) && isString(source) ? { cause, url, source } : undefined;
 }
 
 /**
@@ -60,6 +70,8 @@ export function toKeySummary(item: Item): KeySummary | undefined {
     if (item[field] !== undefined) summary[field] = item[field] as string;
   }
   if (item.countsAsImported === true) summary.countsAsImported = true;
+  const revocation = toRevocation(item.revocation);
+  if (revocation !== undefined) summary.revocation = revocation;
   if (Number.isSafeInteger(item.creatorTokenIssuedAtMs)) summary.creatorTokenIssuedAtMs = item.creatorTokenIssuedAtMs as number;
   return summary;
 }
@@ -72,7 +84,7 @@ export function toStoredKey(item: Item): StoredKey | undefined {
   return { ...summary, secretHash: item.secretHash };
 }
 
-const EVENT_TYPES: readonly AuditEventType[] = ['create', 'rotate', 'revoke', 'enable', 'disable', 'rename', 'import'];
+const EVENT_TYPES: readonly AuditEventType[] = AUDIT_EVENT_TYPES;
 
 /** `position` orders the events one change writes together (they share a timestamp). */
 export function toEventItem(event: AuditEvent, position: number): Item {

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoredKey } from '../domain/api-key';
+import type { KeyRevocation, StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
 import {
   ALREADY_REVOKED,
@@ -171,13 +171,20 @@ export class DynamoKeyStore implements KeyStore {
     });
   }
 
-  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent, purgeAt: number): Promise<RevokeResult> {
+  async revokeKey(
+    ownerId: string,
+    keyId: string,
+    at: Date,
+    event: AuditEvent,
+    purgeAt: number,
+    revocation?: KeyRevocation,
+  ): Promise<RevokeResult> {
     for (let attempt = 0; attempt < REVOKE_ATTEMPTS; attempt += 1) {
       // Read on each attempt: an imported key's count is found by its expiry, which a rotation moves.
       const existing = await this.getKey(keyId);
       if (existing?.ownerId !== ownerId) return NOT_FOUND;
       if (existing.revokedAt !== undefined) return ALREADY_REVOKED;
-      const result = await this.revokeAsRead(existing, at, event, purgeAt);
+      const result = await this.revokeAsRead(existing, { at, event, purgeAt, revocation });
       if (result !== CHANGED_SINCE_READ) return result;
     }
     throw new KeyStateConflictError('The key was changed by another request at the same time; try again', 'CONCURRENT_CHANGE');
@@ -186,16 +193,14 @@ export class DynamoKeyStore implements KeyStore {
   /** The revoke of a key as just read: CHANGED_SINCE_READ when it no longer is (read it again). */
   private async revokeAsRead(
     existing: StoredKey,
-    at: Date,
-    event: AuditEvent,
-    purgeAt: number,
+    { at, event, purgeAt, revocation }: { at: Date; event: AuditEvent; purgeAt: number; revocation: KeyRevocation | undefined },
   ): Promise<RevokeResult | typeof CHANGED_SINCE_READ> {
     const { tableName } = this.context;
     const { ownerId, keyId } = existing;
     // A key that counts among the imported ones does so in the count of its expiry, until it expires.
     const counted = countsAsImported(existing) && existing.expiresAt > at.getTime() / 1000;
     return withConflictRetries(this.context, async () => {
-      const revoke = revokeKeyItem(tableName, existing, at, purgeAt);
+      const revoke = revokeKeyItem(tableName, existing, at, purgeAt, revocation);
       const events = putEvents(tableName, [event]);
       const ownerSlot = releaseSlot(tableName, ownerId, keyId, counted ? importedBucket(existing.expiresAt) : undefined);
       const transaction = namedTransaction({ key: revoke, ownerSlot, events });

@@ -1,4 +1,4 @@
-import type { StoredKey } from '../domain/api-key';
+import type { KeyRevocation, StoredKey } from '../domain/api-key';
 import type { AuditEvent } from '../domain/audit-event';
 import type { KeyRotation, KeyUpdate } from '../domain/key-store';
 import { epochSeconds, toEventItem, toItem } from './item-mapping';
@@ -120,38 +120,46 @@ export function putEvents(tableName: string, events: readonly AuditEvent[]): Tra
  * still has the expiry it was read with (the count an imported key is taken
  * off is found by it, and a rotation moves it). The item's expiry, its TTL,
  * becomes `purgeAt` when that is sooner: a tombstone stays for the retention
- * (REVOKED_RETENTION_DAYS), not for the rest of the key's life.
+ * (REVOKED_RETENTION_DAYS), not for the rest of the key's life. It leaves the
+ * expiry index, and keeps why, when that was not its owner's doing (`revocation`).
  */
 export function revokeKeyItem(
   tableName: string,
   key: { readonly ownerId: string; readonly keyId: string; readonly expiresAt: number },
   at: Date,
   purgeAt: number,
+  revocation?: KeyRevocation,
 ): TransactItem {
   return {
     Update: {
       TableName: tableName,
       Key: { [TABLE.partitionKey]: key.keyId },
-      UpdateExpression: 'SET revokedAt = :at, expiresAt = :purgeAt',
+      UpdateExpression: `SET revokedAt = :at, expiresAt = :purgeAt${revocation !== undefined ? ', revocation = :revocation' : ''} REMOVE #expiryDay`,
       ConditionExpression: 'ownerId = :owner AND attribute_not_exists(revokedAt) AND expiresAt = :expiresAt',
+      ExpressionAttributeNames: { '#expiryDay': TABLE.expiryIndex.partitionKey },
       ExpressionAttributeValues: {
         ':at': at.toISOString(),
         ':owner': key.ownerId,
         ':expiresAt': key.expiresAt,
         ':purgeAt': Math.min(key.expiresAt, purgeAt),
+        ...(revocation !== undefined ? { ':revocation': { ...revocation } } : {}),
       },
     },
   };
 }
 
-/** Shortens the old key to its grace period and links it to its successor, while it is still owned, live and unrotated. */
+/**
+ * Shortens the old key to its grace period and links it to its successor, while it is still owned, live and
+ * unrotated. It leaves the expiry index: the end of a grace period is no news to the owner who chose it.
+ */
 export function retireRotatedKey(tableName: string, rotation: KeyRotation, now: Date): TransactItem {
   return {
     Update: {
       TableName: tableName,
       Key: { [TABLE.partitionKey]: rotation.oldKey.keyId },
-      UpdateExpression: 'SET expiresAt = :graceEndsAt, rotatedAt = :at, replacedBy = :newKeyId',
+      UpdateExpression: 'SET expiresAt = :graceEndsAt, rotatedAt = :at, replacedBy = :newKeyId REMOVE #expiryDay',
       ConditionExpression: 'ownerId = :owner AND attribute_not_exists(revokedAt) AND attribute_not_exists(replacedBy) AND expiresAt > :now',
+      ExpressionAttributeNames: { '#expiryDay': TABLE.expiryIndex.partitionKey },
       ExpressionAttributeValues: {
         ':graceEndsAt': rotation.graceEndsAt,
         ':at': rotation.rotatedAt,

@@ -9,6 +9,8 @@ import type { AttributeDefinition, CreateTableCommandInput, GlobalSecondaryIndex
  * - event items: pk = event#<keyId>#... (a key's audit trail, read through the event index)
  * - import markers: pk = import#<keyId> (a key id an import wrote once: never written again)
  *
+ * Its stream carries every new item's image; the lifecycle-events function publishes the event items'.
+ *
  * Key ids are 22 base62 characters, so they never contain `#` and can never
  * collide with an `owner#` or `event#` item (the authorizer's IAM policy relies on it).
  */
@@ -54,6 +56,17 @@ export const INDEXES = {
   ownerV2: { name: 'byOwner-v2', ...OWNER_KEY, projection: KEY_SUMMARY_ATTRIBUTES },
   /** Sparse (only event items have `eventKeyId`); events hold nothing secret, so all is projected. `eventAt` is `<ISO time>#<n>`. */
   events: { name: 'byKeyEvents', partitionKey: 'eventKeyId', sortKey: 'eventAt', projection: 'ALL' },
+  /**
+   * Sparse: the keys that will expire as planned, by the UTC day they expire (`expiryDay`, YYYY-MM-DD), so the
+   * daily expiry notice reads a week's partitions rather than the table. A key leaves it when rotated or revoked.
+   * `keyId` (a string on every key item) only orders a partition.
+   */
+  expiry: {
+    name: 'byExpiryDay',
+    partitionKey: 'expiryDay',
+    sortKey: 'keyId',
+    projection: ['ownerId', 'name', 'expiresAt', 'revokedAt', 'disabledAt', 'replacedBy'],
+  },
 } as const satisfies Record<string, IndexDefinition>;
 
 export const TABLE = {
@@ -62,10 +75,19 @@ export const TABLE = {
   /** The owner index a fresh or fully upgraded table has. */
   ownerIndex: { ...INDEXES.ownerV2, projectedAttributes: KEY_SUMMARY_ATTRIBUTES },
   eventIndex: INDEXES.events,
+  expiryIndex: INDEXES.expiry,
+  /**
+   * The table's stream: each new item's image, which the lifecycle-events function turns into EventBridge events
+   * (audit event items only). NEW_IMAGE: what an event says is all in the item written; nothing old is needed.
+   */
+  streamViewType: 'NEW_IMAGE',
 } as const;
 
 /** The indexes of a fresh or fully upgraded table. */
-export const CURRENT_INDEXES: readonly IndexDefinition[] = [INDEXES.ownerV2, INDEXES.events];
+export const CURRENT_INDEXES: readonly IndexDefinition[] = [INDEXES.ownerV2, INDEXES.events, INDEXES.expiry];
+
+/** The expiry index's partition of a key expiring at `expiresAt` (epoch seconds): its UTC day. */
+export const expiryDay = (expiresAt: number): string => new Date(expiresAt * 1000).toISOString().slice(0, 10);
 
 /** Whether an owner index holds every attribute a key summary needs (else the listing reads the items themselves). */
 export const projectsKeySummary = (index: IndexDefinition): boolean =>
@@ -74,7 +96,9 @@ export const projectsKeySummary = (index: IndexDefinition): boolean =>
 export const ownerItemKey = (ownerId: string): string => `owner#${ownerId}`;
 /** That a key id was imported (lambdas/store/key-import.ts): no TTL, no index attribute, nothing secret. */
 export const importMarkerKey = (keyId: string): string => `import#${keyId}`;
-export const eventItemKey = (keyId: string, eventAt: string, nonce: string): string => `event#${keyId}#${eventAt}#${nonce}`;
+/** What every audit event item's key starts with: the stream's filter lets only those through (lib/lifecycle-events.ts). */
+export const EVENT_ITEM_PREFIX = 'event#';
+export const eventItemKey = (keyId: string, eventAt: string, nonce: string): string => `${EVENT_ITEM_PREFIX}${keyId}#${eventAt}#${nonce}`;
 
 /** The index as DynamoDB's CreateTable takes it. */
 export function globalSecondaryIndex(index: IndexDefinition): GlobalSecondaryIndex {
@@ -98,5 +122,6 @@ export function createTableInput(tableName: string, indexes: readonly IndexDefin
     AttributeDefinitions: keyAttributes.map((name): AttributeDefinition => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [{ AttributeName: TABLE.partitionKey, KeyType: 'HASH' }],
     GlobalSecondaryIndexes: indexes.map(globalSecondaryIndex),
+    StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE.streamViewType },
   };
 }

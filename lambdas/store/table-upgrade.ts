@@ -21,6 +21,12 @@ export const UPGRADE_STEPS = [
   // From a stack deployed with the key-lifecycle code before versioned names (byOwner with today's projection, byKeyEvents):
   'lifecycle-add-owner-v2',
   'lifecycle-read-owner-v2',
+  // Both paths above go on here: the old owner index goes.
+  'remove-old-owner-index',
+  // Every path ends here, the previous release's stacks too: the stream goes on, alone, so the plain deploy after
+  // it adds only the expiry index. DynamoDB takes one of these per UpdateTable (an index created or deleted, or the
+  // stream turned on: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html).
+  'add-stream',
 ] as const;
 
 export type UpgradeStep = (typeof UPGRADE_STEPS)[number];
@@ -30,30 +36,42 @@ export interface IndexReads {
   readonly owner: IndexDefinition;
   /** Absent while the event index is still being built: the audit trail answers 503 until the next step. */
   readonly events?: IndexDefinition | undefined;
+  /** Absent until the upgrade's last, plain deploy adds it: the daily expiry notice skips its run until then. */
+  readonly expiry?: IndexDefinition | undefined;
 }
 
 export interface IndexPlan {
   /** What the table declares, in this order (existing indexes first, so a step only appends or removes). */
   readonly declared: readonly IndexDefinition[];
   readonly reads: IndexReads;
+  /** Whether the table has its stream (and so the lifecycle events their function): from `add-stream` on. */
+  readonly stream: boolean;
 }
 
-const { ownerRelease1, ownerLifecycle, ownerV2, events } = INDEXES;
+const { ownerRelease1, ownerLifecycle, ownerV2, events, expiry } = INDEXES;
 
 const PLANS: Readonly<Record<UpgradeStep, IndexPlan>> = {
-  'release1-add-owner-v2': { declared: [ownerRelease1, ownerV2], reads: { owner: ownerRelease1 } },
-  'release1-add-key-events': { declared: [ownerRelease1, ownerV2, events], reads: { owner: ownerV2 } },
-  'lifecycle-add-owner-v2': { declared: [ownerLifecycle, events, ownerV2], reads: { owner: ownerLifecycle, events } },
-  'lifecycle-read-owner-v2': { declared: [ownerLifecycle, events, ownerV2], reads: { owner: ownerV2, events } },
+  'release1-add-owner-v2': { declared: [ownerRelease1, ownerV2], reads: { owner: ownerRelease1 }, stream: false },
+  'release1-add-key-events': { declared: [ownerRelease1, ownerV2, events], reads: { owner: ownerV2 }, stream: false },
+  'lifecycle-add-owner-v2': { declared: [ownerLifecycle, events, ownerV2], reads: { owner: ownerLifecycle, events }, stream: false },
+  'lifecycle-read-owner-v2': { declared: [ownerLifecycle, events, ownerV2], reads: { owner: ownerV2, events }, stream: false },
+  'remove-old-owner-index': { declared: [ownerV2, events], reads: { owner: ownerV2, events }, stream: false },
+  'add-stream': { declared: [ownerV2, events], reads: { owner: ownerV2, events }, stream: true },
 };
 
-/** A fresh table, or one whose upgrade is complete. */
-const CURRENT_PLAN: IndexPlan = { declared: CURRENT_INDEXES, reads: { owner: ownerV2, events } };
+/** A fresh table, or one whose upgrade is complete (the previous release's table gains the expiry index last). */
+const CURRENT_PLAN: IndexPlan = { declared: CURRENT_INDEXES, reads: { owner: ownerV2, events, expiry }, stream: true };
 
 /** The indexes at an upgrade step; no step: today's. */
 export function indexPlan(step?: UpgradeStep): IndexPlan {
   return step === undefined ? CURRENT_PLAN : PLANS[step];
 }
+
+/**
+ * Indexes whose one reader checks that the index is ACTIVE before each read (the daily expiry notice:
+ * lambdas/handlers/expiry-notices.ts), so the deploy that creates one may grant and read it too.
+ */
+export const READ_ONCE_ACTIVE: readonly string[] = [INDEXES.expiry.name];
 
 export const isUpgradeStep = (value: unknown): value is UpgradeStep => (UPGRADE_STEPS as readonly unknown[]).includes(value);
 

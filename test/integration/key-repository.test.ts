@@ -50,8 +50,57 @@ describe('DynamoKeyStore against DynamoDB Local', () => {
     expect(await store.getKey(key.keyId)).toEqual(key);
     const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { pk: key.keyId }, ConsistentRead: true }));
     expect(Object.keys(Item ?? {}).sort()).toEqual(
-      ['createdAt', 'expiresAt', 'keyId', 'name', 'ownerId', 'pk', 'scopes', 'secretHash'].sort(),
+      ['createdAt', 'expiresAt', 'expiryDay', 'keyId', 'name', 'ownerId', 'pk', 'scopes', 'secretHash'].sort(),
     );
+  });
+
+  describe('the expiry index', () => {
+    const expiryDayOf = async (keyId: string): Promise<unknown> =>
+      (await client.send(new GetCommand({ TableName: tableName, Key: { pk: keyId }, ConsistentRead: true }))).Item?.expiryDay;
+
+    it('holds a new key under the UTC day it expires, and lets a rotated or revoked one go', async () => {
+      const expiresAt = Date.parse('2031-03-04T23:59:59Z') / 1000;
+      const key = newKey('expiry-owner', { expiresAt });
+      await insert(store, key, 20, NOW);
+      await expect(expiryDayOf(key.keyId)).resolves.toBe('2031-03-04');
+
+      const successor = newKey('expiry-owner', { expiresAt, rotatedFrom: key.keyId });
+      const rotatedAt = NOW.toISOString();
+      await expect(
+        store.rotateKey(
+          {
+            oldKey: key,
+            newKey: successor,
+            rotatedAt,
+            graceEndsAt: nowSeconds + 3600,
+            activeKeyCap: 40,
+            events: [testEvent(key, 'rotate', NOW), testEvent(successor, 'create', NOW)],
+          },
+          NOW,
+        ),
+      ).resolves.toEqual({ outcome: 'written' });
+      await expect(expiryDayOf(key.keyId)).resolves.toBeUndefined();
+      await expect(expiryDayOf(successor.keyId)).resolves.toBe('2031-03-04');
+
+      await expect(revoke(store, 'expiry-owner', successor.keyId, NOW)).resolves.toEqual({ outcome: 'written' });
+      await expect(expiryDayOf(successor.keyId)).resolves.toBeUndefined();
+    });
+  });
+
+  it('keeps why a key was revoked when it was found in public, and shows it on the read key', async () => {
+    const key = newKey('leak-owner');
+    await insert(store, key, 20, NOW);
+    const revocation = { cause: 'leaked', url: 'https://github.com/octo/repo/blob/abc/.env', source: 'commit' } as const;
+    const event = testEvent(key, 'leak_revoke', NOW);
+    await expect(store.revokeKey('leak-owner', key.keyId, NOW, event, NEVER_PURGED, revocation)).resolves.toEqual({
+      outcome: 'written',
+    });
+    expect(await store.getKey(key.keyId)).toEqual({ ...key, revokedAt: NOW.toISOString(), revocation });
+    // A second report changes nothing, the first cause stays.
+    await expect(
+      store.revokeKey('leak-owner', key.keyId, NOW, event, NEVER_PURGED, { ...revocation, url: 'https://elsewhere.example' }),
+    ).resolves.toEqual({ outcome: 'already-revoked' });
+    expect((await store.getKey(key.keyId))?.revocation).toEqual(revocation);
   });
 
   it('returns undefined for an unknown id', async () => {

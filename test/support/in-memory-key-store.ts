@@ -1,4 +1,4 @@
-import type { StoredKey } from '../../lambdas/domain/api-key';
+import type { KeyRevocation, StoredKey } from '../../lambdas/domain/api-key';
 import { isExpired } from '../../lambdas/domain/api-key';
 import type { AuditEvent } from '../../lambdas/domain/audit-event';
 import { DependencyUnavailableError, ValidationError } from '../../lambdas/domain/errors';
@@ -179,12 +179,24 @@ export class InMemoryKeyStore implements KeyStore {
     return WRITTEN;
   }
 
-  async revokeKey(ownerId: string, keyId: string, at: Date, event: AuditEvent, purgeAt: number): Promise<RevokeResult> {
+  async revokeKey(
+    ownerId: string,
+    keyId: string,
+    at: Date,
+    event: AuditEvent,
+    purgeAt: number,
+    revocation?: KeyRevocation,
+  ): Promise<RevokeResult> {
     await this.turn('revokeKey');
     const existing = this.keys.get(keyId);
     if (existing?.ownerId !== ownerId) return NOT_FOUND;
     if (existing.revokedAt !== undefined) return ALREADY_REVOKED;
-    this.keys.set(keyId, { ...existing, revokedAt: at.toISOString(), expiresAt: Math.min(existing.expiresAt, purgeAt) });
+    this.keys.set(keyId, {
+      ...existing,
+      revokedAt: at.toISOString(),
+      expiresAt: Math.min(existing.expiresAt, purgeAt),
+      ...(revocation !== undefined ? { revocation } : {}),
+    });
     this.record([event]);
     return WRITTEN;
   }

@@ -11,7 +11,7 @@ export const UPGRADE_SETTINGS = {
   tableUpgradeStep: setting({
     env: 'TABLE_UPGRADE_STEP',
     kind: kind.oneOf(UPGRADE_STEPS),
-    usedBy: ['stack', 'management'],
+    usedBy: ['stack', 'management', 'events'],
     optional: true,
     shownDefault: 'unset: the current indexes (a fresh stack, or an upgrade done)',
     meaning:
