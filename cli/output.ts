@@ -119,6 +119,11 @@ export function keyDetails(key: KeyView, now: Date, colors: Colors): string {
   if (key.replacedBy !== undefined) rows.push(['replaced by', key.replacedBy]);
   if (key.rotatedFrom !== undefined) rows.push(['rotated from', key.rotatedFrom]);
   if (key.revokedAt !== undefined) rows.push(['revoked', when(key.revokedAt, now)]);
+  // The server keeps the URL as GitHub sent it (control characters already stripped); printed as text all the same.
+  if (key.revocation?.cause === 'leaked') {
+    rows.push(['cause', colors.red(`found in public (${printable(key.revocation.source)}) and revoked automatically`)]);
+    if (key.revocation.url !== '') rows.push(['found at', printable(key.revocation.url)]);
+  }
   return details(rows, colors);
 }
 
@@ -162,6 +167,8 @@ const DETAIL_TEXT: Record<string, (value: string) => string> = {
   graceEndsAt: (value) => `old key works until ${value}`,
   rotatedFrom: (value) => `rotated from ${value}`,
   tenant: (value) => `Stormpath tenant ${value}`,
+  url: (value) => `found at ${value}`,
+  source: (value) => `in ${value}`,
   account: (value) => `account ${value}`,
 };
 

@@ -24,7 +24,8 @@ export type FunctionName =
   | 'adminListKeys'
   | 'adminRevokeKeys'
   | 'auth0Webhook'
-  | 'console';
+  | 'console'
+  | 'secretScanning';
 
 /** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
 export interface RouteThrottle {
@@ -71,6 +72,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   // The key owners' console and the drop-in component (lambdas/handlers/console.ts): public files; the page logs in to Auth0 itself.
   { method: 'GET', path: '/console', auth: 'none', function: 'console' },
   { method: 'GET', path: '/console/{proxy+}', auth: 'none', function: 'console' },
+  // GitHub's secret scanning partner program reports keys found in public: the function checks GitHub's signature.
+  { method: 'POST', path: '/secret-scanning/github', auth: 'none', function: 'secretScanning' },
 ];
 
 /**

@@ -19,6 +19,8 @@ export interface KeyView {
   readonly enabled: boolean;
   readonly lastUsedAt?: string;
   readonly revokedAt?: string;
+  /** Set (on a key read by id) when it was revoked because GitHub found it in public at `url`. */
+  readonly revocation?: { readonly cause: 'leaked'; readonly url: string; readonly source: string };
   readonly disabledAt?: string;
   readonly rotatedAt?: string;
   readonly replacedBy?: string;

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'IDEMPOTENCY_KEY_REUSED',
   'MISSING_TOKEN',
   'INVALID_TOKEN',
+  'MISSING_SIGNATURE',
+  'INVALID_SIGNATURE',
   'INSUFFICIENT_SCOPE',
   'MACHINE_TOKEN',
   'SCOPE_EXCEEDS_OWNER',
@@ -35,6 +37,7 @@ export const ERROR_CODES = [
   'JWKS_UNAVAILABLE',
   'SIGNING_KEY_UNAVAILABLE',
   'WEBHOOK_TOKEN_UNAVAILABLE',
+  'GITHUB_KEYS_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -43,13 +46,19 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 type Codes<C extends ErrorCode> = C;
 
 export type ValidationCode = Codes<'INVALID_REQUEST' | 'MISSING_BODY' | 'INVALID_JSON' | 'INVALID_CURSOR' | 'SCOPE_NOT_ALLOWED'>;
-export type AuthenticationCode = Codes<'MISSING_TOKEN' | 'INVALID_TOKEN'>;
+/** `..._SIGNATURE`: a request signed by its sender (GitHub's secret scanning alerts) rather than sent with a token. */
+export type AuthenticationCode = Codes<'MISSING_TOKEN' | 'INVALID_TOKEN' | 'MISSING_SIGNATURE' | 'INVALID_SIGNATURE'>;
 export type AccessDeniedCode = Codes<'INSUFFICIENT_SCOPE' | 'MACHINE_TOKEN' | 'SCOPE_EXCEEDS_OWNER' | 'OWNER_SUSPENDED'>;
 export type KeyStateConflictCode = Codes<
   'KEY_REVOKED' | 'KEY_EXPIRED' | 'KEY_ALREADY_ROTATED' | 'SCOPE_NO_LONGER_ALLOWED' | 'CONCURRENT_CHANGE'
 >;
 export type DependencyCode = Codes<
-  'STORE_UNAVAILABLE' | 'IDP_UNAVAILABLE' | 'JWKS_UNAVAILABLE' | 'SIGNING_KEY_UNAVAILABLE' | 'WEBHOOK_TOKEN_UNAVAILABLE'
+  | 'STORE_UNAVAILABLE'
+  | 'IDP_UNAVAILABLE'
+  | 'JWKS_UNAVAILABLE'
+  | 'SIGNING_KEY_UNAVAILABLE'
+  | 'WEBHOOK_TOKEN_UNAVAILABLE'
+  | 'GITHUB_KEYS_UNAVAILABLE'
 >;
 
 interface ErrorOptions {

@@ -32,6 +32,12 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   },
   MISSING_TOKEN: unauthorized('no access token was sent'),
   INVALID_TOKEN: unauthorized('the access token is malformed, expired, or for another issuer or audience'),
+  MISSING_SIGNATURE: unauthorized(
+    '`POST /secret-scanning/github` got no `Github-Public-Key-Identifier` and `Github-Public-Key-Signature` headers',
+  ),
+  INVALID_SIGNATURE: unauthorized(
+    '`POST /secret-scanning/github`: the signature is malformed, or not made over this body by a key GitHub publishes',
+  ),
   INSUFFICIENT_SCOPE: forbidden('the access token lacks the scope this API requires (REQUIRED_SCOPE)'),
   MACHINE_TOKEN: forbidden('a machine-to-machine token may not manage keys (unless ALLOW_MACHINE_TOKENS)'),
   SCOPE_EXCEEDS_OWNER: forbidden('a key may carry only scopes the creating token holds itself (KEY_SCOPES_FROM_TOKEN)'),
@@ -59,6 +65,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ErrorStatus>> = {
   JWKS_UNAVAILABLE: unavailable('the gateway’s signing keys (its JWKS) could not be read; retry after a moment'),
   SIGNING_KEY_UNAVAILABLE: unavailable('`POST /oauth/token` could not load the key it signs access tokens with; retry after a moment'),
   WEBHOOK_TOKEN_UNAVAILABLE: unavailable('`POST /auth0/events` could not load the token it checks Auth0’s requests against; Auth0 retries'),
+  GITHUB_KEYS_UNAVAILABLE: unavailable('`POST /secret-scanning/github` could not fetch GitHub’s public keys to check the signature'),
 };
 
 /** Anything that is not a DomainError is a bug: answered without detail. */

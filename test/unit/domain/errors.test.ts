@@ -49,6 +49,9 @@ const EXAMPLES: readonly DomainError[] = [
   new RateLimitedError(7),
   new IdempotencyKeyReusedError(),
   new DependencyUnavailableError('webhook token', 'WEBHOOK_TOKEN_UNAVAILABLE'),
+  new AuthenticationError('no signature', 'MISSING_SIGNATURE'),
+  new AuthenticationError('bad signature', 'INVALID_SIGNATURE'),
+  new DependencyUnavailableError('github keys', 'GITHUB_KEYS_UNAVAILABLE', { cause }),
 ];
 
 describe('error codes and the one status table', () => {

@@ -1,0 +1,4 @@
+import { createSecretScanningHandler } from '../handlers/secret-scanning';
+import { lambdaSecretScanningDependencies } from '../runtime/secret-scanning-wiring';
+
+export const handler = createSecretScanningHandler(lambdaSecretScanningDependencies());
