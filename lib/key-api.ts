@@ -216,7 +216,8 @@ export class KeyApi extends Construct {
     managementEnvironment: Record<string, string>,
     assertion: ReturnType<typeof assertionSettings>,
   ): HouseFunction {
-    const management = route.auth === 'accessToken';
+    // GitHub's alerts revoke keys as the management routes do, with their settings and time.
+    const management = route.auth === 'accessToken' || route.function === 'secretScanning';
     const fn = createKeyFunction(this, route.function, {
       ...shared,
       environment: management

@@ -15,10 +15,10 @@ interface FunctionSpec {
   /** Actions on the table itself (items); never Query. */
   readonly actions: readonly string[];
   /** The one index this function queries (the owner or the event index, whichever its upgrade step reads): Query is granted there and nowhere else. */
-  readonly queries?: 'owner' | 'events';
+  readonly queries?: 'owner' | 'events' | 'expiry';
 }
 
-export type KeyFunctionName = FunctionName | 'authorizer' | 'signingKeyRotation' | 'ownerEvents';
+export type KeyFunctionName = FunctionName | 'authorizer' | 'signingKeyRotation' | 'ownerEvents' | 'lifecycleEvents' | 'expiryNotices';
 
 /** Each function's entry point and the table actions it needs, and no more. */
 const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
@@ -90,6 +90,22 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
     description: 'Auth0 Log Streams and Events from EventBridge: revoke, disable, re-enable keys',
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
     queries: 'owner',
+  },
+  secretScanning: {
+    entrypoint: 'secret-scanning',
+    description: 'POST /secret-scanning/github (GitHub secret scanning alerts: revoke leaked keys)',
+    // Each leaked key's revoke is a transaction (as DELETE /keys/{id}): the key's and the owner's Updates, the audit event's Put.
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  // The table's stream (granted by its event source, lib/lifecycle-events.ts) to EventBridge (PutEvents, granted there): no item access.
+  lifecycleEvents: { entrypoint: 'lifecycle-events', description: 'Key changes from the table stream to EventBridge', actions: [] },
+  // The expiry index (Query, below), DescribeTable to read before it whether that index is ACTIVE yet (a new one
+  // backfills after CloudFormation is done: lambdas/handlers/expiry-notices.ts), and PutEvents (lib/lifecycle-events.ts).
+  expiryNotices: {
+    entrypoint: 'expiry-notices',
+    description: 'Daily: a Key expiring event for each active key that expires soon',
+    actions: ['dynamodb:DescribeTable'],
+    queries: 'expiry',
   },
   whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },
   health: { entrypoint: 'health', description: 'GET /health', actions: [] },

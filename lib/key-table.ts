@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE } from '../lambdas/store/table-schema';
@@ -18,8 +18,8 @@ export interface KeyTableProps {
 
 /**
  * The one key table (lambdas/store/table-schema.ts): on demand, TTL on
- * `expiresAt`, point-in-time recovery, the owner index (never a hash) and
- * the sparse event index, or an upgrade step's indexes.
+ * `expiresAt`, point-in-time recovery, the stream, the owner index (never a hash), the
+ * sparse event and expiry indexes, or an upgrade step's indexes and stream.
  */
 export class KeyTable extends Construct {
   readonly table: Table;
@@ -35,11 +35,15 @@ export class KeyTable extends Construct {
         props.encryptionKey ??
         new Key(this, 'Key', { enableKeyRotation: true, description: 'User API keys table', removalPolicy: RemovalPolicy.RETAIN });
     }
+    const plan = indexPlan(props.upgradeStep);
     // 'Default' is left out of logical IDs: the table keeps the one it had before this construct existed.
     this.table = new Table(this, 'Default', {
       partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TABLE.ttlAttribute,
+      // Each new item's image, for the lifecycle events (lib/lifecycle-events.ts); an upgrade turns it on in a step of
+      // its own (lambdas/store/table-upgrade.ts).
+      ...(plan.stream ? { stream: StreamViewType[TABLE.streamViewType] } : {}),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -48,7 +52,7 @@ export class KeyTable extends Construct {
         : { encryption: encryption === 'aws-managed' ? TableEncryption.AWS_MANAGED : TableEncryption.DEFAULT }),
     });
     // The step's indexes, in its order (lambdas/store/table-upgrade.ts): each step adds or removes one.
-    for (const index of indexPlan(props.upgradeStep).declared) {
+    for (const index of plan.declared) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },

@@ -27,6 +27,30 @@ export function acknowledgeNagFindings(keys: UserApiKeys): void {
         "GET /console and its files are the key owners' console: a static page, its scripts and config.json (the Auth0 application's public client id and the key rules), public as any login page is; the page logs in to Auth0 itself and calls the key routes, which check the access token.",
     });
   }
+  const secretScanningRoute = keys.api.node.tryFindChild('POST--secret-scanning--github');
+  if (secretScanningRoute !== undefined) {
+    Validations.of(secretScanningRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        "POST /secret-scanning/github is GitHub's secret scanning partner endpoint: GitHub holds no token of ours, it signs each alert (ECDSA P-256 over the raw body) with keys it publishes, and the function verifies that signature before it reads the body (lambdas/auth/github-signature.ts).",
+    });
+  }
+  const lifecycle = keys.lifecycleEvents;
+  if (lifecycle !== undefined) {
+    Validations.of(lifecycle.streamDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "It is a dead-letter queue: the table stream's event source mapping sends it the batches it gave up on (an on-failure destination, which cdk-nag does not recognise as a redrive policy).",
+    });
+    const policy = lifecycle.streamFunction.role?.node.tryFindChild('DefaultPolicy');
+    if (policy !== undefined) {
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          "dynamodb:ListStreams on *, as aws-cdk-lib's DynamoEventSource grants it for the stream's event source mapping (so does AWS's AWSLambdaDynamoDBExecutionRole): it lists stream ARNs and reads nothing; the stream's records are granted on this table's stream ARN alone.",
+      });
+    }
+  }
   const tokenKeys = keys.signing.tokenKeysSecret.node.defaultChild;
   if (tokenKeys !== undefined) {
     Validations.of(tokenKeys).acknowledge({

@@ -52,7 +52,7 @@ export const writes = (actions: readonly string[]): boolean => actions.some((act
  * step the environment names: its Query grant follows what it reads, so a
  * function is never granted an index it does not use, nor denied one it does.
  */
-export function indexRead(role: 'owner' | 'events', environment: Readonly<Record<string, string>>): IndexDefinition | undefined {
+export function indexRead(role: 'owner' | 'events' | 'expiry', environment: Readonly<Record<string, string>>): IndexDefinition | undefined {
   const step = environment[UPGRADE_SETTINGS.tableUpgradeStep.env];
   if (step !== undefined && !isUpgradeStep(step)) throw new Error(`Unknown table upgrade step ${step}`);
   return indexPlan(step).reads[role];

@@ -13,6 +13,9 @@ import { KeyDashboard } from './key-dashboard';
 import type { AssertionSigning } from './assertion-signing';
 import { KeyApi } from './key-api';
 import { KeyTable } from './key-table';
+import { LifecycleEvents } from './lifecycle-events';
+import { functionEnvironment } from '../lambdas/settings/function-environment';
+import { indexPlan } from '../lambdas/store/table-upgrade';
 import { OwnerEvents, type Auth0Webhook } from './owner-events';
 import { resolveUserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
 
@@ -22,8 +25,8 @@ export { MANAGEMENT_FUNCTION_TIMEOUT } from './key-functions';
 /**
  * User-scoped API keys in front of an HTTP API: the key table (KeyTable),
  * the API-key authorizer, the Auth0-protected key-management routes and the
- * stage (KeyApi), alarms (KeyAlarms) and a dashboard (KeyDashboard); with auth0EventSourceNames, Auth0's reports
- * of deleted and blocked users through EventBridge (OwnerEvents). Props are checked against the
+ * stage (KeyApi), alarms (KeyAlarms) and a dashboard (KeyDashboard), every key change on EventBridge
+ * (LifecycleEvents); with auth0EventSourceNames, Auth0's reports of deleted and blocked users through EventBridge (OwnerEvents). Props are checked against the
  * settings schema; only `auth0Domain` and `auth0Audience` are required:
  *
  *     new UserApiKeys(this, 'Keys', { auth0Domain: 'example.eu.auth0.com', auth0Audience: 'https://api.example.com' });
@@ -55,6 +58,8 @@ export class UserApiKeys extends Construct {
   readonly ownerEvents?: OwnerEvents;
   /** POST /auth0/events and its token's secret (auth0EventsWebhook). */
   readonly auth0Webhook?: Auth0Webhook | undefined;
+  /** Every key change and the daily expiry notice on EventBridge; absent only in upgrade steps before the table's stream. */
+  readonly lifecycleEvents?: LifecycleEvents | undefined;
   private readonly keyApi: KeyApi;
 
   constructor(scope: Construct, id: string, props: UserApiKeysProps) {
@@ -109,6 +114,18 @@ export class UserApiKeys extends Construct {
         alarmTopic: this.alarmTopic,
       });
       this.alarms.push(...this.ownerEvents.alarms);
+    }
+    if (indexPlan(config.tableUpgradeStep).stream) {
+      // New with #16, under an id of its own.
+      this.lifecycleEvents = new LifecycleEvents(this, 'LifecycleEvents', {
+        table: this.table,
+        tableKey: this.tableKey,
+        logRetentionDays: config.logRetentionDays,
+        environment: functionEnvironment('events', { ...config, tableName: this.table.tableName }),
+        eventBusName: config.eventBusName,
+        alarmTopic: this.alarmTopic,
+      });
+      this.alarms.push(...this.lifecycleEvents.alarms);
     }
     // New with #12, so an id of its own: nothing deployed before has to keep a logical ID here.
     this.dashboard = new KeyDashboard(this, 'Dashboard', {

@@ -17,7 +17,12 @@ export function awsCliScanCommand(system: Pick<LocalSystem, 'dynamodbEndpoint' |
 /** What `npm start` prints once everything answers: where things are and a walk-through to paste. */
 export function banner(
   system: LocalSystem,
-  options: { authorizerCacheTtlSeconds: number; dataDir?: string | undefined; keys: Pick<KeyConfig, 'keyPrefix' | 'routeScopes'> },
+  options: {
+    authorizerCacheTtlSeconds: number;
+    dataDir?: string | undefined;
+    keys: Pick<KeyConfig, 'keyPrefix' | 'routeScopes'>;
+    eventsFile?: string | undefined;
+  },
 ): string {
   // The sample route's scope, if it needs one (npm start's default: read), so the block below works as pasted.
   const whoamiScope = options.keys.routeScopes.get('GET /whoami');
@@ -41,6 +46,10 @@ export function banner(
       : `  Identity provider  ${system.auth.issuer}  (Auth0)`,
     `  Authorizer cache   ${options.authorizerCacheTtlSeconds} s (a revoked key keeps working up to this long)`,
     `  Key pattern        ${keyScanPattern(options.keys.keyPrefix).source}`,
+    system.devGitHub
+      ? `  GitHub alerts      POST ${api}/secret-scanning/github  (signed by the development GitHub: npm run github-alert)`
+      : `  GitHub alerts      POST ${api}/secret-scanning/github`,
+    `  Lifecycle events   ${options.eventsFile !== undefined ? `appended to ${options.eventsFile} (NDJSON)` : 'printed below, one "lifecycle event" line each'}`,
     '',
   ];
   if (idp) {

@@ -32,7 +32,19 @@ import { managementDependencies } from '../lambdas/runtime/management-wiring';
 import { tokenDependencies } from '../lambdas/runtime/token-wiring';
 import { createTokenHandler } from '../lambdas/handlers/token';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../lambdas/domain/access-token';
+import { createSecretScanningHandler } from '../lambdas/handlers/secret-scanning';
+import { secretScanningDependencies } from '../lambdas/runtime/secret-scanning-wiring';
+import { createLifecycleEventsHandler } from '../lambdas/handlers/lifecycle-events';
+import { createExpiryNoticesHandler, type ExpiryNoticesResult } from '../lambdas/handlers/expiry-notices';
+import { expiryNoticesDependencies } from '../lambdas/runtime/expiry-notices-wiring';
+import type { LifecyclePublisher } from '../lambdas/events/lifecycle-event';
+import { LogLinePublisher, NdjsonFilePublisher } from '../lambdas/events/local-publishers';
+import { indexPlan } from '../lambdas/store/table-upgrade';
+import { EVENT_SETTINGS } from '../lambdas/settings/sections/events';
 import { localConsoleAssets } from './console-assets';
+import { startDevGitHub, type DevGitHub } from './dev-github';
+import { scheduledEvent, startExpirySchedule } from './expiry-schedule';
+import { startLifecycleStream, type LifecycleStream } from './lifecycle-stream';
 import { startDevIdentityProvider, type DevIdentityProvider } from './dev-identity-provider';
 
 import { SHARED_DB_CREDENTIALS, type DynamoDbCredentials } from './dynamodb-credentials';
@@ -97,6 +109,18 @@ export interface LocalSystemOptions {
   readonly consoleClientId?: string | undefined;
   /** CORS_ALLOW_ORIGINS: web apps on other origins that call the API (the drop-in component), as deployed. */
   readonly corsAllowOrigins?: readonly string[] | undefined;
+  /** GITHUB_SECRET_SCANNING_KEYS_URL; unset: the development GitHub is started and serves its keys. */
+  readonly githubSecretScanningKeysUrl?: string | undefined;
+  /** Where the development GitHub keeps its signing key (`npm start`: DATA_DIR), so `npm run github-alert` signs with it; none: a new key each start. */
+  readonly devGitHubKeyFile?: string | undefined;
+  /** Where lifecycle events go; default one log line each through `logger` (`npm start`: printed, or EVENTS_FILE). */
+  readonly lifecyclePublisher?: LifecyclePublisher | undefined;
+  /** EVENTS_FILE: append lifecycle events there as NDJSON instead (ignored with `lifecyclePublisher`). */
+  readonly eventsFile?: string | undefined;
+  /** EXPIRY_NOTICE_DAYS (default 7). */
+  readonly expiryNoticeDays?: number | undefined;
+  /** The daily expiry notice's first run at start (default true); tests run it themselves with `runExpiryNotices`. */
+  readonly expiryNoticeAtStart?: boolean | undefined;
 }
 
 /** The development identity provider's client for the console: registered with the gateway's console URL as its callback. */
@@ -118,6 +142,12 @@ export interface LocalSystem {
   readonly assertion: { readonly issuer: string; readonly audience: string; readonly kid: string };
   /** The key owners' console: `<gatewayUrl>/console`. */
   readonly consoleUrl: string;
+  /** Present when the development GitHub runs (no GITHUB_SECRET_SCANNING_KEYS_URL): it signs alerts as GitHub would. */
+  readonly devGitHub?: DevGitHub;
+  /** The table's stream, read as Lambda reads it, into the lifecycle-events handler: `drain()` waits until it is caught up. */
+  readonly lifecycleStream: LifecycleStream;
+  /** Runs the daily expiry notice now, as its schedule does. */
+  runExpiryNotices(): Promise<ExpiryNoticesResult>;
   stop(): Promise<void>;
 }
 
@@ -193,6 +223,48 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       audience: options.assertionAudience,
       now: clock && (() => clock().getTime()),
     });
+    let devGitHub: DevGitHub | undefined;
+    if (options.githubSecretScanningKeysUrl === undefined) {
+      const github = await startDevGitHub({ port: 0, keyFile: options.devGitHubKeyFile });
+      devGitHub = github;
+      stops.push(() => github.stop());
+    }
+    const secretScanning = secretScanningDependencies({
+      ...wiring,
+      keysUrl: options.githubSecretScanningKeysUrl ?? devGitHub?.keysUrl,
+    });
+    // As deployed: the table's stream into the very handler Lambda runs, and the daily notice on a timer.
+    const publisher =
+      options.lifecyclePublisher ??
+      (options.eventsFile !== undefined ? new NdjsonFilePublisher(options.eventsFile) : new LogLinePublisher({ logger: options.logger }));
+    const lifecycleStream = await startLifecycleStream({
+      endpoint: dynamodbEndpoint,
+      credentials: dynamodbCredentials,
+      tableName: options.keys.tableName,
+      handler: createLifecycleEventsHandler({ publisher, logger: options.logger }),
+      logger: options.logger,
+      // A table made just now: from its stream's start; one kept from an earlier run: what changes from now on.
+      startingPosition: tableCreated ? 'TRIM_HORIZON' : 'LATEST',
+    });
+    stops.push(() => lifecycleStream.stop());
+    const expiryNotices = createExpiryNoticesHandler(
+      expiryNoticesDependencies({
+        client,
+        tableName: options.keys.tableName,
+        indexes: indexPlan().reads,
+        publisher,
+        noticeDays: options.expiryNoticeDays ?? EVENT_SETTINGS.expiryNoticeDays.default,
+        logger: options.logger,
+        clock,
+      }),
+    );
+    const runExpiryNotices = () => expiryNotices(scheduledEvent(clock?.() ?? new Date()));
+    const expirySchedule = startExpirySchedule({
+      run: runExpiryNotices,
+      logger: options.logger,
+      runAtStart: options.expiryNoticeAtStart ?? true,
+    });
+    stops.push(() => expirySchedule.stop());
     const consoleClientId = options.consoleClientId ?? (devIdentityProvider !== undefined ? DEV_CONSOLE_CLIENT_ID : undefined);
     const consoleHandler = createConsoleHandler({
       assets: localConsoleAssets,
@@ -235,6 +307,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         token: { current: () => Promise.resolve(options.auth0WebhookToken ?? '') },
       }),
       console: consoleHandler,
+      secretScanning: createSecretScanningHandler(secretScanning),
     };
     // As deployed: the revocation delay is split between the gateway's cache and the authorizer's.
     const cacheTtl = splitCacheTtl(options.authorizerCacheTtlSeconds);
@@ -293,6 +366,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       auth,
       ...(devIdentityProvider !== undefined ? { devIdentityProvider } : {}),
       ...(dynamodbLocal !== undefined ? { dynamodbLocal } : {}),
+      ...(devGitHub !== undefined ? { devGitHub } : {}),
+      lifecycleStream,
+      runExpiryNotices,
       stop: stopAll,
     };
   } catch (error) {

@@ -1,5 +1,6 @@
 import { createLogger } from '../lambdas/observability/logger';
 import { redactRequestTarget } from './access-log-redaction';
+import { LogLinePublisher } from '../lambdas/events/local-publishers';
 import { banner } from './banner';
 import { startLocalSystem, type LocalSystem } from './local-system';
 import { localSettingsFromEnv } from './settings';
@@ -32,6 +33,16 @@ async function main(): Promise<void> {
   const system = await startLocalSystem({
     ...settings,
     logger: createLogger('user-api-keys-local'),
+    // Each key change as one line, as its EventBridge event would read (EVENTS_FILE: NDJSON there instead).
+    ...(settings.eventsFile === undefined
+      ? {
+          lifecyclePublisher: new LogLinePublisher({
+            write: (line) => {
+              console.log(line);
+            },
+          }),
+        }
+      : {}),
     // A key or token pasted into a URL by mistake, in any encoding, must not reach the terminal.
     onRequest: ({ method, path, status }) => {
       console.log(`${new Date().toISOString()} ${method.replace(/[^A-Z-]/g, '?')} ${redactRequestTarget(path)} -> ${status}`);
@@ -43,7 +54,14 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const dataDir = 'dataDir' in settings.dynamodb ? settings.dynamodb.dataDir : undefined;
-  console.log(banner(system, { authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds, dataDir, keys: settings.keys }));
+  console.log(
+    banner(system, {
+      authorizerCacheTtlSeconds: settings.authorizerCacheTtlSeconds,
+      dataDir,
+      keys: settings.keys,
+      eventsFile: settings.eventsFile,
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

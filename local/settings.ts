@@ -4,6 +4,7 @@ import { authConfigFrom, ConfigError, keyConfigFrom } from '../lambdas/runtime/c
 import { environmentReader, loadSettings } from '../lambdas/settings/load';
 import { LOCAL_AUDIENCE, type SettingsFor } from '../lambdas/settings/schema';
 import { readCredentials, type DynamoDbCredentials } from './dynamodb-credentials';
+import { DEV_GITHUB_KEY_FILE } from './dev-github';
 import type { LocalSystemOptions } from './local-system';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -54,6 +55,11 @@ export function localSettingsFromEnv(env: Env, cwd: string): Omit<LocalSystemOpt
     auth0WebhookToken: settings.auth0WebhookToken,
     consoleClientId: settings.consoleClientId,
     corsAllowOrigins: settings.corsAllowOrigins,
+    githubSecretScanningKeysUrl: settings.githubSecretScanningKeysUrl,
+    // Beside the table's data, where `npm run github-alert` finds it to sign as the development GitHub does.
+    devGitHubKeyFile: join(dataDir, DEV_GITHUB_KEY_FILE),
+    eventsFile: settings.eventsFile !== undefined ? resolve(cwd, settings.eventsFile) : undefined,
+    expiryNoticeDays: settings.expiryNoticeDays,
   };
 }
 

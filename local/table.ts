@@ -3,6 +3,7 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type GlobalSecondaryIndex,
@@ -12,7 +13,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTableInput, TABLE } from '../lambdas/store/table-schema';
 
 /**
- * Creates the key table on first start, with TTL on `expiresAt`, as the CDK
+ * Creates the key table on first start, with TTL on `expiresAt` and its stream, as the CDK
  * stack does; refuses one kept in `.data/` by an older version whose indexes differ.
  */
 export async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<'created' | 'existing'> {
@@ -30,6 +31,10 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
   }
   if (table !== undefined) {
     checkIndexes(tableName, table, wanted.GlobalSecondaryIndexes ?? []);
+    // A table kept by an older version has no stream: turning it on loses nothing (the lifecycle events start from now).
+    if (table.StreamSpecification?.StreamEnabled !== true) {
+      await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: wanted.StreamSpecification }));
+    }
   }
   const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   if (ttl.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {

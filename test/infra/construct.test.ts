@@ -23,8 +23,9 @@ describe('UserApiKeys without the settings loader', () => {
     const stack = new Stack(new App({ context: NO_BUNDLING }), 'Own');
     const keys = new UserApiKeys(stack, 'Keys', AUTH0);
     const resources = resourcesOf(stack);
-    // Fourteen functions for the routes (the admin ones and the console included), plus the authorizer and the signing-key rotation.
-    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(16);
+    // Fifteen functions for the routes (the admin ones, the console and GitHub's alerts included), plus the authorizer, the
+    // signing-key rotation and the lifecycle events' two.
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(19);
     // The Auth0 event settings are off by default: no bus, rule, queue, webhook or its secret.
     expect(keys.ownerEvents).toBeUndefined();
     expect(keys.auth0Webhook).toBeUndefined();
@@ -81,17 +82,20 @@ describe('the default stack', () => {
       requiredScope: 'keys:manage',
       allowMachineTokens: '1',
       authorizerCacheTtlSeconds: '20',
-      tableUpgradeStep: 'lifecycle-read-owner-v2',
+      tableUpgradeStep: 'add-stream',
       adminScope: 'keys:admin',
       keyScopesFromToken: 'true',
       ownerKeyCreationRate: '12',
       ownerKeyCreationBurst: '6',
       revokedRetentionDays: '14',
       auth0EventsWebhook: 'true',
+      githubSecretScanningKeysUrl: 'https://keys.example.com/meta/public_keys/secret_scanning',
+      eventBusName: 'key-events',
+      expiryNoticeDays: '3',
     };
     const resources = resourcesOf(buildApp(new App({ context })).stack);
     const house = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
-    const schemaVariables = (component: 'authorizer' | 'management') =>
+    const schemaVariables = (component: 'authorizer' | 'management' | 'events') =>
       settingNames.map(specOf).flatMap((spec) => (spec.usedBy.includes(component) && spec.env !== undefined ? [spec.env] : []));
     const withTableName = (variables: Record<string, string>) => ({ ...variables, TABLE_NAME: 'ApiKeysTable' });
 
@@ -130,7 +134,26 @@ describe('the default stack', () => {
       requiredScope: 'keys:manage',
       allowMachineTokens: true,
       maxKeyLifetimeDays: 30,
-      tableUpgradeStep: 'lifecycle-read-owner-v2',
+      tableUpgradeStep: 'add-stream',
+      githubSecretScanningKeysUrl: 'https://keys.example.com/meta/public_keys/secret_scanning',
     });
+    expect(variablesOf(resources, 'POST /secret-scanning/github (GitHub secret scanning alerts: revoke leaked keys)')).toEqual({
+      ...management,
+      POWERTOOLS_SERVICE_NAME: 'user-api-keys-secret-scanning',
+    });
+
+    // The lifecycle events' two functions read the `events` settings, and those alone.
+    for (const description of [
+      'Key changes from the table stream to EventBridge',
+      'Daily: a Key expiring event for each active key that expires soon',
+    ]) {
+      const events = variablesOf(resources, description);
+      expect(Object.keys(events).sort()).toEqual([...house, ...schemaVariables('events')].sort());
+      expect(loadSettings('events', environmentReader(withTableName(events)))).toMatchObject({
+        eventBusName: 'key-events',
+        expiryNoticeDays: 3,
+        tableUpgradeStep: 'add-stream',
+      });
+    }
   });
 });

@@ -34,8 +34,8 @@ describe('synthesizing the app with real bundles', () => {
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     let consoleBundles = 0;
-    // The default's sixteen, the owner-events function and the webhook's.
-    expect(functions).toHaveLength(18);
+    // The default's nineteen, the owner-events function and the webhook's.
+    expect(functions).toHaveLength(21);
     for (const fn of functions) {
       const assetHash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
       const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { UPGRADE_STEPS, type UpgradeStep } from '../../lambdas/store/table-upgrade';
+import { READ_ONCE_ACTIVE, UPGRADE_STEPS, type UpgradeStep } from '../../lambdas/store/table-upgrade';
 import { buildApp } from '../../lib/app';
 import { PROJECT_ROOT } from '../../lib/house-function';
 import { BASE_CONTEXT, type Resource } from './synth-context';
@@ -107,9 +107,14 @@ function problems(before: Deployed, after: Deployed): string[] {
   }
   const changes = indexChanges(before.table, after.table);
   if (changes.length > 1) found.push(`${changes.length} index changes in one update: ${changes.join(', ')}`);
+  // DynamoDB's UpdateTable does one of these at a time: an index created or deleted, or the stream turned on or off.
+  const streamChanges =
+    JSON.stringify(before.table.Properties.StreamSpecification) !== JSON.stringify(after.table.Properties.StreamSpecification);
+  if (streamChanges && changes.length > 0) found.push(`the stream changes in the update that changes an index (${changes.join(', ')})`);
   const [existedBefore, existsAfter] = [indexesOf(before.table), indexesOf(after.table)];
   for (const name of after.queried) {
-    if (!existedBefore.has(name)) found.push(`functions query ${name} in the update that creates it`);
+    // The expiry notice waits, run by run, for its index to be ACTIVE.
+    if (!existedBefore.has(name) && !READ_ONCE_ACTIVE.includes(name)) found.push(`functions query ${name} in the update that creates it`);
     if (!existsAfter.has(name)) found.push(`functions query ${name}, which this update deletes`);
   }
   return found;
@@ -117,11 +122,16 @@ function problems(before: Deployed, after: Deployed): string[] {
 
 const RELEASE_1 = recorded('release-1-table.json');
 const LIFECYCLE = recorded('lifecycle-table.json');
+const PREVIOUS = recorded('previous-release-table.json');
+
+/** Where every path ends: the stream alone, then the expiry index alone (a plain deploy). */
+const LAST_STEPS: readonly (UpgradeStep | undefined)[] = ['add-stream', undefined];
 
 /** README "Upgrading", in order; `undefined` is a plain `cdk deploy`. */
 const PATHS: readonly { from: Deployed; steps: readonly (UpgradeStep | undefined)[] }[] = [
-  { from: RELEASE_1, steps: ['release1-add-owner-v2', 'release1-add-key-events', undefined] },
-  { from: LIFECYCLE, steps: ['lifecycle-add-owner-v2', 'lifecycle-read-owner-v2', undefined] },
+  { from: RELEASE_1, steps: ['release1-add-owner-v2', 'release1-add-key-events', 'remove-old-owner-index', ...LAST_STEPS] },
+  { from: LIFECYCLE, steps: ['lifecycle-add-owner-v2', 'lifecycle-read-owner-v2', 'remove-old-owner-index', ...LAST_STEPS] },
+  { from: PREVIOUS, steps: LAST_STEPS },
 ];
 
 describe('upgrading a deployed stack, one index per deploy', () => {
@@ -135,19 +145,27 @@ describe('upgrading a deployed stack, one index per deploy', () => {
   it('records the stacks older releases deployed, with the table the current code keeps', () => {
     expect(indexesOf(RELEASE_1.table).size).toBe(1);
     expect([...indexesOf(LIFECYCLE.table).keys()]).toEqual(['byOwner', 'byKeyEvents']);
-    for (const older of [RELEASE_1, LIFECYCLE]) expect(older.tableId).toBe(current.deployed.tableId);
+    expect([...indexesOf(PREVIOUS.table).keys()]).toEqual(['byOwner-v2', 'byKeyEvents']);
+    for (const older of [RELEASE_1, LIFECYCLE, PREVIOUS]) {
+      expect(older.tableId).toBe(current.deployed.tableId);
+      expect(older.table.Properties.StreamSpecification).toBeUndefined();
+    }
+    expect(current.deployed.table.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
   });
 
   it('would get stuck without the steps: a plain cdk deploy changes two or more indexes at once', () => {
     expect(problems(RELEASE_1, current.deployed)).toEqual([
-      '3 index changes in one update: add byOwner-v2, add byKeyEvents, delete byOwner',
+      '4 index changes in one update: add byOwner-v2, add byKeyEvents, add byExpiryDay, delete byOwner',
+      'the stream changes in the update that changes an index (add byOwner-v2, add byKeyEvents, add byExpiryDay, delete byOwner)',
       'functions query byOwner-v2 in the update that creates it',
       'functions query byKeyEvents in the update that creates it',
     ]);
     expect(problems(LIFECYCLE, current.deployed)).toEqual([
-      '2 index changes in one update: add byOwner-v2, delete byOwner',
+      '3 index changes in one update: add byOwner-v2, add byExpiryDay, delete byOwner',
+      'the stream changes in the update that changes an index (add byOwner-v2, add byExpiryDay, delete byOwner)',
       'functions query byOwner-v2 in the update that creates it',
     ]);
+    expect(problems(PREVIOUS, current.deployed)).toEqual(['the stream changes in the update that changes an index (add byExpiryDay)']);
   });
 
   describe.each(PATHS.map((path) => [path.from.label, path] as const))('from %s', (_label, path) => {
@@ -177,12 +195,16 @@ describe('upgrading a deployed stack, one index per deploy', () => {
     });
   });
 
-  it('documents every step, each on its own path, in the README in order', () => {
+  it('documents every step in the README, in the order of each path', () => {
     const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
     const named = PATHS.flatMap((path) => path.steps.filter((step): step is UpgradeStep => step !== undefined));
-    expect([...named].sort()).toEqual([...UPGRADE_STEPS].sort());
-    const positions = named.map((step) => readme.indexOf(`-c tableUpgradeStep=${step}`));
-    expect(positions.every((position) => position > 0)).toBe(true);
-    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect([...new Set(named)].sort()).toEqual([...UPGRADE_STEPS].sort());
+    for (const path of PATHS) {
+      const steps = path.steps.filter((step): step is UpgradeStep => step !== undefined);
+      // Each path's own steps, then the shared ones (which come once, after both older paths).
+      const positions = steps.map((step) => readme.indexOf(`-c tableUpgradeStep=${step}`));
+      expect(positions.every((position) => position > 0)).toBe(true);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    }
   });
 });
