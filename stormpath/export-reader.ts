@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { hashSecret } from '../lambdas/domain/secret-hash';
+import { mapBounded } from '../lambdas/domain/map-bounded';
 
 /*
  * Reads an unpacked Stormpath tenant export: its accounts and the API key pairs they minted.
@@ -234,27 +235,6 @@ async function readJsonObject(file: string): Promise<Record<string, unknown>> {
   }
   if (!isObject(value)) throw new ExportError(file, 'is not a JSON object');
   return value;
-}
-
-/** Runs `task` over `items`, at most `limit` at once, results in input order; no new task starts after a failure. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const index = next;
-      next += 1;
-      try {
-        results[index] = await task(items[index] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 // --- Accounts and keys -----------------------------------------------------------------
