@@ -1,6 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { dateInputValue, expiryChoices, latestExpiryDate } from './expiry';
-import { EVENT_LABELS, formatDateTime, formatDetails, graceChoices, graceLabel } from './format';
+import { EVENT_LABELS } from './event-labels';
+import { formatDateTime, formatDetails, graceChoices, graceLabel } from './format';
 import type { ConsoleConfig, CreatedKey, KeyEvent, KeyView, RotatedKey } from './types';
 
 /**

@@ -82,13 +82,3 @@ export function formatDetails(details: Readonly<Record<string, string>> | undefi
     .map(([name, value]) => `${name}: ${name.endsWith('At') ? formatDateTime(value) : value}`)
     .join('; ');
 }
-
-export const EVENT_LABELS: Readonly<Record<string, string>> = {
-  create: 'Created',
-  rotate: 'Rotated',
-  revoke: 'Revoked',
-  enable: 'Enabled',
-  disable: 'Disabled',
-  rename: 'Renamed',
-  import: 'Imported',
-};
