@@ -9,11 +9,25 @@ import { GITHUB_SECRET_SCANNING_KEYS_URL } from '../settings/sections/events';
  * program describes it ("Implement signature verification"):
  * https://docs.github.com/en/code-security/secret-scanning/secret-scanning-partnership-program/secret-scanning-partner-program
  *
- * Loaded once and kept for the process's life. An identifier it does not
- * hold makes it fetch the document again, once, and never more than once per
- * `refetchIntervalMs`: a flood of made-up identifiers costs at most one fetch
- * a minute. A refetch replaces the keys, so one GitHub withdrew stops
- * verifying. The docs warn the endpoint is rate limited and suggest
+ * Loaded once and kept for the process's life. Every fetch attempt, success
+ * or failure, starts a cool-down, counted from when the attempt settles:
+ *
+ * - after a success, no refetch for `refetchIntervalMs` (default a minute);
+ * - after a failure while no keys were ever loaded, no new fetch for 10 s
+ *   (or `refetchIntervalMs` if shorter), so a transient cold-start failure
+ *   does not block alerts for a whole minute; meanwhile every call fails fast
+ *   with the same DependencyUnavailableError (503 GITHUB_KEYS_UNAVAILABLE)
+ *   without fetching;
+ * - after a failed refetch while keys are cached, the cached keys stay (a
+ *   known identifier keeps verifying) and the `refetchIntervalMs` cool-down
+ *   applies.
+ *
+ * So a flood of made-up identifiers costs at most one fetch a minute once
+ * loaded, and one per 10 s while GitHub is down at a cold start. An
+ * identifier already cached is answered from the cache at once, never
+ * waiting on a refetch in flight. Concurrent callers that do need a fetch
+ * share one. A successful refetch replaces the keys, so one GitHub withdrew
+ * stops verifying. The docs warn the endpoint is rate limited and suggest
  * conditional requests: a refetch sends the last ETag, and a 304 keeps the
  * keys in hand.
  */
@@ -30,7 +44,11 @@ export interface GitHubKeysOptions {
   readonly now?: (() => number) | undefined;
   /** One fetch, body included, may take this long (default 3000). */
   readonly timeoutMs?: number | undefined;
-  /** At most one refetch per this many milliseconds (default 60 000). */
+  /**
+   * After a fetch while keys are cached, or a successful one: no new fetch for
+   * this many milliseconds (default 60 000). After a failed fetch with nothing
+   * cached the cool-down is 10 000 ms, or this if shorter.
+   */
   readonly refetchIntervalMs?: number | undefined;
 }
 
@@ -39,6 +57,8 @@ export const GITHUB_KEYS_USER_AGENT = 'user-api-keys-secret-scanning';
 /** The document holds a few keys; anything much larger is not it. */
 const MAX_DOCUMENT_CHARS = 64 * 1024;
 const MAX_KEY_IDENTIFIER_LENGTH = 256;
+/** The cool-down after a failed fetch while nothing is cached (capped by refetchIntervalMs). */
+const COLD_RETRY_MS = 10_000;
 
 type KeyMap = ReadonlyMap<string, KeyObject>;
 
@@ -50,7 +70,9 @@ export class GitHubKeys implements GitHubKeySource {
   private readonly refetchIntervalMs: number;
   private keys: KeyMap | undefined;
   private etag: string | undefined;
-  private lastFetchAtMs: number | undefined;
+  /** When the last fetch attempt settled (success or failure): the cool-down counts from here. */
+  private lastAttemptAtMs: number | undefined;
+  private lastError: unknown;
   private inFlight: Promise<KeyMap> | undefined;
 
   constructor(options: GitHubKeysOptions = {}) {
@@ -61,37 +83,59 @@ export class GitHubKeys implements GitHubKeySource {
     this.refetchIntervalMs = options.refetchIntervalMs ?? 60_000;
   }
 
-  /** Starts the first fetch now (a cold start's init phase); a failure is left to the first use to retry. */
+  /**
+   * Starts the first fetch now (a cold start's init phase), unless keys are
+   * loaded, a fetch is in flight, or a failed one is cooling down; a failure
+   * is left to the first use after its cool-down to retry.
+   */
   prime(): void {
+    if (this.keys !== undefined || !this.mayFetch()) return;
     this.load().catch(() => undefined);
   }
 
   async keyFor(keyIdentifier: string): Promise<KeyObject | undefined> {
-    const keys = this.inFlight !== undefined ? await this.inFlight : (this.keys ?? (await this.load()));
-    const key = keys.get(keyIdentifier);
-    if (key !== undefined || !this.mayRefetch()) return key;
+    const cached = this.keys?.get(keyIdentifier);
+    // A known identifier never waits on a refetch in flight.
+    if (cached !== undefined) return cached;
+    // One in flight: share it (a key GitHub just added verifies for every caller).
+    if (this.inFlight !== undefined) return (await this.inFlight).get(keyIdentifier);
+    if (!this.mayFetch()) {
+      if (this.keys !== undefined) return undefined;
+      throw unavailable('the last attempt failed moments ago', this.lastError);
+    }
     return (await this.load()).get(keyIdentifier);
   }
 
-  private mayRefetch(): boolean {
-    return this.lastFetchAtMs === undefined || this.now() - this.lastFetchAtMs >= this.refetchIntervalMs;
+  /** No fetch yet, or the cool-down since the last attempt is over: 10 s after a failure with nothing cached, else refetchIntervalMs. */
+  private mayFetch(): boolean {
+    if (this.inFlight !== undefined) return false;
+    if (this.lastAttemptAtMs === undefined) return true;
+    const coolDownMs = this.keys === undefined ? Math.min(COLD_RETRY_MS, this.refetchIntervalMs) : this.refetchIntervalMs;
+    return this.now() - this.lastAttemptAtMs >= coolDownMs;
   }
 
-  /** One fetch at a time: concurrent callers share it. */
+  /** One fetch at a time: concurrent callers share it. Its end, success or failure, starts the cool-down. */
   private load(): Promise<KeyMap> {
-    this.inFlight ??= this.fetchKeys().finally(() => {
-      this.inFlight = undefined;
-    });
+    this.inFlight ??= this.fetchKeys().then(
+      (keys) => {
+        this.settle(undefined);
+        return keys;
+      },
+      (error: unknown) => {
+        this.settle(error);
+        throw error;
+      },
+    );
     return this.inFlight;
   }
 
+  private settle(error: unknown): void {
+    this.lastAttemptAtMs = this.now();
+    this.lastError = error;
+    this.inFlight = undefined;
+  }
+
   private async fetchKeys(): Promise<KeyMap> {
-    // Counted from the start, failures too: a flood of unknown identifiers while GitHub is down is still one fetch a minute.
-    this.lastFetchAtMs = this.now();
-    const fault = (why: string, cause?: unknown) =>
-      new DependencyUnavailableError(`GitHub's public keys could not be fetched (${why}); try again shortly`, 'GITHUB_KEYS_UNAVAILABLE', {
-        cause,
-      });
     let response: Response;
     try {
       response = await this.fetchFn(this.url, {
@@ -104,24 +148,34 @@ export class GitHubKeys implements GitHubKeySource {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw fault('request failed', error);
+      throw unavailable('request failed', error);
     }
     if (response.status === 304 && this.keys !== undefined) return this.keys;
-    if (response.status !== 200) throw fault(`status ${response.status}`);
+    if (response.status !== 200) throw unavailable(`status ${response.status}`);
     let text: string;
     try {
       text = await response.text();
     } catch (error) {
-      throw fault('body unreadable', error);
+      throw unavailable('body unreadable', error);
     }
-    if (text.length > MAX_DOCUMENT_CHARS) throw fault('document too large');
+    if (text.length > MAX_DOCUMENT_CHARS) throw unavailable('document too large');
     const keys = parseKeysDocument(text);
-    if (typeof keys === 'string') throw fault(keys);
+    if (typeof keys === 'string') throw unavailable(keys);
     this.keys = keys;
     const etag = response.headers.get('etag');
     this.etag = etag ?? undefined;
     return keys;
   }
+}
+
+function unavailable(why: string, cause?: unknown): DependencyUnavailableError {
+  return new DependencyUnavailableError(
+    `GitHub's public keys could not be fetched (${why}); try again shortly`,
+    'GITHUB_KEYS_UNAVAILABLE',
+    {
+      cause,
+    },
+  );
 }
 
 /** The settings check the URL too; this holds for any caller (tests, tools): https, or http to this machine only. */

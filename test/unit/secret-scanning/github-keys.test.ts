@@ -100,8 +100,108 @@ describe('GitHubKeys', () => {
     cold.prime();
     await new Promise((resolve) => setTimeout(resolve, 50));
     github.failWith = undefined;
+    // Within the 10 s cool-down of the failed prime: fail fast, no fetch.
+    clockMs += 9_999;
+    await expect(cold.keyFor(github.key.id)).rejects.toMatchObject({ code: 'GITHUB_KEYS_UNAVAILABLE' });
+    cold.prime();
+    expect(github.fetches).toBe(2);
+    clockMs += 1;
     expect(await cold.keyFor(github.key.id)).toBeDefined();
     expect(github.fetches).toBe(3);
+  });
+
+  it('never loaded (GitHub refusing with 403): 100 requests within 10 s cost one fetch and fail fast with 503; after 10 s one more', async () => {
+    github.failWith = { status: 403 };
+    const keys = keysAt();
+    const startMs = clockMs;
+    // 50 at once share the one fetch; 50 more over the next 9.9 s do not fetch at all.
+    const first = await Promise.all(Array.from({ length: 50 }, (_, i) => rejection(keys.keyFor(`made-up-${i}`))));
+    expect(github.fetches).toBe(1);
+    for (let i = 0; i < 50; i += 1) {
+      clockMs = startMs + i * 198;
+      first.push(await rejection(keys.keyFor(i % 2 === 0 ? `made-up-${i}` : github.key.id)));
+    }
+    expect(first).toHaveLength(100);
+    for (const seen of first) {
+      expect(seen.error).toBeInstanceOf(DependencyUnavailableError);
+      expect(seen).toMatchObject({ status: 503, code: 'GITHUB_KEYS_UNAVAILABLE' });
+    }
+    expect(github.fetches).toBe(1);
+
+    // 10 s after the failure: one more fetch, shared by concurrent callers, and this time GitHub answers.
+    github.failWith = undefined;
+    clockMs = startMs + 10_000;
+    const found = await Promise.all([keys.keyFor(github.key.id), keys.keyFor(github.key.id), keys.keyFor('made-up')]);
+    expect(found.map((key) => key !== undefined)).toEqual([true, true, false]);
+    expect(github.fetches).toBe(2);
+  });
+
+  it('a failed refetch keeps the cached keys verifying, and is followed by the full minute’s cool-down', async () => {
+    const body = Buffer.from('[{"token":"t","type":"x"}]');
+    const keys = keysAt();
+    expect(await keys.keyFor(github.key.id)).toBeDefined();
+    const startMs = clockMs;
+    clockMs = startMs + 60_000;
+    github.failWith = { status: 403 };
+    await expect(keys.keyFor('made-up')).rejects.toMatchObject({ code: 'GITHUB_KEYS_UNAVAILABLE' });
+    expect(github.fetches).toBe(2);
+
+    // Not the 10 s cold-start cool-down: keys are cached, so a minute.
+    clockMs = startMs + 60_000 + 10_000;
+    for (let i = 0; i < 20; i += 1) {
+      await expect(
+        verifyGitHubSignature(keys, { keyIdentifier: github.key.id, signature: signBody(github.key, body) }, body),
+      ).resolves.toBeUndefined();
+      expect(await keys.keyFor(`made-up-${i}`)).toBeUndefined();
+    }
+    expect(github.fetches).toBe(2);
+
+    github.failWith = undefined;
+    clockMs = startMs + 120_000;
+    expect(await keys.keyFor('made-up')).toBeUndefined();
+    expect(github.fetches).toBe(3);
+  });
+
+  it('a known identifier is answered from the cache at once while a slow refetch is in flight; the refetch still replaces the cache', async () => {
+    const first = github.key;
+    const added = newGitHubKey();
+    const answer = (keys: typeof github.keys) =>
+      new Response(JSON.stringify({ public_keys: keys.map((key) => ({ key_identifier: key.id, key: key.publicPem, is_current: true })) }), {
+        status: 200,
+      });
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const fetchFn = jest.fn(() => {
+      calls += 1;
+      if (calls === 1) return Promise.resolve(answer([first]));
+      return new Promise<Response>((resolve) => {
+        release = () => {
+          resolve(answer([added]));
+        };
+      });
+    });
+    const keys = new GitHubKeys({ url: 'https://keys.example.test/keys', fetch: fetchFn as unknown as typeof fetch, now: () => clockMs });
+    expect(await keys.keyFor(first.id)).toBeDefined();
+
+    clockMs += 60_000;
+    const waiting = keys.keyFor(added.id);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fetchFn).toHaveBeenCalledTimes(2);
+    let timer: NodeJS.Timeout | undefined;
+    const tooLate = new Promise<'waited'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('waited');
+      }, 200);
+    });
+    const known = await Promise.race([keys.keyFor(first.id), tooLate]);
+    clearTimeout(timer);
+    expect(known).not.toBe('waited');
+    expect(known).toBeDefined();
+
+    release?.();
+    expect(await waiting).toBeDefined();
+    expect(await keys.keyFor(first.id)).toBeUndefined();
+    expect(fetchFn).toHaveBeenCalledTimes(2);
   });
 
   it('a fetch that takes too long is abandoned: 503', async () => {
