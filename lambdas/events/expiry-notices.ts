@@ -10,10 +10,18 @@ export const NOTICE_PUBLISH_ATTEMPTS = 3;
 
 const DAY_SECONDS = 86_400;
 
-/** The keys a run notices: those whose `expiresAt` (epoch seconds) is in (`after`, `until`]. */
+/**
+ * The keys a run notices, by UTC day: those whose `expiresAt` (epoch seconds) falls on the run's UTC day (`today`)
+ * or one of the N days after it, and is still ahead of the run's instant. So the window is the same whenever in its
+ * day a run happens (a late schedule, a retry hours later), except that a key which expired earlier today drops out.
+ */
 export interface NoticeWindow {
+  /** The run's UTC day, YYYY-MM-DD: the day of every notice's `eventId`, and the day `daysLeft` counts from. */
+  readonly today: string;
+  /** The run's instant, epoch seconds, exclusive: a key expired at or before it (even earlier today) is no news. */
   readonly after: number;
-  readonly until: number;
+  /** 00:00:00 UTC of day today + N + 1, epoch seconds, exclusive: a key expiring at 23:59:59 of today + N is in. */
+  readonly before: number;
 }
 
 /** A key as the expiry index holds it: what a notice says and what tells whether it is active, never its hash. */
@@ -54,30 +62,42 @@ export class ExpiryNoticeDeliveryError extends Error {
   }
 }
 
-/** The window of a run at `now`: from now (exclusive: an expired key is no news) to `days` days later (inclusive). */
-export function noticeWindow(now: Date, days: number): NoticeWindow {
-  const after = now.getTime() / 1000;
-  return { after, until: after + days * DAY_SECONDS };
-}
-
-/** Active (not revoked, disabled or rotated) and expiring in the window. */
-export const isNoticeable = (key: IndexedKey, window: NoticeWindow): boolean =>
-  key.expiresAt > window.after &&
-  key.expiresAt <= window.until &&
-  key.revokedAt === undefined &&
-  key.disabledAt === undefined &&
-  key.replacedBy === undefined;
-
-/** Whole days left, rounded up: a key expiring in 36 hours has 2, one expiring in a second has 1. */
-export const daysLeft = (expiresAt: number, now: Date): number => Math.ceil((expiresAt - now.getTime() / 1000) / DAY_SECONDS);
+/** The UTC day number of an epoch-seconds instant: days since 1970-01-01 (epoch time has no leap seconds). */
+const dayNumber = (epochSeconds: number): number => Math.floor(epochSeconds / DAY_SECONDS);
 
 /** The UTC day of `at`, YYYY-MM-DD. */
 const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 
 /**
- * One key's notice. Its `eventId` is the key and the run's UTC day, so every run of one day (Lambda's retries,
- * an operator's re-invocation) repeats the same id: a consumer dedupes on it. `name` is there for the owner's
- * email; a key's name is not secret, and nothing else of the key is sent.
+ * The window of a run at `now`: the whole UTC days from `now`'s (today) to today + `days`, less what has expired
+ * by `now`.
+ */
+export function noticeWindow(now: Date, days: number): NoticeWindow {
+  const after = now.getTime() / 1000;
+  return { today: utcDay(now), after, before: (dayNumber(after) + days + 1) * DAY_SECONDS };
+}
+
+/** Active (not revoked, disabled or rotated), not expired at the run's instant, and expiring in the window's days. */
+export const isNoticeable = (key: IndexedKey, window: NoticeWindow): boolean =>
+  key.expiresAt > window.after &&
+  key.expiresAt < window.before &&
+  key.revokedAt === undefined &&
+  key.disabledAt === undefined &&
+  key.replacedBy === undefined;
+
+/**
+ * Whole UTC days from `now`'s day to the day of `expiresAt`, whatever the time on either: 0 for a key that expires
+ * later today, 1 for one that expires tomorrow at any hour. So on successive days' runs a key counts down N, ..., 1, 0
+ * (0 only when that day's run comes before the expiry), each value once, however early or late in its day each run is.
+ */
+export const daysLeft = (expiresAt: number, now: Date): number => dayNumber(expiresAt) - dayNumber(now.getTime() / 1000);
+
+/**
+ * One key's notice. Its `eventId` is the key and the run's UTC day, and its `details` (`expiresAt`, `daysLeft`
+ * counted in UTC days from that day, `name`) depend on that day only, so every run of one day (Lambda's retries,
+ * an operator's re-invocation) repeats the same id with the same details: a consumer dedupes on it. Only `at`, the
+ * run's instant, differs between them. `name` is there for the owner's email; a key's name is not secret, and
+ * nothing else of the key is sent.
  */
 export function expiryNotice(key: IndexedKey, now: Date): LifecycleEvent {
   return {
@@ -113,7 +133,8 @@ const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTim
 const retryPauseMs = (attempt: number): number => Math.random() * 200 * 2 ** attempt;
 
 /**
- * The daily notice: one `Key expiring` event per active key that expires within `noticeDays`.
+ * The daily notice: one `Key expiring` event per active key that expires, and has not yet, on the run's UTC day or
+ * one of the `noticeDays` days after it (noticeWindow).
  *
  * Delivery is at least once: a run that fails part-way (an entry refused every time, a fault) is run again whole
  * by Lambda's retries, so notices already published are published again, with the same `eventId` on the same day.

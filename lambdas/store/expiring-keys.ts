@@ -21,15 +21,14 @@ export interface ExpiryIndexReaderOptions {
   readonly pageSize?: number | undefined;
 }
 
-/** The index partitions (UTC days, as toItem writes `expiryDay`) a window's expiries fall in, first to last. */
+/**
+ * The index partitions (UTC days, as toItem writes `expiryDay`) a window's expiries fall in, first to last: from the
+ * window's `today` to the day before its `before`, so today to today + N.
+ */
 export function expiryDays(window: NoticeWindow): string[] {
   const days: string[] = [];
-  const last = expiryDay(Math.floor(window.until));
-  for (let at = Math.floor(window.after); ; at += DAY_SECONDS) {
-    const day = expiryDay(at);
-    days.push(day);
-    if (day >= last) return days;
-  }
+  for (let at = Date.parse(`${window.today}T00:00:00.000Z`) / 1000; at < window.before; at += DAY_SECONDS) days.push(expiryDay(at));
+  return days;
 }
 
 /** An index entry, read defensively: one with a missing or mistyped field is left out. */

@@ -31,6 +31,10 @@ const RUN_SECONDS = RUN.getTime() / 1000;
 const DAY = 86_400;
 const HOUR = 3600;
 const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
+/** 00:00:00 UTC of the run's day: the window is whole UTC days, today to today + 7. */
+const RUN_DAY_START = Math.floor(RUN_SECONDS / DAY) * DAY;
+/** The UTC days from the run's day to an expiry's: what `daysLeft` says, whatever the wall clock's time of day. */
+const daysTo = (expiresAt: number): string => String(Math.floor(expiresAt / DAY) - RUN_DAY_START / DAY);
 const fakeLogger = (): { [K in keyof AppLogger]: jest.Mock } => ({ debug: jest.fn(), info: jest.fn(), warn: jest.fn(), error: jest.fn() });
 
 class RecordingPublisher implements LifecyclePublisher {
@@ -74,7 +78,7 @@ describe('the daily expiry notice against DynamoDB Local', () => {
     client.destroy();
   });
 
-  it('publishes one event for each active key expiring within N days, reading the index only', async () => {
+  it('publishes one event for each active key expiring on the UTC days today to today + N, reading the index only', async () => {
     const alice = 'auth0|alice';
     const bob = 'auth0|bob';
     const keys = {
@@ -82,7 +86,8 @@ describe('the daily expiry notice against DynamoDB Local', () => {
       inOneSecond: await create(alice, 'in one second', RUN_SECONDS + 1),
       in36Hours: await create(alice, 'in 36 hours', RUN_SECONDS + 36 * HOUR),
       exactlySevenDays: await create(bob, 'exactly seven days', RUN_SECONDS + 7 * DAY),
-      sevenDaysAndASecond: await create(bob, 'a second too late', RUN_SECONDS + 7 * DAY + 1),
+      lastSecond: await create(bob, 'the last second of today + 7', RUN_DAY_START + 8 * DAY - 1),
+      dayAfter: await create(bob, 'a second too late', RUN_DAY_START + 8 * DAY),
       nextMonth: await create(bob, 'next month', RUN_SECONDS + 30 * DAY),
       revoked: await create(alice, 'revoked', RUN_SECONDS + 2 * DAY),
       disabled: await create(alice, 'disabled', RUN_SECONDS + 3 * DAY),
@@ -109,25 +114,27 @@ describe('the daily expiry notice against DynamoDB Local', () => {
     );
     try {
       const result = await handler(scheduledEvent(new Date(NOW.getTime() - 3 * HOUR)));
-      expect(result).toEqual({ outcome: 'published', days: 7, keys: 4, published: 4 });
+      expect(result).toEqual({ outcome: 'published', days: 7, keys: 5, published: 5 });
     } finally {
       noticeClient.destroy();
     }
 
     const byKey = new Map(publisher.events.map((event) => [event.detail.keyId, event] as const));
-    expect([...byKey.keys()].sort()).toEqual([keys.inOneSecond, keys.in36Hours, keys.exactlySevenDays, successor].sort());
-    expect(publisher.events).toHaveLength(4);
+    expect([...byKey.keys()].sort()).toEqual([keys.inOneSecond, keys.in36Hours, keys.exactlySevenDays, keys.lastSecond, successor].sort());
+    expect(publisher.events).toHaveLength(5);
     expect(byKey.get(keys.in36Hours)?.detail).toEqual({
       keyId: keys.in36Hours,
       ownerId: alice,
       type: 'key.expiring',
       actor: 'user-api-keys:expiry',
       at: RUN.toISOString(),
-      details: { expiresAt: iso(RUN_SECONDS + 36 * HOUR), daysLeft: '2', name: 'in 36 hours' },
+      details: { expiresAt: iso(RUN_SECONDS + 36 * HOUR), daysLeft: daysTo(RUN_SECONDS + 36 * HOUR), name: 'in 36 hours' },
       eventId: `expiring#${keys.in36Hours}#${RUN.toISOString().slice(0, 10)}`,
     });
-    expect(byKey.get(keys.inOneSecond)?.detail.details.daysLeft).toBe('1');
+    // 0 (it expires later today) unless the run is at the last second of its day.
+    expect(byKey.get(keys.inOneSecond)?.detail.details.daysLeft).toBe(daysTo(RUN_SECONDS + 1));
     expect(byKey.get(keys.exactlySevenDays)?.detail).toMatchObject({ ownerId: bob, details: { daysLeft: '7' } });
+    expect(byKey.get(keys.lastSecond)?.detail.details.daysLeft).toBe('7');
     expect(byKey.get(successor)?.detail.details).toEqual({ expiresAt: iso(RUN_SECONDS + 4 * DAY), daysLeft: '4', name: 'rotated' });
     expect(publisher.events.every((event) => event.detailType === 'Key expiring')).toBe(true);
 

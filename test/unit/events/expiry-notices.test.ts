@@ -15,6 +15,8 @@ import type { LifecycleEvent, LifecyclePublisher, PublishOutcome } from '../../.
 
 const NOW = new Date('2026-03-10T09:00:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
+/** 00:00:00 UTC of NOW's day. */
+const TODAY = Date.parse('2026-03-10T00:00:00.000Z') / 1000;
 const DAY = 86_400;
 const HOUR = 3600;
 const DAYS = 7;
@@ -73,37 +75,99 @@ const noticed = async (keys: readonly IndexedKey[], clock?: () => Date): Promise
   return publisher.published;
 };
 const ids = (events: readonly LifecycleEvent[]): string[] => events.map((event) => event.detail.keyId).sort();
+const at = (iso: string) => () => new Date(iso);
+/** A key as the index holds it, expiring at `iso`. */
+const keyAt = (iso: string, overrides: Partial<IndexedKey> = {}): IndexedKey => key(Date.parse(iso) / 1000 - NOW_SECONDS, overrides);
 
 describe('the daily expiry notice', () => {
-  it('asks the source for (now, now + N days]', async () => {
+  it('asks the source for the UTC days today to today + N, less what has expired by now', async () => {
     const source = new FakeSource([]);
     await notices(source, new FakePublisher()).service.run();
-    expect(source.windows).toEqual([{ after: NOW_SECONDS, until: NOW_SECONDS + DAYS * DAY }]);
+    expect(source.windows).toEqual([{ today: '2026-03-10', after: NOW_SECONDS, before: TODAY + (DAYS + 1) * DAY }]);
   });
 
-  it('notices a key expiring in exactly N days or in one second, not one a second later, nor an expired one', async () => {
-    const exactly = key(DAYS * DAY);
-    const inOneSecond = key(1);
-    const tooLate = key(DAYS * DAY + 1);
-    const expiringNow = key(0);
-    const expired = key(-HOUR);
-    const events = await noticed([exactly, inOneSecond, tooLate, expiringNow, expired]);
-    expect(ids(events)).toEqual([exactly.keyId, inOneSecond.keyId].sort());
+  it('notices a key expiring later today or at the last second of today + N, not one expired earlier today nor one a second later', async () => {
+    const laterToday = keyAt('2026-03-10T09:00:01.000Z');
+    const lastSecond = keyAt('2026-03-17T23:59:59.000Z');
+    const dayAfter = keyAt('2026-03-18T00:00:00.000Z');
+    const expiringNow = keyAt('2026-03-10T09:00:00.000Z');
+    const expiredToday = keyAt('2026-03-10T08:00:00.000Z');
+    const expiredYesterday = keyAt('2026-03-09T23:59:59.000Z');
+    const events = await noticed([laterToday, lastSecond, dayAfter, expiringNow, expiredToday, expiredYesterday]);
+    expect(ids(events)).toEqual([laterToday.keyId, lastSecond.keyId].sort());
+    const byId = new Map(events.map((event) => [event.detail.keyId, event.detail.details.daysLeft] as const));
+    expect(byId.get(laterToday.keyId)).toBe('0');
+    expect(byId.get(lastSecond.keyId)).toBe('7');
   });
 
-  it('counts whole days left, rounded up, as a string', async () => {
-    const cases: [number, string][] = [
-      [1, '1'],
-      [DAY, '1'],
-      [DAY + 1, '2'],
-      [36 * HOUR, '2'],
-      [DAYS * DAY, '7'],
+  it('counts the UTC days from today to the day of expiry, whatever the time on either, as a string', async () => {
+    const cases: [string, string][] = [
+      ['2026-03-10T09:00:01.000Z', '0'],
+      ['2026-03-10T23:59:59.000Z', '0'],
+      ['2026-03-11T00:00:00.000Z', '1'],
+      ['2026-03-11T08:59:59.000Z', '1'],
+      ['2026-03-11T21:00:00.000Z', '1'],
+      ['2026-03-11T23:59:59.000Z', '1'],
+      ['2026-03-12T00:00:00.000Z', '2'],
+      ['2026-03-17T00:00:00.000Z', '7'],
+      ['2026-03-17T23:59:59.000Z', '7'],
     ];
-    const keys = cases.map(([inSeconds]) => key(inSeconds));
+    const keys = cases.map(([iso]) => keyAt(iso));
     const events = await noticed(keys);
     const byId = new Map(events.map((event) => [event.detail.keyId, event.detail.details.daysLeft] as const));
     expect(keys.map((k) => byId.get(k.keyId))).toEqual(cases.map(([, left]) => left));
-    expect(daysLeft(NOW_SECONDS + 36 * HOUR, NOW)).toBe(2);
+    expect(daysLeft(NOW_SECONDS + 36 * HOUR, NOW)).toBe(1);
+    expect(daysLeft(TODAY + DAY, new Date('2026-03-10T23:59:59.999Z'))).toBe(1);
+  });
+
+  it('counts a key down N, ..., 1, 0 on successive days, each value once, however early or late each run is', async () => {
+    // Due at 07:00 UTC: a run may fire a few seconds late (07:00:05) or, as a clock sees it, early (06:59:58).
+    const k = keyAt('2026-03-17T07:00:03.000Z');
+    const days = Array.from({ length: 10 }, (_, i) => new Date(Date.parse('2026-03-09T00:00:00.000Z') + i * DAY * 1000));
+    // Every pattern of early and late runs over 03-09 to 03-18.
+    for (let pattern = 0; pattern < 2 ** days.length; pattern += 1) {
+      const seen: string[] = [];
+      const eventIds: string[] = [];
+      let lastRunEarly = false;
+      for (const [i, day] of days.entries()) {
+        const early = (pattern & (1 << i)) !== 0;
+        const runAt = new Date(day.getTime() + (early ? 7 * HOUR - 2 : 7 * HOUR + 5) * 1000);
+        if (day.toISOString().startsWith('2026-03-17')) lastRunEarly = early;
+        for (const event of await noticed([k], () => runAt)) {
+          seen.push(event.detail.details.daysLeft!);
+          eventIds.push(event.detail.eventId);
+        }
+      }
+      // On 03-17 a late run comes after the expiry (07:00:03): the key has expired and gets no 0.
+      expect(seen).toEqual(['7', '6', '5', '4', '3', '2', '1', ...(lastRunEarly ? ['0'] : [])]);
+      expect(new Set(eventIds).size).toBe(eventIds.length);
+    }
+    const all = async (time: string) =>
+      (await Promise.all(days.map((day) => noticed([k], at(`${day.toISOString().slice(0, 10)}T${time}Z`))))).flat();
+    expect((await all('06:59:58.000')).map((event) => event.detail.details.daysLeft)).toEqual(['7', '6', '5', '4', '3', '2', '1', '0']);
+    expect((await all('07:00:05.000')).map((event) => event.detail.details.daysLeft)).toEqual(['7', '6', '5', '4', '3', '2', '1']);
+  });
+
+  it('gives a retry later the same day the same events, but for `at`', async () => {
+    const keys = [
+      keyAt('2026-03-10T07:00:03.000Z'),
+      keyAt('2026-03-10T18:00:00.000Z'),
+      keyAt('2026-03-11T07:00:03.000Z'),
+      keyAt('2026-03-13T12:00:00.000Z', { name: 'CI: nightly' }),
+      keyAt('2026-03-17T07:00:00.000Z'),
+      keyAt('2026-03-17T23:59:59.000Z'),
+    ];
+    const scheduled = await noticed(keys, at('2026-03-10T07:00:00.000Z'));
+    const retried = await noticed(keys, at('2026-03-10T13:00:00.000Z'));
+    // The one key that expired between the two runs (at 07:00:03) is the only difference in what is noticed.
+    expect(scheduled).toHaveLength(keys.length);
+    const withoutAt = (events: readonly LifecycleEvent[]) =>
+      events
+        .filter((event) => event.detail.keyId !== keys[0]!.keyId)
+        .map((event) => JSON.stringify({ ...event, detail: { ...event.detail, at: '' } }));
+    expect(withoutAt(retried)).toEqual(withoutAt(scheduled));
+    expect(retried).toHaveLength(keys.length - 1);
+    expect(retried.map((event) => event.detail.at)).toEqual(Array<string>(keys.length - 1).fill('2026-03-10T13:00:00.000Z'));
   });
 
   it('says what the owner needs and no more', async () => {
@@ -117,7 +181,7 @@ describe('the daily expiry notice', () => {
         type: 'key.expiring',
         actor: EXPIRY_NOTICE_ACTOR,
         at: NOW.toISOString(),
-        details: { expiresAt: new Date(soon.expiresAt * 1000).toISOString(), daysLeft: '2', name: 'CI: nightly' },
+        details: { expiresAt: new Date(soon.expiresAt * 1000).toISOString(), daysLeft: '1', name: 'CI: nightly' },
         eventId: `expiring#${soon.keyId}#2026-03-10`,
       },
     });

@@ -26,6 +26,7 @@ function fakeClient(answer: (command: Sent, calls: number) => unknown) {
   return { client, sent };
 }
 
+type Item = Record<string, unknown>;
 const indexItem = (keyId: string, expiresAt: number, extra: Record<string, unknown> = {}) => ({
   pk: keyId,
   keyId,
@@ -50,6 +51,27 @@ describe('the expiry index reader', () => {
     ]);
     expect(expiryDays(noticeWindow(new Date('2026-12-31T23:59:59.000Z'), 1))).toEqual(['2026-12-31', '2027-01-01']);
     expect(expiryDays(noticeWindow(new Date('2026-03-10T00:00:00.000Z'), 1))).toEqual(['2026-03-10', '2026-03-11']);
+    // The same days whenever in today the run is.
+    for (const time of ['00:00:00.000', '06:59:58.000', '07:00:05.000', '13:00:00.000', '23:59:59.999']) {
+      expect(expiryDays(noticeWindow(new Date(`2026-03-10T${time}Z`), 7))).toEqual(expiryDays(noticeWindow(NOW, 7)));
+    }
+  });
+
+  it('keeps a key expiring later today or at 23:59:59 of today + N, not one expired earlier today nor one due the day after', async () => {
+    const second = (iso: string) => Date.parse(iso) / 1000;
+    const items: Record<string, Item[]> = {
+      '2026-03-10': [indexItem('EARLIER', second('2026-03-10T08:59:59.000Z')), indexItem('LATER', second('2026-03-10T09:00:01.000Z'))],
+      '2026-03-17': [indexItem('LASTSECOND', second('2026-03-17T23:59:59.000Z'))],
+      // Not a partition the reader asks for, but answered anyway: the reader checks the expiry itself.
+      '2026-03-18': [indexItem('DAYAFTER', second('2026-03-18T00:00:00.000Z'))],
+    };
+    const { client, sent } = fakeClient(({ input }) => {
+      const day = input.ExpressionAttributeValues[':day'] as string;
+      return { Items: [...(items[day] ?? []), ...(day === '2026-03-11' ? items['2026-03-18']! : [])] };
+    });
+    const keys = await new ExpiryIndexReader({ client, tableName: 'Keys' }).expiringKeys(noticeWindow(NOW, 7));
+    expect(keys.map((key) => key.keyId)).toEqual(['LATER', 'LASTSECOND']);
+    expect(sent.map(({ input }) => input.ExpressionAttributeValues[':day'])).toEqual(expiryDays(noticeWindow(NOW, 7)));
   });
 
   it('queries each day in bounded pages, follows LastEvaluatedKey, and keeps only active keys in the window', async () => {
