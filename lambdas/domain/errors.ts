@@ -150,3 +150,15 @@ export class IdempotencyKeyReusedError extends DomainError<'IDEMPOTENCY_KEY_REUS
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }
+
+/**
+ * For callers that do not retry a 4xx themselves (Auth0's webhook, GitHub's alerts): keys changing under the
+ * work (CONCURRENT_CHANGE) is a passing fault, so it is answered as one, a 503, and the report comes again.
+ * Any other error is returned as it is.
+ */
+export function concurrentChangeAsUnavailable(error: unknown, message: string): unknown {
+  if (isDomainError(error) && error.code === 'CONCURRENT_CHANGE') {
+    return new DependencyUnavailableError(message, 'STORE_UNAVAILABLE', { cause: error });
+  }
+  return error;
+}

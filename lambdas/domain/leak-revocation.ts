@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { isExpired } from './api-key';
 import { auditEvent, type Caller } from './audit-event';
 import type { KeyFormat } from './key-format';
@@ -6,7 +5,7 @@ import { revokedPurgeAt, type KeyPolicy } from './key-policy';
 import { systemClock, type Clock, type KeyStore } from './key-store';
 import type { LeakMatch } from './leak-report';
 import { mapBounded } from './map-bounded';
-import { DUMMY_SECRET_HASH, secretMatchesHash } from './secret-hash';
+import { DUMMY_SECRET_HASH, hashSecret, secretMatchesHash } from './secret-hash';
 
 /** The actor of a revocation GitHub's alert caused, in the key's audit trail and its lifecycle event. */
 export const LEAK_ACTOR = 'github:secret-scanning';
@@ -101,7 +100,8 @@ export class LeakRevocation {
   }
 
   private async judge(match: LeakMatch, origin: LeakOrigin): Promise<Judgement> {
-    const tokenHash = createHash('sha256').update(match.token, 'utf8').digest('hex');
+    // GitHub's token_hash is the token's SHA-256 in hex: the very digest a key's secret is stored as.
+    const tokenHash = hashSecret(match.token);
     const parsed = this.format.parse(match.token);
     if (!parsed.ok) return { outcome: 'not-ours', label: 'false_positive', tokenHash };
     const { keyId, secret } = parsed.key;

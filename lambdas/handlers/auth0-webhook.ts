@@ -1,6 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { checkWebhookToken, type WebhookTokenSource } from '../auth/webhook-token';
-import { DependencyUnavailableError, isDomainError, RequestTooLargeError, ValidationError } from '../domain/errors';
+import {
+  concurrentChangeAsUnavailable,
+  DependencyUnavailableError,
+  isDomainError,
+  RequestTooLargeError,
+  ValidationError,
+} from '../domain/errors';
 import { EventFileError, parseEventFile } from '../domain/auth0-event-file';
 import { applyAuth0Event } from '../domain/owner-events';
 import { bodyBytes, header } from '../http/request';
@@ -47,25 +53,13 @@ export const createAuth0WebhookHandler =
         }
         return jsonResponse(200, { results });
       } catch (error) {
-        response = errorResponse(retryable(error));
+        // Auth0 does not retry a 4xx: a report that met keys changing under it must be answered as the passing fault it is.
+        response = errorResponse(concurrentChangeAsUnavailable(error, 'Keys changed while this report was applied; try again shortly'));
         if (response.statusCode >= 500) deps.logger.error('auth0 event failed', describeError(error));
         else deps.logger.info('auth0 event refused', { status: response.statusCode });
       }
       return response;
     });
-
-/**
- * Auth0 does not retry a 4xx: a report that met keys changing under it (CONCURRENT_CHANGE) must be answered
- * as the passing fault it is, a 503, or it is lost. Only what is wrong with the request itself stays a 4xx.
- */
-function retryable(error: unknown): unknown {
-  if (isDomainError(error) && error.code === 'CONCURRENT_CHANGE') {
-    return new DependencyUnavailableError('Keys changed while this report was applied; try again shortly', 'STORE_UNAVAILABLE', {
-      cause: error,
-    });
-  }
-  return error;
-}
 
 async function checkToken(source: WebhookTokenSource, authorization: string | undefined): Promise<void> {
   try {

@@ -1,9 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { GitHubKeySource } from '../auth/github-keys';
 import { KEY_IDENTIFIER_HEADER, SIGNATURE_HEADER, verifyGitHubSignature } from '../auth/github-signature';
-import { DependencyUnavailableError, isDomainError, RequestTooLargeError } from '../domain/errors';
+import { concurrentChangeAsUnavailable, isDomainError, RequestTooLargeError } from '../domain/errors';
 import { parseLeakReport } from '../domain/leak-report';
-import type { LeakOrigin, LeakRevocation } from '../domain/leak-revocation';
+import type { LeakRevocation } from '../domain/leak-revocation';
+import { requestOrigin } from '../http/caller';
 import { bodyBytes, header } from '../http/request';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses';
 import { describeError, type AppLogger } from '../observability/logger';
@@ -41,7 +42,7 @@ export const createSecretScanningHandler =
           { keyIdentifier: header(event, KEY_IDENTIFIER_HEADER), signature: header(event, SIGNATURE_HEADER) },
           raw,
         );
-        const results = await deps.revocation.revokeAll(parseLeakReport(raw), originOf(event));
+        const results = await deps.revocation.revokeAll(parseLeakReport(raw), requestOrigin(event));
         for (const { keyId, outcome, label } of results) {
           // The key id alone (public): never the token, the key or its hash.
           deps.logger.info('secret scanning match', { ...(keyId !== undefined ? { keyId } : {}), outcome, label });
@@ -51,26 +52,11 @@ export const createSecretScanningHandler =
           results.map(({ tokenHash, tokenType, label }) => ({ token_hash: tokenHash, token_type: tokenType, label })),
         );
       } catch (error) {
-        response = errorResponse(retryable(error));
+        response = errorResponse(concurrentChangeAsUnavailable(error, 'Keys changed while this alert was handled; try again shortly'));
         if (response.statusCode >= 500) deps.logger.error('secret scanning alert failed', describeError(error));
         else deps.logger.info('secret scanning alert refused', { status: response.statusCode, code: codeOf(error) });
       }
       return response;
     });
 
-/** Keys changing under a revoke (CONCURRENT_CHANGE) is a passing fault: answered 503, so the alert comes again. */
-function retryable(error: unknown): unknown {
-  if (isDomainError(error) && error.code === 'CONCURRENT_CHANGE') {
-    return new DependencyUnavailableError('Keys changed while this alert was handled; try again shortly', 'STORE_UNAVAILABLE', {
-      cause: error,
-    });
-  }
-  return error;
-}
-
 const codeOf = (error: unknown): string | undefined => (isDomainError(error) ? error.code : undefined);
-
-function originOf(event: Partial<Pick<APIGatewayProxyEventV2, 'requestContext'>>): LeakOrigin {
-  const http = event.requestContext?.http as Partial<APIGatewayProxyEventV2['requestContext']['http']> | undefined;
-  return { ...(http?.sourceIp ? { sourceIp: http.sourceIp } : {}), ...(http?.userAgent ? { userAgent: http.userAgent } : {}) };
-}
