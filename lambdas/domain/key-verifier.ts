@@ -1,4 +1,4 @@
-import type { AccessTokens } from './access-token';
+import { MAX_ACCESS_TOKEN_LENGTH, type AccessTokens } from './access-token';
 import type { AssertionSubject } from './assertion-signer';
 import type { KeyFormat } from './key-format';
 import type { Clock, KeyStore } from './key-store';
@@ -7,6 +7,13 @@ import { secretMatchesHash, type SecretComparison } from './secret-hash';
 import type { Verdict } from './verdict';
 import { VerdictCache } from './verdict-cache';
 import { judgeKey, judgeToken, readPresentedCredential } from './verdict';
+
+/**
+ * The longest header whose verdict is cached: `Bearer ` and an access token
+ * (MAX_ACCESS_TOKEN_LENGTH), or a Basic pair, fit well inside; a longer one
+ * is refused by the parser, without hashing kilobytes of it first.
+ */
+const MAX_CACHED_HEADER_LENGTH = MAX_ACCESS_TOKEN_LENGTH + 64;
 
 export interface KeyVerifierOptions {
   readonly store: Pick<KeyStore, 'getKey'>;
@@ -51,16 +58,18 @@ export class KeyVerifier {
   }
 
   async verify(authorizationHeader: string | undefined): Promise<Verdict> {
-    const presented = readPresentedCredential(authorizationHeader, this.format, this.tokens?.marker);
-    if (!presented.ok) {
-      return { valid: false, code: presented.code }; // cheaper than a cache lookup, and keeps garbage out of it
-    }
-    // A well-formed credential came in a header, so there is one to key the cache by.
-    const cacheKey = this.cache === undefined || authorizationHeader === undefined ? undefined : VerdictCache.keyOf(authorizationHeader);
-    const cached = cacheKey === undefined ? undefined : this.cache?.get(cacheKey);
+    // The cache first: a hit means this very header was parsed and judged before, so a repeat costs one
+    // hash and one lookup. Only a well-formed credential is ever cached, so garbage always misses.
+    const cacheKey = this.cacheKeyOf(authorizationHeader);
+    const cached = cacheKey === undefined ? undefined : this.cache?.find(cacheKey);
     if (cached !== undefined) {
       return cached;
     }
+    const presented = readPresentedCredential(authorizationHeader, this.format, this.tokens?.marker);
+    if (!presented.ok) {
+      return { valid: false, code: presented.code }; // never cached: garbage would only crowd out real verdicts
+    }
+    if (cacheKey !== undefined) this.cache?.countMiss();
     let judged: Verdict;
     let validUntilMs: number | undefined;
     if ('token' in presented) {
@@ -84,5 +93,11 @@ export class KeyVerifier {
       this.cache?.set(cacheKey, verdict, validUntilMs);
     }
     return verdict;
+  }
+
+  /** No cache, no header, or one longer than any credential this system issues (MAX_CACHED_HEADER_LENGTH): no lookup. */
+  private cacheKeyOf(header: string | undefined): string | undefined {
+    if (this.cache === undefined || header === undefined || header.length > MAX_CACHED_HEADER_LENGTH) return undefined;
+    return VerdictCache.keyOf(header);
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ExpiringCache } from './expiring-cache';
 import type { Verdict } from './verdict';
 
@@ -35,8 +35,9 @@ export class VerdictCache {
     return this.entries.size;
   }
 
+  /** One-shot `crypto.hash` (Node.js 20.12+): half the cost of createHash().update().digest() on the hot path. */
   static keyOf(header: string): string {
-    return createHash('sha256').update(header).digest('base64');
+    return hash('sha256', header, 'base64');
   }
 
   /** Lookups answered from the cache, and not, since it was made (two counters, for the hit-rate metric). */
@@ -49,10 +50,24 @@ export class VerdictCache {
   }
 
   get(cacheKey: string): Verdict | undefined {
-    const found = this.entries.get(cacheKey);
-    if (found === undefined) this.missCount += 1;
-    else this.hitCount += 1;
+    const found = this.find(cacheKey);
+    if (found === undefined) this.countMiss();
     return found;
+  }
+
+  /**
+   * A lookup that counts a hit, and leaves the miss to `countMiss`: the
+   * authorizer looks up a header before parsing it, and only a well-formed
+   * credential's miss is one (garbage is never cached, so never a hit either).
+   */
+  find(cacheKey: string): Verdict | undefined {
+    const found = this.entries.get(cacheKey);
+    if (found !== undefined) this.hitCount += 1;
+    return found;
+  }
+
+  countMiss(): void {
+    this.missCount += 1;
   }
 
   /** `keyExpiresAtMs`: when the key itself expires, for an allow. */

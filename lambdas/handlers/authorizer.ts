@@ -3,6 +3,7 @@ import type { KeyVerifier } from '../domain/key-verifier';
 import { defaultUnscopedRoutes, type UnscopedRoutes } from '../domain/route-scope-check';
 import { NO_ROUTE_SCOPES, type RouteScopes } from '../domain/route-scopes';
 import { header } from '../http/request';
+import { DenialLog } from '../observability/denial-log';
 import { describeError, type AppLogger } from '../observability/logger';
 import type { VerdictMetrics } from '../observability/verdict-metrics';
 
@@ -35,6 +36,12 @@ export interface AuthorizerDependencies {
   readonly keyHeader?: string | undefined;
   /** Counts each outcome (allowed, each denial code, error) for the EMF metrics; no allocation per request (flush: at shutdown). */
   readonly metrics?: Pick<VerdictMetrics, 'tick' | 'count' | 'flush'> | undefined;
+  /** A "key allowed" DEBUG line per allow (default: off; the wiring turns it on when the logger is at DEBUG). */
+  readonly logAllows?: boolean | undefined;
+  /** Started at cold start (lambdas/runtime/authorizer-warm-up.ts): the first request waits for it; it never rejects. */
+  readonly warmUp?: Promise<void> | undefined;
+  /** The "key denied" lines, one per kind a minute (default: a DenialLog on `logger`). */
+  readonly denials?: Pick<DenialLog, 'denied'> | undefined;
 }
 
 /** A header of its own (KEY_HEADER, e.g. `x-api-key`) may carry the bare key: read as `Bearer <key>`. */
@@ -56,7 +63,13 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
   const routeScopes = deps.routeScopes ?? NO_ROUTE_SCOPES;
   const unscopedRoutes = deps.unscopedRoutes ?? defaultUnscopedRoutes(routeScopes);
   const keyHeader = deps.keyHeader ?? 'authorization';
+  const denials = deps.denials ?? new DenialLog({ logger: deps.logger });
+  let warmingUp = deps.warmUp;
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
+    if (warmingUp !== undefined) {
+      await warmingUp;
+      warmingUp = undefined;
+    }
     deps.metrics?.tick();
     let verdict;
     try {
@@ -68,19 +81,19 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
     }
     if (!verdict.valid) {
       deps.metrics?.count(verdict.code);
-      deps.logger.info('key denied', { code: verdict.code, keyId: verdict.keyId, routeKey: event.routeKey });
+      denials.denied({ code: verdict.code, keyId: verdict.keyId, routeKey: event.routeKey });
       return { isAuthorized: false, context: {} };
     }
     const required = routeScopes.get(event.routeKey);
     if (required === undefined && unscopedRoutes === 'deny') {
       // Fails closed: a route the operator forgot in ROUTE_SCOPES lets no key in.
       deps.metrics?.count('UNSCOPED_ROUTE');
-      deps.logger.info('key denied', { code: 'UNSCOPED_ROUTE', keyId: verdict.keyId, routeKey: event.routeKey });
+      denials.denied({ code: 'UNSCOPED_ROUTE', keyId: verdict.keyId, routeKey: event.routeKey });
       return { isAuthorized: false, context: {} };
     }
     if (required !== undefined && !verdict.scopes.includes(required)) {
       deps.metrics?.count('INSUFFICIENT_SCOPE');
-      deps.logger.info('key denied', { code: 'INSUFFICIENT_SCOPE', keyId: verdict.keyId, routeKey: event.routeKey, required });
+      denials.denied({ code: 'INSUFFICIENT_SCOPE', keyId: verdict.keyId, routeKey: event.routeKey, required });
       return { isAuthorized: false, context: {} };
     }
     if (deps.requireAssertion === true && verdict.assertion === undefined) {
@@ -90,7 +103,8 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
       throw new Error('no identity assertion for an allowed key');
     }
     deps.metrics?.count('ALLOWED');
-    deps.logger.debug('key allowed', { keyId: verdict.keyId, routeKey: event.routeKey });
+    // Not even a disabled DEBUG call on the hot path: its argument object and Powertools' level check cost more than the lookup.
+    if (deps.logAllows === true) deps.logger.debug('key allowed', { keyId: verdict.keyId, routeKey: event.routeKey });
     deps.usage?.record(verdict.keyId, deps.clock?.() ?? new Date());
     return {
       isAuthorized: true,

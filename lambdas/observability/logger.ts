@@ -11,6 +11,11 @@ export function createLogger(serviceName: string): AppLogger {
   return new Logger({ serviceName });
 }
 
+/** Whether the logger writes DEBUG lines (POWERTOOLS_LOG_LEVEL, or Lambda's AWS_LAMBDA_LOG_LEVEL), read once at start-up. */
+export function logsAtDebug(logger: AppLogger): boolean {
+  return logger instanceof Logger && ['TRACE', 'DEBUG'].includes(logger.getLevelName());
+}
+
 /** Just enough of an error to diagnose a fault: its name, message and cause chain, no payloads. */
 export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) {

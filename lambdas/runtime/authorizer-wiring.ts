@@ -4,13 +4,14 @@ import { KeyVerifier, type KeyVerifierOptions } from '../domain/key-verifier';
 import { VerdictCache } from '../domain/verdict-cache';
 import { LastUsedRecorder } from '../store/last-used-recorder';
 import type { AuthorizerDependencies } from '../handlers/authorizer';
-import { createLogger } from '../observability/logger';
+import { createLogger, logsAtDebug } from '../observability/logger';
 import { createVerdictMetricsSink, VerdictMetrics, type MetricsSink } from '../observability/verdict-metrics';
 import { DynamoKeyStore } from '../store/key-repository';
 import { AUTHORIZER_DYNAMODB_TIMEOUTS, createDocumentClient } from './clients';
 import { environmentReader, loadSettings } from '../settings/load';
 import { uncheckedRouteScope } from '../domain/route-scope-check';
 import { lambdaAssertionSigning } from './signer-wiring';
+import { warmUp, WARM_UP_SUBJECT } from './authorizer-warm-up';
 import { ConfigError, keyConfigFrom } from './config';
 import type { Wiring } from './wiring';
 
@@ -50,6 +51,7 @@ export function authorizerDependencies(
     requireAssertion: wiring.assertions !== undefined,
     keyHeader: wiring.keyHeader,
     logger: wiring.logger,
+    logAllows: logsAtDebug(wiring.logger),
     routeScopes: wiring.keys.routeScopes,
     unscopedRoutes: wiring.keys.unscopedRoutes,
     usage:
@@ -67,9 +69,10 @@ export function authorizerDependencies(
 /**
  * The deployed authorizer: config read and validated once per cold start (a
  * bad setting fails the init, naming the variable); one DynamoDB client with
- * the authorizer's short timeouts, reused by every invocation.
+ * the authorizer's short timeouts, reused by every invocation; and the
+ * warm-up its entry point awaits in the init phase (authorizer-warm-up.ts).
  */
-export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
+export function lambdaAuthorizer(): { dependencies: AuthorizerDependencies; warmUp: () => Promise<void> } {
   const settings = loadSettings('authorizer', environmentReader(process.env));
   // The stack tells the authorizer which routes it guards; a scope on any other route would never be checked.
   const unchecked =
@@ -79,9 +82,11 @@ export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
   if (unchecked !== undefined) throw new ConfigError('ROUTE_SCOPES', { detail: unchecked });
   const logger = createLogger('api-key-authorizer');
   const signing = lambdaAssertionSigning(settings, logger);
-  return authorizerDependencies({
-    keys: keyConfigFrom(settings),
-    client: createDocumentClient({ timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS }),
+  const keys = keyConfigFrom(settings);
+  const client = createDocumentClient({ timeouts: AUTHORIZER_DYNAMODB_TIMEOUTS });
+  const dependencies = authorizerDependencies({
+    keys,
+    client,
     logger,
     verdictCacheTtlSeconds: settings.verdictCacheTtlSeconds,
     // The signing key is loaded now, in the init phase, and the first load's failure retried by the first request.
@@ -92,4 +97,11 @@ export function lambdaAuthorizerDependencies(): AuthorizerDependencies {
     // Lambda sets AWS_LAMBDA_FUNCTION_NAME; the dashboard selects the metrics by it.
     metricsSink: createVerdictMetricsSink(process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unnamed'),
   });
+  const store = new DynamoKeyStore({ client, tableName: keys.tableName });
+  // A fresh random id: no key has it, so the read finds nothing and changes nothing.
+  const nobody = new KeyFormat(keys.keyPrefix).generate().keyId;
+  return {
+    dependencies,
+    warmUp: () => warmUp({ read: () => store.getKey(nobody), sign: () => signing.issuer.issue(WARM_UP_SUBJECT), logger }),
+  };
 }

@@ -273,7 +273,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
       'admin-list-keys': ['lambdaAdminDependencies'],
       'admin-revoke-keys': ['lambdaAdminDependencies'],
       'auth0-webhook': ['lambdaWebhookDependencies'],
-      authorizer: ['lambdaAuthorizerDependencies'],
+      authorizer: ['lambdaAuthorizer'],
       console: ['lambdaConsoleDependencies'],
       'create-key': ['lambdaManagementDependencies'],
       'expiry-notices': ['lambdaExpiryNoticesDependencies'],

@@ -5,6 +5,7 @@ import { KeyFormat, type GeneratedKey } from '../../../lambdas/domain/key-format
 import { KeyVerifier } from '../../../lambdas/domain/key-verifier';
 import { hashSecret } from '../../../lambdas/domain/secret-hash';
 import { createAuthorizerHandler, type AuthorizerResult } from '../../../lambdas/handlers/authorizer';
+import { DenialLog } from '../../../lambdas/observability/denial-log';
 import type { AppLogger } from '../../../lambdas/observability/logger';
 import authorizerEventFixture from '../../fixtures/authorizer-event.json';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
@@ -64,7 +65,7 @@ describe('authorizer handler (API key → simple response)', () => {
     logger = fakeLogger();
     now = NOW;
     const verifier = new KeyVerifier({ store, format, clock: () => now });
-    handler = createAuthorizerHandler({ verifier, logger });
+    handler = createAuthorizerHandler({ verifier, logger, logAllows: true });
     alice = format.generate();
     aliceStored = storedKey(alice);
     store.seed(aliceStored);
@@ -195,6 +196,47 @@ describe('authorizer handler (API key → simple response)', () => {
       store.failNext(new Error('throttled'), 'getKey');
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).rejects.toThrow('throttled');
       await expect(handler(authorizerEvent(`Bearer ${alice.key}`))).resolves.toMatchObject({ isAuthorized: true });
+    });
+  });
+
+  describe('the hot path', () => {
+    it('writes no log line for an allow unless asked to (logAllows)', async () => {
+      const quiet = createAuthorizerHandler({ verifier: new KeyVerifier({ store, format, clock: () => now }), logger });
+      await expect(quiet(authorizerEvent(`Bearer ${alice.key}`))).resolves.toMatchObject({ isAuthorized: true });
+      expect(Object.values(logger).every((mock) => mock.mock.calls.length === 0)).toBe(true);
+    });
+
+    it('logs the same denial once a minute, with the repeats counted on the next line', async () => {
+      const revoked = format.generate();
+      store.seed(storedKey(revoked, { revokedAt: NOW.toISOString() }));
+      let nowMs = NOW.getTime();
+      const denials = new DenialLog({ logger, now: () => nowMs });
+      const limited = createAuthorizerHandler({ verifier: new KeyVerifier({ store, format, clock: () => now }), logger, denials });
+      for (let i = 0; i < 3; i += 1) await limited(authorizerEvent(`Bearer ${revoked.key}`));
+      nowMs += 60_000;
+      await limited(authorizerEvent(`Bearer ${revoked.key}`));
+      expect(logger.info.mock.calls).toEqual([
+        ['key denied', { code: 'REVOKED', keyId: revoked.keyId, routeKey: 'GET /whoami' }],
+        ['key denied', { code: 'REVOKED', keyId: revoked.keyId, routeKey: 'GET /whoami', repeats: 2 }],
+      ]);
+    });
+
+    it('holds the first request until the cold start warm-up is over, and only the first', async () => {
+      let finish: () => void = () => undefined;
+      const warmUp = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const warming = createAuthorizerHandler({ verifier: new KeyVerifier({ store, format, clock: () => now }), logger, warmUp });
+      let answered = false;
+      const first = warming(authorizerEvent(`Bearer ${alice.key}`)).then((result) => {
+        answered = true;
+        return result;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect([answered, store.getKeyCalls]).toEqual([false, 0]);
+      finish();
+      await expect(first).resolves.toMatchObject({ isAuthorized: true });
+      await expect(warming(authorizerEvent(`Bearer ${alice.key}`))).resolves.toMatchObject({ isAuthorized: true });
     });
   });
 

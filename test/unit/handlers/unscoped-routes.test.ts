@@ -4,7 +4,7 @@ import { KeyVerifier } from '../../../lambdas/domain/key-verifier';
 import { hashSecret } from '../../../lambdas/domain/secret-hash';
 import type { RouteScopes } from '../../../lambdas/domain/route-scopes';
 import { createAuthorizerHandler } from '../../../lambdas/handlers/authorizer';
-import { lambdaAuthorizerDependencies } from '../../../lambdas/runtime/authorizer-wiring';
+import { lambdaAuthorizer } from '../../../lambdas/runtime/authorizer-wiring';
 import { localSettingsFromEnv } from '../../../local/settings';
 import authorizerEventFixture from '../../fixtures/authorizer-event.json';
 import { InMemoryKeyStore } from '../../support/in-memory-key-store';
@@ -90,11 +90,11 @@ describe('route keys in ROUTE_SCOPES are checked against the real routes, as syn
         ASSERTION_AUDIENCE: 'https://internal.example.com',
         ASSERTION_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-AbCdEf',
       });
-      expect(() => lambdaAuthorizerDependencies()).toThrow(
+      expect(() => lambdaAuthorizer()).toThrow(
         /^ROUTE_SCOPES: "GET \/orders" names no route behind the API-key authorizer \(those are GET \/orders\/\{id\}, GET \/whoami\)/,
       );
       process.env.ROUTE_SCOPES = '{"GET /orders/{id}":"read"}';
-      expect(() => lambdaAuthorizerDependencies()).not.toThrow();
+      expect(() => lambdaAuthorizer()).not.toThrow();
     } finally {
       for (const name of [
         'TABLE_NAME',
