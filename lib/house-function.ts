@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { entrypointFile, houseBundling, houseRuntimeEnvironment, PROJECT_ROOT } from './bundling';
 
-export const PROJECT_ROOT = join(__dirname, '..');
+export { PROJECT_ROOT } from './bundling';
 
 /** CloudWatch Logs' retention for a number of days (the settings schema admits only those it offers). */
 export function logRetention(days: number): RetentionDays {
@@ -31,13 +32,16 @@ export interface HouseFunctionProps {
   readonly deadLetterQueue?: IQueue | undefined;
   /** Shell commands run in the project folder once the bundle is in `outputDir` (files to ship beside it). */
   readonly afterBundling?: ((outputDir: string) => string[]) | undefined;
+  /** Ship the bundle's source map and read it at start-up (lib/bundling.ts); default off. */
+  readonly sourceMaps?: boolean | undefined;
 }
 
 /**
  * Every function of this project, with the house defaults: Node.js 24 on
- * ARM64, a minified ESM bundle with source maps built by the local esbuild
- * (no Docker), its own log group with a set retention, and a role of its
- * own that may write to that log group and nothing else until granted more.
+ * ARM64, a minified ESM bundle built by the local esbuild (no Docker) as
+ * lib/bundling.ts says, with a source map only when asked, its own log group
+ * with a set retention, and a role of its own that may write to that log
+ * group and nothing else until granted more.
  */
 export class HouseFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
@@ -50,9 +54,10 @@ export class HouseFunction extends NodejsFunction {
       description: `${props.description}: logs, plus the table actions granted to it`,
     });
     logGroup.grantWrite(role);
+    const bundle = { sourceMaps: props.sourceMaps ?? false };
     super(scope, id, {
       role,
-      entry: join(PROJECT_ROOT, 'lambdas', 'entrypoints', `${props.entrypoint}.ts`),
+      entry: entrypointFile(props.entrypoint),
       handler: 'handler',
       description: props.description,
       // Node.js 24: aws-cdk-lib's NODEJS_LATEST ("the latest available in ALL regions") resolves to it
@@ -67,22 +72,13 @@ export class HouseFunction extends NodejsFunction {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...houseRuntimeEnvironment(bundle),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
       },
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        // Class and function names survive minification, so logs say `errorName: "DependencyUnavailableError"`, not "oa".
-        keepNames: true,
-        sourceMap: true,
-        // Pinned SDK versions, tested here, rather than whatever the runtime ships.
-        bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        ...houseBundling(bundle),
         ...(props.afterBundling !== undefined
           ? {
               commandHooks: {

@@ -133,6 +133,8 @@ export interface KeyFunctionOptions {
   /** For a function invoked asynchronously (EventBridge's target): the queue its failed events go to. */
   readonly deadLetterQueue?: IQueue | undefined;
   readonly afterBundling?: ((outputDir: string) => string[]) | undefined;
+  /** The `sourceMaps` setting: ship the bundle's source map and read it at start-up (lib/bundling.ts); default off. */
+  readonly sourceMaps?: boolean | undefined;
 }
 
 /** One of the project's functions, with a role that may do its own table actions and nothing else. */
@@ -149,6 +151,7 @@ export function createKeyFunction(scope: Construct, name: KeyFunctionName, optio
     memorySize: options.memorySize,
     deadLetterQueue: options.deadLetterQueue,
     afterBundling: options.afterBundling,
+    sourceMaps: options.sourceMaps,
   });
   if (name === 'authorizer') {
     // "Last used" bookkeeping: that one attribute of an existing key item, and nothing else (lib/table-access.ts).

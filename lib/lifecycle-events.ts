@@ -42,6 +42,8 @@ export interface LifecycleEventsProps {
   readonly table: Table;
   readonly tableKey?: IKey | undefined;
   readonly logRetentionDays: number;
+  /** The `sourceMaps` setting (lib/bundling.ts). */
+  readonly sourceMaps?: boolean | undefined;
   /** The `events` component's environment (TABLE_NAME, EVENT_BUS_NAME, EXPIRY_NOTICE_DAYS, TABLE_UPGRADE_STEP). */
   readonly environment: Record<string, string>;
   /** EVENT_BUS_NAME: a name or an ARN; unset, the account's default bus. */
@@ -80,7 +82,12 @@ export class LifecycleEvents extends Construct {
         : name.startsWith('arn:')
           ? EventBus.fromEventBusArn(this, 'Bus', name)
           : EventBus.fromEventBusName(this, 'Bus', name);
-    const functionOptions = { table: props.table, tableKey: props.tableKey, logRetentionDays: props.logRetentionDays };
+    const functionOptions = {
+      table: props.table,
+      tableKey: props.tableKey,
+      logRetentionDays: props.logRetentionDays,
+      sourceMaps: props.sourceMaps,
+    };
 
     this.streamDeadLetterQueue = this.deadLetterQueue('StreamDeadLetterQueue');
     this.streamFunction = createKeyFunction(this, 'lifecycleEvents', {

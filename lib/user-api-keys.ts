@@ -110,7 +110,12 @@ export class UserApiKeys extends Construct {
       this.ownerEvents = new OwnerEvents(this, 'OwnerEvents', {
         eventSourceNames: config.auth0EventSourceNames,
         environment: this.keyApi.managementEnvironment,
-        functionOptions: { table: this.table, tableKey: this.tableKey, logRetentionDays: config.logRetentionDays },
+        functionOptions: {
+          table: this.table,
+          tableKey: this.tableKey,
+          logRetentionDays: config.logRetentionDays,
+          sourceMaps: config.sourceMaps,
+        },
         alarmTopic: this.alarmTopic,
       });
       this.alarms.push(...this.ownerEvents.alarms);
@@ -121,6 +126,7 @@ export class UserApiKeys extends Construct {
         table: this.table,
         tableKey: this.tableKey,
         logRetentionDays: config.logRetentionDays,
+        sourceMaps: config.sourceMaps,
         environment: functionEnvironment('events', { ...config, tableName: this.table.tableName }),
         eventBusName: config.eventBusName,
         alarmTopic: this.alarmTopic,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors';
 import type { KeyPolicy } from './key-policy';
 import { MAX_SCOPES_PER_KEY, SCOPE_MAX_LENGTH, SCOPE_PATTERN } from './key-policy';

@@ -237,6 +237,14 @@ export const SETTINGS = {
     default: 30,
     meaning: 'function and access logs, in days (one of the retentions CloudWatch Logs offers)',
   }),
+  sourceMaps: setting({
+    env: 'SOURCE_MAPS',
+    kind: kind.boolean(),
+    usedBy: ['stack'],
+    default: false,
+    meaning:
+      "ship each function's source map and set `NODE_OPTIONS=--enable-source-maps`, so logged stack traces name the TypeScript files and lines; off, the bundles carry no map and start faster (`lib/bundling.ts`)",
+  }),
   alarmTopicArn: setting({
     env: 'ALARM_TOPIC_ARN',
     kind: kind.text(ARN('sns', '[A-Za-z0-9_.-]+'), 'an SNS topic ARN'),

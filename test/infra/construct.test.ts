@@ -94,7 +94,8 @@ describe('the default stack', () => {
       expiryNoticeDays: '3',
     };
     const resources = resourcesOf(buildApp(new App({ context })).stack);
-    const house = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
+    // NODE_OPTIONS only with the sourceMaps setting on (lib/bundling.ts).
+    const house = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
     const schemaVariables = (component: 'authorizer' | 'management' | 'events') =>
       settingNames.map(specOf).flatMap((spec) => (spec.usedBy.includes(component) && spec.env !== undefined ? [spec.env] : []));
     const withTableName = (variables: Record<string, string>) => ({ ...variables, TABLE_NAME: 'ApiKeysTable' });

@@ -236,7 +236,8 @@ describe('the default stack', () => {
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
-      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      // No source map is shipped unless asked (the sourceMaps setting, lib/bundling.ts), so Node has none to read.
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
     }
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(logGroups).toHaveLength(20); // nineteen functions and the access log
@@ -259,7 +260,6 @@ describe('the default stack', () => {
         'KEY_PREFIX',
         'MAX_KEYS_PER_USER',
         'MAX_KEY_LIFETIME_DAYS',
-        'NODE_OPTIONS',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_SERVICE_NAME',
         'ROUTE_SCOPES',

@@ -16,7 +16,7 @@ describe('synthesizing the app with real bundles', () => {
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('bundles every function locally into a minified ESM file with a source map', () => {
+  it('bundles every function locally into a minified ESM file, with no source map unless asked', () => {
     const { app, stack } = buildApp(
       new App({
         outdir,
@@ -40,13 +40,17 @@ describe('synthesizing the app with real bundles', () => {
       const assetHash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
       const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');
       expect(existsSync(bundle)).toBe(true);
-      expect(existsSync(`${bundle}.map`)).toBe(true);
-      expect(readFileSync(bundle, 'utf8')).toContain('sourceMappingURL=index.mjs.map');
+      // The sourceMaps setting is off by default (lib/bundling.ts): no map, and no comment pointing at one.
+      expect(existsSync(`${bundle}.map`)).toBe(false);
+      expect(readFileSync(bundle, 'utf8')).not.toContain('sourceMappingURL');
       if (fn.Properties.Description === 'API key authorizer') {
         const code = readFileSync(bundle, 'utf8');
         // The authorizer carries neither JWT verification nor request validation.
         expect(code).not.toContain('JwksCache');
         expect(code).not.toContain('strictObject');
+        // Nor the SDK's default credential chain (its SSO link, its STS client): lib/bundling.ts's replacements.
+        expect(code).not.toContain('defaultProvider::fromSSO');
+        expect(code).not.toContain('AssumeRoleWithWebIdentity');
         // Minified: whitespace gone (unminified, this bundle has some 30,000 lines, most of them indented).
         expect(code).toContain('isAuthorized');
         expect(code.split('\n').length).toBeLessThan(200);
