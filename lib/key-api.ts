@@ -32,26 +32,20 @@ import {
   type FunctionName,
   type RouteDefinition,
 } from '../lambdas/api-definition';
-import { AUTHORIZER_DYNAMODB_TIMEOUTS, MANAGEMENT_DYNAMODB_TIMEOUTS, worstCaseMs } from '../lambdas/runtime/clients';
-import { AUTHORIZER_SECRET_TIMEOUTS, JWKS_PARAMETER_TIMEOUTS } from '../lambdas/signing/aws-clients';
+import { AUTHORIZER_FUNCTION_TIMEOUT_SECONDS, ROUTE_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/function-timeouts';
 import { auth0Issuer } from '../lambdas/runtime/config';
 import { NEVER_CHECKED, unknownRouteProblem } from '../lambdas/domain/route-scope-check';
 import { functionEnvironment } from '../lambdas/settings/function-environment';
 import { ASSERTION_HEADER, assertionSettings } from './assertion-config';
 import { AssertionSigning } from './assertion-signing';
 import { logRetention, type HouseFunction } from './house-function';
-import { createKeyFunction, MANAGEMENT_FUNCTION_TIMEOUT, type KeyFunctionOptions } from './key-functions';
+import { createKeyFunction, type KeyFunctionOptions } from './key-functions';
 import { CONSOLE_ASSETS_FOLDER } from '../lambdas/runtime/console-wiring';
 import { Auth0Webhook } from './owner-events';
 import { resolveUserApiKeysConfig, type UserApiKeysConfig, type UserApiKeysProps } from './user-api-keys-config';
 
 /** A path as one word for bash, quoted. */
 const posixShellWord = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
-
-/** One GetItem and, when the cold start's failed, one signing-key read, each within its worst case. */
-const TOKEN_FUNCTION_TIMEOUT = Duration.seconds(
-  Math.ceil((worstCaseMs(MANAGEMENT_DYNAMODB_TIMEOUTS) + worstCaseMs(AUTHORIZER_SECRET_TIMEOUTS) + 1000) / 1000),
-);
 
 /** The settings the API uses (the README's "Settings", as props, with the same defaults), and the table it serves. */
 export type KeyApiProps = Omit<UserApiKeysProps, 'tableEncryption' | 'tableKmsKeyArn' | 'tableRemoval' | 'alarmTopicArn'> & {
@@ -86,7 +80,7 @@ export class KeyApi extends Construct {
     super(scope, id);
     const { table, tableKey, ...settings } = props;
     const config = resolveUserApiKeysConfig(settings);
-    const shared = { table, tableKey, logRetentionDays: config.logRetentionDays };
+    const shared = { table, tableKey, logRetentionDays: config.logRetentionDays, sourceMaps: config.sourceMaps };
 
     // Its DynamoDB client gives up within worstCaseMs, so the function always
     // answers (with an error, never an allow) before its own timeout.
@@ -110,10 +104,9 @@ export class KeyApi extends Construct {
         assertionSecretArn: this.signing.secret.secretArn,
         assertionLifetimeSeconds: assertionLifetimeSeconds(config.authorizerCacheTtlSeconds),
       }),
-      // A signing-key read falls on a request only when the cold start's failed; it gives up fast too.
-      timeout: Duration.seconds(
-        Math.ceil((worstCaseMs(AUTHORIZER_DYNAMODB_TIMEOUTS) + worstCaseMs(AUTHORIZER_SECRET_TIMEOUTS) + 1000) / 1000),
-      ),
+      // A signing-key read falls on a request only when the cold start's failed; it gives up fast too
+      // (lambdas/runtime/function-timeouts.ts, which the local gateway enforces as well).
+      timeout: Duration.seconds(AUTHORIZER_FUNCTION_TIMEOUT_SECONDS),
       memorySize: 512,
     });
     this.signing.grantSign(this.authorizerFunction);
@@ -211,7 +204,7 @@ export class KeyApi extends Construct {
   /** A route's function: the management environment and timeout for the key routes, the signing grants for the JWKS and the token exchange. */
   private createRouteFunction(
     route: RouteDefinition,
-    shared: Pick<KeyFunctionOptions, 'table' | 'tableKey' | 'logRetentionDays'>,
+    shared: Pick<KeyFunctionOptions, 'table' | 'tableKey' | 'logRetentionDays' | 'sourceMaps'>,
     config: UserApiKeysConfig,
     managementEnvironment: Record<string, string>,
     assertion: ReturnType<typeof assertionSettings>,
@@ -231,14 +224,10 @@ export class KeyApi extends Construct {
                 accessTokenKeysSecretArn: this.signing.tokenKeysSecret.secretArn,
               })
             : {},
-      // The JWKS function's one GetParameter gives up within worstCaseMs, so a slow one answers 503 JWKS_UNAVAILABLE, not a timeout.
-      timeout: management
-        ? MANAGEMENT_FUNCTION_TIMEOUT
-        : route.function === 'jwks'
-          ? Duration.seconds(Math.ceil((worstCaseMs(JWKS_PARAMETER_TIMEOUTS) + 1000) / 1000))
-          : route.function === 'token'
-            ? TOKEN_FUNCTION_TIMEOUT
-            : Duration.seconds(3),
+      // Each function's own (lambdas/runtime/function-timeouts.ts, which the local gateway enforces as well): the
+      // management timeout for the key routes and GitHub's alerts; the JWKS function's one GetParameter gives up
+      // within worstCaseMs, so a slow one answers 503 JWKS_UNAVAILABLE, not a timeout.
+      timeout: Duration.seconds(ROUTE_FUNCTION_TIMEOUT_SECONDS[route.function]),
     });
     if (route.function === 'jwks') this.signing.grantReadJwks(fn);
     // The token exchange reads the MAC keys alone, never a key that signs assertions (lambdas/domain/token-keys.ts).
@@ -250,11 +239,14 @@ export class KeyApi extends Construct {
    * The console's function: its settings (the Auth0 application, the key rules), and the page's files built
    * beside its bundle by console/build-cli.ts (esbuild, no Docker), which it reads at start-up.
    */
-  private createConsoleFunction(shared: Pick<KeyFunctionOptions, 'table' | 'tableKey' | 'logRetentionDays'>, config: UserApiKeysConfig) {
+  private createConsoleFunction(
+    shared: Pick<KeyFunctionOptions, 'table' | 'tableKey' | 'logRetentionDays' | 'sourceMaps'>,
+    config: UserApiKeysConfig,
+  ) {
     return createKeyFunction(this, 'console', {
       ...shared,
       environment: functionEnvironment('console', config),
-      timeout: Duration.seconds(3),
+      timeout: Duration.seconds(ROUTE_FUNCTION_TIMEOUT_SECONDS.console),
       afterBundling: (outputDir) => [
         `node_modules/.bin/tsx console/build-cli.ts ${posixShellWord(join(outputDir, CONSOLE_ASSETS_FOLDER))}`,
       ],

@@ -21,12 +21,21 @@ export interface MatchedRequest {
   readonly pathParameters?: Record<string, string>;
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The last second formatted, and its text: requests in the same second share it. */
+let lastTime: { second: number; text: string } | undefined;
+
 /** `12/Mar/2020:19:03:58 +0000`, API Gateway's requestContext.time */
 function gatewayTime(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(
-    date.getUTCMinutes(),
-  )}:${pad(date.getUTCSeconds())} +0000`;
+  const second = Math.floor(date.getTime() / 1000);
+  if (lastTime?.second !== second) {
+    const text = `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(
+      date.getUTCMinutes(),
+    )}:${pad(date.getUTCSeconds())} +0000`;
+    lastTime = { second, text };
+  }
+  return lastTime.text;
 }
 
 /** Header names lower-cased, repeated headers joined with commas, cookies split out: as HTTP API does. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ExpiringCache } from '../lambdas/domain/expiring-cache';
 
 /**
@@ -18,7 +18,8 @@ export class AuthorizerCache<T> {
   }
 
   private static keyOf(identity: readonly string[]): string {
-    return createHash('sha256').update(JSON.stringify(identity)).digest('base64');
+    // One-shot (no Hash object per request): looked up on every request an authorizer protects.
+    return hash('sha256', JSON.stringify(identity), 'base64');
   }
 
   get(identity: readonly string[]): T | undefined {

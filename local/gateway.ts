@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import type { CorsRules, RouteDefinition } from '../lambdas/api-definition';
-import { MANAGEMENT_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/clients';
+import { AUTHORIZER_FUNCTION_TIMEOUT_SECONDS, MANAGEMENT_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/function-timeouts';
 import { authorizerEvent, proxyEvent, type MatchedRequest } from './api-gateway-events';
 import { AuthorizerCache } from './authorizer-cache';
 import { BodyTooLargeError, readBody } from './http-util';
@@ -51,12 +51,24 @@ export interface GatewayOptions {
   readonly managementTimeoutMs?: number | undefined;
   /** API Gateway's own wait for any integration; default HTTP APIs' 30 s (tests shorten it). */
   readonly integrationTimeoutMs?: number | undefined;
+  /**
+   * The longest the authorizer may take: default as deployed, its function's timeout
+   * (AUTHORIZER_FUNCTION_TIMEOUT_SECONDS) within API Gateway's own limit for a Lambda authorizer
+   * (LAMBDA_AUTHORIZER_TIMEOUT_MS); tests shorten it.
+   */
+  readonly authorizerTimeoutMs?: number | undefined;
   /** CORS as the HTTP API's corsPreflight does it (CORS_ALLOW_ORIGINS); none when absent or no origin is allowed. */
   readonly cors?: { readonly allowOrigins: readonly string[]; readonly rules: CorsRules } | undefined;
 }
 
 /** HTTP APIs wait at most 30 s for an integration (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). */
 export const INTEGRATION_TIMEOUT_MS = 30_000;
+
+/** ...and at most 10 s for a Lambda authorizer's response (the same page: "Timeout for Lambda authorizer response"). */
+export const LAMBDA_AUTHORIZER_TIMEOUT_MS = 10_000;
+
+/** The authorizer's deployed bound: Lambda stops it at its timeout (7 s), before API Gateway's own 10 s. */
+export const AUTHORIZER_TIMEOUT_MS = Math.min(AUTHORIZER_FUNCTION_TIMEOUT_SECONDS * 1000, LAMBDA_AUTHORIZER_TIMEOUT_MS);
 
 /** API Gateway's own payload limit; the handlers enforce their much smaller one. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -70,51 +82,112 @@ function isSimpleResult(value: unknown): value is SimpleAuthorizerResult {
   return typeof value === 'object' && value !== null && typeof (value as { isAuthorized?: unknown }).isAuthorized === 'boolean';
 }
 
+/** A path segment of a route: a literal, or a `{name}` parameter's name. */
+type Part = string | { readonly parameter: string };
+
+interface CompiledRoute {
+  readonly route: LocalRoute;
+  /** Every segment of the route's path. */
+  readonly parts: readonly Part[];
+  /** For a path ending in a greedy `{name+}`: the segments before it, and its name. */
+  readonly greedy?: { readonly fixed: readonly Part[]; readonly name: string } | undefined;
+}
+
+/** The routes of each method, their paths split and parsed once, the greedy ones longest first (as matchRoute tries them). */
+type RouteTable = Readonly<
+  Record<string, { readonly all: readonly CompiledRoute[]; readonly greedy: readonly CompiledRoute[] } | undefined>
+>;
+
+const GREEDY = /^\{(\w+)\+\}$/;
+const PARAMETER = /^\{(\w+)\}$/;
+
+function compileRoutes(routes: readonly LocalRoute[]): RouteTable {
+  const table: Record<string, { all: CompiledRoute[]; greedy: CompiledRoute[] }> = Object.create(null) as Record<
+    string,
+    { all: CompiledRoute[]; greedy: CompiledRoute[] }
+  >;
+  for (const route of routes) {
+    const pattern = route.path.split('/');
+    const parts = pattern.map((part): Part => {
+      const name = PARAMETER.exec(part)?.[1];
+      return name === undefined ? part : { parameter: name };
+    });
+    const greedyName = GREEDY.exec(pattern[pattern.length - 1] ?? '')?.[1];
+    const compiled: CompiledRoute = {
+      route,
+      parts,
+      greedy: greedyName === undefined ? undefined : { fixed: parts.slice(0, -1), name: greedyName },
+    };
+    const forMethod = (table[route.method] ??= { all: [], greedy: [] });
+    forMethod.all.push(compiled);
+    if (compiled.greedy !== undefined) forMethod.greedy.push(compiled);
+  }
+  // Stable: routes of the same length keep their order.
+  for (const forMethod of Object.values(table)) forMethod.greedy.sort((a, b) => b.parts.length - a.parts.length);
+  return table;
+}
+
 /**
  * API Gateway's route selection: an exact match of path and method first,
  * then a route ending in a greedy `{name+}` variable (one or more segments),
  * the longest such prefix winning
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
  */
-function matchRoute(routes: readonly LocalRoute[], method: string, path: string) {
+function matchRoute(table: RouteTable, method: string, path: string) {
+  const candidates = table[method];
+  if (candidates === undefined) return undefined;
   const segments = path.split('/');
-  const candidates = routes.filter((route) => route.method === method);
-  for (const route of candidates) {
-    const parameters = matchExact(route.path.split('/'), segments);
+  for (const { route, parts } of candidates.all) {
+    if (parts.length !== segments.length) continue;
+    const parameters = matchParts(parts, segments);
     if (parameters !== undefined) return { route, pathParameters: Object.keys(parameters).length > 0 ? parameters : undefined };
   }
-  const greedy = candidates
-    .map((route) => ({ route, pattern: route.path.split('/') }))
-    .filter(({ pattern }) => GREEDY.test(pattern[pattern.length - 1] ?? ''))
-    .sort((a, b) => b.pattern.length - a.pattern.length);
-  for (const { route, pattern } of greedy) {
-    const fixed = pattern.slice(0, -1);
-    const rest = segments.slice(fixed.length).join('/');
-    const name = GREEDY.exec(pattern[pattern.length - 1] ?? '')?.[1];
-    if (name === undefined || segments.length <= fixed.length || rest === '') continue;
-    const parameters = matchExact(fixed, segments.slice(0, fixed.length));
-    if (parameters !== undefined) return { route, pathParameters: { ...parameters, [name]: safeDecode(rest) } };
+  for (const { route, greedy } of candidates.greedy) {
+    if (greedy === undefined || segments.length <= greedy.fixed.length) continue;
+    const rest = segments.slice(greedy.fixed.length).join('/');
+    if (rest === '') continue;
+    const parameters = matchParts(greedy.fixed, segments);
+    if (parameters !== undefined) return { route, pathParameters: { ...parameters, [greedy.name]: safeDecode(rest) } };
   }
   return undefined;
 }
 
-const GREEDY = /^\{(\w+)\+\}$/;
-
-/** The path parameters when `segments` match `pattern` segment for segment, else undefined. */
-function matchExact(pattern: readonly string[], segments: readonly string[]): Record<string, string> | undefined {
-  if (pattern.length !== segments.length) return undefined;
+/** The path parameters when the first `parts.length` segments match `parts` segment for segment, else undefined. */
+function matchParts(parts: readonly Part[], segments: readonly string[]): Record<string, string> | undefined {
   const parameters: Record<string, string> = {};
-  const matches = pattern.every((part, i) => {
+  for (const [i, part] of parts.entries()) {
     const segment = segments[i] ?? '';
-    const parameter = /^\{(\w+)\}$/.exec(part);
-    if (parameter?.[1] !== undefined) {
-      if (segment === '') return false;
-      parameters[parameter[1]] = safeDecode(segment);
-      return true;
+    if (typeof part === 'string') {
+      if (part !== segment) return undefined;
+    } else {
+      if (segment === '') return undefined;
+      parameters[part.parameter] = safeDecode(segment);
     }
-    return part === segment;
-  });
-  return matches ? parameters : undefined;
+  }
+  return parameters;
+}
+
+/**
+ * What structuredClone gives for an authorizer's context, at a fraction of its cost on every request the
+ * gateway's cache allows: the context is JSON-shaped (API Gateway hands it on as JSON), so plain objects and
+ * arrays are copied, strings, numbers and booleans kept; anything else goes to structuredClone itself (a
+ * function or a symbol throws there, as before: a 500).
+ */
+function copyContext(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value;
+  }
+  if (Array.isArray(value)) return value.map(copyContext);
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyContext((value as Record<string, unknown>)[key]);
+    // An own `__proto__` (JSON.parse makes one) stays a property, as structuredClone keeps it, never the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy;
 }
 
 function safeDecode(segment: string): string {
@@ -129,15 +202,18 @@ function safeDecode(segment: string): string {
  * A local stand-in for API Gateway (HTTP API): routes requests to the same
  * handler functions deployed to Lambda, with API Gateway's Lambda-authorizer
  * semantics: no identity source (the key's header, KEY_HEADER) → 401 without calling the authorizer,
- * `isAuthorized: false` → 403, an authorizer error → 500, verdicts cached per
+ * `isAuthorized: false` → 403, an authorizer that throws, answers no verdict or outlives its timeout → 500
+ * (never an allow, and nothing cached: see `authorize`), verdicts cached per
  * identity source (the Authorization header and the route key) for the configured TTL; per-route throttling answers 429;
  * a function that throws or outlives its timeout → 500, no answer within the integration timeout → 503 (see `invoke`).
  */
 export function createGateway(options: GatewayOptions): Server {
   const cache = new AuthorizerCache<SimpleAuthorizerResult>(options.authorizerCacheTtlSeconds, options.now);
+  const routeTable = compileRoutes(options.routes);
   const keyHeader = options.keyHeader ?? 'authorization';
   const managementTimeoutMs = options.managementTimeoutMs ?? MANAGEMENT_FUNCTION_TIMEOUT_SECONDS * 1000;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  const authorizerTimeoutMs = options.authorizerTimeoutMs ?? AUTHORIZER_TIMEOUT_MS;
   const buckets = new Map(
     options.throttle === false
       ? []
@@ -157,7 +233,7 @@ export function createGateway(options: GatewayOptions): Server {
     if (cors !== undefined && method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       return preflight(response, allowedOrigin(request), cors.rules);
     }
-    const matched = matchRoute(options.routes, method, url.pathname);
+    const matched = matchRoute(routeTable, method, url.pathname);
     if (matched === undefined) {
       return gatewayError(response, 404, 'Not Found');
     }
@@ -194,23 +270,15 @@ export function createGateway(options: GatewayOptions): Server {
       const identitySource = [identity, routeKey];
       let verdict = cache.get(identitySource);
       if (verdict === undefined) {
-        let result: unknown;
-        try {
-          result = await options.authorizer(authorizerEvent(event, identitySource));
-        } catch {
-          return gatewayError(response, 500, 'Internal Server Error');
-        }
-        if (!isSimpleResult(result)) {
-          return gatewayError(response, 500, 'Internal Server Error');
-        }
-        verdict = result;
+        verdict = await authorize(authorizerEvent(event, identitySource));
+        if (verdict === undefined) return gatewayError(response, 500, 'Internal Server Error');
         cache.set(identitySource, verdict);
       }
       if (!verdict.isAuthorized) {
         return gatewayError(response, 403, 'Forbidden');
       }
       // Each request gets its own copy, as each Lambda invocation gets its own event.
-      Object.assign(event.requestContext, { authorizer: { lambda: structuredClone(verdict.context ?? {}) } });
+      Object.assign(event.requestContext, { authorizer: { lambda: copyContext(verdict.context ?? {}) } });
     }
 
     const outcome = await invoke(route, event);
@@ -238,16 +306,34 @@ export function createGateway(options: GatewayOptions): Server {
   }
 
   /**
+   * The authorizer's verdict, or undefined when API Gateway would answer 500: the function threw, returned
+   * something other than a simple response, or was still running at its timeout (Lambda stops it; locally
+   * it runs on and its late answer is dropped). An authorizer error is never an allow and, as deployed, is
+   * not cached (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+   */
+  async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<SimpleAuthorizerResult | undefined> {
+    const outcome = await settleWithin(() => options.authorizer(event), authorizerTimeoutMs);
+    return outcome.kind === 'answered' && isSimpleResult(outcome.value) ? outcome.value : undefined;
+  }
+
+  /**
    * Calls the route's function as Lambda would, with a context counting down
    * from its timeout, and waits no longer than the function may run or API
    * Gateway waits. What API Gateway (HTTP API, Lambda proxy integration)
    * answers when that fails:
-   * - the function throws, or Lambda stops it at its timeout (an invocation
-   *   error, "Task timed out"): 500 {"message":"Internal Server Error"}
-   *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html);
+   * - the function throws, or Lambda stops it at its timeout before the
+   *   integration timeout (a function error, "Task timed out"): 500
+   *   {"message":"Internal Server Error"}
+   *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html;
+   *   a timeout seen as that 500 from an HTTP API: https://github.com/denoland/deno_registry2/issues/87);
    * - no answer within the integration timeout (30 s, the most an HTTP API
-   *   allows): 503 {"message":"Service Unavailable"}, as seen from a deployed HTTP API in
-   *   https://github.com/cortexlabs/cortex/issues/1225.
+   *   allows, https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html),
+   *   the function still running: 503 {"message":"Service Unavailable"}, as seen from deployed HTTP APIs
+   *   (https://github.com/cortexlabs/cortex/issues/1225, https://github.com/anomalyco/sst/issues/2232,
+   *   https://github.com/serverless/serverless/issues/11222).
+   * Every function here is deployed with a timeout under 30 s (lambdas/runtime/function-timeouts.ts), so
+   * for them it is the 500 (or, first, a management function's own 503 at its deadline); the 503 is for a
+   * route that has no timeout of its own, or one of 30 s or more.
    * Locally the function is not killed: it runs on, and its late answer is dropped.
    */
   async function invoke(route: LocalRoute, event: APIGatewayProxyEventV2): Promise<Invocation> {
@@ -264,25 +350,8 @@ export function createGateway(options: GatewayOptions): Server {
       getRemainingTimeInMillis: () =>
         Math.max(0, Math.round((functionTimeoutMs ?? integrationTimeoutMs) - (performance.now() - invokedAt))),
     };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        new Promise<FunctionResult>((resolve) => {
-          resolve(route.handler(event, context));
-        }).then(
-          (result): Invocation => ({ kind: 'answered', result }),
-          (): Invocation => ({ kind: 'failed' }),
-        ),
-        new Promise<Invocation>((resolve) => {
-          timer = setTimeout(() => {
-            resolve(timedOut);
-          }, waitMs);
-          timer.unref();
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const outcome = await settleWithin(() => route.handler(event, context), waitMs);
+    return outcome.kind === 'answered' ? { kind: 'answered', result: outcome.value } : outcome.kind === 'failed' ? outcome : timedOut;
   }
 
   const server = createServer((request, response) => {
@@ -292,6 +361,36 @@ export function createGateway(options: GatewayOptions): Server {
       .catch(() => undefined);
   });
   return server;
+}
+
+/**
+ * `run()`'s outcome within `waitMs`: its value, its failure (a throw, even before it returns a promise), or
+ * 'timed out'. A later settlement is dropped, a later rejection included (never an unhandled one).
+ */
+async function settleWithin<T>(
+  run: () => Promise<T>,
+  waitMs: number,
+): Promise<{ readonly kind: 'answered'; readonly value: T } | { readonly kind: 'failed' } | { readonly kind: 'timed out' }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      new Promise<T>((resolve) => {
+        resolve(run());
+      }).then(
+        (value) => ({ kind: 'answered', value }) as const,
+        () => ({ kind: 'failed' }) as const,
+      ),
+      new Promise<{ readonly kind: 'timed out' }>((resolve) => {
+        if (!Number.isFinite(waitMs)) return;
+        timer = setTimeout(() => {
+          resolve({ kind: 'timed out' });
+        }, waitMs);
+        timer.unref();
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 type Invocation =

@@ -4,6 +4,10 @@ export class BodyTooLargeError extends Error {}
 
 /** Reads a request body, refusing more than `limitBytes`. */
 export async function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3), nor one of length 0:
+  // nothing to read, so no stream iterator either (Node discards the empty rest once the response ends).
+  const length = request.headers['content-length'];
+  if (request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {

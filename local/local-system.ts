@@ -26,6 +26,7 @@ import { CONSOLE_PATH, createConsoleHandler } from '../lambdas/handlers/console'
 import { ownerEventDependencies } from '../lambdas/runtime/owner-events-wiring';
 import type { AppLogger } from '../lambdas/observability/logger';
 import { createDocumentClient } from '../lambdas/runtime/clients';
+import { MANAGEMENT_TIMEOUT_FUNCTIONS, ROUTE_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/function-timeouts';
 import type { AuthConfig, KeyConfig } from '../lambdas/runtime/config';
 import { authorizerDependencies } from '../lambdas/runtime/authorizer-wiring';
 import { managementDependencies } from '../lambdas/runtime/management-wiring';
@@ -101,8 +102,13 @@ export interface LocalSystemOptions {
   readonly logger: AppLogger;
   readonly clock?: Clock | undefined;
   readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
-  /** The management functions' timeout the gateway enforces (default as deployed); tests shorten it. */
+  /**
+   * The timeout the gateway enforces on the functions deployed with the management timeout (the key routes,
+   * GitHub's alerts); default as deployed, as every other function's (lambdas/runtime/function-timeouts.ts). Tests shorten it.
+   */
   readonly managementTimeoutMs?: number | undefined;
+  /** The authorizer's timeout the gateway enforces (default as deployed: local/gateway.ts's AUTHORIZER_TIMEOUT_MS); tests shorten it. */
+  readonly authorizerTimeoutMs?: number | undefined;
   /** AUTH0_WEBHOOK_TOKEN: serve `POST /auth0/events` (an Auth0 Event Stream's webhook) and accept this token. */
   readonly auth0WebhookToken?: string | undefined;
   /** CONSOLE_CLIENT_ID: the console's Auth0 application; default, with the development IdP, its DEV_CONSOLE_CLIENT_ID. */
@@ -121,6 +127,16 @@ export interface LocalSystemOptions {
   readonly expiryNoticeDays?: number | undefined;
   /** The daily expiry notice's first run at start (default true); tests run it themselves with `runExpiryNotices`. */
   readonly expiryNoticeAtStart?: boolean | undefined;
+}
+
+/**
+ * The timeout the local gateway gives a route's function: its deployed one (lambdas/runtime/function-timeouts.ts,
+ * the numbers lib/key-api.ts deploys), or `managementTimeoutMs` for those deployed with the management timeout.
+ */
+export function localFunctionTimeoutMs(name: FunctionName, managementTimeoutMs?: number): number {
+  return managementTimeoutMs !== undefined && MANAGEMENT_TIMEOUT_FUNCTIONS.has(name)
+    ? managementTimeoutMs
+    : ROUTE_FUNCTION_TIMEOUT_SECONDS[name] * 1000;
 }
 
 /** The development identity provider's client for the console: registered with the gateway's console URL as its callback. */
@@ -316,7 +332,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       ...routesWithKeyCreationThrottle(keyCreation),
       ...(options.auth0WebhookToken !== undefined ? [AUTH0_WEBHOOK_ROUTE] : []),
     ];
-    const routes: LocalRoute[] = served.map((route) => ({ ...route, handler: functions[route.function] }));
+    // Each function with its deployed timeout, which the gateway enforces as Lambda does.
+    const routes: LocalRoute[] = served.map((route) => ({
+      ...route,
+      handler: functions[route.function],
+      timeoutMs: localFunctionTimeoutMs(route.function, options.managementTimeoutMs),
+    }));
     const gateway = createGateway({
       routes,
       authorizer: (event) => late.authorizer?.(event) ?? notYet(),
@@ -326,6 +347,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       now: clock && (() => clock().getTime()),
       onRequest: options.onRequest,
       managementTimeoutMs: options.managementTimeoutMs,
+      authorizerTimeoutMs: options.authorizerTimeoutMs,
       cors: { allowOrigins: options.corsAllowOrigins ?? [], rules: corsRules(options.keyHeader ?? 'authorization') },
     });
     const port = await listenOnLoopback(gateway, options.port);

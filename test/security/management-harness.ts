@@ -104,7 +104,7 @@ export function createHarness(tokens: TokenIssuer, policy: KeyPolicy, clock: Clo
     'GET /keys/{id}': createGetKeyHandler(deps),
     'DELETE /keys/{id}': createRevokeKeyHandler(deps),
   };
-  const authorizer = createAuthorizerHandler({ verifier: new KeyVerifier({ store, format, clock }), logger });
+  const authorizer = createAuthorizerHandler({ verifier: new KeyVerifier({ store, format, clock }), logger, logAllows: true });
   const call: Harness['call'] = (route, options) => handlers[route](managementEvent(route, options));
   return {
     store,
