@@ -1,39 +1,29 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { build } from 'esbuild';
+import { houseEsbuildOptions } from '../lib/bundling';
 import { itemAt } from './arrays';
-import { PROJECT_ROOT } from './fixtures';
-import { summarize, type Summary } from './stats';
+import { BENCH_SECRET_ARN } from './secrets-manager-stub';
+import { quantile, summarize, type Summary } from './stats';
+import type { StopRegistry } from './stop-registry';
 
 /**
- * Bundles lambdas/entrypoints/authorizer.ts as lib/house-function.ts has CDK
- * do it (aws-cdk-lib/aws-lambda-nodejs runs `esbuild --bundle <entry>
- * --target=node24 --platform=node --format=esm --outfile=index.mjs --minify --keep-names
- * --sourcemap --banner:js=... --main-fields=module,main`, with no externals
- * because bundleAwsSDK is true), through esbuild's API with the same options.
+ * Bundles lambdas/entrypoints/authorizer.ts exactly as CDK ships it: the
+ * options come from lib/bundling.ts (houseEsbuildOptions, the one place
+ * lib/house-function.ts reads them from), with the deployed default of no
+ * source map; a metafile on the side for the report (the bundle is the same).
  */
 export async function bundleAuthorizer(
   outDir: string,
 ): Promise<{ file: string; bytes: number; gzipBytes: number; mapBytes: number; bytesByPackage: Record<string, number> }> {
   const file = join(outDir, 'index.mjs');
   const { metafile } = await build({
-    absWorkingDir: PROJECT_ROOT,
-    entryPoints: [join(PROJECT_ROOT, 'lambdas', 'entrypoints', 'authorizer.ts')],
-    bundle: true,
-    target: 'node24',
-    platform: 'node',
-    format: 'esm',
-    outfile: file,
-    minify: true,
-    keepNames: true,
-    sourcemap: true,
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    mainFields: ['module', 'main'],
+    ...houseEsbuildOptions('authorizer', outDir, { sourceMaps: false }),
     logLevel: 'silent',
-    metafile: true, // a report on the side; the bundle is the same
+    metafile: true,
   });
   const code = readFileSync(file);
   const byPackage: Record<string, number> = {};
@@ -49,122 +39,300 @@ export async function bundleAuthorizer(
     file,
     bytes: code.length,
     gzipBytes: gzipSync(code, { level: 9 }).length,
-    mapBytes: statSync(`${file}.map`).size,
+    mapBytes: existsSync(`${file}.map`) ? statSync(`${file}.map`).size : 0,
     bytesByPackage,
   };
 }
 
-/** The environment the deployed authorizer gets (lib/house-function.ts and lib/user-api-keys.ts), minus AWS's own. */
-export function lambdaLikeEnv(): NodeJS.ProcessEnv {
+/**
+ * The switch the authorizer's entry point may honour to skip its warm-up at
+ * init (a bounded DynamoDB GetItem for a key that does not exist, so the
+ * connection, credentials and SDK paths are ready before the first request).
+ * Figure 5 measures both variants when the bundle's text names it, one otherwise.
+ */
+export const WARM_UP_SWITCH = { name: 'AUTHORIZER_WARM_UP', off: 'false' } as const;
+
+/** Where the deployed authorizer's table lives in the benchmark's DynamoDB Local: a database of its own (its access key id, its region). */
+export const DEPLOYED_TABLE = {
+  tableName: 'ApiKeys',
+  region: 'us-east-1',
+  /** DynamoDB Local keeps one database per access key id and region; it checks no signature. */
+  credentials: { accessKeyId: 'BenchDeployedAuthorizer01', secretAccessKey: 'bench' },
+} as const;
+
+/** What a fresh authorizer process talks to instead of AWS: all on 127.0.0.1. */
+export interface LocalServices {
+  /** AWS_ENDPOINT_URL_DYNAMODB: DynamoDB Local (or the counting proxy in front of it). */
+  readonly dynamodbEndpoint: string;
+  /** AWS_ENDPOINT_URL_SECRETS_MANAGER: bench/secrets-manager-stub.ts, which holds the signing key set. */
+  readonly secretsManagerEndpoint: string;
+}
+
+/** A port nothing listens on: without LocalServices a call fails at once, and never reaches AWS. */
+const CLOSED_PORT = 'http://127.0.0.1:9';
+
+/** Whether a bundle ships a source map: the deployed functions read it at start-up (NODE_OPTIONS) only then. */
+export const hasSourceMap = (bundleFile: string): boolean => existsSync(`${bundleFile}.map`);
+
+/**
+ * The environment the deployed authorizer gets (lib/house-function.ts and
+ * lib/key-api.ts, and the variables Lambda itself sets that the code or its
+ * libraries read), minus AWS's credentials: every AWS endpoint is on this
+ * machine, DynamoDB Local and the Secrets Manager stand-in when given, a
+ * closed port otherwise. `NODE_OPTIONS=--enable-source-maps` goes with a
+ * bundle that has a source map, as the functions get it with theirs.
+ */
+export function lambdaLikeEnv(local?: LocalServices, options: { readonly sourceMaps: boolean } = { sourceMaps: true }): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
-    NODE_OPTIONS: '--enable-source-maps',
+    ...(options.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
     POWERTOOLS_SERVICE_NAME: 'api-key-authorizer',
     POWERTOOLS_LOG_LEVEL: 'INFO',
-    TABLE_NAME: 'ApiKeys',
+    TABLE_NAME: DEPLOYED_TABLE.tableName,
     KEY_PREFIX: 'uak',
     VERDICT_CACHE_TTL_SECONDS: '30',
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_REGION: DEPLOYED_TABLE.region,
+    AWS_DEFAULT_REGION: DEPLOYED_TABLE.region,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    // The signer, as the stack configures it; its cold-start key load goes to this machine (and fails at once), never to AWS.
+    // What Lambda sets: the metrics are named by the function (lambdas/runtime/authorizer-wiring.ts).
+    AWS_LAMBDA_FUNCTION_NAME: 'user-api-keys-authorizer',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    TZ: ':UTC',
+    // The signer, as the stack configures it; its key set comes from the stand-in, or fails at once on a closed port.
     ASSERTION_ISSUER: 'https://abc123.execute-api.us-east-1.amazonaws.com',
     ASSERTION_AUDIENCE: 'https://internal.example.com',
     ASSERTION_LIFETIME_SECONDS: '120',
-    ASSERTION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf',
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+    ASSERTION_SECRET_ARN: BENCH_SECRET_ARN,
+    AWS_ACCESS_KEY_ID: DEPLOYED_TABLE.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DEPLOYED_TABLE.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: local?.dynamodbEndpoint ?? CLOSED_PORT,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: local?.secretsManagerEndpoint ?? CLOSED_PORT,
   };
+}
+
+/** One fresh process's answers (bench's cold-probe.mjs, written next to the bundle). */
+interface ProbeReport {
+  /** process.hrtime.bigint() when the module had loaded: CLOCK_MONOTONIC, the same clock as the parent's. */
+  readonly loadedAt: string;
+  readonly importMs: number;
+  readonly firstMs?: number;
+  readonly warmMs?: number[];
+  readonly answeredAt?: string;
+}
+
+/** Timings of one fresh process, from the parent's spawn. */
+interface ProcessTiming {
+  readonly spawnToLoadedMs: number;
+  readonly importMs: number;
+  readonly firstMs: number;
+  readonly warmMedianMs: number;
+  readonly spawnToFirstAnswerMs: number;
+}
+
+/** Fresh processes loading the bundle and completing verifications, one variant of the environment. */
+export interface FreshProcessFigures {
+  /** Spawn of `node` to the bundle loaded (its top-level code, and any top-level await, done): Lambda's INIT, as far as Node goes. */
+  readonly spawnToLoadedMs: Summary;
+  /** Per pair: spawn-to-loaded of the bundle minus that of the empty module in the same round. */
+  readonly addedMs: Summary;
+  /** Per pair: the same as a ratio. */
+  readonly ratioToEmpty: Summary;
+  /** `await import(bundle)` timed inside the process (Node's start-up left out). */
+  readonly importMs: Summary;
+  /** The first handler call after load, for a key not yet cached: one DynamoDB read with the connection set up, and the assertion signed. */
+  readonly firstVerificationMs: Summary;
+  /** The calls after it in the same process, each for another key not yet cached (per process: their median). */
+  readonly warmUncachedMs: Summary;
+  /** Per process: first ÷ warm uncached. */
+  readonly firstToWarm: Summary;
+  /** Spawn to the first answer: what the request that caused the cold start waits for, Node's start-up included. */
+  readonly spawnToFirstAnswerMs: Summary;
 }
 
 export interface ColdStartResult {
-  /** Whole fresh `node` process, spawn to exit, loading the bundle and exiting once it is loaded (ms). */
-  readonly bundleProcessMs: Summary;
-  /** The same for an empty .mjs (ms). */
-  readonly emptyProcessMs: Summary;
-  /** Per-pair differences bundle - empty (ms). */
-  readonly addedMs: Summary;
-  /** Per-pair ratios bundle / empty. */
-  readonly ratio: Summary;
-  /** `await import(bundle)` timed inside the fresh process, which leaves Node's own start-up out (ms). */
-  readonly importInProcessMs: Summary;
-  /** The same without NODE_OPTIONS=--enable-source-maps (which the deployed functions set): what reading the map costs. */
-  readonly importWithoutSourceMapsMs: Summary;
   readonly runs: number;
-}
-
-function timeProcess(args: readonly string[], env: NodeJS.ProcessEnv): { ms: number; stdout: string } {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) {
-    throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  }
-  return { ms, stdout: result.stdout };
+  /** Verifications after the first in each process (distinct keys, none cached). */
+  readonly warmCallsPerProcess: number;
+  /** The pause before each of them (the previous call's background write done, as DynamoDB would not make a read wait for it). */
+  readonly warmCallPauseMs: number;
+  /** Spawn of `node` to an empty .mjs loaded, same environment, same probe script. */
+  readonly emptySpawnToLoadedMs: Summary;
+  /** The bundle as deployed: its warm-up at init on, if it has one. */
+  readonly deployed: FreshProcessFigures;
+  /** The same with the warm-up switched off (WARM_UP_SWITCH), when the bundle honours it; null when it has no such switch. */
+  readonly withoutWarmUp: FreshProcessFigures | null;
+  readonly warmUpSwitch: { readonly name: string; readonly inBundle: boolean };
+  /** Whether the bundle ships a source map (and so the processes ran with NODE_OPTIONS=--enable-source-maps). */
+  readonly sourceMaps: boolean;
+  /** With a source map: import() inside the process without NODE_OPTIONS=--enable-source-maps, what reading the map costs; null without one. */
+  readonly importWithoutSourceMapsMs: Summary | null;
 }
 
 /**
- * Fresh-process load times, bundle and empty module alternating (so a busy
- * moment of the machine hits both), after two unrecorded runs of each that
- * warm the file cache.
+ * Runs one fresh process of the probe, asynchronously: the Secrets Manager
+ * stand-in answers from this process's event loop, which a spawnSync would
+ * block. The probe's stdout (the logger's) goes to /dev/null, its report to fd 3.
  */
-export function measureColdStart(bundleFile: string, outDir: string, runs: number): ColdStartResult {
+function runProbe(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stops: StopRegistry,
+): Promise<{ spawnedAt: bigint; report: ProbeReport }> {
+  return new Promise((resolve, reject) => {
+    const spawnedAt = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    stops.trackChild(child);
+    let report = '';
+    let stderr = '';
+    const [, , errors, results] = child.stdio;
+    errors?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    results?.on('data', (chunk: Buffer) => (report += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`node ${args.join(' ')} exited ${code ?? 'on a signal'}: ${stderr}`));
+        return;
+      }
+      try {
+        resolve({ spawnedAt, report: JSON.parse(report) as ProbeReport });
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  });
+}
+
+const PROBE = `import { readFileSync, writeSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const [moduleFile, eventsFile, mode, pause] = process.argv.slice(2);
+// Read before the clock starts, by every variant alike (the empty module's too).
+const events = JSON.parse(readFileSync(eventsFile, 'utf8'));
+const start = process.hrtime.bigint();
+const mod = await import(pathToFileURL(moduleFile).href);
+const loadedAt = process.hrtime.bigint();
+const report = { loadedAt: String(loadedAt), importMs: Number(loadedAt - start) / 1e6 };
+if (mode === 'verify') {
+  if (typeof mod.handler !== 'function') throw new Error('the bundle exports no handler');
+  const time = async (event) => {
+    const callStart = process.hrtime.bigint();
+    const answer = await mod.handler(event);
+    const ms = Number(process.hrtime.bigint() - callStart) / 1e6;
+    if (answer?.isAuthorized !== true || typeof answer.context?.assertion !== 'string') {
+      throw new Error('a valid key was not allowed with its assertion: ' + JSON.stringify(answer));
+    }
+    return ms;
+  };
+  report.firstMs = await time(events[0]);
+  report.answeredAt = String(process.hrtime.bigint());
+  report.warmMs = [];
+  for (const event of events.slice(1)) {
+    // Each after the previous call's background last-used write is done: DynamoDB Local serializes reads behind
+    // writes, which DynamoDB does not do for different items.
+    await new Promise((resolve) => setTimeout(resolve, Number(pause)));
+    report.warmMs.push(await time(event));
+  }
+}
+writeSync(3, JSON.stringify(report));
+// At once, as the load-only probes always did: Lambda freezes the process, it does not wait for what is left running.
+process.exit(0);
+`;
+
+type Variant = 'deployed' | 'withoutWarmUp' | 'empty' | 'noSourceMaps';
+
+export interface ColdStartInput {
+  readonly bundleFile: string;
+  readonly outDir: string;
+  readonly runs: number;
+  /** Fresh-process verifications: the first and then `events.length - 1` warm uncached ones, keys allowed in the deployed table. */
+  readonly events: readonly APIGatewayRequestAuthorizerEventV2[];
+  /** The pause before each warm uncached call (none before the first: it comes right after the load, as in Lambda). */
+  readonly pauseMs: number;
+  readonly local: LocalServices;
+  readonly stops: StopRegistry;
+}
+
+/**
+ * Fresh processes with the deployed environment against DynamoDB Local and
+ * the Secrets Manager stand-in: the bundle loaded and verifying (as deployed,
+ * and without its warm-up when it has the switch), an empty module loaded
+ * (the baseline), and the bundle loaded without source maps. Each round runs
+ * every variant once, the order rotating, after two unrecorded rounds that
+ * warm the file cache and DynamoDB Local.
+ */
+export async function measureColdStart(input: ColdStartInput): Promise<ColdStartResult> {
+  const { bundleFile, outDir, runs, stops } = input;
   const empty = join(outDir, 'empty.mjs');
   writeFileSync(empty, '');
-  const probe = join(outDir, 'import-probe.mjs');
-  writeFileSync(
-    probe,
-    [
-      'const start = process.hrtime.bigint();',
-      `const mod = await import(${JSON.stringify(pathToFileURL(bundleFile).href)});`,
-      'const ms = Number(process.hrtime.bigint() - start) / 1e6;',
-      "if (typeof mod.handler !== 'function') throw new Error('no handler export');",
-      'process.stdout.write(String(ms));',
-    ].join('\n'),
-  );
-  // Spawn to "module loaded", then exit at once, for the bundle and the empty module alike: left running, the
-  // bundle's process would also wait for the signer's first key load, started at import (a request to a closed
-  // port here), which Lambda runs beside the rest of the init and does not wait for.
-  const loadAndExit = (file: string, name: string) => {
-    const script = join(outDir, name);
-    writeFileSync(script, `await import(${JSON.stringify(pathToFileURL(file).href)});\nprocess.exit(0);\n`);
-    return script;
+  const probe = join(outDir, 'cold-probe.mjs');
+  writeFileSync(probe, PROBE);
+  const eventsFile = join(outDir, 'cold-events.json');
+  writeFileSync(eventsFile, JSON.stringify(input.events));
+  const hasSwitch = readFileSync(bundleFile, 'utf8').includes(WARM_UP_SWITCH.name);
+  const sourceMaps = hasSourceMap(bundleFile);
+  const env = lambdaLikeEnv(input.local, { sourceMaps });
+  const variants: Variant[] = [
+    'deployed',
+    ...(hasSwitch ? (['withoutWarmUp'] as const) : []),
+    'empty',
+    ...(sourceMaps ? (['noSourceMaps'] as const) : []),
+  ];
+  const argsOf = (variant: Variant) =>
+    variant === 'empty'
+      ? [probe, empty, eventsFile, 'load', '0']
+      : [probe, bundleFile, eventsFile, variant === 'noSourceMaps' ? 'load' : 'verify', String(input.pauseMs)];
+  const envOf = (variant: Variant): NodeJS.ProcessEnv =>
+    variant === 'withoutWarmUp'
+      ? { ...env, [WARM_UP_SWITCH.name]: WARM_UP_SWITCH.off }
+      : variant === 'noSourceMaps'
+        ? { ...env, NODE_OPTIONS: undefined }
+        : env;
+  const timing = async (variant: Variant): Promise<ProcessTiming> => {
+    const { spawnedAt, report } = await runProbe(argsOf(variant), envOf(variant), stops);
+    const warm = [...(report.warmMs ?? [])].sort((a, b) => a - b);
+    return {
+      spawnToLoadedMs: Number(BigInt(report.loadedAt) - spawnedAt) / 1e6,
+      importMs: report.importMs,
+      firstMs: report.firstMs ?? Number.NaN,
+      warmMedianMs: quantile(warm, 0.5),
+      spawnToFirstAnswerMs: report.answeredAt === undefined ? Number.NaN : Number(BigInt(report.answeredAt) - spawnedAt) / 1e6,
+    };
   };
-  const bundleProbe = loadAndExit(bundleFile, 'load-bundle-and-exit.mjs');
-  const emptyProbe = loadAndExit(empty, 'load-empty-and-exit.mjs');
-  const env = lambdaLikeEnv();
-  const envNoMaps = { ...env, NODE_OPTIONS: '' };
-  for (let i = 0; i < 2; i += 1) {
-    timeProcess([bundleProbe], env);
-    timeProcess([emptyProbe], env);
-    timeProcess([probe], env);
-    timeProcess([probe], envNoMaps);
-  }
-  const bundle: number[] = [];
-  const nothing: number[] = [];
-  const imports: number[] = [];
-  const importsNoMaps: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    // Alternate which goes first, so neither always follows the other.
-    if (i % 2 === 0) {
-      bundle.push(timeProcess([bundleProbe], env).ms);
-      nothing.push(timeProcess([emptyProbe], env).ms);
-    } else {
-      nothing.push(timeProcess([emptyProbe], env).ms);
-      bundle.push(timeProcess([bundleProbe], env).ms);
+  for (let i = 0; i < 2; i += 1) for (const variant of variants) await timing(variant);
+  const samples = new Map<Variant, ProcessTiming[]>(variants.map((variant) => [variant, []]));
+  for (let round = 0; round < runs; round += 1) {
+    // Rotate which goes first, so none always follows another.
+    for (let k = 0; k < variants.length; k += 1) {
+      const variant = itemAt(variants, (round + k) % variants.length);
+      samples.get(variant)?.push(await timing(variant));
     }
-    imports.push(Number(timeProcess([probe], env).stdout));
-    importsNoMaps.push(Number(timeProcess([probe], envNoMaps).stdout));
   }
+  const of = (variant: Variant): ProcessTiming[] => samples.get(variant) ?? [];
+  const emptyRuns = of('empty');
+  const figures = (variant: Variant): FreshProcessFigures => {
+    const timings = of(variant);
+    return {
+      spawnToLoadedMs: summarize(timings.map((t) => t.spawnToLoadedMs)),
+      addedMs: summarize(timings.map((t, i) => t.spawnToLoadedMs - itemAt(emptyRuns, i).spawnToLoadedMs)),
+      ratioToEmpty: summarize(timings.map((t, i) => t.spawnToLoadedMs / itemAt(emptyRuns, i).spawnToLoadedMs)),
+      importMs: summarize(timings.map((t) => t.importMs)),
+      firstVerificationMs: summarize(timings.map((t) => t.firstMs)),
+      warmUncachedMs: summarize(timings.map((t) => t.warmMedianMs)),
+      firstToWarm: summarize(timings.map((t) => t.firstMs / t.warmMedianMs)),
+      spawnToFirstAnswerMs: summarize(timings.map((t) => t.spawnToFirstAnswerMs)),
+    };
+  };
   return {
-    bundleProcessMs: summarize(bundle),
-    emptyProcessMs: summarize(nothing),
-    addedMs: summarize(bundle.map((ms, i) => ms - itemAt(nothing, i))),
-    ratio: summarize(bundle.map((ms, i) => ms / itemAt(nothing, i))),
-    importInProcessMs: summarize(imports),
-    importWithoutSourceMapsMs: summarize(importsNoMaps),
     runs,
+    warmCallsPerProcess: input.events.length - 1,
+    warmCallPauseMs: input.pauseMs,
+    emptySpawnToLoadedMs: summarize(emptyRuns.map((t) => t.spawnToLoadedMs)),
+    deployed: figures('deployed'),
+    withoutWarmUp: hasSwitch ? figures('withoutWarmUp') : null,
+    warmUpSwitch: { name: WARM_UP_SWITCH.name, inBundle: hasSwitch },
+    sourceMaps,
+    importWithoutSourceMapsMs: sourceMaps ? summarize(of('noSourceMaps').map((t) => t.importMs)) : null,
   };
 }

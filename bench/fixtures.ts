@@ -51,14 +51,20 @@ export function makeKey(random: () => number, index: number, nowMs: number): Ben
       name: `bench key ${index}`,
       scopes: ['read:orders', 'write:orders'],
       createdAt: new Date(nowMs - 86_400_000 + index).toISOString(),
-      expiresAt: Math.floor(nowMs / 1000) + 90 * 86_400,
+      // Spread over a year, as keys made on different days expire on different days (the expiry index's partitions).
+      expiresAt: Math.floor(nowMs / 1000) + (30 + (index % 365)) * 86_400,
     },
   };
 }
 
 export function makeKeys(seed: number, count: number, nowMs: number): BenchKey[] {
+  return [...keyStream(seed, count, nowMs)];
+}
+
+/** The keys makeKeys would return, one at a time: a million of them need not be in memory at once. */
+export function* keyStream(seed: number, count: number, nowMs: number): Generator<BenchKey> {
   const random = seededRandom(seed);
-  return Array.from({ length: count }, (_, i) => makeKey(random, i, nowMs));
+  for (let i = 0; i < count; i += 1) yield makeKey(random, i, nowMs);
 }
 
 let eventTemplate: APIGatewayRequestAuthorizerEventV2 | undefined;
@@ -76,31 +82,42 @@ export function authorizerEvent(authorization: string): APIGatewayRequestAuthori
 
 /**
  * Puts key items straight into the table with BatchWriteItem (25 per call,
- * a few calls in flight, unprocessed items retried): the item format of
- * toItem, as the create-key path writes it (owner items are not needed to verify).
+ * `concurrency` calls in flight, unprocessed items retried): the item format
+ * of toItem, as the create-key path writes it (owner items are not needed to
+ * verify). Keys are drawn from `keys` as the calls go, so a generator can
+ * feed a million without holding them.
  */
 export async function seedKeys(
   client: DynamoDBDocumentClient,
   tableName: string,
-  keys: readonly StoredKey[],
+  keys: Iterable<StoredKey>,
   concurrency = 8,
-): Promise<void> {
-  let next = 0;
+): Promise<number> {
+  const source = keys[Symbol.iterator]();
+  let written = 0;
+  const nextBatch = (): WriteRequest[] => {
+    const batch: WriteRequest[] = [];
+    while (batch.length < 25) {
+      const next = source.next();
+      if (next.done === true) break;
+      batch.push({ PutRequest: { Item: toItem(next.value) } });
+    }
+    return batch;
+  };
   const worker = async (): Promise<void> => {
-    for (;;) {
-      const start = next;
-      next += 25;
-      if (start >= keys.length) return;
-      let requests: WriteRequest[] | undefined = keys.slice(start, start + 25).map((key) => ({ PutRequest: { Item: toItem(key) } }));
+    for (let batch = nextBatch(); batch.length > 0; batch = nextBatch()) {
+      let requests: WriteRequest[] | undefined = batch;
       for (let attempt = 0; requests !== undefined && requests.length > 0; attempt += 1) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** attempt)));
         if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
         const result: BatchWriteCommandOutput = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
         requests = result.UnprocessedItems?.[tableName];
       }
+      written += batch.length;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  return written;
 }
 
 /** Authorization headers that are not keys at all: random strings of every kind. */

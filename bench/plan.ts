@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /** How long each figure samples, and the settings the figures share. --quick shortens everything (figures not comparable). */
 export interface Plan {
   readonly quick: boolean;
@@ -6,8 +8,28 @@ export interface Plan {
   readonly figure2: { readonly warmup: number; readonly calls: number };
   readonly rejectionCountPass: number;
   readonly coldStartRuns: number;
-  readonly gateway: { readonly connections: number; readonly durationSeconds: number; readonly warmupSeconds: number };
-  readonly scale: { readonly small: number; readonly large: number; readonly sample: number; readonly calls: number };
+  /** Figure 1's deployed bundle, in its child process: the same micro-benchmark settings as the in-process group. */
+  readonly deployed: { readonly warmupMs: number; readonly batchMs: number; readonly rounds: number };
+  /** Calls after the first in each fresh process of figure 5, each for a key not yet cached: the warm uncached verification. */
+  readonly coldStartWarmCalls: number;
+  /**
+   * Figure 6: `rounds` runs of `roundSeconds` each, alternating routes ABBA (health, whoami, whoami, health, ...);
+   * one ratio per pair of adjacent rounds. More connections than cores, so neither side idles.
+   */
+  readonly gateway: {
+    readonly connections: number;
+    readonly rounds: number;
+    readonly roundSeconds: number;
+    readonly warmupSeconds: number;
+  };
+  /** Figure 7: `large` keys seeded with `seedConcurrency` BatchWriteItem calls in flight. */
+  readonly scale: {
+    readonly small: number;
+    readonly large: number;
+    readonly sample: number;
+    readonly calls: number;
+    readonly seedConcurrency: number;
+  };
 }
 
 export function benchPlan(quick: boolean): Plan {
@@ -18,8 +40,15 @@ export function benchPlan(quick: boolean): Plan {
     figure2: { warmup: quick ? 50 : 200, calls: quick ? 200 : 1000 },
     rejectionCountPass: quick ? 2_000 : 20_000,
     coldStartRuns: quick ? 5 : 15,
-    gateway: { connections: 10, durationSeconds: quick ? 4 : 10, warmupSeconds: quick ? 1 : 2 },
-    scale: { small: 1_000, large: quick ? 10_000 : 100_000, sample: 500, calls: quick ? 300 : 1000 },
+    deployed: { warmupMs: quick ? 200 : 600, batchMs: 4, rounds: quick ? 60 : 300 },
+    coldStartWarmCalls: 10,
+    gateway: {
+      connections: Math.max(8, 4 * availableParallelism()),
+      rounds: quick ? 6 : 12,
+      roundSeconds: quick ? 1.5 : 4,
+      warmupSeconds: quick ? 1 : 2,
+    },
+    scale: { small: 1_000, large: quick ? 10_000 : 1_000_000, sample: 500, calls: quick ? 300 : 1000, seedConcurrency: 16 },
   };
 }
 

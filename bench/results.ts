@@ -25,12 +25,22 @@ export interface SourceState {
   lambdasUncommittedChanges: boolean | null;
 }
 
+/**
+ * The figures' layout: BENCHMARKS.json is compared with a run only when its
+ * layout is this one. Raised whenever a headline figure's meaning or place changes.
+ */
+export const FIGURE_LAYOUT = 2;
+
 export interface Meta {
+  /** FIGURE_LAYOUT of the code that made this run. */
+  layout: number;
   startedAt: string;
   durationSeconds: number;
   quick: boolean;
   machine: Machine;
   source: SourceState;
+  /** Seconds each part of the run took, in order (DynamoDB Local's start, the seeding, each figure). */
+  phaseSeconds: Record<string, number>;
   loadAverageAtStart: number[];
   loadAverageAtEnd: number[];
   packages: Record<string, string>;
@@ -45,7 +55,63 @@ export interface VerdictCacheCheck {
   readsOnRepeatCall: number;
 }
 
+/**
+ * Figure 1, the headline: the deployed bundle (bundleAuthorizer), imported by
+ * a child process with the deployed environment, its exported handler timed
+ * in one interleaved group with a bare SHA-256 and the JWT check (bench/figures/deployed-bundle.ts).
+ */
+export interface DeployedFigure1 {
+  /** A cached allow, event → response, with INFO logging, verdict metrics and the (cached) assertion. */
+  allowCachedNs: Summary;
+  /**
+   * Denials, their verdicts cached: a revoked key presented again and again on one route (the handler logs such
+   * repeats once a minute, if it dedupes), a revoked key and a wrong secret each time a (key, route) kind not seen
+   * for longer than any dedupe remembers (so the INFO line is written each call), and a mistyped key (the checksum).
+   */
+  deniedRepeatedNs: Summary;
+  deniedLoggedNs: Summary;
+  deniedWrongSecretLoggedNs: Summary;
+  deniedMistypedNs: Summary;
+  sha256Ns: Summary;
+  jwtVerifyNs: Summary;
+  /** Per round, in the same child. */
+  ratioToSha256: Summary;
+  jwtToAllow: Summary;
+  loggedToAllow: Summary;
+  wrongSecretLoggedToAllow: Summary;
+  repeatedToAllow: Summary;
+  mistypedToAllow: Summary;
+  /** Counted by the proxy in front of DynamoDB Local: one read on a first call and none on a repeat means the bundle's cache is on. */
+  verdictCache: { status: 'active' | 'absent'; readsOnFirstCall: number; readsOnRepeatCall: number; ttlSeconds: number };
+  dynamoDbDuringSamples: DynamoCounts;
+  /** The child's stdout: every line, and the `key denied` ones, against the denials it answered (all, and those meant to write a line). */
+  logging: {
+    level: string;
+    denialCalls: number;
+    loggedDenialCalls: number;
+    denialLines: number;
+    lines: number;
+    bytes: number;
+    bytesPerLine: number;
+  };
+  assertionBytes: number;
+  /** import() of the bundle in the child (tsx's loader is in that process: see figure 5 for the cold load). */
+  importMs: number;
+  node: string;
+  bundleBytes: number;
+  token: { bytes: number; modulusBits: number };
+  /** The variables the child got (values of credentials and paths left out). */
+  environment: string[];
+  batchSizes: Record<string, number>;
+}
+
 export interface Figure1 {
+  deployed: DeployedFigure1;
+  /** The figures 1 had before: the authorizer built from source in this process, logging SILENT. For reference. */
+  inProcess: InProcessFigure1;
+}
+
+export interface InProcessFigure1 {
   authorizerCachedNs: Summary;
   sha256Ns: Summary;
   sha256OneShotNs: Summary;
@@ -91,7 +157,17 @@ export interface Figure5 {
   coldStart: ColdStartResult;
 }
 
-export type Figure6 = GatewayLoadResult & { whoamiToHealthThroughput: number };
+export type Figure6 = GatewayLoadResult & {
+  /** The per-pair ratios /whoami ÷ /health, summarized. */
+  whoamiToHealth: Summary;
+  /** Their median: the figure. */
+  whoamiToHealthThroughput: number;
+  /** (max - min) / median of the per-pair ratios. */
+  spread: number;
+  /** True when spread is above GATEWAY_SPREAD_NOTE (10%): the report says so. */
+  spreadExceedsNote: boolean;
+  cores: number;
+};
 
 export interface BoundProbe {
   /** Entries held when full, found by re-presenting keys newest first until one is not remembered. */
@@ -117,6 +193,8 @@ export interface Figure7 {
   largeTableKeys: number;
   sampledKeysPerTable: number;
   seedSeconds: { small: number; large: number };
+  /** The large table's seeding: BatchWriteItem calls in flight, items written and how fast. */
+  seeding: { concurrency: number; itemsWritten: number; itemsPerSecond: number };
   smallMs: Summary;
   largeMs: Summary;
   largeToSmallMedian: number;
@@ -176,5 +254,28 @@ export interface Figures {
   figure10: Figure10;
 }
 
+/** One headline figure against the same one in BENCHMARKS.json. */
+export interface FigureChange {
+  id: string;
+  label: string;
+  now: number;
+  previous: number | null;
+  /** now / previous - 1; null when there is nothing to compare. */
+  change: number | null;
+  /** How the number reads (µs, ×, KB, ms, %). */
+  unit: string;
+  /** Which way is better: higher (throughput, ratios to slower things), lower (times, sizes), or nearer 1 (a ratio that should not move). */
+  better: 'higher' | 'lower' | 'nearer 1';
+}
+
+/** This run against the last committed one (BENCHMARKS.json beside BENCHMARKS.md). */
+export interface Comparison {
+  status: 'compared' | 'missing' | 'unreadable' | 'different-layout' | 'quick';
+  /** One line: what was compared with, or why nothing was. */
+  message: string;
+  baseline: { commit: string; startedAt: string; layout: number | null } | null;
+  figures: FigureChange[];
+}
+
 /** One run, in the order the JSON prints it. */
-export type Results = { meta: Meta } & Figures & { targets: Target[] };
+export type Results = { meta: Meta } & Figures & { targets: Target[]; comparison: Comparison };

@@ -9,13 +9,15 @@
  *
  *   npm run bench                 the table
  *   npm run -s bench -- --json    one JSON object with every figure (-s: npm's own banner would go to stdout too)
- *   npm run bench -- --quick      a smoke run (shorter, 10k instead of 100k keys): figures not comparable
+ *   npm run bench -- --quick      a smoke run (shorter, 10k instead of 1M keys): figures not comparable, not compared
+ *   npm run bench -- --save       also write the run to BENCHMARKS.json, what later runs are compared with
  *
  * This file is the entry: flags, output, cleanup and exit codes. The figures
  * are in bench/figures/, run in order by bench/benchmark.ts. See BENCHMARKS.md
  * for the method and the latest results.
  */
 import { loadavg } from 'node:os';
+import { compareWithBaseline, saveBaseline } from './baseline';
 import { runBenchmark } from './benchmark';
 import { FlagError, parseFlags, USAGE, type Flags } from './flags';
 import { describeRun, finishRun } from './meta';
@@ -56,6 +58,10 @@ function main(): void {
       await stops.stopAll();
       finishRun(results.meta, startedAt);
       progress(`done in ${results.meta.durationSeconds} s`);
+      if (flags.save) {
+        await saveBaseline(results);
+        progress('saved to BENCHMARKS.json: later runs are compared with it');
+      }
       writeResult(`${flags.json ? JSON.stringify(results, null, 2) : renderReport(results)}\n`);
       process.exitCode = 0;
       // Anything a library left running (keep-alive sockets, timers) must not hold the process.
@@ -82,8 +88,10 @@ function readFlags(args: readonly string[]): Flags {
 
 async function measure(startedAt: number, flags: Flags, progress: Progress, stops: StopRegistry): Promise<Results> {
   const meta = describeRun(startedAt, flags.quick, loadavg());
-  const figures = await runBenchmark({ plan: benchPlan(flags.quick), progress, stops });
-  return { meta, ...figures, targets: judgeTargets(figures) };
+  const figures = await runBenchmark({ plan: benchPlan(flags.quick), progress, stops, phases: meta.phaseSeconds });
+  const comparison = compareWithBaseline(figures, meta);
+  progress(comparison.message);
+  return { meta, ...figures, targets: judgeTargets(figures), comparison };
 }
 
 main();

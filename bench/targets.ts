@@ -1,79 +1,142 @@
+import { GATEWAY_SPREAD_NOTE } from './figures/gateway';
+import { formatNs } from './format';
 import type { Figures, Target } from './results';
 
+/** The issue's thresholds ("Performance, round two"), in one place. */
+export const THRESHOLDS = {
+  allowCachedNs: 3_000,
+  allowToSha256: 5,
+  jwtToAllow: 20,
+  denialToAllow: 2,
+  /** 250 KB, as 250,000 bytes. */
+  bundleBytes: 250_000,
+  loadAddedMs: 40,
+  firstToWarm: 2,
+  whoamiToHealth: 0.9,
+  largeToSmall: 1.2,
+  countingShare: 0.02,
+} as const;
+
+const p3 = (value: number): string => value.toPrecision(3);
+
 /**
- * The targets BENCHMARKS.md sets, judged from the figures. T1 and T4 are
- * pending, not missed, when the verdict cache did not take effect: then
- * figure 1 measured something else.
+ * The targets BENCHMARKS.md sets, judged from the figures: round two's (the
+ * deployed bundle, its size and cold start, the gateway, the 1M-key table)
+ * and the earlier ones still in force (one read and no write per uncached
+ * verification, none for garbage, counting verdicts under 2%). Those on the
+ * cached allow are pending, not missed, when the bundle's verdict cache did
+ * not take effect: then figure 1 measured something else.
  */
 export function judgeTargets(r: Figures): Target[] {
-  const cacheActive = r.verdictCache.status === 'active';
-  const pendingNote = cacheActive ? '' : ' (verdict cache not active in lambdas/: measured without it)';
-  const f1 = r.figure1.authorizerCachedNs.median;
-  const f1Ratio = r.figure1.ratioToSha256.median;
+  const d = r.figure1.deployed;
+  const cacheActive = d.verdictCache.status === 'active';
+  const pendingNote = cacheActive ? '' : ' (the bundle did not cache the verdict: measured without it)';
+  const cached = (ok: boolean): Target['status'] => (cacheActive ? status(ok) : 'pending');
+  const allow = d.allowCachedNs.median;
+  const denialRatio = Math.max(d.loggedToAllow.median, d.wrongSecretLoggedToAllow.median);
+  const cs = r.figure5.coldStart.deployed;
+  const without = r.figure5.coldStart.withoutWarmUp;
   const rejectionCalls = r.figure3.countPass.dynamoDb.reads + r.figure3.countPass.dynamoDb.writes + r.figure3.countPass.dynamoDb.other;
-  const jwtRatio = r.figure4.ratioToFigure1.median;
-  const added = r.figure5.coldStart.addedMs.median;
   const metricsRatio = r.figure9.ratioWithToWithout;
   const countingShare = r.figure9.countPerRequestNs.median / r.figure9.cachedWithoutMetricsNs.median;
-  const status = (ok: boolean): Target['status'] => (ok ? 'pass' : 'miss');
+  const g = r.figure6.whoamiToHealth;
+  const n = (value: number) => value.toLocaleString('en-US');
+  const warmUpNote =
+    without === null
+      ? ` (no ${r.figure5.coldStart.warmUpSwitch.name} switch in the bundle: one variant)`
+      : `; with ${r.figure5.coldStart.warmUpSwitch.name}=false: +${without.addedMs.median.toFixed(1)} ms, ${p3(without.firstToWarm.median)}×`;
   return [
     {
       id: 'T1',
       figure: 1,
-      description: 'cached authorizer call < 5 µs and < 10× one bare SHA-256',
-      status: cacheActive ? status(f1 < 5_000 && f1Ratio < 10) : 'pending',
-      measured: `${(f1 / 1000).toPrecision(3)} µs, ${f1Ratio.toPrecision(3)}× SHA-256${pendingNote}`,
+      description: 'deployed bundle, cached allow < 3 µs (INFO logging, metrics, assertion)',
+      status: cached(allow < THRESHOLDS.allowCachedNs),
+      measured: `${p3(allow / 1000)} µs (p25 ${p3(d.allowCachedNs.p25 / 1000)}, p75 ${p3(d.allowCachedNs.p75 / 1000)})${pendingNote}`,
     },
     {
       id: 'T2',
+      figure: 1,
+      description: 'deployed bundle, cached allow ≤ 5× one bare SHA-256 of the key (same child, per round)',
+      status: cached(d.ratioToSha256.median <= THRESHOLDS.allowToSha256),
+      measured: `${p3(d.ratioToSha256.median)}× (SHA-256 ${formatNs(d.sha256Ns.median)})${pendingNote}`,
+    },
+    {
+      id: 'T3',
+      figure: 1,
+      description: 'deployed bundle, cached allow ≥ 20× faster than aws-jwt-verify on an Auth0 RS256 token (same child, per round)',
+      status: cached(d.jwtToAllow.median >= THRESHOLDS.jwtToAllow),
+      measured: `JWT takes ${p3(d.jwtToAllow.median)}× as long (${formatNs(d.jwtVerifyNs.median)})${pendingNote}`,
+    },
+    {
+      id: 'T4',
+      figure: 1,
+      description: 'deployed bundle, a denial that writes its INFO line ≤ 2× an allow (revoked, wrong secret; verdicts cached)',
+      status: cached(denialRatio <= THRESHOLDS.denialToAllow),
+      measured:
+        `revoked ${p3(d.loggedToAllow.median)}×, wrong secret ${p3(d.wrongSecretLoggedToAllow.median)}×; ` +
+        `repeated (a line a minute) ${p3(d.repeatedToAllow.median)}×${pendingNote}`,
+    },
+    {
+      id: 'T5',
+      figure: 5,
+      description: 'authorizer bundle < 250 KB minified (250,000 bytes)',
+      status: status(r.figure5.bundleBytes < THRESHOLDS.bundleBytes),
+      measured: `${(r.figure5.bundleBytes / 1000).toFixed(1)} KB`,
+    },
+    {
+      id: 'T6',
+      figure: 5,
+      description: 'cold start: loading the bundle adds < 40 ms over an empty module (fresh process, spawn to loaded, per pair)',
+      status: status(cs.addedMs.median < THRESHOLDS.loadAddedMs),
+      measured: `+${cs.addedMs.median.toFixed(1)} ms (p25 +${cs.addedMs.p25.toFixed(1)}, p75 +${cs.addedMs.p75.toFixed(1)})`,
+    },
+    {
+      id: 'T7',
+      figure: 5,
+      description: 'cold start: the first verification after load < 2× a warm uncached one (same process)',
+      status: status(cs.firstToWarm.median < THRESHOLDS.firstToWarm),
+      measured: `${p3(cs.firstToWarm.median)}× (${p3(cs.firstVerificationMs.median)} vs ${p3(cs.warmUncachedMs.median)} ms)` + warmUpNote,
+    },
+    {
+      id: 'T8',
+      figure: 6,
+      description: 'cached /whoami throughput ≥ 0.90× /health through the local gateway (median of per-pair ratios)',
+      status: status(g.median >= THRESHOLDS.whoamiToHealth),
+      measured:
+        `${p3(g.median)}× (min ${p3(g.min)}, max ${p3(g.max)}, spread ${(r.figure6.spread * 100).toFixed(1)}%` +
+        `${r.figure6.spreadExceedsNote ? `, above ${GATEWAY_SPREAD_NOTE * 100}%: noisy` : ''})`,
+    },
+    {
+      id: 'T9',
+      figure: 7,
+      description: `uncached latency with ${n(r.figure7.largeTableKeys)} keys within 20% of ${n(r.figure7.smallTableKeys)} keys`,
+      status: status(Math.abs(r.figure7.largeToSmallMedian - 1) <= THRESHOLDS.largeToSmall - 1),
+      measured: `${p3(r.figure7.largeToSmallMedian)}× (medians ${p3(r.figure7.largeMs.median)} vs ${p3(r.figure7.smallMs.median)} ms)`,
+    },
+    {
+      id: 'T10',
       figure: 2,
       description: 'uncached verification: exactly 1 DynamoDB read and 0 writes per call on the request path',
       status: status(r.figure2.readsPerVerification === 1 && r.figure2.writesPerVerification === 0),
       measured: `${r.figure2.readsPerVerification} read(s), ${r.figure2.writesPerVerification} write(s) per verification`,
     },
     {
-      id: 'T3',
+      id: 'T11',
       figure: 3,
       description: 'garbage and mistyped keys: zero DynamoDB calls',
       status: status(rejectionCalls === 0 && r.figure3.countPass.allRefused),
-      measured: `${rejectionCalls} calls over ${r.figure3.countPass.rejections.toLocaleString('en-US')} rejections`,
+      measured: `${rejectionCalls} calls over ${n(r.figure3.countPass.rejections)} rejections`,
     },
     {
-      id: 'T4',
-      figure: 4,
-      description: 'cached key check at least 20× faster than the JWT check',
-      status: cacheActive ? status(jwtRatio >= 20) : 'pending',
-      measured: `JWT takes ${jwtRatio.toPrecision(3)}× as long${pendingNote}`,
-    },
-    {
-      id: 'T5',
-      figure: 5,
-      description: 'bundle < 350 KB minified (350,000 bytes), cold load adds < 60 ms over an empty module',
-      status: status(r.figure5.bundleBytes < 350_000 && added < 60),
-      measured: `${(r.figure5.bundleBytes / 1000).toFixed(1)} KB, +${added.toFixed(1)} ms`,
-    },
-    {
-      id: 'T6',
-      figure: 6,
-      description: '/whoami throughput ≥ 90% of /health through the local gateway',
-      status: status(r.figure6.whoamiToHealthThroughput >= 0.9),
-      measured: `${(r.figure6.whoamiToHealthThroughput * 100).toFixed(1)}%`,
-    },
-    {
-      id: 'T7',
-      figure: 7,
-      description: `latency with ${r.figure7.largeTableKeys.toLocaleString('en-US')} keys within 20% of ${r.figure7.smallTableKeys.toLocaleString('en-US')} keys`,
-      status: status(r.figure7.largeToSmallMedian <= 1.2),
-      measured: `${r.figure7.largeToSmallMedian.toPrecision(3)}× (medians ${r.figure7.largeMs.median.toPrecision(3)} vs ${r.figure7.smallMs.median.toPrecision(3)} ms)`,
-    },
-    {
-      id: 'T8',
+      id: 'T12',
       figure: 9,
       description: 'counting verdicts adds under 2% to the cached allow (tick + count alone, against figure 1 without them)',
-      status: status(countingShare < 0.02),
+      status: status(countingShare < THRESHOLDS.countingShare),
       measured:
         `${(countingShare * 100).toFixed(2)}% (${r.figure9.countPerRequestNs.median.toFixed(0)} ns); with/without per round ` +
-        `${metricsRatio.median.toPrecision(3)}× (p25 ${metricsRatio.p25.toPrecision(3)}, p75 ${metricsRatio.p75.toPrecision(3)})`,
+        `${p3(metricsRatio.median)}× (p25 ${p3(metricsRatio.p25)}, p75 ${p3(metricsRatio.p75)})`,
     },
   ];
 }
+
+const status = (ok: boolean): Target['status'] => (ok ? 'pass' : 'miss');

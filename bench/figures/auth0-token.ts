@@ -6,8 +6,15 @@ const AUDIENCE = 'https://api.example.com';
 const SUBJECT = 'auth0|6650f1c2a9b8e7d6c5b4a391';
 export const MODULUS_BITS = 2048;
 
+/** A JWKS as Auth0 publishes it (RS256 keys). */
+export interface Auth0Jwks {
+  readonly keys: readonly Record<string, unknown>[];
+}
+
 export interface Auth0Token {
   readonly token: string;
+  /** The two-key JWKS the token's key is in: what the deployed-bundle child (figure 1) verifies against. */
+  readonly jwks: Auth0Jwks;
   readonly header: Record<string, unknown>;
   /** The verified payload's claim names. */
   readonly claims: string[];
@@ -44,9 +51,19 @@ export async function auth0Token(nowMs: number): Promise<Auth0Token> {
     .setIssuedAt(iat)
     .setExpirationTime(iat + 86_400)
     .sign(signing.privateKey);
-  const verifier = JwtVerifier.create({ issuer: ISSUER, audience: AUDIENCE, jwksUri: `${ISSUER}.well-known/jwks.json` });
-  verifier.cacheJwks(jwks);
-  const verified = await verifier.verify(token);
+  const verify = auth0Verifier(jwks);
+  const verified = (await verify(token)) as { sub?: unknown };
   if (verified.sub !== SUBJECT) throw new Error('the JWT did not verify');
-  return { token, header, claims: Object.keys(verified), jwksKeys: jwks.keys.length, verify: () => verifier.verify(token) };
+  return { token, jwks, header, claims: Object.keys(verified), jwksKeys: jwks.keys.length, verify: () => verify(token) };
+}
+
+/**
+ * aws-jwt-verify configured as an API behind Auth0 configures it (issuer,
+ * audience, the tenant's JWKS URI), with the JWKS already cached, as a warm
+ * API holds it: no fetch. Used in-process (figure 4) and in figure 1's child.
+ */
+export function auth0Verifier(jwks: Auth0Jwks): (token: string) => Promise<unknown> {
+  const verifier = JwtVerifier.create({ issuer: ISSUER, audience: AUDIENCE, jwksUri: `${ISSUER}.well-known/jwks.json` });
+  verifier.cacheJwks(jwks as Parameters<typeof verifier.cacheJwks>[0]);
+  return (token) => verifier.verify(token);
 }

@@ -59,6 +59,11 @@ export async function measureScale(input: ScaleInput): Promise<Figure7> {
     largeTableKeys: plan.large,
     sampledKeysPerTable: plan.sample,
     seedSeconds: { small: tables.small.seedSeconds, large: tables.large.seedSeconds },
+    seeding: {
+      concurrency: tables.large.concurrency,
+      itemsWritten: tables.large.itemsWritten,
+      itemsPerSecond: tables.large.itemsPerSecond,
+    },
     smallMs,
     largeMs,
     largeToSmallMedian: largeMs.median / smallMs.median,

@@ -21,7 +21,7 @@ import type { DynamoCounter } from '../dynamo-counter';
 import { authorizerEvent, FORMAT, garbageHeaders, mistypedHeaders, type BenchKey } from '../fixtures';
 import type { Progress } from '../output';
 import { FIGURE1_CACHE_TTL_SECONDS, type Plan } from '../plan';
-import type { Figure1, Figure3, Figure4, VerdictCacheCheck } from '../results';
+import type { Figure3, Figure4, InProcessFigure1, VerdictCacheCheck } from '../results';
 import { microGroup, ratioSummary, type MicroOp, type MicroResult } from '../stats';
 import { auth0Token, MODULUS_BITS } from './auth0-token';
 
@@ -40,7 +40,7 @@ export interface VerdictCostInput {
 
 export interface VerdictCostResult {
   readonly verdictCache: VerdictCacheCheck;
-  readonly figure1: Figure1;
+  readonly figure1: InProcessFigure1;
   readonly figure3: Figure3;
   readonly figure4: Figure4;
 }
