@@ -34,7 +34,14 @@ describe('one boolean rule everywhere: true, false, 1 or 0, in any case', () => 
   const booleans = settingNames.filter((name) => specOf(name).kind.rule === 'true or false');
 
   it('covers every boolean setting', () => {
-    expect(booleans.sort()).toEqual(['allowMachineTokens', 'auth0EventsWebhook', 'dynamodbInMemory', 'edge', 'keyScopesFromToken']);
+    expect(booleans.sort()).toEqual([
+      'allowMachineTokens',
+      'auth0EventsWebhook',
+      'dynamodbInMemory',
+      'edge',
+      'keyScopesFromToken',
+      'sourceMaps',
+    ]);
   });
 
   it.each(booleans)('%s', (name) => {
