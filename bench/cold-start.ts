@@ -4,24 +4,26 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { build } from 'esbuild';
-import { houseEsbuildOptions } from '../lib/bundling';
+import { entrypointFile, houseEsbuildOptions } from '../lib/bundling';
 import { itemAt } from './arrays';
 import { BENCH_SECRET_ARN } from './secrets-manager-stub';
 import { quantile, summarize, type Summary } from './stats';
 import type { StopRegistry } from './stop-registry';
 
 /**
- * Bundles lambdas/entrypoints/authorizer.ts exactly as CDK ships it: the
+ * Bundles lambdas/entrypoints/authorizer.mts exactly as CDK ships it: the
  * options come from lib/bundling.ts (houseEsbuildOptions, the one place
  * lib/house-function.ts reads them from), with the deployed default of no
  * source map; a metafile on the side for the report (the bundle is the same).
  */
 export async function bundleAuthorizer(
   outDir: string,
+  entryFile: string = entrypointFile('authorizer'),
 ): Promise<{ file: string; bytes: number; gzipBytes: number; mapBytes: number; bytesByPackage: Record<string, number> }> {
   const file = join(outDir, 'index.mjs');
   const { metafile } = await build({
     ...houseEsbuildOptions('authorizer', outDir, { sourceMaps: false }),
+    entryPoints: [entryFile],
     logLevel: 'silent',
     metafile: true,
   });
@@ -45,12 +47,12 @@ export async function bundleAuthorizer(
 }
 
 /**
- * The switch the authorizer's entry point may honour to skip its warm-up at
- * init (a bounded DynamoDB GetItem for a key that does not exist, so the
- * connection, credentials and SDK paths are ready before the first request).
- * Figure 5 measures both variants when the bundle's text names it, one otherwise.
+ * The authorizer's entry point without its warm-up at init (a bounded DynamoDB
+ * GetItem for a key that does not exist and one assertion signed, so the
+ * connection, credentials and SDK paths are ready before the first request):
+ * figure 5 bundles it the same way and measures both, to show what the warm-up buys.
  */
-export const WARM_UP_SWITCH = { name: 'AUTHORIZER_WARM_UP', off: 'false' } as const;
+export const WITHOUT_WARM_UP_ENTRY = join(__dirname, 'entries', 'authorizer-without-warm-up.ts');
 
 /** Where the deployed authorizer's table lives in the benchmark's DynamoDB Local: a database of its own (its access key id, its region). */
 export const DEPLOYED_TABLE = {
@@ -160,11 +162,10 @@ export interface ColdStartResult {
   readonly warmCallPauseMs: number;
   /** Spawn of `node` to an empty .mjs loaded, same environment, same probe script. */
   readonly emptySpawnToLoadedMs: Summary;
-  /** The bundle as deployed: its warm-up at init on, if it has one. */
+  /** The bundle as deployed, its warm-up at init on. */
   readonly deployed: FreshProcessFigures;
-  /** The same with the warm-up switched off (WARM_UP_SWITCH), when the bundle honours it; null when it has no such switch. */
-  readonly withoutWarmUp: FreshProcessFigures | null;
-  readonly warmUpSwitch: { readonly name: string; readonly inBundle: boolean };
+  /** The same bundle built from WITHOUT_WARM_UP_ENTRY: what the warm-up buys. */
+  readonly withoutWarmUp: FreshProcessFigures;
   /** Whether the bundle ships a source map (and so the processes ran with NODE_OPTIONS=--enable-source-maps). */
   readonly sourceMaps: boolean;
   /** With a source map: import() inside the process without NODE_OPTIONS=--enable-source-maps, what reading the map costs; null without one. */
@@ -244,6 +245,8 @@ type Variant = 'deployed' | 'withoutWarmUp' | 'empty' | 'noSourceMaps';
 
 export interface ColdStartInput {
   readonly bundleFile: string;
+  /** The same bundle built from WITHOUT_WARM_UP_ENTRY. */
+  readonly withoutWarmUpBundleFile: string;
   readonly outDir: string;
   readonly runs: number;
   /** Fresh-process verifications: the first and then `events.length - 1` warm uncached ones, keys allowed in the deployed table. */
@@ -270,25 +273,20 @@ export async function measureColdStart(input: ColdStartInput): Promise<ColdStart
   writeFileSync(probe, PROBE);
   const eventsFile = join(outDir, 'cold-events.json');
   writeFileSync(eventsFile, JSON.stringify(input.events));
-  const hasSwitch = readFileSync(bundleFile, 'utf8').includes(WARM_UP_SWITCH.name);
   const sourceMaps = hasSourceMap(bundleFile);
   const env = lambdaLikeEnv(input.local, { sourceMaps });
-  const variants: Variant[] = [
-    'deployed',
-    ...(hasSwitch ? (['withoutWarmUp'] as const) : []),
-    'empty',
-    ...(sourceMaps ? (['noSourceMaps'] as const) : []),
-  ];
+  const variants: Variant[] = ['deployed', 'withoutWarmUp', 'empty', ...(sourceMaps ? (['noSourceMaps'] as const) : [])];
   const argsOf = (variant: Variant) =>
     variant === 'empty'
       ? [probe, empty, eventsFile, 'load', '0']
-      : [probe, bundleFile, eventsFile, variant === 'noSourceMaps' ? 'load' : 'verify', String(input.pauseMs)];
-  const envOf = (variant: Variant): NodeJS.ProcessEnv =>
-    variant === 'withoutWarmUp'
-      ? { ...env, [WARM_UP_SWITCH.name]: WARM_UP_SWITCH.off }
-      : variant === 'noSourceMaps'
-        ? { ...env, NODE_OPTIONS: undefined }
-        : env;
+      : [
+          probe,
+          variant === 'withoutWarmUp' ? input.withoutWarmUpBundleFile : bundleFile,
+          eventsFile,
+          variant === 'noSourceMaps' ? 'load' : 'verify',
+          String(input.pauseMs),
+        ];
+  const envOf = (variant: Variant): NodeJS.ProcessEnv => (variant === 'noSourceMaps' ? { ...env, NODE_OPTIONS: undefined } : env);
   const timing = async (variant: Variant): Promise<ProcessTiming> => {
     const { spawnedAt, report } = await runProbe(argsOf(variant), envOf(variant), stops);
     const warm = [...(report.warmMs ?? [])].sort((a, b) => a - b);
@@ -330,8 +328,7 @@ export async function measureColdStart(input: ColdStartInput): Promise<ColdStart
     warmCallPauseMs: input.pauseMs,
     emptySpawnToLoadedMs: summarize(emptyRuns.map((t) => t.spawnToLoadedMs)),
     deployed: figures('deployed'),
-    withoutWarmUp: hasSwitch ? figures('withoutWarmUp') : null,
-    warmUpSwitch: { name: WARM_UP_SWITCH.name, inBundle: hasSwitch },
+    withoutWarmUp: figures('withoutWarmUp'),
     sourceMaps,
     importWithoutSourceMapsMs: sourceMaps ? summarize(of('noSourceMaps').map((t) => t.importMs)) : null,
   };

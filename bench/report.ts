@@ -27,7 +27,7 @@ function changeText(comparison: Comparison): (id: string) => string {
 
 type Row = (num: string, label: string, median: string, detail: string, notes: string, headline?: string) => string[];
 
-/** Figure 5's fresh processes: as deployed, then (if the bundle has the switch) without the warm-up at init. */
+/** Figure 5's fresh processes: as deployed, then the same bundle without its warm-up at init. */
 function coldStartRows(cs: ColdStartResult, row: Row): string[][] {
   const variant = (f: FreshProcessFigures, label: string, headline: boolean): string[][] => [
     row(
@@ -76,18 +76,8 @@ function coldStartRows(cs: ColdStartResult, row: Row): string[][] {
       spreadMs(cs.emptySpawnToLoadedMs),
       `the baseline: same environment, same probe script; ${cs.runs} runs`,
     ),
-    ...variant(cs.deployed, cs.withoutWarmUp === null ? '' : ' (warm-up on)', true),
-    ...(cs.withoutWarmUp === null
-      ? [
-          row(
-            '',
-            `warm-up at init switched off (${cs.warmUpSwitch.name}=false)`,
-            'n/a',
-            '',
-            'the bundle does not name the switch: measured as built',
-          ),
-        ]
-      : variant(cs.withoutWarmUp, ` (${cs.warmUpSwitch.name}=false)`, false)),
+    ...variant(cs.deployed, ' (warm-up on, as deployed)', true),
+    ...variant(cs.withoutWarmUp, ' (without the warm-up: bench/entries/authorizer-without-warm-up.ts)', false),
     cs.importWithoutSourceMapsMs === null
       ? row('', 'source map', 'none', '', 'the bundle ships none: no NODE_OPTIONS=--enable-source-maps')
       : row(

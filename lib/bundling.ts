@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
@@ -42,8 +43,14 @@ function aliases(): Record<string, string> {
   return Object.fromEntries(Object.entries(DEPLOYED_MODULE_REPLACEMENTS).map(([pkg, file]) => [pkg, join(PROJECT_ROOT, file)]));
 }
 
-/** The file of an entry point under lambdas/entrypoints/ (given without extension, as HouseFunction's `entrypoint`). */
-export const entrypointFile = (entrypoint: string): string => join(PROJECT_ROOT, 'lambdas', 'entrypoints', `${entrypoint}.ts`);
+/**
+ * The file of an entry point under lambdas/entrypoints/ (given without extension, as HouseFunction's `entrypoint`):
+ * `.ts`, or `.mts` for one that awaits at the top level (TypeScript allows that only in an ES module).
+ */
+export function entrypointFile(entrypoint: string): string {
+  const base = join(PROJECT_ROOT, 'lambdas', 'entrypoints', entrypoint);
+  return existsSync(`${base}.mts`) ? `${base}.mts` : `${base}.ts`;
+}
 
 /**
  * NodejsFunction's `bundling` for every function: a minified ES module for Node.js 24, class and function names

@@ -38,8 +38,6 @@ export interface AuthorizerDependencies {
   readonly metrics?: Pick<VerdictMetrics, 'tick' | 'count' | 'flush'> | undefined;
   /** A "key allowed" DEBUG line per allow (default: off; the wiring turns it on when the logger is at DEBUG). */
   readonly logAllows?: boolean | undefined;
-  /** Started at cold start (lambdas/runtime/authorizer-warm-up.ts): the first request waits for it; it never rejects. */
-  readonly warmUp?: Promise<void> | undefined;
   /** The "key denied" lines, one per kind a minute (default: a DenialLog on `logger`). */
   readonly denials?: Pick<DenialLog, 'denied'> | undefined;
 }
@@ -64,12 +62,7 @@ export function createAuthorizerHandler(deps: AuthorizerDependencies) {
   const unscopedRoutes = deps.unscopedRoutes ?? defaultUnscopedRoutes(routeScopes);
   const keyHeader = deps.keyHeader ?? 'authorization';
   const denials = deps.denials ?? new DenialLog({ logger: deps.logger });
-  let warmingUp = deps.warmUp;
   return async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
-    if (warmingUp !== undefined) {
-      await warmingUp;
-      warmingUp = undefined;
-    }
     deps.metrics?.tick();
     let verdict;
     try {

@@ -25,10 +25,10 @@ import { NO_BUNDLING } from './synth-context';
 const AUTHORIZER_BUDGET_BYTES = 350_000;
 const MANAGEMENT_BUDGET_BYTES = 500_000;
 
-/** Every function's entry point: the authorizer and the management ones (lambdas/entrypoints/*.ts). */
+/** Every function's entry point: the authorizer and the management ones (lambdas/entrypoints/*.ts, *.mts). */
 const ENTRYPOINTS = readdirSync(join(PROJECT_ROOT, 'lambdas', 'entrypoints'))
-  .filter((file) => file.endsWith('.ts'))
-  .map((file) => file.replace(/\.ts$/, ''))
+  .filter((file) => /\.m?ts$/.test(file))
+  .map((file) => file.replace(/\.m?ts$/, ''))
   .sort();
 
 const budgetOf = (entrypoint: string): number => (entrypoint === 'authorizer' ? AUTHORIZER_BUDGET_BYTES : MANAGEMENT_BUDGET_BYTES);

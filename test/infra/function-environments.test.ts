@@ -8,6 +8,7 @@ import { INDEX_FILE, MANIFEST_FILE } from '../../lambdas/console/console-assets'
 import { CONSOLE_ASSETS_FOLDER } from '../../lambdas/runtime/console-wiring';
 import { ConfigError } from '../../lambdas/settings/config-error';
 import type { FunctionComponent } from '../../lambdas/settings/function-environment';
+import { entrypointFile } from '../../lib/bundling';
 import { buildApp } from '../../lib/app';
 import { buildIn, edgeContext, FULL_EDGE } from './edge-support';
 import { BASE_CONTEXT, type Resource, type Resources } from './synth-context';
@@ -54,11 +55,11 @@ const DISTRIBUTION_DOMAIN = 'd111111abcdef8.cloudfront.net';
  * them. None for an entry point that loads no settings (health).
  */
 function componentOf(entrypoint: string): FunctionComponent | undefined {
-  const file = join(ENTRYPOINTS, `${entrypoint}.ts`);
+  const file = entrypointFile(entrypoint);
   if (!existsSync(file)) throw new Error(`no entry point lambdas/entrypoints/${entrypoint}.ts`);
   const source = readFileSync(file, 'utf8');
   const components = new Set<string>();
-  for (const [, module] of source.matchAll(/from '\.\.\/runtime\/([\w-]+)'/g)) {
+  for (const [, module] of source.matchAll(/from '\.\.\/runtime\/([\w-]+)(?:\.js)?'/g)) {
     const wiring = readFileSync(join(ROOT, 'lambdas', 'runtime', `${module!}.ts`), 'utf8');
     for (const [, component] of wiring.matchAll(/loadSettings\('(\w+)'/g)) components.add(component!);
   }
@@ -71,8 +72,8 @@ function componentOf(entrypoint: string): FunctionComponent | undefined {
  * the module that exports it (the module as the test's mocks leave it).
  */
 function wiringsOf(entrypoint: string): { name: string; wiring: () => unknown }[] {
-  const source = readFileSync(join(ENTRYPOINTS, `${entrypoint}.ts`), 'utf8');
-  return [...source.matchAll(/import \{([^}]+)\} from '\.\.\/runtime\/([\w-]+)'/g)].flatMap(([, names, module]) =>
+  const source = readFileSync(entrypointFile(entrypoint), 'utf8');
+  return [...source.matchAll(/import \{([^}]+)\} from '\.\.\/runtime\/([\w-]+)(?:\.js)?'/g)].flatMap(([, names, module]) =>
     names!
       .split(',')
       .map((name) => name.trim())
@@ -243,7 +244,7 @@ function coldStart(logicalId: string, entrypoint: string, environment: Record<st
 
 describe('every function loads the environment the stack gives it, as CloudFormation resolves it', () => {
   it('knows every entry point and the settings each loads', () => {
-    const entrypoints = readdirSync(ENTRYPOINTS).map((file) => file.replace(/\.ts$/, ''));
+    const entrypoints = readdirSync(ENTRYPOINTS).map((file) => file.replace(/\.m?ts$/, ''));
     // Every entry point, exactly: a new one, or one whose settings come from elsewhere, is added here knowingly.
     expect(Object.fromEntries(entrypoints.map((entrypoint) => [entrypoint, componentOf(entrypoint) ?? 'none']))).toEqual({
       'admin-list-keys': 'management',

@@ -220,24 +220,6 @@ describe('authorizer handler (API key → simple response)', () => {
         ['key denied', { code: 'REVOKED', keyId: revoked.keyId, routeKey: 'GET /whoami', repeats: 2 }],
       ]);
     });
-
-    it('holds the first request until the cold start warm-up is over, and only the first', async () => {
-      let finish: () => void = () => undefined;
-      const warmUp = new Promise<void>((resolve) => {
-        finish = resolve;
-      });
-      const warming = createAuthorizerHandler({ verifier: new KeyVerifier({ store, format, clock: () => now }), logger, warmUp });
-      let answered = false;
-      const first = warming(authorizerEvent(`Bearer ${alice.key}`)).then((result) => {
-        answered = true;
-        return result;
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-      expect([answered, store.getKeyCalls]).toEqual([false, 0]);
-      finish();
-      await expect(first).resolves.toMatchObject({ isAuthorized: true });
-      await expect(warming(authorizerEvent(`Bearer ${alice.key}`))).resolves.toMatchObject({ isAuthorized: true });
-    });
   });
 
   describe('logging', () => {
