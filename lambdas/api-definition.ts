@@ -25,7 +25,8 @@ export type FunctionName =
   | 'adminRevokeKeys'
   | 'auth0Webhook'
   | 'console'
-  | 'secretScanning';
+  | 'secretScanning'
+  | 'openapi';
 
 /** API Gateway's token bucket for one route: requests per second, and the burst it absorbs. */
 export interface RouteThrottle {
@@ -74,6 +75,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   { method: 'GET', path: '/console/{proxy+}', auth: 'none', function: 'console' },
   // GitHub's secret scanning partner program reports keys found in public: the function checks GitHub's signature.
   { method: 'POST', path: '/secret-scanning/github', auth: 'none', function: 'secretScanning' },
+  // This API's OpenAPI 3.1 document (lambdas/openapi/), generated from the schemas the handlers validate and answer with.
+  { method: 'GET', path: '/openapi.json', auth: 'none', function: 'openapi' },
 ];
 
 /**

@@ -223,7 +223,9 @@ export class KeyApi extends Construct {
                 tableName: shared.table.tableName,
                 accessTokenKeysSecretArn: this.signing.tokenKeysSecret.secretArn,
               })
-            : {},
+            : route.function === 'openapi'
+              ? functionEnvironment('openapi', config)
+              : {},
       // Each function's own (lambdas/runtime/function-timeouts.ts, which the local gateway enforces as well): the
       // management timeout for the key routes and GitHub's alerts; the JWKS function's one GetParameter gives up
       // within worstCaseMs, so a slow one answers 503 JWKS_UNAVAILABLE, not a timeout.

@@ -109,6 +109,8 @@ const FUNCTIONS: Record<KeyFunctionName, FunctionSpec> = {
   },
   whoami: { entrypoint: 'whoami', description: 'GET /whoami (sample protected backend)', actions: [] },
   health: { entrypoint: 'health', description: 'GET /health', actions: [] },
+  // The document is built from its own bundle at cold start: no table, no secret.
+  openapi: { entrypoint: 'openapi', description: "GET /openapi.json (this API's OpenAPI document)", actions: [] },
   // Files from its own bundle (its build hook: lib/key-api.ts); no table, no secret.
   console: { entrypoint: 'console', description: 'GET /console (the key owners console and the drop-in component)', actions: [] },
   // GetItem on key items only (granted with KEY_ITEMS_ONLY below); its signing-key read is granted in lib/assertion-signing.ts.

@@ -18,6 +18,14 @@ export function acknowledgeNagFindings(keys: UserApiKeys): void {
       reason: 'GET /health is a public liveness check by design: it returns a constant and touches no data.',
     });
   }
+  const openApiRoute = keys.api.node.tryFindChild('GET--openapi.json');
+  if (openApiRoute !== undefined) {
+    Validations.of(openApiRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        "GET /openapi.json is the API's OpenAPI document, public by design (clients and generators read it): built from code, it touches no data.",
+    });
+  }
   for (const id of ['GET--console', 'GET--console--{proxy+}']) {
     const consoleRoute = keys.api.node.tryFindChild(id);
     if (consoleRoute === undefined) continue;

@@ -47,6 +47,8 @@ export interface GatewayOptions {
   readonly throttle?: boolean | undefined;
   /** Called for each request (method, path, status), e.g. to print an access log. */
   readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
+  /** Called with each answer as sent, and the route it was for: e.g. to check it against the OpenAPI document. */
+  readonly onResponse?: ((exchange: GatewayExchange) => void) | undefined;
   /** The timeout of the `accessToken` routes' functions that set none; default as deployed (MANAGEMENT_FUNCTION_TIMEOUT_SECONDS). */
   readonly managementTimeoutMs?: number | undefined;
   /** API Gateway's own wait for any integration; default HTTP APIs' 30 s (tests shorten it). */
@@ -59,6 +61,25 @@ export interface GatewayOptions {
   readonly authorizerTimeoutMs?: number | undefined;
   /** CORS as the HTTP API's corsPreflight does it (CORS_ALLOW_ORIGINS); none when absent or no origin is allowed. */
   readonly cors?: { readonly allowOrigins: readonly string[]; readonly rules: CorsRules } | undefined;
+}
+
+/** One answer of the gateway: the route that matched (none for a 404 or a CORS preflight) and what was sent. */
+export interface GatewayExchange {
+  readonly method: string;
+  readonly path: string;
+  /** `GET /keys/{id}`; undefined when no route matched, or for a CORS preflight. */
+  readonly routeKey: string | undefined;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly body: Buffer;
+}
+
+/** What the gateway sends: built whole, then written once (so an observer sees exactly what the client got). */
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Buffer;
+  readonly routeKey?: string | undefined;
 }
 
 /** HTTP APIs wait at most 30 s for an integration (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). */
@@ -227,28 +248,29 @@ export function createGateway(options: GatewayOptions): Server {
     return origin !== undefined && cors?.allowOrigins.includes(origin) === true ? origin : undefined;
   };
 
-  async function respond(request: IncomingMessage, response: ServerResponse): Promise<number> {
+  async function respond(request: IncomingMessage): Promise<Answer> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
     if (cors !== undefined && method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-      return preflight(response, allowedOrigin(request), cors.rules);
+      return preflight(allowedOrigin(request), cors.rules);
     }
     const matched = matchRoute(routeTable, method, url.pathname);
     if (matched === undefined) {
-      return gatewayError(response, 404, 'Not Found');
+      return gatewayError(404, 'Not Found');
     }
+    const route = matched.route;
+    const routeKey = `${route.method} ${route.path}`;
+    const routeError = (status: number, message: string): Answer => ({ ...gatewayError(status, message), routeKey });
     let body: Buffer;
     try {
       body = await readBody(request, GATEWAY_MAX_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return gatewayError(response, 413, 'Request Entity Too Large');
+      if (error instanceof BodyTooLargeError) return routeError(413, 'Request Entity Too Large');
       throw error;
     }
-    const route = matched.route;
     if (buckets.get(route)?.take() === false) {
-      return gatewayError(response, 429, 'Too Many Requests');
+      return routeError(429, 'Too Many Requests');
     }
-    const routeKey = `${route.method} ${route.path}`;
     const matchedRequest: MatchedRequest = {
       request,
       body,
@@ -263,7 +285,7 @@ export function createGateway(options: GatewayOptions): Server {
     if (route.auth === 'apiKey') {
       const identity = event.headers[keyHeader];
       if (identity === undefined || identity === '') {
-        return gatewayError(response, 401, 'Unauthorized');
+        return routeError(401, 'Unauthorized');
       }
       // As deployed: the route key is an identity source, so a verdict cached
       // for one route (with its required scope) never decides another.
@@ -271,19 +293,19 @@ export function createGateway(options: GatewayOptions): Server {
       let verdict = cache.get(identitySource);
       if (verdict === undefined) {
         verdict = await authorize(authorizerEvent(event, identitySource));
-        if (verdict === undefined) return gatewayError(response, 500, 'Internal Server Error');
+        if (verdict === undefined) return routeError(500, 'Internal Server Error');
         cache.set(identitySource, verdict);
       }
       if (!verdict.isAuthorized) {
-        return gatewayError(response, 403, 'Forbidden');
+        return routeError(403, 'Forbidden');
       }
       // Each request gets its own copy, as each Lambda invocation gets its own event.
       Object.assign(event.requestContext, { authorizer: { lambda: copyContext(verdict.context ?? {}) } });
     }
 
     const outcome = await invoke(route, event);
-    if (outcome.kind === 'failed' || outcome.kind === 'function timed out') return gatewayError(response, 500, 'Internal Server Error');
-    if (outcome.kind === 'integration timed out') return gatewayError(response, 503, 'Service Unavailable');
+    if (outcome.kind === 'failed' || outcome.kind === 'function timed out') return routeError(500, 'Internal Server Error');
+    if (outcome.kind === 'integration timed out') return routeError(503, 'Service Unavailable');
     const result = outcome.result;
     const headers: Record<string, string | string[]> = { 'apigw-requestid': event.requestContext.requestId };
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
@@ -300,9 +322,7 @@ export function createGateway(options: GatewayOptions): Server {
     if (result.cookies !== undefined && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
     const payload = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     headers['content-length'] = String(payload.length);
-    response.writeHead(result.statusCode, headers);
-    response.end(payload);
-    return result.statusCode;
+    return { status: result.statusCode, headers, body: payload, routeKey };
   }
 
   /**
@@ -355,9 +375,15 @@ export function createGateway(options: GatewayOptions): Server {
   }
 
   const server = createServer((request, response) => {
-    respond(request, response)
-      .catch(() => gatewayError(response, 500, 'Internal Server Error'))
-      .then((status) => options.onRequest?.({ method: request.method ?? '', path: request.url ?? '', status }))
+    respond(request)
+      .catch(() => gatewayError(500, 'Internal Server Error'))
+      .then((answer) => {
+        const sent = send(response, answer);
+        const method = request.method ?? '';
+        const path = request.url ?? '';
+        options.onRequest?.({ method, path, status: sent.status });
+        options.onResponse?.({ method, path, routeKey: sent.routeKey, status: sent.status, headers: sent.headers, body: sent.body });
+      })
       .catch(() => undefined);
   });
   return server;
@@ -404,8 +430,8 @@ type Invocation =
  * rules for an allowed origin and no CORS headers for any other (so the
  * browser refuses the request).
  */
-function preflight(response: ServerResponse, origin: string | undefined, rules: CorsRules): number {
-  response.writeHead(204, {
+function preflight(origin: string | undefined, rules: CorsRules): Answer {
+  const headers: Record<string, string> = {
     'apigw-requestid': randomUUID(),
     ...(origin !== undefined
       ? {
@@ -416,21 +442,32 @@ function preflight(response: ServerResponse, origin: string | undefined, rules: 
           vary: 'origin',
         }
       : {}),
-  });
-  response.end();
-  return 204;
+  };
+  return { status: 204, headers, body: Buffer.alloc(0) };
+}
+
+/** Writes the answer; one Node refuses (a header a function set that HTTP does not allow) becomes a 500, as a failed function's. */
+function send(response: ServerResponse, answer: Answer): Answer {
+  try {
+    response.writeHead(answer.status, answer.headers);
+    response.end(answer.body);
+    return answer;
+  } catch {
+    const failed = { ...gatewayError(500, 'Internal Server Error'), routeKey: answer.routeKey };
+    if (!response.headersSent) {
+      response.writeHead(failed.status, failed.headers);
+      response.end(failed.body);
+    }
+    return failed;
+  }
 }
 
 /** Errors API Gateway itself produces have this shape: `{ "message": "..." }`. */
-function gatewayError(response: ServerResponse, status: number, message: string): number {
-  if (!response.headersSent) {
-    const text = JSON.stringify({ message });
-    response.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-      'apigw-requestid': randomUUID(),
-    });
-    response.end(text);
-  }
-  return status;
+function gatewayError(status: number, message: string): Answer {
+  const body = Buffer.from(JSON.stringify({ message }));
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'content-length': String(body.length), 'apigw-requestid': randomUUID() },
+    body,
+  };
 }

@@ -34,6 +34,8 @@ import { tokenDependencies } from '../lambdas/runtime/token-wiring';
 import { createTokenHandler } from '../lambdas/handlers/token';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '../lambdas/domain/access-token';
 import { createSecretScanningHandler } from '../lambdas/handlers/secret-scanning';
+import { createOpenApiHandler } from '../lambdas/handlers/openapi';
+import { openApiDocument } from '../lambdas/openapi/document';
 import { secretScanningDependencies } from '../lambdas/runtime/secret-scanning-wiring';
 import { createLifecycleEventsHandler } from '../lambdas/handlers/lifecycle-events';
 import { createExpiryNoticesHandler, type ExpiryNoticesResult } from '../lambdas/handlers/expiry-notices';
@@ -50,7 +52,7 @@ import { startDevIdentityProvider, type DevIdentityProvider } from './dev-identi
 
 import { SHARED_DB_CREDENTIALS, type DynamoDbCredentials } from './dynamodb-credentials';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { createGateway, type AuthorizerFunction, type LocalRoute, type RouteFunction } from './gateway';
+import { createGateway, type AuthorizerFunction, type GatewayExchange, type LocalRoute, type RouteFunction } from './gateway';
 import { closeServer, listenOnLoopback } from './http-util';
 import { LocalAssertions } from './local-assertions';
 import { LoopbackJwksFetcher } from './loopback-jwks-fetcher';
@@ -102,6 +104,8 @@ export interface LocalSystemOptions {
   readonly logger: AppLogger;
   readonly clock?: Clock | undefined;
   readonly onRequest?: ((line: { method: string; path: string; status: number }) => void) | undefined;
+  /** Sees every answer the gateway sends, with its route (the tests check each against the OpenAPI document). */
+  readonly onResponse?: ((exchange: GatewayExchange) => void) | undefined;
   /**
    * The timeout the gateway enforces on the functions deployed with the management timeout (the key routes,
    * GitHub's alerts); default as deployed, as every other function's (lambdas/runtime/function-timeouts.ts). Tests shorten it.
@@ -324,6 +328,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       }),
       console: consoleHandler,
       secretScanning: createSecretScanningHandler(secretScanning),
+      openapi: createOpenApiHandler(openApiDocument({ keyHeader: options.keyHeader })),
     };
     // As deployed: the revocation delay is split between the gateway's cache and the authorizer's.
     const cacheTtl = splitCacheTtl(options.authorizerCacheTtlSeconds);
@@ -346,6 +351,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       throttle: options.throttle,
       now: clock && (() => clock().getTime()),
       onRequest: options.onRequest,
+      onResponse: options.onResponse,
       managementTimeoutMs: options.managementTimeoutMs,
       authorizerTimeoutMs: options.authorizerTimeoutMs,
       cors: { allowOrigins: options.corsAllowOrigins ?? [], rules: corsRules(options.keyHeader ?? 'authorization') },

@@ -1,4 +1,8 @@
+import { appendFileSync } from 'node:fs';
 import { createLogger } from '../lambdas/observability/logger';
+import { openApiDocument } from '../lambdas/openapi/document';
+import type { GatewayExchange } from './gateway';
+import { createResponseChecker } from './openapi-response-check';
 import { redactRequestTarget } from './access-log-redaction';
 import { LogLinePublisher } from '../lambdas/events/local-publishers';
 import { banner } from './banner';
@@ -30,8 +34,10 @@ async function main(): Promise<void> {
     shutdown('SIGTERM');
   });
 
+  const onResponse = responseCheck(process.env.OPENAPI_VIOLATIONS_FILE, settings.keyHeader);
   const system = await startLocalSystem({
     ...settings,
+    onResponse,
     logger: createLogger('user-api-keys-local'),
     // Each key change as one line, as its EventBridge event would read (EVENTS_FILE: NDJSON there instead).
     ...(settings.eventsFile === undefined
@@ -62,6 +68,19 @@ async function main(): Promise<void> {
       eventsFile: settings.eventsFile,
     }),
   );
+}
+
+/**
+ * A test hook, not a setting: with OPENAPI_VIOLATIONS_FILE set (test/support/local-system.ts), every answer that
+ * the OpenAPI document does not describe is appended there, one line each, for the suite to fail on.
+ */
+function responseCheck(file: string | undefined, keyHeader: string | undefined): ((exchange: GatewayExchange) => void) | undefined {
+  if (file === undefined || file === '') return undefined;
+  const checker = createResponseChecker(openApiDocument({ keyHeader }));
+  return (exchange) => {
+    const problem = checker.check(exchange);
+    if (problem !== undefined) appendFileSync(file, `${problem.replace(/\n/g, ' ')}\n`);
+  };
 }
 
 main().catch((error: unknown) => {

@@ -41,6 +41,7 @@ const COMPONENT_NAMES: Record<Exclude<Component, 'stack'>, string> = {
   token: '`POST /oauth/token`',
   console: '`/console`',
   events: 'lifecycle events, expiry notices',
+  openapi: '`/openapi.json`',
 };
 
 /** What the functions and `npm start` read from their environment. */

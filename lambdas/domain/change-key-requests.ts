@@ -2,14 +2,16 @@ import * as z from 'zod';
 import { DEFAULT_GRACE_PERIOD_SECONDS, MAX_GRACE_PERIOD_SECONDS } from './key-policy';
 import { keyNameSchema, parseBody } from './request-schema';
 
-const updateKeySchema = z
+export const updateKeySchema = z
   .strictObject({
     name: keyNameSchema.optional(),
     enabled: z.boolean({ error: 'enabled must be true or false' }).optional(),
   })
   .refine((body) => body.name !== undefined || body.enabled !== undefined, {
     error: 'nothing to change: send "name", "enabled" or both',
-  });
+  })
+  // The refinement, as the OpenAPI document (lambdas/openapi/) can say it.
+  .meta({ minProperties: 1 });
 
 export interface UpdateKeyRequest {
   readonly name?: string | undefined;
@@ -25,7 +27,7 @@ export function parseUpdateKeyRequest(body: unknown): UpdateKeyRequest {
   };
 }
 
-const rotateKeySchema = z.strictObject({
+export const rotateKeySchema = z.strictObject({
   gracePeriodSeconds: z
     .number({ error: 'gracePeriodSeconds must be a number' })
     .int('gracePeriodSeconds must be a whole number')

@@ -6,7 +6,7 @@ import { keyNameSchema, parseBody } from './request-schema';
 
 const DAY_SECONDS = 86_400;
 
-const createKeySchema = z.strictObject({
+export const createKeySchema = z.strictObject({
   name: keyNameSchema,
   scopes: z
     .array(

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseOwnerId } from '../auth/admin-access';
 import type { OwnerKeys } from '../domain/owner-keys';
 import { pathParameter, readOptionalJsonBody } from '../http/request';
+import type { AdminKeyPageBody, RevokedCountBody } from '../http/response-schemas';
 import { jsonResponse } from '../http/responses';
 import { ValidationError } from '../domain/errors';
 import { managementHandler, type ManagementDependencies, type ManagementHandler } from './management-handler';
@@ -21,7 +22,7 @@ export const createAdminListKeysHandler = (deps: AdminDependencies): ManagementH
   managementHandler('GET /admin/users/{sub}/keys', deps, async (_admin, event) => {
     const owner = ownerOf(event);
     const [page, auth0] = await Promise.all([deps.keys.list(owner, event.queryStringParameters), deps.ownerKeys.auth0Status(owner)]);
-    return jsonResponse(200, { ...page, auth0 });
+    return jsonResponse(200, { ...page, auth0 } satisfies AdminKeyPageBody);
   });
 
 /**
@@ -37,5 +38,5 @@ export const createAdminRevokeKeysHandler = (deps: AdminDependencies): Managemen
     if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0)) {
       throw new ValidationError('The body must be empty or {}');
     }
-    return jsonResponse(200, { revoked: await deps.ownerKeys.revokeAll(owner, admin) });
+    return jsonResponse(200, { revoked: await deps.ownerKeys.revokeAll(owner, admin) } satisfies RevokedCountBody);
   });

@@ -10,6 +10,7 @@ import {
 import { EventFileError, parseEventFile } from '../domain/auth0-event-file';
 import { applyAuth0Event } from '../domain/owner-events';
 import { bodyBytes, header } from '../http/request';
+import type { WebhookResultsBody } from '../http/response-schemas';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses';
 import { describeError } from '../observability/logger';
 import { deadlineFromContext, withDeadline, type DeadlineContext } from '../runtime/deadline';
@@ -51,7 +52,7 @@ export const createAuth0WebhookHandler =
           deps.logger.info('auth0 event', result);
           results.push(result);
         }
-        return jsonResponse(200, { results });
+        return jsonResponse(200, { results } satisfies WebhookResultsBody);
       } catch (error) {
         // Auth0 does not retry a 4xx: a report that met keys changing under it must be answered as the passing fault it is.
         response = errorResponse(concurrentChangeAsUnavailable(error, 'Keys changed while this report was applied; try again shortly'));

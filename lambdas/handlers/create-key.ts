@@ -1,11 +1,12 @@
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../domain/idempotency';
 import type { Replayable } from '../domain/idempotent-requests';
 import { header, readJsonBody } from '../http/request';
+import type { CreatedKeyBody, RotatedKeyBody } from '../http/response-schemas';
 import { jsonResponse, type HttpResponse } from '../http/responses';
 import { managementHandler, type ManagementDependencies, type ManagementHandler } from './management-handler';
 
 /** 201 with the key; a replay (the same Idempotency-Key and request again) says so in a header, with the same body. */
-export function createdResponse(result: Replayable<unknown>): HttpResponse {
+export function createdResponse(result: Replayable<CreatedKeyBody | RotatedKeyBody>): HttpResponse {
   const response = jsonResponse(201, result.outcome);
   return result.replayed ? { ...response, headers: { ...response.headers, 'idempotent-replayed': 'true' } } : response;
 }

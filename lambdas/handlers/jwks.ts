@@ -1,5 +1,6 @@
 import type { Jwks } from '../domain/signing-keys';
 import { DependencyUnavailableError } from '../domain/errors';
+import type { JwksBody } from '../http/response-schemas';
 import { errorResponse, type HttpResponse } from '../http/responses';
 import { describeError, type AppLogger } from '../observability/logger';
 
@@ -24,7 +25,7 @@ export function createJwksHandler(deps: JwksDependencies) {
       return {
         statusCode: 200,
         headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': JWKS_CACHE_CONTROL },
-        body: JSON.stringify({ keys: jwks.keys }),
+        body: JSON.stringify({ keys: jwks.keys } satisfies JwksBody),
       };
     } catch (error) {
       deps.logger.error('JWKS unavailable', describeError(error));

@@ -6,6 +6,7 @@ import { parseLeakReport } from '../domain/leak-report';
 import type { LeakRevocation } from '../domain/leak-revocation';
 import { requestOrigin } from '../http/caller';
 import { bodyBytes, header } from '../http/request';
+import type { LeakFeedbackBody } from '../http/response-schemas';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses';
 import { describeError, type AppLogger } from '../observability/logger';
 import { deadlineFromContext, withDeadline, type DeadlineContext } from '../runtime/deadline';
@@ -49,7 +50,11 @@ export const createSecretScanningHandler =
         }
         return jsonResponse(
           200,
-          results.map(({ tokenHash, tokenType, label }) => ({ token_hash: tokenHash, token_type: tokenType, label })),
+          results.map(({ tokenHash, tokenType, label }) => ({
+            token_hash: tokenHash,
+            token_type: tokenType,
+            label,
+          })) satisfies LeakFeedbackBody,
         );
       } catch (error) {
         response = errorResponse(concurrentChangeAsUnavailable(error, 'Keys changed while this alert was handled; try again shortly'));

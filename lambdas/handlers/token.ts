@@ -3,6 +3,7 @@ import type { TokenExchange } from '../domain/token-exchange';
 import { OAuthError, type OAuthErrorCode } from '../domain/token-request';
 import { parseTokenRequest } from '../domain/token-request';
 import { bodyBytes, header } from '../http/request';
+import type { OAuthErrorBody, TokenGrantBody } from '../http/response-schemas';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses';
 import { describeError, type AppLogger } from '../observability/logger';
 
@@ -21,7 +22,7 @@ function oauthResponse(statusCode: number, body: unknown, extra: Record<string, 
 function oauthError(error: OAuthError): HttpResponse {
   const status = error.error === 'invalid_client' ? 401 : 400;
   const challenge: Record<string, string> = error.error === 'invalid_client' ? { 'www-authenticate': 'Basic realm="oauth/token"' } : {};
-  return oauthResponse(status, { error: error.error, error_description: error.description }, challenge);
+  return oauthResponse(status, { error: error.error, error_description: error.description } satisfies OAuthErrorBody, challenge);
 }
 
 /**
@@ -43,7 +44,7 @@ export function createTokenHandler(deps: TokenDependencies) {
       clientId = request.clientId;
       const grant = await deps.exchange.exchange(request);
       outcome = 'issued';
-      response = oauthResponse(200, grant);
+      response = oauthResponse(200, grant satisfies TokenGrantBody);
     } catch (error) {
       if (!(error instanceof OAuthError)) {
         response = errorResponse(error);

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import type { AssertionVerifier } from '../auth/assertion-verifier';
+import type { WhoamiBody } from '../http/response-schemas';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses';
 import type { KeyContext } from './authorizer';
 
@@ -19,7 +20,7 @@ export function createWhoamiHandler(deps: WhoamiDependencies) {
       // A route wired without the authorizer has no context at all: then there is no assertion either (401).
       const context = (event.requestContext as { authorizer?: { lambda?: Partial<KeyContext> } }).authorizer?.lambda;
       const { sub, keyId, scopes, kid } = await deps.assertions.verify(context?.assertion);
-      return jsonResponse(200, { sub, keyId, scopes, assertion: { verified: true, kid } });
+      return jsonResponse(200, { sub, keyId, scopes, assertion: { verified: true, kid } } satisfies WhoamiBody);
     } catch (error) {
       return errorResponse(error);
     }

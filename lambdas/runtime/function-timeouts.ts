@@ -29,7 +29,7 @@ export const TOKEN_FUNCTION_TIMEOUT_SECONDS = seconds(
   worstCaseMs(MANAGEMENT_DYNAMODB_TIMEOUTS) + worstCaseMs(AUTHORIZER_SECRET_TIMEOUTS) + 1000,
 );
 
-/** Functions that call nothing on a request (health, the sample /whoami, the console's files). */
+/** Functions that call nothing on a request (health, the sample /whoami, the console's files, the OpenAPI document). */
 export const QUICK_FUNCTION_TIMEOUT_SECONDS = 3;
 
 /**
@@ -55,6 +55,7 @@ const TIMEOUTS: Readonly<Record<FunctionName, number | typeof MANAGEMENT>> = {
   health: QUICK_FUNCTION_TIMEOUT_SECONDS,
   whoami: QUICK_FUNCTION_TIMEOUT_SECONDS,
   console: QUICK_FUNCTION_TIMEOUT_SECONDS,
+  openapi: QUICK_FUNCTION_TIMEOUT_SECONDS,
   jwks: JWKS_FUNCTION_TIMEOUT_SECONDS,
   token: TOKEN_FUNCTION_TIMEOUT_SECONDS,
   createKey: MANAGEMENT,

@@ -1,6 +1,6 @@
 import { settingNames, specOf, type SettingsFor } from './schema';
 
-export type FunctionComponent = 'authorizer' | 'management' | 'assertion' | 'token' | 'console' | 'events';
+export type FunctionComponent = 'authorizer' | 'management' | 'assertion' | 'token' | 'console' | 'events' | 'openapi';
 
 /**
  * The environment a deployed function gets: one variable for each setting

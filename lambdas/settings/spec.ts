@@ -10,8 +10,9 @@ import type { SettingKind, Settled } from './kinds';
  * - `token`:      read by the `POST /oauth/token` function
  * - `console`:    read by the console's function
  * - `events`:     read by the lifecycle-events and expiry-notice functions
+ * - `openapi`:    read by the `GET /openapi.json` function
  */
-export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion' | 'token' | 'console' | 'events';
+export type Component = 'stack' | 'authorizer' | 'management' | 'local' | 'assertion' | 'token' | 'console' | 'events' | 'openapi';
 
 export interface SettingSpec<T = unknown> {
   readonly kind: SettingKind<T>;

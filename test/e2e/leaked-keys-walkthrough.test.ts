@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { settingNames, specOf } from '../../lambdas/settings/schema';
 import { freePort } from '../support/free-port';
+import { npmStartResponseCheck } from '../support/local-system';
 
 /**
  * The README's "Leaked keys: GitHub secret scanning" walk-throughs, run as printed against `npm start`
@@ -91,6 +92,8 @@ describe("the README's leaked keys walk-throughs, through npm start", () => {
   const systems = new Set<NpmStart>();
   /** Process groups of shells the README's blocks left running (python3's http.server). */
   const groups = new Set<number>();
+  // Every answer npm start gives here is held to the OpenAPI document.
+  const responses = npmStartResponseCheck();
 
   const killGroup = (pgid: number) => {
     try {
@@ -105,6 +108,7 @@ describe("the README's leaked keys walk-throughs, through npm start", () => {
     for (const system of systems) await stop(system).catch(() => undefined); // only if a test failed half-way
     for (const pgid of groups) killGroup(pgid);
     rmSync(work, { recursive: true, force: true });
+    responses.assertDescribed();
   });
 
   async function startNpmStart(env: Record<string, string>): Promise<NpmStart> {
@@ -113,6 +117,7 @@ describe("the README's leaked keys walk-throughs, through npm start", () => {
     const child = spawn(TSX, ['local/main.ts'], {
       env: {
         ...baseEnv,
+        ...responses.env,
         ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
         DATA_DIR: dataDir,
         AUTHORIZER_CACHE_TTL_SECONDS: '0',

@@ -7,6 +7,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../lambdas/runtime/clients';
 import { credentialsPath, readCredentials, SHARED_DB_CREDENTIALS } from '../../local/dynamodb-credentials';
 import { freePort } from '../support/free-port';
+import { npmStartResponseCheck } from '../support/local-system';
 
 /**
  * `npm start` as a person runs it: its own DynamoDB Local with data on disk,
@@ -21,15 +22,19 @@ describe('npm start', () => {
     ports = { PORT: await freePort(), DEV_IDP_PORT: await freePort(), DYNAMODB_PORT: await freePort() };
   });
   const children = new Set<ChildProcess>();
+  // Every answer npm start gives here is held to the OpenAPI document.
+  const responses = npmStartResponseCheck();
   afterAll(() => {
     for (const child of children) child.kill('SIGKILL'); // only if a test failed half-way
     rmSync(dataDir, { recursive: true, force: true });
+    responses.assertDescribed();
   });
 
   async function start(): Promise<{ child: ChildProcess; output: () => string }> {
     const child = spawn(join(process.cwd(), 'node_modules/.bin/tsx'), ['local/main.ts'], {
       env: {
         ...process.env,
+        ...responses.env,
         ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
         DATA_DIR: dataDir,
         AUTHORIZER_CACHE_TTL_SECONDS: '0',

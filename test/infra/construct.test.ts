@@ -23,9 +23,9 @@ describe('UserApiKeys without the settings loader', () => {
     const stack = new Stack(new App({ context: NO_BUNDLING }), 'Own');
     const keys = new UserApiKeys(stack, 'Keys', AUTH0);
     const resources = resourcesOf(stack);
-    // Fifteen functions for the routes (the admin ones, the console and GitHub's alerts included), plus the authorizer, the
-    // signing-key rotation and the lifecycle events' two.
-    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(19);
+    // Sixteen functions for the routes (the admin ones, the console, GitHub's alerts and the OpenAPI document included), plus
+    // the authorizer, the signing-key rotation and the lifecycle events' two.
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(20);
     // The Auth0 event settings are off by default: no bus, rule, queue, webhook or its secret.
     expect(keys.ownerEvents).toBeUndefined();
     expect(keys.auth0Webhook).toBeUndefined();

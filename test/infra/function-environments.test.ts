@@ -257,6 +257,8 @@ describe('every function loads the environment the stack gives it, as CloudForma
       'get-key': 'management',
       health: 'none',
       jwks: 'assertion',
+      // Its one setting, KEY_HEADER, is read by lambdas/runtime/openapi-wiring.ts itself.
+      openapi: 'openapi',
       'lifecycle-events': 'events',
       'list-key-events': 'management',
       'list-keys': 'management',
@@ -281,6 +283,7 @@ describe('every function loads the environment the stack gives it, as CloudForma
       'get-key': ['lambdaManagementDependencies'],
       health: [],
       jwks: ['lambdaJwksDependencies'],
+      openapi: ['lambdaOpenApiDocument'],
       'lifecycle-events': ['lambdaLifecycleEventsDependencies'],
       'list-key-events': ['lambdaManagementDependencies'],
       'list-keys': ['lambdaManagementDependencies'],

@@ -229,10 +229,10 @@ describe('the default stack', () => {
 
   it('runs every function on Node.js 24, ARM64, with its own log group and a set retention', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    // A function per route (the sample /whoami included; the console's two routes share one), the authorizer, the
-    // signing-key rotation, and the lifecycle events' two (the stream's and the daily expiry notice).
+    // A function per route (the sample /whoami and GET /openapi.json included; the console's two routes share one), the
+    // authorizer, the signing-key rotation, and the lifecycle events' two (the stream's and the daily expiry notice).
     expect(functions).toHaveLength(new Set(ROUTES.map((route) => route.function)).size + 4);
-    expect(functions).toHaveLength(19);
+    expect(functions).toHaveLength(20);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
@@ -240,7 +240,7 @@ describe('the default stack', () => {
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
     }
     const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(20); // nineteen functions and the access log
+    expect(logGroups).toHaveLength(21); // twenty functions and the access log
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -314,6 +314,7 @@ describe('the default stack', () => {
       // The client authenticates with its key in the request (RFC 6749 §2.3.1): the function checks it.
       'POST /oauth/token': 'NONE',
       'POST /secret-scanning/github': 'NONE',
+      'GET /openapi.json': 'NONE',
       'POST /keys': 'JWT',
       'GET /keys': 'JWT',
       'GET /keys/{id}': 'JWT',

@@ -34,8 +34,8 @@ describe('synthesizing the app with real bundles', () => {
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     let consoleBundles = 0;
-    // The default's nineteen, the owner-events function and the webhook's.
-    expect(functions).toHaveLength(21);
+    // The default's twenty, the owner-events function and the webhook's.
+    expect(functions).toHaveLength(22);
     for (const fn of functions) {
       const assetHash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
       const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');

@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApiDocument } from '../../lambdas/openapi/document';
+import type { GatewayExchange } from '../../local/gateway';
+import { createResponseChecker } from '../../local/openapi-response-check';
 import { DEFAULT_KEY_POLICY } from '../../lambdas/domain/key-policy';
 import { allowedKeyScopes } from '../../lambdas/domain/route-scopes';
 import type { AppLogger } from '../../lambdas/observability/logger';
@@ -40,11 +46,58 @@ export const TEST_KEY_POLICY = {
   ownerBudget: WIDE_OWNER_BUDGET,
 };
 
+/**
+ * Every answer of every suite's gateway is held to the OpenAPI document (local/openapi-response-check.ts): the
+ * suite's `stop()` fails, listing each answer the document does not describe, so no suite opts in by hand.
+ */
+function documentedResponses(keyHeader: string | undefined, also: LocalSystemOptions['onResponse']) {
+  const checker = createResponseChecker(openApiDocument({ keyHeader }));
+  const violations: string[] = [];
+  return {
+    onResponse: (exchange: GatewayExchange) => {
+      also?.(exchange);
+      const problem = checker.check(exchange);
+      if (problem !== undefined) violations.push(problem);
+    },
+    assertDescribed: () => {
+      assertNoViolations(violations);
+    },
+  };
+}
+
+function assertNoViolations(violations: readonly string[]): void {
+  if (violations.length > 0) {
+    throw new Error(`${violations.length} answer(s) the OpenAPI document does not describe:\n${[...new Set(violations)].join('\n')}`);
+  }
+}
+
+/**
+ * The same check for a suite that spawns `npm start` (local/main.ts): pass `env` to it, and call `assertDescribed`
+ * once it has stopped (in afterAll).
+ */
+export function npmStartResponseCheck(): { readonly env: { OPENAPI_VIOLATIONS_FILE: string }; assertDescribed(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'uak-openapi-'));
+  const file = join(dir, 'violations.txt');
+  return {
+    env: { OPENAPI_VIOLATIONS_FILE: file },
+    assertDescribed: () => {
+      const lines = existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((line) => line !== '')
+        : [];
+      rmSync(dir, { recursive: true, force: true });
+      assertNoViolations(lines);
+    },
+  };
+}
+
 /** The local system on the shared DynamoDB Local, a fresh table, random ports. */
 export async function startTestSystem(overrides: Partial<LocalSystemOptions> = {}): Promise<TestSystem> {
   const clock = new ManualClock();
   const logger = capturingLogger();
-  const system = await startLocalSystem({
+  const responses = documentedResponses(overrides.keyHeader, overrides.onResponse);
+  const started = await startLocalSystem({
     port: 0,
     keys: {
       tableName: `e2e${randomUUID().replace(/-/g, '')}`,
@@ -59,6 +112,14 @@ export async function startTestSystem(overrides: Partial<LocalSystemOptions> = {
     logger,
     clock: clock.now,
     ...overrides,
+    onResponse: responses.onResponse,
+  });
+  const stopSystem = started.stop.bind(started);
+  const system = Object.assign(started, {
+    stop: async () => {
+      await stopSystem();
+      responses.assertDescribed();
+    },
   });
   const call: TestSystem['call'] = async (path, init = {}) => {
     const { token, key, ...rest } = init;

@@ -18,7 +18,8 @@ export const ASSERTION_SETTINGS = {
   keyHeader: setting({
     env: 'KEY_HEADER',
     kind: kind.text(KEY_HEADER_PATTERN, 'a lower-case header name such as x-api-key (not one API Gateway reserves)'),
-    usedBy: ['stack', 'authorizer', 'local'],
+    // openapi: the document's security scheme for keys names the header.
+    usedBy: ['stack', 'authorizer', 'local', 'openapi'],
     default: 'authorization',
     meaning:
       'the header a key comes in: `authorization` (`Bearer <key>` or Basic), or a header of your own such as `x-api-key` (the key alone, or `Bearer <key>`), which the gateway removes before an HTTP backend (it cannot remove `Authorization`)',
