@@ -1,0 +1,148 @@
+import { ApiError, errorCodeOf, errorMessageOf } from './errors';
+import { retryAfterSeconds } from './retry-after';
+
+/**
+ * How a request that is safe to repeat (a create or rotate with its Idempotency-Key) is retried
+ * when its answer is lost: after a network failure (no HTTP answer, or an answer cut off) or a
+ * 502/503/504, the same request again, so the server makes the key at most once and answers a
+ * retry of one it made with that first answer.
+ */
+export const RETRY_POLICY = {
+  /** Retries after the first attempt. */
+  retries: 2,
+  /** The wait before each retry, without a Retry-After. */
+  backoffMs: [500, 1500],
+  /** A Retry-After up to this is waited for; a longer one is reported (`retryAfterSeconds`), not waited for. */
+  maxRetryAfterSeconds: 5,
+  statuses: [502, 503, 504],
+} as const;
+
+/** What a request needs from outside: injectable, so tests neither wait nor reach the network. */
+export interface Transport {
+  readonly fetch: typeof fetch;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => Date;
+  readonly timeoutMs: number;
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface HttpRequest {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
+  /** Retried as RETRY_POLICY says: only a request the server makes safe to repeat. */
+  readonly retry: boolean;
+  /** Named in messages: the endpoint or the identity provider's origin, never a URL that could carry a secret. */
+  readonly target: string;
+  /** Every answer is returned, whatever its status (a body that is not JSON as undefined): for OAuth flows, which read errors themselves. */
+  readonly returnErrors?: boolean | undefined;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The parsed JSON body; undefined when empty. */
+  readonly body: unknown;
+}
+
+/** What one attempt came to: an HTTP answer read to its end, or none. */
+type Attempt =
+  | { readonly answered: true; readonly status: number; readonly headers: Headers; readonly text: string }
+  | { readonly answered: false; readonly error: ApiError; readonly retryable: boolean };
+
+/** A 2xx answer, parsed; anything else an ApiError. Retried first when the request allows it. */
+export async function send(transport: Transport, request: HttpRequest): Promise<HttpAnswer> {
+  const retries = request.retry ? RETRY_POLICY.retries : 0;
+  for (let attempt = 0; ; attempt += 1) {
+    const outcome = await attemptOnce(transport, request);
+    const wait = attempt < retries ? retryDelay(outcome, attempt, transport.now()) : undefined;
+    if (wait === undefined) return settle(outcome, transport.now(), request.returnErrors === true);
+    await transport.sleep(wait);
+  }
+}
+
+/** How long to wait before retrying after `outcome`, or undefined for no retry. */
+function retryDelay(outcome: Attempt, attempt: number, now: Date): number | undefined {
+  const backoff = RETRY_POLICY.backoffMs[attempt] ?? RETRY_POLICY.backoffMs[RETRY_POLICY.backoffMs.length - 1];
+  if (!outcome.answered) return outcome.retryable ? backoff : undefined;
+  if (!(RETRY_POLICY.statuses as readonly number[]).includes(outcome.status)) return undefined;
+  const after = retryAfterSeconds(outcome.headers.get('retry-after'), now);
+  if (after === undefined) return backoff;
+  return after <= RETRY_POLICY.maxRetryAfterSeconds ? after * 1000 : undefined;
+}
+
+/** One request, its answer read to the end; a failure to get either is no answer. */
+async function attemptOnce(transport: Transport, request: HttpRequest): Promise<Attempt> {
+  // A change whose answer is lost may have been made all the same; a read never changes anything.
+  const mayHaveSucceeded = request.method !== 'GET';
+  let response: Response;
+  try {
+    response = await transport.fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      // Neither the API nor the identity provider redirects; following one would hand the credential to wherever it points.
+      redirect: 'error',
+      signal: AbortSignal.timeout(transport.timeoutMs),
+    });
+  } catch (error) {
+    const cause = causeOf(error);
+    if (cause === 'unexpected redirect') {
+      // An answer, not a lost one: asking again would get the same.
+      const refused = new ApiError(`Cannot reach ${request.target}: unexpected redirect (redirects are never followed)`, {
+        code: 'REDIRECT_REFUSED',
+      });
+      return { answered: false, error: refused, retryable: false };
+    }
+    const lost = new ApiError(`Cannot reach ${request.target}: ${cause}`, { code: 'NETWORK_ERROR', mayHaveSucceeded, cause: error });
+    return { answered: false, error: lost, retryable: true };
+  }
+  try {
+    return { answered: true, status: response.status, headers: response.headers, text: await response.text() };
+  } catch (error) {
+    // The answer was cut off: as lost as no answer at all.
+    const lost = new ApiError(`Lost the answer from ${request.target}: ${causeOf(error)}`, {
+      code: 'NETWORK_ERROR',
+      mayHaveSucceeded,
+      cause: error,
+    });
+    return { answered: false, error: lost, retryable: true };
+  }
+}
+
+function settle(outcome: Attempt, now: Date, returnErrors: boolean): HttpAnswer {
+  if (!outcome.answered) throw outcome.error;
+  const { status, headers, text } = outcome;
+  let body: unknown;
+  let parsed = true;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = false;
+  }
+  if (returnErrors) return { status, headers, body };
+  if (status >= 200 && status <= 299) {
+    if (!parsed) throw new ApiError(`The answer (HTTP ${status}) is not JSON`, { code: 'INVALID_RESPONSE', status });
+    return { status, headers, body };
+  }
+  // 429 (and a 503 not retried) say when to try again.
+  const after = status === 429 || status === 503 ? retryAfterSeconds(headers.get('retry-after'), now) : undefined;
+  throw new ApiError(errorMessageOf(body, status), { ...errorCodeOf(body, status), status, retryAfterSeconds: after });
+}
+
+/** What fetch said went wrong: the socket's error code, or the message. */
+function causeOf(error: unknown): string {
+  const { cause: reason, message } = error as Error & { cause?: { code?: string; message?: string } };
+  return reason?.code ?? reason?.message ?? message;
+}
+
+/** The answer's body as an object with `fields`, or INVALID_RESPONSE: a proxy's page or a stray 204 never reaches the caller as a key. */
+export function objectBody<T extends object>(answer: HttpAnswer, fields: readonly (keyof T & string)[]): T {
+  const { body, status } = answer;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !fields.every((field) => field in body)) {
+    throw new ApiError(`The answer (HTTP ${status}) is not the API's`, { code: 'INVALID_RESPONSE', status });
+  }
+  return body as T;
+}
