@@ -1,28 +1,50 @@
 import { Command, CommanderError, Option } from 'commander';
+import { BRAND } from './brand';
 import { registerAdminCommands } from './commands/admin';
 import { registerAuthCommands } from './commands/auth';
 import { registerChangeCommands } from './commands/changes';
 import { registerEventCommands } from './commands/events';
+import { examples } from './commands/examples';
 import { registerKeyCommands } from './commands/keys';
 import { createContext, type CliContext, type CliIo, type GlobalOptions } from './context';
 import { CliError, EXIT, EXIT_CODES_HELP } from './errors';
+import { KEYCHAIN_SWITCH } from './keychain';
 import { jsonLine, printable } from './terminal-text';
+import { VERSION } from './version';
 
 export type { CliIo } from './context';
 
-/** Runs one `apikey` command line; resolves to the exit code. Never throws. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const program = new Command('apikey');
-  const context = createContext(io, () => program.opts<GlobalOptions>(), argv.includes('--json'));
+const PROGRAM_EXAMPLES = examples(
+  'login                                    # once: approve the code in your browser',
+  'create --name ci --scope read --expires 30d',
+  'list',
+  'rotate <id> --grace 1h',
+  'revoke <id>',
+  'list --json                              # every command takes --json',
+);
+
+/** Where the login is kept, and the settings' variables, for the end of --help. */
+const FILES_HELP = [
+  'Login:',
+  '  its token in the OS keychain when there is one (macOS: security; Linux: secret-tool),',
+  `  else in \${XDG_CONFIG_HOME:-~/.config}/${BRAND.command}/credentials.json (0600); ${KEYCHAIN_SWITCH}=off keeps it in the file.`,
+  '  APIKEY_CONFIG_DIR moves that folder; APIKEY_TOKEN gives an access token directly.',
+].join('\n');
+
+/** The program and what its commands share, for one command line. */
+export function createProgram(io: CliIo, json: boolean): { program: Command; context: CliContext } {
+  const program = new Command(BRAND.command);
+  const context = createContext(io, () => program.opts<GlobalOptions>(), json);
   program
     .description('Create, list, rotate, disable and revoke your API keys from a terminal.')
+    .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('--endpoint <url>', 'the API gateway URL [env APIKEY_ENDPOINT]'))
     .addOption(new Option('--auth-domain <domain>', 'your Auth0 domain [env APIKEY_AUTH_DOMAIN]'))
     .addOption(new Option('--client-id <id>', 'the CLI application client id in Auth0 [env APIKEY_CLIENT_ID]'))
     .addOption(new Option('--audience <audience>', 'the API audience in Auth0 [env APIKEY_AUDIENCE]'))
     .option('--json', 'machine-readable output')
-    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
-    .showHelpAfterError('(run apikey --help for usage)')
+    .addHelpText('after', `${PROGRAM_EXAMPLES}\n\n${FILES_HELP}\n\n${EXIT_CODES_HELP}`)
+    .showHelpAfterError(`(run ${BRAND.command} --help for usage)`)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -44,7 +66,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerChangeCommands(program, context);
   registerEventCommands(program, context);
   registerAdminCommands(program, context);
+  return { program, context };
+}
 
+/** Runs one command line; resolves to the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const { program, context } = createProgram(io, argv.includes('--json'));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;

@@ -1,5 +1,8 @@
 import { accessTokenFor } from './access-token';
 import { KeysApi } from './api-client';
+import { BRAND } from './brand';
+import { LoginStore } from './credentials';
+import { keychainFor } from './keychain';
 import { colorsFor, type Colors } from './output';
 import { resolveSettings, type CliSettings, type SettingFlags } from './settings';
 import { jsonLine, terminalSafe } from './terminal-text';
@@ -14,9 +17,11 @@ export interface CliIo {
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Where a confirmation is read from; without one (or not a terminal), nothing is asked and a command that needs a yes refuses. */
   readonly stdin?: (NodeJS.ReadableStream & { isTTY?: boolean | undefined }) | undefined;
+  /** Which OS keychain to look for (tests pretend to be another platform); process.platform by default. */
+  readonly platform?: NodeJS.Platform | undefined;
 }
 
-/** The options `apikey` itself takes, before or after the command. */
+/** The options the command itself takes, before or after a subcommand. */
 export interface GlobalOptions extends SettingFlags {
   readonly json?: boolean | undefined;
 }
@@ -37,6 +42,8 @@ export interface CliContext {
   /** Flags, environment, config file and defaults, resolved when a command needs them (a bad setting fails that command only). */
   readonly settings: () => CliSettings;
   readonly accessToken: (settings: CliSettings) => string;
+  /** Where the login of these settings' config directory is kept: the OS keychain when one works, else the file. */
+  readonly loginStore: (settings: CliSettings) => LoginStore;
   /** The API client, with the current settings and access token. */
   readonly api: () => KeysApi;
   /**
@@ -52,7 +59,10 @@ export function createContext(io: CliIo, globals: () => GlobalOptions, json: boo
     io.stdout.write(`${text}\n`);
   };
   const settings = () => resolveSettings(globals(), io.env);
-  const accessToken = (current: CliSettings) => accessTokenFor(current, now);
+  const loginStore = (current: CliSettings) =>
+    new LoginStore(current.configDir, keychainFor({ env: io.env, platform: io.platform ?? process.platform, service: BRAND.command }));
+  // APIKEY_TOKEN needs no stored login, so no keychain is asked.
+  const accessToken = (current: CliSettings) => current.token ?? accessTokenFor(current, now, loginStore(current));
   const context: CliContext = {
     io,
     now,
@@ -65,6 +75,7 @@ export function createContext(io: CliIo, globals: () => GlobalOptions, json: boo
     json,
     settings,
     accessToken,
+    loginStore,
     api: () => {
       const current = settings();
       return new KeysApi(current.endpoint, accessToken(current), {

@@ -1,5 +1,6 @@
 import { createColors } from 'picocolors';
 import type { AuditEventView, CreatedKey, KeyView, RotatedKey } from './api-client';
+import { BRAND } from './brand';
 import { printable } from './terminal-text';
 
 // The renderers below take values already passed through terminalSafe; they filter
@@ -82,7 +83,7 @@ export function keyTable(keys: readonly KeyView[], now: Date, colors: Colors, st
   if (keys.length === 0) {
     const filtered = statuses !== undefined && statuses.length > 0;
     if (owner !== undefined) return filtered ? `${owner} has no keys with status ${statuses.join(' or ')}.` : `${owner} has no keys.`;
-    return filtered ? `No keys with status ${statuses.join(' or ')}.` : 'No keys yet: create one with apikey create --name NAME';
+    return filtered ? `No keys with status ${statuses.join(' or ')}.` : `No keys yet: create one with ${BRAND.command} create --name NAME`;
   }
   return table(
     ['ID', 'NAME', 'STATUS', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED'],

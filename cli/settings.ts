@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { BRAND, LOCAL_BRAND } from './brand';
 import { CliError, EXIT } from './errors';
 
 /** Where the CLI talks to, and as which OAuth client. */
@@ -25,10 +26,18 @@ export interface SettingFlags {
 
 /** Defaults that point at `npm start`, so the CLI works against the local system out of the box. */
 export const LOCAL_DEFAULTS = {
-  endpoint: 'http://127.0.0.1:3000',
-  authUrl: 'http://127.0.0.1:3001',
-  clientId: 'apikey-cli',
-  audience: 'https://user-api-keys.local',
+  endpoint: LOCAL_BRAND.endpoint,
+  authUrl: LOCAL_BRAND.authDomain,
+  clientId: LOCAL_BRAND.clientId,
+  audience: LOCAL_BRAND.audience,
+} as const;
+
+/** The defaults this build was branded with (`npm run build:cli`): the local system's when run from this repository. */
+export const DEFAULTS = {
+  endpoint: BRAND.endpoint,
+  authUrl: BRAND.authDomain,
+  clientId: BRAND.clientId,
+  audience: BRAND.audience,
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -36,9 +45,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** A flag or variable set to the empty string counts as not set. */
 const given = (value: string | undefined): string | undefined => (value === '' ? undefined : value);
 
+/** APIKEY_CONFIG_DIR, else `<command>` in XDG_CONFIG_HOME (~/.config): a branded build keeps its own. */
 export function configDirectory(env: Env): string {
   if (env.APIKEY_CONFIG_DIR) return env.APIKEY_CONFIG_DIR;
-  return join(given(env.XDG_CONFIG_HOME) ?? join(homedir(), '.config'), 'apikey');
+  return join(given(env.XDG_CONFIG_HOME) ?? join(homedir(), '.config'), BRAND.command);
 }
 
 /** Plain http is allowed only to this machine: anywhere else it would carry the access token in cleartext. */
@@ -88,7 +98,7 @@ const ENDPOINT_SOURCE: SettingSource = { flag: '--endpoint', env: 'APIKEY_ENDPOI
  * The gateway URL without trailing slashes (scheme and host lowercased, default port dropped),
  * so a login bound to it compares equal however it was typed. https, or plain http to this machine.
  */
-function endpointFrom(value: string, from: string): string {
+export function endpointFrom(value: string, from: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -125,7 +135,7 @@ function readConfigFile(dir: string): Record<string, unknown> {
   throw new CliError(`${path} is not a JSON object`, EXIT.usage, 'BAD_CONFIG_FILE');
 }
 
-/** Flags win over the environment, which wins over the config file, which wins over the local defaults. */
+/** Flags win over the environment, which wins over the config file, which wins over the build's defaults. */
 export function resolveSettings(flags: SettingFlags, env: Env): CliSettings {
   const configDir = configDirectory(env);
   const file = readConfigFile(configDir);
@@ -142,13 +152,13 @@ export function resolveSettings(flags: SettingFlags, env: Env): CliSettings {
   };
   const pick = (flag: string | undefined, envName: string, fileKey: string, fallback: string): string =>
     pickWithOrigin(flag, envName, fileKey, fallback)[0];
-  const [endpoint, endpointOrigin] = pickWithOrigin(flags.endpoint, ENDPOINT_SOURCE.env, ENDPOINT_SOURCE.fileKey, LOCAL_DEFAULTS.endpoint);
+  const [endpoint, endpointOrigin] = pickWithOrigin(flags.endpoint, ENDPOINT_SOURCE.env, ENDPOINT_SOURCE.fileKey, DEFAULTS.endpoint);
   const token = env.APIKEY_TOKEN?.trim();
   return {
     endpoint: endpointFrom(endpoint, describeOrigin(endpointOrigin, ENDPOINT_SOURCE, configDir)),
-    authUrl: authUrlFrom(pick(flags.authDomain, 'APIKEY_AUTH_DOMAIN', 'authDomain', LOCAL_DEFAULTS.authUrl)),
-    clientId: pick(flags.clientId, 'APIKEY_CLIENT_ID', 'clientId', LOCAL_DEFAULTS.clientId),
-    audience: pick(flags.audience, 'APIKEY_AUDIENCE', 'audience', LOCAL_DEFAULTS.audience),
+    authUrl: authUrlFrom(pick(flags.authDomain, 'APIKEY_AUTH_DOMAIN', 'authDomain', DEFAULTS.authUrl)),
+    clientId: pick(flags.clientId, 'APIKEY_CLIENT_ID', 'clientId', DEFAULTS.clientId),
+    audience: pick(flags.audience, 'APIKEY_AUDIENCE', 'audience', DEFAULTS.audience),
     ...(token ? { token } : {}),
     configDir,
   };

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { BRAND } from '../brand';
 import { canAsk, confirm } from '../confirm';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { keyTable } from '../output';
 import { printable } from '../terminal-text';
+import { examples } from './examples';
 import { collect, parseStatuses } from './keys';
 import { KEY_STATUSES } from '../../lambdas/domain/api-key';
 
@@ -11,12 +13,12 @@ const ADMIN_HELP = `
 These need an access token with the server's ADMIN_SCOPE permission (support staff);
 they use the same login (or APIKEY_TOKEN) as the other commands. SUB is the user's
 Auth0 id, e.g. auth0|64b1c2d3e4f5a6b7c8d9e0f1: quote it, since the shell reads | as a pipe.
-
-Examples:
-  $ apikey admin list 'auth0|abc'
-  $ apikey admin list 'auth0|abc' --status active,disabled --json
-  $ apikey admin revoke-all 'auth0|abc'          # asks first
-  $ apikey admin revoke-all 'auth0|abc' --yes    # no question (scripts)`;
+${examples(
+  "admin list 'auth0|abc'",
+  "admin list 'auth0|abc' --status active,disabled --json",
+  "admin revoke-all 'auth0|abc'          # asks first",
+  "admin revoke-all 'auth0|abc' --yes    # no question (scripts)",
+)}`;
 
 /** A user id for a path: anything the identity provider makes, but not nothing. */
 function subjectOf(sub: string): string {
@@ -35,16 +37,10 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
 
   admin
     .command('list')
-    .description('a user’s keys, newest first, every page (as apikey list shows yours)')
+    .description(`a user’s keys, newest first, every page (as ${BRAND.command} list shows yours)`)
     .argument('<sub>', 'the user’s id, e.g. auth0|abc')
     .option('--status <status>', `only keys in this state: ${KEY_STATUSES.join(', ')} (repeatable, or comma-separated)`, collect)
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ apikey admin list 'auth0|abc'
-  $ apikey admin list 'auth0|abc' --status active --json`,
-    )
+    .addHelpText('after', examples("admin list 'auth0|abc'", "admin list 'auth0|abc' --status active --json"))
     .action(async (sub: string, options: { status?: string[] }) => {
       const user = subjectOf(sub);
       const statuses = options.status !== undefined ? parseStatuses(options.status) : undefined;
@@ -57,13 +53,7 @@ Examples:
     .description('revoke every key of a user: they stop working within the gateway’s cache TTL; asks first unless --yes')
     .argument('<sub>', 'the user’s id, e.g. auth0|abc')
     .option('--yes', 'do not ask (needed when stdin is not a terminal, and with --json)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ apikey admin revoke-all 'auth0|abc'
-  $ apikey admin revoke-all 'auth0|abc' --yes --json`,
-    )
+    .addHelpText('after', examples("admin revoke-all 'auth0|abc'", "admin revoke-all 'auth0|abc' --yes --json"))
     .action(async (sub: string, options: { yes?: boolean }) => {
       const user = subjectOf(sub);
       const api = context.api(); // not logged in: said before anything is asked

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { currentLogin } from '../access-token';
 import type { CliContext } from '../context';
-import { peekToken, removeLogin, saveLogin } from '../credentials';
+import { describeStorage, peekToken } from '../credentials';
 import { deviceLogin } from '../device-login';
 import { relativeTime } from '../output';
 import { terminalSafe } from '../terminal-text';
+import { examples } from './examples';
 
 /** `login`, `logout`, `whoami`: the user's stored login. */
 export function registerAuthCommands(program: Command, context: CliContext): void {
@@ -14,6 +15,10 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
     .command('login')
     .description('log in with your browser (OAuth device flow) and keep the login for later commands')
     .option('--scope <scope>', 'extra scope to request, e.g. keys:manage')
+    .addHelpText(
+      'after',
+      examples('login', 'login --scope keys:manage', 'login --json                 # {"sub":...,"expiresAt":...,"storage":...}'),
+    )
     .action(async (options: { scope?: string }) => {
       const current = context.settings();
       const result = await deviceLogin({
@@ -33,7 +38,7 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       const claims = peekToken(result.accessToken);
       const expiresAt = now().getTime() + result.expiresInSeconds * 1000;
       const sub = claims.sub ?? 'unknown';
-      saveLogin(current.configDir, {
+      const storage = context.loginStore(current).save({
         accessToken: result.accessToken,
         expiresAt,
         endpoint: current.endpoint, // the login goes to this endpoint only
@@ -41,20 +46,23 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
         audience: current.audience,
         sub,
       });
-      emit({ sub, expiresAt: new Date(expiresAt).toISOString() }, (shown) => `Logged in as ${shown.sub}.`);
+      if (!context.json) err(errColors.dim(`Login kept in ${describeStorage(storage)}.`));
+      emit({ sub, expiresAt: new Date(expiresAt).toISOString(), storage }, (shown) => `Logged in as ${shown.sub}.`);
     });
 
   program
     .command('logout')
-    .description('forget the stored login')
+    .description('forget the stored login (in the OS keychain and the file)')
+    .addHelpText('after', examples('logout'))
     .action(() => {
-      const removed = removeLogin(context.settings().configDir);
+      const removed = context.loginStore(context.settings()).remove();
       emit({ loggedOut: removed }, () => (removed ? 'Logged out.' : 'Not logged in.'));
     });
 
   program
     .command('whoami')
-    .description('who the stored login (or APIKEY_TOKEN) is, and until when')
+    .description('who the stored login (or APIKEY_TOKEN) is, until when, and where it is kept')
+    .addHelpText('after', examples('whoami', 'whoami --json'))
     .action(() => {
       const current = context.settings();
       if (current.token !== undefined) {
@@ -66,11 +74,13 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
         );
         return;
       }
-      const login = currentLogin(current, now); // refuses a missing, foreign or expired login
+      const login = currentLogin(current, now, context.loginStore(current)); // refuses a missing, foreign or expired login
       const expiresAt = new Date(login.expiresAt).toISOString();
+      const { storage } = login;
       emit(
-        { sub: login.sub, expiresAt, endpoint: login.endpoint, authUrl: login.authUrl, audience: login.audience, source: 'login' },
-        (shown) => `${shown.sub} (logged in to ${shown.authUrl}, expires ${relativeTime(expiresAt, now())})`,
+        { sub: login.sub, expiresAt, endpoint: login.endpoint, authUrl: login.authUrl, audience: login.audience, source: 'login', storage },
+        (shown) =>
+          `${shown.sub} (logged in to ${shown.authUrl}, expires ${relativeTime(expiresAt, now())}; kept in ${describeStorage(storage)})`,
       );
     });
 }

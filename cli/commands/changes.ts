@@ -3,6 +3,7 @@ import type { CliContext } from '../context';
 import { parseGracePeriod } from '../expiry';
 import { keyDetails, replacedKeyNote, rotatedKeyDetails } from '../output';
 import { jsonLine, terminalSafe } from '../terminal-text';
+import { examples } from './examples';
 import { RETRIED_HELP } from './keys';
 
 /** `rotate`, `disable`, `enable`, `rename`: changes to a key that keep its history. */
@@ -14,7 +15,10 @@ export function registerChangeCommands(program: Command, context: CliContext): v
     .description('replace a key with a new one (same name, scopes and expiry), shown once; the old key keeps working for a grace period')
     .argument('<id>', 'the key id')
     .option('--grace <duration>', 'how long the old key keeps working: 0, 90s, 30m, 1h, 7d (at most 7d); default: the server’s (1h)')
-    .addHelpText('after', `\n${RETRIED_HELP}`)
+    .addHelpText(
+      'after',
+      `\n${RETRIED_HELP}\n${examples('rotate <id>                     # the old key works for 1 more hour', 'rotate <id> --grace 0           # the old key stops at once', 'rotate <id> --grace 7d --json')}`,
+    )
     .action(async (id: string, options: { grace?: string }) => {
       const grace = options.grace !== undefined ? parseGracePeriod(options.grace) : undefined;
       const answer = await context.api().rotate(id, grace);
@@ -42,12 +46,14 @@ export function registerChangeCommands(program: Command, context: CliContext): v
     .command('disable')
     .description('pause a key: it is refused (within the gateway’s cache TTL) until enabled again')
     .argument('<id>', 'the key id')
+    .addHelpText('after', examples('disable <id>', 'disable <id> --json'))
     .action((id: string) => update(id, { enabled: false }));
 
   program
     .command('enable')
     .description('let a disabled key work again')
     .argument('<id>', 'the key id')
+    .addHelpText('after', examples('enable <id>', 'enable <id> --json'))
     .action((id: string) => update(id, { enabled: true }));
 
   program
@@ -55,5 +61,6 @@ export function registerChangeCommands(program: Command, context: CliContext): v
     .description('give a key a new name')
     .argument('<id>', 'the key id')
     .argument('<name>', 'the new name')
+    .addHelpText('after', examples('rename <id> "ci (old)"', 'rename <id> nightly --json'))
     .action((id: string, name: string) => update(id, { name }));
 }

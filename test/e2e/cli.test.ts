@@ -19,6 +19,8 @@ describe('apikey CLI end to end', () => {
     env = {
       PATH: process.env.PATH ?? '',
       APIKEY_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'apikey-e2e-')),
+      // The file, whatever keychain this machine has: a desktop's keyring is not the test's to fill.
+      APIKEY_KEYCHAIN: 'off',
       APIKEY_ENDPOINT: system.gatewayUrl,
       APIKEY_AUTH_DOMAIN: system.devIdentityProvider!.url,
     };

@@ -30,6 +30,7 @@ export async function run(argv: string[], io: Partial<CliIo> & { tty?: boolean }
     fetch: io.fetch,
     sleep: io.sleep,
     stdin: io.stdin,
+    platform: io.platform,
   });
   return { code, stdout, stderr };
 }

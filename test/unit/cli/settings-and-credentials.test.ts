@@ -61,7 +61,7 @@ describe('stored login', () => {
     const dir = freshConfigDir();
     saveLogin(dir, login);
     expect(statSync(join(dir, 'credentials.json')).mode & 0o777).toBe(0o600);
-    expect(loadLogin(dir)).toEqual(login);
+    expect(loadLogin(dir)).toEqual({ ...login, storage: { kind: 'file', path: join(dir, 'credentials.json') } });
   });
 
   it('tightens the mode of a file that was left readable', () => {
