@@ -67,6 +67,7 @@ export const HEADLINES: readonly Headline[] = [
     value: (r) => r.figure6.whoamiToHealthThroughput * 100,
   },
   { id: 'f7.largeToSmall', label: 'large ÷ small table', unit: '×', better: 'nearer 1', value: (r) => r.figure7.largeToSmallMedian },
+  { id: 'f11.cliVersion', label: 'apikey --version, installed', unit: 'ms', better: 'lower', value: (r) => r.figure11.versionMs.median },
 ];
 
 /** A figure's value, or null when the results lack it (an older or broken file). */

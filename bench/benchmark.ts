@@ -5,6 +5,7 @@ import { costModel } from './cost';
 import { startBenchDynamoDb } from './dynamodb-setup';
 import { measureAssertionSigning } from './figures/assertion-signing';
 import { buildAuthorizerBundle, measureBundleColdStart } from './figures/bundle-cold-start';
+import { measureCliVersion } from './figures/cli-version';
 import { measureDeployedBundle } from './figures/deployed-bundle';
 import { measureGatewayThroughput } from './figures/gateway';
 import { measureScale } from './figures/scale';
@@ -141,11 +142,12 @@ export async function runBenchmark({ plan, progress, stops, phases }: BenchmarkI
       progress,
     }),
   );
+  const figure11 = await timed('figure 11', () => measureCliVersion({ runs: plan.cliVersionRuns, stops, progress }));
   const figure8 = costModel({
     measuredDurationMs: figure2.perCallMs.median,
     authorizerMemoryMb: AUTHORIZER_MEMORY_MB,
     hitRates: [0, 0.9, 0.99],
   });
   const figure1 = { deployed, inProcess };
-  return { verdictCache, figure1, figure2, figure3, figure4, figure5, figure6, figure7, figure8, figure9, figure10 };
+  return { verdictCache, figure1, figure2, figure3, figure4, figure5, figure6, figure7, figure8, figure9, figure10, figure11 };
 }

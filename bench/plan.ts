@@ -12,6 +12,8 @@ export interface Plan {
   readonly deployed: { readonly warmupMs: number; readonly batchMs: number; readonly rounds: number };
   /** Calls after the first in each fresh process of figure 5, each for a key not yet cached: the warm uncached verification. */
   readonly coldStartWarmCalls: number;
+  /** Figure 11: rounds of `apikey --version` and `node -e 0`, one spawn of each per round. */
+  readonly cliVersionRuns: number;
   /**
    * Figure 6: `rounds` runs of `roundSeconds` each, alternating routes ABBA (health, whoami, whoami, health, ...);
    * one ratio per pair of adjacent rounds. More connections than cores, so neither side idles.
@@ -42,6 +44,7 @@ export function benchPlan(quick: boolean): Plan {
     coldStartRuns: quick ? 5 : 15,
     deployed: { warmupMs: quick ? 200 : 600, batchMs: 4, rounds: quick ? 60 : 300 },
     coldStartWarmCalls: 10,
+    cliVersionRuns: quick ? 10 : 40,
     gateway: {
       connections: Math.max(8, 4 * availableParallelism()),
       rounds: quick ? 6 : 12,

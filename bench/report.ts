@@ -1,12 +1,13 @@
 import { dollars, formatBytes, formatMs, formatNs, formatRatio, spreadMs, spreadNs, spreadRatio, table } from './format';
 import type { ColdStartResult, FreshProcessFigures } from './cold-start';
+import { cliVersionRows } from './figures/cli-version';
 import { GATEWAY_SPREAD_NOTE } from './figures/gateway';
 import type { Comparison, MemoryProbe, Results, Target } from './results';
 
 const STATUS_WORDS: Record<Target['status'], string> = { pass: 'met', miss: 'MISSED', pending: 'pending' };
 
 /** The change column: "-12% vs 462d5dc (was 3.65 µs)" for a compared headline figure, blank otherwise. */
-function changeText(comparison: Comparison): (id: string) => string {
+export function changeText(comparison: Comparison): (id: string) => string {
   return (id) => {
     const figure = comparison.figures.find((f) => f.id === id);
     if (comparison.status !== 'compared' || figure?.previous === null || figure?.previous === undefined) return '';
@@ -365,6 +366,7 @@ export function renderReport(r: Results): string {
     ...memoryRows(f7.memory).map((cells) => [...cells.slice(0, 4), '', ...cells.slice(4)]),
     ...verdictMetricsRows(r.figure9).map((cells) => [...cells.slice(0, 4), '', ...cells.slice(4)]),
     ...assertionRows(r.figure10).map((cells) => [...cells.slice(0, 4), '', ...cells.slice(4)]),
+    ...cliVersionRows(r.figure11, row),
   ];
   out.push(r.comparison.message);
   out.push(table(['#', 'figure', 'median', 'p25 – p75 / detail', 'vs BENCHMARKS.json', 'notes'], rows));

@@ -6,6 +6,7 @@
 import type { ColdStartResult } from './cold-start';
 import type { CostModel } from './cost';
 import type { DynamoCounts } from './dynamo-counter';
+import type { Figure11 } from './figures/cli-version';
 import type { GatewayLoadResult } from './gateway-load';
 import type { Summary } from './stats';
 
@@ -148,6 +149,8 @@ export interface Figure4 {
   token: { bytes: number; header: Record<string, unknown>; claims: string[]; jwksKeys: number; modulusBits: number };
 }
 
+export type { Figure11 };
+
 export interface Figure5 {
   bundleBytes: number;
   gzipBytes: number;
@@ -252,6 +255,8 @@ export interface Figures {
   figure8: CostModel;
   figure9: Figure9;
   figure10: Figure10;
+  /** `apikey --version` of the installed CLI package (bench/figures/cli-version.ts). */
+  figure11: Figure11;
 }
 
 /** One headline figure against the same one in BENCHMARKS.json. */

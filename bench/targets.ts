@@ -1,3 +1,4 @@
+import { cliVersionTarget } from './figures/cli-version';
 import { GATEWAY_SPREAD_NOTE } from './figures/gateway';
 import { formatNs } from './format';
 import type { Figures, Target } from './results';
@@ -133,6 +134,7 @@ export function judgeTargets(r: Figures): Target[] {
         `${(countingShare * 100).toFixed(2)}% (${r.figure9.countPerRequestNs.median.toFixed(0)} ns); with/without per round ` +
         `${p3(metricsRatio.median)}× (p25 ${p3(metricsRatio.p25)}, p75 ${p3(metricsRatio.p75)})`,
     },
+    cliVersionTarget(r.figure11),
   ];
 }
 
