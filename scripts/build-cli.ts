@@ -9,13 +9,34 @@
  *
  * Other flags: --package-name NAME (npm's name; the command's by default), --client-scope
  * SCOPE (the client library's npm scope), --out-dir DIR (default dist/), --no-client (the
- * CLI alone: for tests and the benchmark).
+ * CLI alone: for tests and the benchmark), --help. Branding sets --endpoint, --auth-domain,
+ * --client-id and --audience all together, or none of them (the local system's).
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildClientPackage } from '../client/build';
 import { BrandError, readBrandFile, resolveBrand, type BrandInput } from './cli-brand';
 import { buildCliPackage, packTarball, PROJECT_ROOT, projectVersion } from './cli-package';
+
+const USAGE = [
+  'npm run build:cli [-- flags]: the CLI package and the client library, packed into dist/',
+  '',
+  '  --command NAME        the command users type (default apikey)',
+  '  --endpoint URL        the gateway URL (https; plain http only to this machine)',
+  '  --auth-domain DOMAIN  your Auth0 domain, e.g. acme.eu.auth0.com',
+  "  --client-id ID        the CLI's Native application in Auth0 (device code grant)",
+  "  --audience URI        your API's audience in Auth0",
+  '  --brand FILE          a JSON object with any of command, endpoint, authDomain, clientId, audience (flags win)',
+  "  --package-name NAME   npm's name for the CLI package (default: the command)",
+  "  --client-scope SCOPE  the client library's npm scope (default user-api-keys)",
+  '  --out-dir DIR         where the tarballs go (default dist/)',
+  '  --no-client           the CLI alone',
+  '',
+  'The four connection settings are given all together or not at all (then: npm start).',
+  '',
+  'Example: npm run build:cli -- --command acme-keys --endpoint https://api.acme.com \\',
+  '           --auth-domain acme.eu.auth0.com --client-id AbC123 --audience https://api.acme.com',
+].join('\n');
 
 /** The client library's package (client/build.ts), packed beside the CLI's. */
 async function buildClient(outDir: string, version: string, scope: string | undefined): Promise<string> {
@@ -39,8 +60,13 @@ async function main(): Promise<void> {
       'client-scope': { type: 'string' },
       'out-dir': { type: 'string' },
       'no-client': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const flags: BrandInput = {
     ...(values.command !== undefined ? { command: values.command } : {}),
     ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),

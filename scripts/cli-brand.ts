@@ -49,6 +49,12 @@ export function readBrandFile(path: string): BrandInput {
 /** A command name that is also a safe file name and npm package name: `apikey`, `acme-keys`. */
 const COMMAND_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
+/** Names whose global install would shadow or replace the tools a user installs it with. */
+const RESERVED_COMMANDS = new Set(['node', 'npm', 'npx', 'corepack', 'pnpm', 'pnpx', 'yarn', 'bun', 'deno', 'git', 'sh', 'bash']);
+
+/** Where the CLI points: all four or none, so a brand never ships half the local system's defaults. */
+const CONNECTION_FIELDS: readonly (keyof Brand)[] = ['endpoint', 'authDomain', 'clientId', 'audience'];
+
 /** The brand: flags over the file over the local defaults, each field checked. */
 export function resolveBrand(flags: BrandInput, file: BrandInput = {}, fileName = 'the brand file'): Brand {
   const pick = (field: keyof Brand): { value: string; from: string } => {
@@ -64,6 +70,9 @@ export function resolveBrand(flags: BrandInput, file: BrandInput = {}, fileName 
       `The command name must be lowercase letters and digits, dashes between them, at most 40 (a safe command and package name), e.g. acme-keys: "${command.value}" (from ${command.from})`,
     );
   }
+  if (RESERVED_COMMANDS.has(command.value)) {
+    throw new BrandError(`The command name "${command.value}" would replace a tool your users already have (from ${command.from})`);
+  }
   const endpoint = pick('endpoint');
   const authDomain = pick('authDomain');
   const clientId = pick('clientId');
@@ -74,13 +83,21 @@ export function resolveBrand(flags: BrandInput, file: BrandInput = {}, fileName 
   if (audience.value.trim() === '' || audience.value.length > 500 || /\p{C}/u.test(audience.value)) {
     throw new BrandError(`The audience must be printable text, 1 to 500 characters: "${audience.value}" (from ${audience.from})`);
   }
-  return {
+  const brand: Brand = {
     command: command.value,
     endpoint: checked(() => endpointFrom(endpoint.value, endpoint.from)),
     authDomain: checked(() => authUrlFrom(authDomain.value), authDomain.from),
     clientId: clientId.value,
     audience: audience.value,
   };
+  const given = CONNECTION_FIELDS.filter((field) => flags[field] !== undefined || file[field] !== undefined);
+  if (given.length > 0 && given.length < CONNECTION_FIELDS.length) {
+    const missing = CONNECTION_FIELDS.filter((field) => !given.includes(field)).map((field) => BRAND_FLAGS[field]);
+    throw new BrandError(
+      `A brand sets all of ${CONNECTION_FIELDS.map((field) => BRAND_FLAGS[field]).join(', ')} or none (none: the local system's); missing ${missing.join(', ')}, which would point your users at this machine's development defaults`,
+    );
+  }
+  return brand;
 }
 
 /** The CLI's own check of a setting, its CliError turned into the build's error (with where the value came from, when it does not say). */

@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import type { Brand } from '../cli/brand';
+import { BrandError } from './cli-brand';
 
 export const PROJECT_ROOT = join(__dirname, '..');
 
@@ -40,7 +41,8 @@ export interface CliPackage {
 const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 
 export async function buildCliPackage({ brand, packageDir, version, packageName = brand.command }: CliPackageOptions): Promise<CliPackage> {
-  if (!PACKAGE_NAME.test(packageName) || packageName.length > 214) throw new Error(`Not a valid npm package name: "${packageName}"`);
+  if (!PACKAGE_NAME.test(packageName) || packageName.length > 214)
+    throw new BrandError(`Not a valid npm package name (lowercase, npm's rules): "${packageName}" (from --package-name)`);
   rmSync(packageDir, { recursive: true, force: true });
   const binFile = join(packageDir, 'bin', `${brand.command}.js`);
   mkdirSync(dirname(binFile), { recursive: true });

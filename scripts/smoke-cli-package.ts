@@ -152,18 +152,17 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       npmStart?.kill();
-      process.exit(130);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
   try {
     const version = projectVersion();
-    step('npm run build:cli');
-    const tarballs = (await runToEnd('npm', ['run', '-s', 'build:cli'], 300_000)).trim().split('\n');
+    // Into a folder of its own: an operator's branded build in dist/ is left alone.
+    const outDir = join(work, 'dist');
+    step(`npm run build:cli -- --out-dir ${outDir}`);
+    const tarballs = (await runToEnd('npm', ['run', '-s', 'build:cli', '--', '--out-dir', outDir], 300_000)).trim().split('\n');
     const [cliTarball, clientTarball] = tarballs;
-    check(
-      cliTarball === join(PROJECT_ROOT, 'dist', `apikey-${version}.tgz`),
-      `the CLI's tarball is dist/apikey-${version}.tgz, not ${cliTarball}`,
-    );
+    check(cliTarball === join(outDir, `apikey-${version}.tgz`), `the CLI's tarball is apikey-${version}.tgz, not ${cliTarball}`);
     check(clientTarball !== undefined && existsSync(clientTarball), `the client library's tarball is beside it (got ${clientTarball})`);
 
     step(`installing ${tarballs.map((t) => t.replace(`${PROJECT_ROOT}/`, '')).join(' and ')} into a temporary prefix`);

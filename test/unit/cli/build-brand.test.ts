@@ -5,6 +5,8 @@ import { readBrandFile, resolveBrand } from '../../../scripts/cli-brand';
 import { freshConfigDir } from './cli-support';
 
 /** `npm run build:cli`'s brand: flags over a JSON file over the local defaults, checked as the CLI checks its settings. */
+const ACME = { endpoint: 'https://api.acme.com', authDomain: 'acme.eu.auth0.com', clientId: 'AbC123', audience: 'https://api.acme.com' };
+
 describe('the build-time brand', () => {
   const brandFile = (content: unknown) => {
     const path = join(freshConfigDir(), 'brand.json');
@@ -45,7 +47,18 @@ describe('the build-time brand', () => {
   });
 
   it('accepts plain http only to this machine', () => {
-    expect(resolveBrand({ endpoint: 'http://localhost:8080' }).endpoint).toBe('http://localhost:8080');
+    expect(resolveBrand({ ...ACME, endpoint: 'http://localhost:8080' }).endpoint).toBe('http://localhost:8080');
+  });
+
+  it('sets where the CLI points all at once: a partial brand would ship the local defaults', () => {
+    expect(() => resolveBrand({ endpoint: 'https://api.acme.com' })).toThrow(/missing --auth-domain, --client-id, --audience/);
+    const file = readBrandFile(brandFile({ endpoint: 'https://api.acme.com', authDomain: 'acme.eu.auth0.com' }));
+    expect(() => resolveBrand({ clientId: 'AbC123' }, file)).toThrow(/missing --audience/);
+    expect(resolveBrand({ command: 'acme-keys' })).toEqual({ ...LOCAL_BRAND, command: 'acme-keys' });
+  });
+
+  it.each(['npm', 'node', 'npx', 'git'])('refuses the command name %s, which would replace a tool', (command) => {
+    expect(() => resolveBrand({ ...ACME, command })).toThrow(/would replace a tool/);
   });
 
   it('names the file field a bad value came from, and refuses unknown fields and non-strings', () => {
