@@ -42,6 +42,8 @@ interface Wording {
 /** The client's ApiError as the CLI says it: its words, the exit code, the hint of what to do next. */
 function cliErrorFor(error: unknown, wording: Wording = {}): unknown {
   if (!(error instanceof ApiError)) return error;
+  // A token no server would take (APIKEY_TOKEN pasted with a line break): nothing was sent.
+  if (error.code === 'INVALID_CREDENTIAL') return new CliError(`${error.message} (run ${BRAND.command} login)`, EXIT.auth, error.code);
   // No answer (the network, a refused redirect), or one that is not the API's.
   if (error.status === undefined || error.code === 'INVALID_RESPONSE') {
     const maybe = wording.makesKey === true && error.mayHaveSucceeded;

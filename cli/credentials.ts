@@ -1,4 +1,18 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BRAND } from './brand';
 import { CliError, EXIT } from './errors';
@@ -25,6 +39,9 @@ export type LoginStorage = { readonly kind: 'keychain'; readonly tool: string } 
 export type LoadedLogin = SavedLogin & { readonly storage: LoginStorage };
 
 const FILE = 'credentials.json';
+
+/** Mode bits only POSIX systems keep: on Windows the file's ACL (the user's profile) guards it instead. */
+const POSIX = process.platform !== 'win32';
 
 /** The file's field that says the token is in a keychain, and which tool holds it. */
 const TOKEN_IN_KEYCHAIN = 'tokenInKeychain';
@@ -55,22 +72,29 @@ export class LoginStore {
   /** Saves the login; where its token went. A keychain that fails means the file, never no login. */
   save(login: StoredLogin): LoginStorage {
     mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
+    // mkdir's mode is only for a folder it makes: one that was there (0755, say) is made the user's alone too,
+    // when it is the user's to change (a shared folder is left as it is: the file itself is 0600 from birth).
+    if (POSIX) {
+      try {
+        chmodSync(this.configDir, 0o700);
+      } catch {
+        // EPERM: another user's folder.
+      }
+    }
     const { accessToken, ...rest } = login;
     if (this.keychain?.write(this.account, accessToken) === true) {
       this.writeFile({ ...rest, [TOKEN_IN_KEYCHAIN]: this.keychain.tool });
       return { kind: 'keychain', tool: this.keychain.tool };
     }
+    // The token goes to the file: an earlier login's token left in the keychain would outlive it (best effort).
+    this.keychain?.remove(this.account);
     this.writeFile(login);
     return { kind: 'file', path: this.path };
   }
 
   load(): LoadedLogin | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch {
-      return undefined;
-    }
+    const text = this.readFile();
+    if (text === undefined) return undefined;
     const parsed = parseLogin(text);
     if (parsed === undefined) {
       throw new CliError(
@@ -87,15 +111,36 @@ export class LoginStore {
     };
   }
 
-  /** Forgets the login: the keychain's entry and the file. True when there was one. */
+  /**
+   * Forgets the login: the keychain's entry (whatever the file says, so an entry an earlier login left goes
+   * too) and the file (whatever it is: a link in its place is removed, not followed). True when there was one.
+   * A file whose token is in a keychain this command cannot reach now (APIKEY_KEYCHAIN=off, or the tool gone)
+   * is removed all the same, then a CliError says the token is still in the keychain and how to remove it.
+   */
   remove(): boolean {
     const removedFromKeychain = this.keychain?.remove(this.account) === true;
     try {
-      readFileSync(this.path);
+      lstatSync(this.path);
     } catch {
       return removedFromKeychain;
     }
+    let leftIn: string | undefined;
+    if (this.keychain === undefined) {
+      try {
+        leftIn = parseLogin(readFileSync(this.path, 'utf8'))?.tokenInKeychain;
+      } catch {
+        leftIn = undefined;
+      }
+    }
     rmSync(this.path, { force: true });
+    if (leftIn !== undefined) {
+      throw new CliError(
+        `Logged out here, but your login's token is still in the OS keychain (${leftIn}), which this command cannot reach now ` +
+          `(APIKEY_KEYCHAIN=off, or ${leftIn} not found): run APIKEY_KEYCHAIN=auto ${BRAND.command} logout where the keychain is available`,
+        EXIT.auth,
+        'KEYCHAIN_UNAVAILABLE',
+      );
+    }
     return true;
   }
 
@@ -115,9 +160,61 @@ export class LoginStore {
     );
   }
 
+  /**
+   * The file's text, read only when it is a plain file of this user's that nobody else can read (else a
+   * CliError saying what to do, never the token); undefined when there is none.
+   */
+  private readFile(): string | undefined {
+    let fd: number;
+    try {
+      // O_NOFOLLOW: a link put where the file was is refused (ELOOP), not followed.
+      fd = openSync(this.path, constants.O_RDONLY | (POSIX ? constants.O_NOFOLLOW : 0));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw this.refused('is a link, not the login file');
+      return undefined;
+    }
+    try {
+      // Checked on the open file itself, so what is read is what was checked.
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw this.refused('is not a file');
+      if (POSIX && process.getuid !== undefined && stat.uid !== process.getuid()) throw this.refused('belongs to another user');
+      if (POSIX && (stat.mode & 0o077) !== 0) {
+        throw this.refused(`can be read by others (mode ${(stat.mode & 0o777).toString(8)}): the token in it may be known`);
+      }
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private refused(why: string): CliError {
+    return new CliError(
+      `The stored login ${this.path} ${why}, so it was not used: run ${BRAND.command} logout, then ${BRAND.command} login`,
+      EXIT.auth,
+      'CREDENTIALS_EXPOSED',
+    );
+  }
+
+  /**
+   * Written whole to a temporary file made for it (O_EXCL, 0600 from the start: never readable by others, never
+   * someone else's file), then renamed into place: rename replaces a link at the path rather than writing
+   * through it, and a crash never leaves half a login.
+   */
   private writeFile(content: object): void {
-    writeFileSync(this.path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(this.path, 0o600); // writeFileSync keeps the mode of a file that already existed
+    const temporary = join(this.configDir, `.${FILE}.${randomBytes(6).toString('hex')}.tmp`);
+    const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      try {
+        writeSync(fd, `${JSON.stringify(content, null, 2)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temporary, this.path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
   }
 }
 

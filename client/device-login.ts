@@ -1,5 +1,5 @@
 import { ApiError, type LoginErrorCode } from './errors';
-import { realSleep, send, type HttpAnswer, type Transport } from './http';
+import { realSleep, send, type FetchLike, type HttpAnswer, type Transport } from './http';
 
 /** What the user must do to approve the login: show it, then wait. */
 export interface DevicePrompt {
@@ -20,7 +20,7 @@ export interface DeviceLoginOptions {
   /** Space-separated scopes to ask for besides the API's defaults. */
   readonly scope?: string | undefined;
   readonly onPrompt: (prompt: DevicePrompt) => void;
-  readonly fetch?: typeof fetch | undefined;
+  readonly fetch?: FetchLike | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 

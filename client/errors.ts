@@ -7,8 +7,13 @@ export type { ErrorCode, OAuthErrorCode };
 /** A code the API answers with in `{ code, message }`: the server's own list, so client and server cannot disagree. */
 export type ServerErrorCode = ErrorCode | typeof INTERNAL_ERROR.code;
 
-/** The client's own, when there is no usable answer: none at all, a redirect (never followed), or a body that is not the API's. */
-export type TransportErrorCode = 'NETWORK_ERROR' | 'REDIRECT_REFUSED' | 'INVALID_RESPONSE';
+/**
+ * The client's own, when there is no usable answer: none at all, a redirect (never followed), or a body that is
+ * not the API's; or no request at all: a token or key that cannot be sent in a header (INVALID_CREDENTIAL), or
+ * another value fetch refuses (MALFORMED_REQUEST). Neither of the last two is worth retrying, and neither's message
+ * holds the value.
+ */
+export type TransportErrorCode = 'NETWORK_ERROR' | 'REDIRECT_REFUSED' | 'INVALID_RESPONSE' | 'INVALID_CREDENTIAL' | 'MALFORMED_REQUEST';
 
 /** How a device login (`deviceLogin()`) failed. */
 export type LoginErrorCode = 'IDP_UNREACHABLE' | 'LOGIN_REFUSED' | 'LOGIN_EXPIRED' | 'LOGIN_DENIED' | 'LOGIN_FAILED';
@@ -16,7 +21,13 @@ export type LoginErrorCode = 'IDP_UNREACHABLE' | 'LOGIN_REFUSED' | 'LOGIN_EXPIRE
 /** An error answer with no code this client knows: the gateway's own `{ message }` (401, 403, 404), or a newer server's code. */
 export type HttpStatusErrorCode = `HTTP_${number}`;
 
-export type ApiErrorCode = ServerErrorCode | OAuthErrorCode | TransportErrorCode | LoginErrorCode | HttpStatusErrorCode;
+/**
+ * The optional edge's own (its WAF, lib/edge-firewall.ts, when deployed): a request the firewall refused (403).
+ * Its rate limit answers `RATE_LIMITED`, a server code already.
+ */
+export type EdgeErrorCode = 'REQUEST_BLOCKED';
+
+export type ApiErrorCode = ServerErrorCode | EdgeErrorCode | OAuthErrorCode | TransportErrorCode | LoginErrorCode | HttpStatusErrorCode;
 
 export interface ApiErrorDetails {
   readonly code: ApiErrorCode;
@@ -61,7 +72,7 @@ export function isApiError(error: unknown, code?: ApiErrorCode): error is ApiErr
   return error instanceof ApiError && (code === undefined || error.code === code);
 }
 
-const SERVER_CODES: ReadonlySet<string> = new Set<ServerErrorCode>([...ERROR_CODES, 'INTERNAL_ERROR']);
+const SERVER_CODES: ReadonlySet<string> = new Set<ServerErrorCode | EdgeErrorCode>([...ERROR_CODES, 'INTERNAL_ERROR', 'REQUEST_BLOCKED']);
 const OAUTH_CODES: ReadonlySet<string> = new Set<OAuthErrorCode>([
   'invalid_request',
   'invalid_client',

@@ -1,5 +1,5 @@
 import { ApiError } from './errors';
-import { objectBody, realSleep, send, type Transport } from './http';
+import { objectBody, realSleep, send, type FetchLike, type Transport } from './http';
 import type { TokenGrant } from './types';
 
 export interface ExchangeKeyOptions {
@@ -11,7 +11,7 @@ export interface ExchangeKeyOptions {
   readonly keyId?: string | undefined;
   /** A subset of the key's scopes for the token; all of them by default. */
   readonly scopes?: readonly string[] | undefined;
-  readonly fetch?: typeof fetch | undefined;
+  readonly fetch?: FetchLike | undefined;
   readonly userAgent?: string | undefined;
 }
 

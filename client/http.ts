@@ -17,9 +17,35 @@ export const RETRY_POLICY = {
   statuses: [502, 503, 504],
 } as const;
 
+/** An AbortSignal where the global is declared (the DOM lib, or Node.js's types); else unknown, so these types need neither. */
+export type FetchSignal = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : unknown;
+
+/** What this library passes to fetch. */
+export interface FetchInit {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly redirect: 'error';
+  readonly signal: FetchSignal;
+}
+
+/** What this library reads of fetch's answer: a `Response` is one. */
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/**
+ * The fetch this library calls: the global one by default, or any function of this shape (the global
+ * `fetch` is one). Declared here rather than as `typeof fetch`, so the package's types need no DOM or
+ * Node.js types loaded.
+ */
+export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponse>;
+
 /** What a request needs from outside: injectable, so tests neither wait nor reach the network. */
 export interface Transport {
-  readonly fetch: typeof fetch;
+  readonly fetch: FetchLike;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
   readonly timeoutMs: number;
@@ -42,18 +68,19 @@ export interface HttpRequest {
 
 export interface HttpAnswer {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: FetchResponse['headers'];
   /** The parsed JSON body; undefined when empty. */
   readonly body: unknown;
 }
 
 /** What one attempt came to: an HTTP answer read to its end, or none. */
 type Attempt =
-  | { readonly answered: true; readonly status: number; readonly headers: Headers; readonly text: string }
+  | { readonly answered: true; readonly status: number; readonly headers: FetchResponse['headers']; readonly text: string }
   | { readonly answered: false; readonly error: ApiError; readonly retryable: boolean };
 
 /** A 2xx answer, parsed; anything else an ApiError. Retried first when the request allows it. */
 export async function send(transport: Transport, request: HttpRequest): Promise<HttpAnswer> {
+  checkHeaders(request.headers);
   const retries = request.retry ? RETRY_POLICY.retries : 0;
   for (let attempt = 0; ; attempt += 1) {
     const outcome = await attemptOnce(transport, request);
@@ -77,17 +104,25 @@ function retryDelay(outcome: Attempt, attempt: number, now: Date): number | unde
 async function attemptOnce(transport: Transport, request: HttpRequest): Promise<Attempt> {
   // A change whose answer is lost may have been made all the same; a read never changes anything.
   const mayHaveSucceeded = request.method !== 'GET';
-  let response: Response;
+  let response: FetchResponse;
   try {
     response = await transport.fetch(request.url, {
       method: request.method,
-      headers: request.headers,
+      headers: { ...request.headers },
       ...(request.body !== undefined ? { body: request.body } : {}),
       // Neither the API nor the identity provider redirects; following one would hand the credential to wherever it points.
       redirect: 'error',
       signal: AbortSignal.timeout(transport.timeoutMs),
     });
   } catch (error) {
+    if (!sentAtAll(error)) {
+      // fetch refused to build the request (a header, the URL or the body): its words may quote a header, so a
+      // token. Nothing was sent, and sending it again would be refused again.
+      const refused = new ApiError(`Cannot send the request to ${request.target}: fetch refused it as malformed`, {
+        code: 'MALFORMED_REQUEST',
+      });
+      return { answered: false, error: refused, retryable: false };
+    }
     const cause = causeOf(error);
     if (cause === 'unexpected redirect') {
       // An answer, not a lost one: asking again would get the same.
@@ -130,6 +165,44 @@ function settle(outcome: Attempt, now: Date, returnErrors: boolean): HttpAnswer 
   // 429 (and a 503 not retried) say when to try again.
   const after = status === 429 || status === 503 ? retryAfterSeconds(headers.get('retry-after'), now) : undefined;
   throw new ApiError(errorMessageOf(body, status), { ...errorCodeOf(body, status), status, retryAfterSeconds: after });
+}
+
+/**
+ * A token or key fit for a header: visible ASCII (RFC 6750's b64token and RFC 7617's Basic credentials
+ * are narrower still). Anything else (a line break, a NUL, a space, a non-Latin-1 character) is refused
+ * before any request, in words that never hold the value: fetch's own error quotes the header.
+ */
+export function checkCredential(value: string, what: string): void {
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    const problem = value === '' ? 'is empty' : 'holds characters a token never has (spaces, line breaks, control or non-ASCII characters)';
+    throw new ApiError(`The ${what} ${problem}: check where it was copied from`, { code: 'INVALID_CREDENTIAL' });
+  }
+}
+
+/** Every header value fetch would take (no CR, LF or NUL; Latin-1 only): else an ApiError naming the header, never its value. */
+function checkHeaders(headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\r\n\0]|[^\x00-\xff]/.test(value)) {
+      const credential = name.toLowerCase() === 'authorization';
+      throw new ApiError(
+        credential
+          ? 'The credential holds characters that cannot be sent in a header (line breaks, NUL or non-Latin-1 characters)'
+          : `The ${name} header holds characters that cannot be sent (line breaks, NUL or non-Latin-1 characters)`,
+        { code: credential ? 'INVALID_CREDENTIAL' : 'MALFORMED_REQUEST' },
+      );
+    }
+  }
+}
+
+/**
+ * Whether fetch got as far as the network: it says a lost connection with `fetch failed` (its cause the
+ * socket's error) and a timeout with an AbortError or TimeoutError; any other TypeError is its refusal
+ * to build the request, whose message may quote a header's value.
+ */
+function sentAtAll(error: unknown): boolean {
+  if (!(error instanceof TypeError)) return true;
+  return error.message === 'fetch failed';
 }
 
 /** What fetch said went wrong: the socket's error code, or the message. */

@@ -17,7 +17,7 @@ export {
   type TransportErrorCode,
 } from './errors';
 export { exchangeKey, type ExchangeKeyOptions } from './exchange-key';
-export { RETRY_POLICY } from './http';
+export { RETRY_POLICY, type FetchInit, type FetchLike, type FetchResponse, type FetchSignal } from './http';
 export { KeyStore, KeyStoreError, type KeyStoreErrorCode, type KeyStoreOptions, type SavedKey } from './key-store';
 export { DEFAULT_USER_AGENT, KeysClient, type KeysClientOptions } from './keys-client';
 export { retryAfterSeconds } from './retry-after';

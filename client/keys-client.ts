@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from './errors';
-import { objectBody, realSleep, send, type HttpAnswer, type Transport } from './http';
+import { checkCredential, objectBody, realSleep, send, type FetchLike, type HttpAnswer, type Transport } from './http';
 import type { AuditEventView, CreateKeyInput, CreatedKey, KeyChange, KeyStatus, KeyView, RotatedKey } from './types';
 
 export interface KeysClientOptions {
@@ -8,7 +8,7 @@ export interface KeysClientOptions {
   readonly endpoint: string;
   /** The key owner's Auth0 access token (from `deviceLogin()`), or a function that gives the current one. */
   readonly accessToken: string | (() => string | Promise<string>);
-  readonly fetch?: typeof fetch | undefined;
+  readonly fetch?: FetchLike | undefined;
   /** Sent with every call, so a key's history says which changes came from your tool. */
   readonly userAgent?: string | undefined;
   /** Waits between retries (tests pass one that does not wait). */
@@ -136,6 +136,8 @@ export class KeysClient {
   /** One call; with an Idempotency-Key it is retried as RETRY_POLICY says. */
   private async call(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<HttpAnswer> {
     const token = typeof this.options.accessToken === 'function' ? await this.options.accessToken() : this.options.accessToken;
+    // Before any request: fetch's own refusal of a bad header quotes it, token and all.
+    checkCredential(typeof token === 'string' ? token : '', 'access token');
     const answer = await send(this.transport, {
       url: `${this.endpoint}${path}`,
       method,

@@ -81,7 +81,7 @@ describe('stored login', () => {
 
   it('reports a damaged file as an auth error, without echoing its content', () => {
     const dir = freshConfigDir();
-    writeFileSync(join(dir, 'credentials.json'), '{"accessToken":"sekrit"');
+    writeFileSync(join(dir, 'credentials.json'), '{"accessToken":"sekrit"', { mode: 0o600 });
     expect(() => loadLogin(dir)).toThrow(/damaged/);
     expect(() => loadLogin(dir)).not.toThrow(/sekrit/);
   });

@@ -238,3 +238,63 @@ describe('creates and rotates are retried with one Idempotency-Key', () => {
     expect([read.requests.length, change.requests.length]).toEqual([1, 1]);
   });
 });
+
+describe('KeysClient with a token that cannot be sent', () => {
+  const leaks = (error: unknown, secret: string) => {
+    const { message, stack, cause } = error as Error;
+    return [message, stack ?? '', JSON.stringify(error), JSON.stringify(cause ?? null), (cause as Error | undefined)?.message ?? ''].some(
+      (text) => text.includes(secret),
+    );
+  };
+
+  it.each([
+    ['a line break', 'secret-A\nsecret-B'],
+    ['a carriage return', 'secret-A\rsecret-B'],
+    ['a NUL', 'secret-A\0secret-B'],
+    ['a space', 'secret-A secret-B'],
+    ['a non-Latin-1 character', 'secret-A€secret-B'],
+    ['a Latin-1 but non-ASCII character', 'secret-Aésecret-B'],
+  ])('refuses one with %s before any request, without the token in the error', async (_, token) => {
+    const server = scriptedFetch([{ status: 200, body: { keys: [] } }]);
+    const error = await rejection(clientFor(server, { accessToken: token }).client.listKeys());
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'INVALID_CREDENTIAL', status: undefined, mayHaveSucceeded: false });
+    expect((error as Error).message).toMatch(/access token/);
+    expect(leaks(error, 'secret-A')).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses a token function that gives an empty token', async () => {
+    const server = scriptedFetch([]);
+    const error = await rejection(clientFor(server, { accessToken: () => '' }).client.createKey({ name: 'ci' }));
+    expect(error).toMatchObject({ code: 'INVALID_CREDENTIAL' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("never puts fetch's own refusal (which quotes the header) in the message, and does not retry it", async () => {
+    const quoting = new TypeError('Headers.append: "Bearer the-token" is an invalid header value.');
+    const server = scriptedFetch([quoting, quoting, quoting]);
+    const { client, waits } = clientFor(server);
+    const error = await rejection(client.createKey({ name: 'ci' }));
+    expect(error).toMatchObject({ code: 'MALFORMED_REQUEST', mayHaveSucceeded: false });
+    expect(leaks(error, 'the-token')).toBe(false);
+    expect(server.requests).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('refuses a user agent that cannot be sent, naming the header, not its value', async () => {
+    const server = scriptedFetch([]);
+    const error = await rejection(clientFor(server, { userAgent: 'tool\r\nx-injected: the-value' }).client.listKeys());
+    expect(error).toMatchObject({ code: 'MALFORMED_REQUEST' });
+    expect((error as Error).message).toContain('user-agent');
+    expect(leaks(error, 'the-value')).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('with the real fetch, leaks nothing either', async () => {
+    const client = new KeysClient({ endpoint: 'http://127.0.0.1:9', accessToken: 'secret-A\nsecret-B', sleep: () => Promise.resolve() });
+    const error = await rejection(client.listKeys());
+    expect(error).toMatchObject({ code: 'INVALID_CREDENTIAL' });
+    expect(leaks(error, 'secret-A')).toBe(false);
+  });
+});
