@@ -18,9 +18,45 @@ export interface ResponseChecker {
 const mediaType = (contentType: string | readonly string[] | undefined): string =>
   (typeof contentType === 'string' ? contentType : (contentType?.[0] ?? '')).split(';')[0]?.trim().toLowerCase() ?? '';
 
-/** A body quoted in a violation, without the secrets an answer may carry (a new key, an access token). */
+/**
+ * The fields whose values a quoted body never shows, by name, case-insensitively: a new key, a token (`token`,
+ * `access_token`, any `*_token` or `…Token`), a secret (`secret`, `client_secret`), an assertion, an authorization.
+ */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['key', 'secret', 'token', 'client_secret', 'assertion', 'authorization']);
+export const isSecretField = (name: string): boolean => {
+  const lower = name.toLowerCase();
+  return SECRET_FIELDS.has(lower) || lower.endsWith('token') || lower.endsWith('secret');
+};
+
+/** A body quoted in a violation, every secret field's value (at any depth) replaced. */
 const redacted = (body: unknown): string =>
-  JSON.stringify(body, (name, value: unknown) => (name === 'key' || name === 'access_token' ? '[redacted]' : value));
+  JSON.stringify(body, (name, value: unknown) => (name !== '' && isSecretField(name) ? '[redacted]' : value));
+
+/**
+ * The raw body as a violation quotes it: redacted when a JSON object or array; otherwise (text, a bare JSON string)
+ * only its size, as it may hold anything with no field name to judge it by.
+ */
+const quoted = (body: Buffer): string => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  return typeof parsed === 'object' && parsed !== null ? redacted(parsed).slice(0, 500) : `(${body.length} bytes, not a JSON object)`;
+};
+
+/** The request's path as a violation shows it: a query parameter named like a secret field has its value replaced. */
+const shownPath = (path: string): string =>
+  path.replace(/([?&])([^=&#]*)=([^&#]*)/g, (all, sep: string, name: string) => {
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      // Not percent-encoded properly: judged as it is.
+    }
+    return isSecretField(decoded) ? `${sep}${name}=[redacted]` : all;
+  });
 
 const isJson = (media: string): boolean => media === 'application/json' || media.endsWith('+json');
 
@@ -49,12 +85,12 @@ export function createResponseChecker(document: Json): ResponseChecker {
         const body = exchange.body.toString('utf8');
         return status === 404 && body === '{"message":"Not Found"}'
           ? undefined
-          : `${method} ${exchange.path} (no route) answered ${status} ${body}`;
+          : `${method} ${shownPath(exchange.path)} (no route) answered ${status} ${quoted(exchange.body)}`;
       }
       if (UNDOCUMENTED_ROUTES.has(routeKey)) return undefined;
       const [, path = ''] = /^\S+ (.*)$/.exec(routeKey) ?? [];
       const operation = paths[path]?.[method.toLowerCase()];
-      const where = `${routeKey} (${exchange.path}) -> ${status}`;
+      const where = `${routeKey} (${shownPath(exchange.path)}) -> ${status}`;
       if (operation === undefined) return `${where}: the route is not in the document`;
       const responses = operation.responses as Record<string, Json | undefined>;
       const documented = responses[String(status)] ?? responses.default;

@@ -19,6 +19,7 @@ import {
   webhookResultsSchema,
   whoamiSchema,
 } from '../http/response-schemas';
+import { edgeErrorSchema } from './edge-answers';
 import { auth0EventsSchema, leakReportSchema, tokenRequestSchema } from './request-schemas';
 
 /**
@@ -52,6 +53,7 @@ export const RESPONSE_SCHEMAS = {
   OpenApiDocument: openApiDocumentSchema,
   Error: errorBodySchema,
   GatewayError: gatewayErrorSchema,
+  EdgeError: edgeErrorSchema,
 } as const;
 
 export type RequestSchemaName = keyof typeof REQUEST_SCHEMAS;

@@ -4,6 +4,7 @@ import { AUTH0_WEBHOOK_ROUTE, ROUTES, type RouteDefinition } from '../api-defini
 import { ERROR_STATUS, INTERNAL_ERROR, type ErrorCode } from '../http/error-status';
 import type { OpenApiDocumentBody } from '../http/response-schemas';
 import { REQUEST_SCHEMAS, RESPONSE_SCHEMAS } from './components';
+import { EDGE_ANSWERS } from './edge-answers';
 import { ROUTE_DOCS, UNDOCUMENTED_ROUTES, type ParameterDoc, type ResponseHeader, type RouteDoc } from './route-docs';
 
 type Json = Record<string, unknown>;
@@ -60,9 +61,25 @@ function gatewayAnswers(route: RouteDefinition): Record<number, string> {
     ...(route.auth === 'accessToken' ? { 401: 'Unauthorized' } : {}),
     // Its payload limit, 10 MB: far above what any function takes (they answer their own 413 first).
     ...(route.method === 'POST' || route.method === 'PATCH' ? { 413: 'Request Entity Too Large' } : {}),
-    ...(route.throttle !== undefined ? { 429: 'Too Many Requests' } : {}),
+    // The stage's default throttle (throttleRateLimit, throttleBurstLimit) holds on every route, the routes' own
+    // `throttle` on top (lib/key-api.ts): either answers this.
+    429: 'Too Many Requests',
     500: 'Internal Server Error',
   };
+}
+
+/** The edge's own blocks (lambdas/openapi/edge-answers.ts), on every path when it is deployed. */
+function edgeAlternatives(): [number, Alternative][] {
+  return Object.entries(EDGE_ANSWERS).map(([status, { body, meaning }]) => [
+    Number(status),
+    {
+      description: `When the edge (WAF) is deployed, its own \`${JSON.stringify(body)}\`: ${meaning}`,
+      contentType: 'application/json',
+      schema: { allOf: [ref('EdgeError'), { type: 'object', properties: { code: { const: body.code } } }] },
+      example: body,
+      headers: [],
+    },
+  ]);
 }
 
 interface Alternative {
@@ -144,6 +161,7 @@ function responses(route: RouteDefinition, doc: RouteDoc): Json {
       headers: [],
     });
   }
+  for (const [status, alternative] of edgeAlternatives()) add(status, alternative);
   return Object.fromEntries(
     [...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, alternatives]) => [String(status), response(alternatives)]),
   );
@@ -251,7 +269,8 @@ export function openApiDocument(options: OpenApiOptions = {}): OpenApiDocumentBo
       version,
       description:
         'User-scoped API keys for APIs that use Auth0. Errors from the functions are `{ code, message }`, each code with one status; ' +
-        'errors made by API Gateway itself are `{ message }`.',
+        'errors made by API Gateway itself are `{ message }`; when the optional edge (CloudFront and WAF) is deployed, its blocks ' +
+        'are `{ code, message }` too, with `RATE_LIMITED` (429) or `REQUEST_BLOCKED` (403).',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     // No `servers`: absent, the OpenAPI Object's default is one server at `/`, relative to where the document is served

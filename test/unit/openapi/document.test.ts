@@ -7,6 +7,9 @@ import { documentedRoutes, openApiDocument, routeKey } from '../../../lambdas/op
 import { ROUTE_DOCS } from '../../../lambdas/openapi/route-docs';
 import { lambdaOpenApiDocument } from '../../../lambdas/runtime/openapi-wiring';
 import { ConfigError } from '../../../lambdas/settings/config-error';
+import { errorCodeOf } from '../../../client/errors';
+import { EDGE_BLOCK_BODIES } from '../../../lib/edge-firewall';
+import { EDGE_ANSWERS } from '../../../lambdas/openapi/edge-answers';
 
 type Json = Record<string, any>;
 
@@ -119,6 +122,29 @@ describe('the OpenAPI document', () => {
     }
     // The document describes itself.
     check('GET /openapi.json', document.paths['/openapi.json'].get.responses['200'].content['application/json'].schema, document);
+  });
+
+  it("documents, on every route, the stage throttle's 429 and the edge's own 429 and 403 (when deployed)", () => {
+    // The copy the served document holds is the web ACL's: same bodies, the rate rule's at 429, the rule set's at 403.
+    expect(Object.values(EDGE_ANSWERS).map((answer) => answer.body)).toEqual(
+      expect.arrayContaining([EDGE_BLOCK_BODIES['rate-limited'], EDGE_BLOCK_BODIES.blocked]),
+    );
+    expect(EDGE_ANSWERS[429].body).toEqual(EDGE_BLOCK_BODIES['rate-limited']);
+    expect(EDGE_ANSWERS[403].body).toEqual(EDGE_BLOCK_BODIES.blocked);
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const accepts = (op: Json, status: number, body: unknown) =>
+      ajv.validate({ components: document.components, allOf: [op.responses[String(status)].content['application/json'].schema] }, body);
+    for (const [key, , op] of operations(document)) {
+      expect({ key, throttled: accepts(op, 429, { message: 'Too Many Requests' }) }).toEqual({ key, throttled: true });
+      expect({ key, edgeRate: accepts(op, 429, EDGE_BLOCK_BODIES['rate-limited']) }).toEqual({ key, edgeRate: true });
+      expect({ key, edgeBlocked: accepts(op, 403, EDGE_BLOCK_BODIES.blocked) }).toEqual({ key, edgeBlocked: true });
+      expect(op.responses['403'].description).toMatch(/when the edge \(WAF\) is deployed/i);
+      // The edge's code stays at its own status.
+      expect({ key, misplaced: accepts(op, 429, EDGE_BLOCK_BODIES.blocked) }).toEqual({ key, misplaced: false });
+    }
+    // The client knows the edge's code as itself.
+    expect(errorCodeOf(EDGE_BLOCK_BODIES.blocked, 403)).toEqual({ code: 'REQUEST_BLOCKED' });
   });
 
   it("describes API keys in the key's header: Authorization (Bearer or Basic) by default, a header of one's own when set", () => {

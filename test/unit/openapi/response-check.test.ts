@@ -46,4 +46,39 @@ describe("the e2e suites' check of each answer against the OpenAPI document", ()
     expect(checker.check(exchange('GET /nowhere', 200, {}))).toMatch(/not in the document/);
     expect(checker.check(exchange(undefined, 500, { message: 'Internal Server Error' }))).toMatch(/no route/);
   });
+
+  it('never quotes a secret in a violation: a key, a token, a secret, an assertion, an authorization, at any depth', () => {
+    const SECRET = 'sekrit-value-1234';
+    const secrets = {
+      key: SECRET,
+      Secret: SECRET,
+      TOKEN: SECRET,
+      access_token: SECRET,
+      refresh_token: SECRET,
+      id_token: SECRET,
+      client_secret: SECRET,
+      Assertion: SECRET,
+      authorization: SECRET,
+      nested: [{ Authorization: SECRET, device_token: SECRET }],
+      message: 'kept',
+    };
+    const violations = [
+      // Off the schema: 200 with a body GET /keys/{id} does not answer.
+      checker.check(exchange('GET /keys/{id}', 200, { ...keyViewExample, ...secrets })),
+      checker.check(exchange('POST /oauth/token', 200, secrets)),
+      // No route: the body is quoted, and the query too.
+      checker.check({ ...exchange(undefined, 500, secrets), path: `/nowhere?access_token=${SECRET}&client_secret=${SECRET}&page=2` }),
+      checker.check({ ...exchange('GET /nowhere', 200, secrets), path: `/nowhere?token=${SECRET}` }),
+      // Not a JSON object (text, a bare JSON string): its size only.
+      checker.check({ ...exchange(undefined, 500, {}, 'text/plain'), body: Buffer.from(`key=${SECRET}`) }),
+      checker.check(exchange(undefined, 500, `key=${SECRET}`)),
+    ];
+    for (const violation of violations) {
+      expect(violation).toEqual(expect.any(String));
+      expect(violation).not.toContain(SECRET);
+    }
+    expect(violations[0]).toContain('[redacted]');
+    expect(violations[2]).toMatch(/no route.*\[redacted\].*kept/);
+    expect(violations[2]).toContain('page=2');
+  });
 });
