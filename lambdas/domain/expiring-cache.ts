@@ -1,5 +1,7 @@
+import { makeRoom } from './make-room';
+
 /**
- * A bounded map whose entries expire: the oldest entry goes when it is full,
+ * A bounded map whose entries expire: the oldest entries go when it is full (lambdas/domain/make-room.ts),
  * an expired one when it is read. Shared by the authorizer's verdict cache
  * and the local gateway's emulation of API Gateway's cache.
  */
@@ -28,10 +30,7 @@ export class ExpiringCache<V> {
   set(key: string, value: V, expiresAtMs: number): void {
     if (expiresAtMs <= this.now()) return;
     this.entries.delete(key); // re-inserted below as the newest
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
+    makeRoom(this.entries, this.maxEntries);
     this.entries.set(key, { value, expiresAtMs });
   }
 }

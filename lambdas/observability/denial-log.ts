@@ -1,3 +1,4 @@
+import { makeRoom } from '../domain/make-room';
 import type { AppLogger } from './logger';
 
 /** What a denial's log line says: the outcome code, the key (when one was named), the route, the scope it lacked. */
@@ -52,10 +53,7 @@ export class DenialLog {
       return;
     }
     this.kinds.delete(kind); // re-inserted below as the newest
-    if (this.kinds.size >= this.maxKinds) {
-      const oldest = this.kinds.keys().next();
-      if (!oldest.done) this.kinds.delete(oldest.value);
-    }
+    makeRoom(this.kinds, this.maxKinds);
     this.kinds.set(kind, { loggedAtMs: nowMs, repeats: 0 });
     this.logger.info('key denied', {
       code: denial.code,

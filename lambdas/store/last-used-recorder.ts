@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { makeRoom } from '../domain/make-room';
 import { describeError, type AppLogger } from '../observability/logger';
 import { TABLE } from './table-schema';
 
@@ -34,10 +35,7 @@ export class LastUsedRecorder {
     const previous = this.lastWrite.get(keyId);
     if (previous !== undefined && nowMs - previous < this.intervalMs) return undefined;
     this.lastWrite.delete(keyId);
-    if (this.lastWrite.size >= this.maxTrackedKeys) {
-      const oldest = this.lastWrite.keys().next();
-      if (!oldest.done) this.lastWrite.delete(oldest.value);
-    }
+    makeRoom(this.lastWrite, this.maxTrackedKeys);
     this.lastWrite.set(keyId, nowMs);
     return this.write(keyId, now).catch((error: unknown) => {
       if ((error as Error).name !== 'ConditionalCheckFailedException') {

@@ -1,3 +1,5 @@
+import { makeRoom } from '../../lambdas/domain/make-room';
+
 /** An entry that stops being valid at `expiresAt` (milliseconds since the epoch). */
 export interface Expiring {
   readonly expiresAt: number;
@@ -29,11 +31,7 @@ export class BoundedStore<V extends Expiring> {
   set(key: string, value: V, at: number): void {
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.dropExpired(at);
-    while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done === true) break;
-      this.entries.delete(oldest.value);
-    }
+    makeRoom(this.entries, this.maxEntries);
     this.entries.set(key, value);
   }
 
