@@ -10,8 +10,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { auth0EventBridgePatterns } from '../lambdas/domain/auth0-events';
-import { MANAGEMENT_FUNCTION_TIMEOUT_SECONDS, worstCaseMs } from '../lambdas/runtime/clients';
-import { DEFAULT_SIGNING_TIMEOUTS } from '../lambdas/signing/aws-clients';
+import { AUTH0_WEBHOOK_FUNCTION_TIMEOUT_SECONDS } from '../lambdas/runtime/function-timeouts';
 import type { HouseFunction } from './house-function';
 import { createKeyFunction, type KeyFunctionOptions } from './key-functions';
 import { firstBadDatapointAlarm, type AlarmThreshold } from './key-alarms';
@@ -172,15 +171,12 @@ function asEventPattern(pattern: Record<string, unknown>): EventPattern {
 }
 
 /**
- * The webhook's timeout: a management call's (MANAGEMENT_FUNCTION_TIMEOUT) plus the token's read from Secrets
- * Manager (worst case, retries included; lambdas/runtime/owner-events-wiring.ts reads it with the default
- * client), capped at 29 s. API Gateway ends an HTTP API integration at 30 s, and the handler's deadline
- * (the invocation's remaining time less 1 s: lambdas/runtime/deadline.ts) must come first, so that a slow
- * store is a 503 of the handler's own, which Auth0 retries, rather than the gateway's.
+ * The webhook's timeout, from lambdas/runtime/function-timeouts.ts (a management call plus the token's read from
+ * Secrets Manager, capped at 29 s): API Gateway ends an HTTP API integration at 30 s, and the handler's deadline
+ * (the invocation's remaining time less 1 s: lambdas/runtime/deadline.ts) must come first, so that a slow store is
+ * a 503 of the handler's own, which Auth0 retries, rather than the gateway's.
  */
-export const AUTH0_WEBHOOK_TIMEOUT = Duration.seconds(
-  Math.min(29, MANAGEMENT_FUNCTION_TIMEOUT_SECONDS + Math.ceil(worstCaseMs(DEFAULT_SIGNING_TIMEOUTS) / 1000)),
-);
+export const AUTH0_WEBHOOK_TIMEOUT = Duration.seconds(AUTH0_WEBHOOK_FUNCTION_TIMEOUT_SECONDS);
 
 /** The webhook token: long, and letters and digits only, so that it pastes into Auth0's dashboard as it is. */
 export const AUTH0_WEBHOOK_TOKEN_LENGTH = 48;

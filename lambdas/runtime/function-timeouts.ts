@@ -34,8 +34,7 @@ export const QUICK_FUNCTION_TIMEOUT_SECONDS = 3;
 
 /**
  * POST /auth0/events: a management call's time plus the token's read from Secrets Manager (worst case),
- * capped at 29 s, inside API Gateway's 30 s. lib/owner-events.ts deploys AUTH0_WEBHOOK_TIMEOUT with the
- * same sum (test/unit/local/deployed-function-timeouts.test.ts holds the two equal).
+ * capped at 29 s, inside API Gateway's 30 s; lib/owner-events.ts deploys it (AUTH0_WEBHOOK_TIMEOUT).
  */
 export const AUTH0_WEBHOOK_FUNCTION_TIMEOUT_SECONDS = Math.min(
   29,

@@ -368,7 +368,8 @@ describe('load on loopback: concurrent verifications, creates and revokes', () =
       expect(stats.byStatus[403] ?? 0).toBeGreaterThan(100);
       expect(loadMs).toBeLessThan(45_000);
       await expectSlotsExact(system, owners);
-    });
+      // Headroom over jest's 60 s: the load alone took ~31 s on a busy 2-core machine; its own bound is loadMs's.
+    }, 120_000);
   });
 
   describe('authorizer cache on (TTL 2 s, gateway clock moved by hand)', () => {
