@@ -3,14 +3,18 @@ import { KeysClient } from '../client/keys-client';
 import type { AuditEventView, CreatedKey, KeyStatus, KeyView, RotatedKey } from '../client/types';
 import { BRAND } from './brand';
 import { CliError, EXIT, withRetryAfter, type ExitCode } from './errors';
+import { VERSION } from './version';
 
 // The API's own response types, through the client library: the CLI and the server cannot disagree on them.
 export type { AuditEventView, CreatedKey, KeyStatus, KeyView, RotatedKey };
 export { RETRY_POLICY } from '../client/http';
 export { retryAfterSeconds } from '../client/retry-after';
 
-/** Sent with every call, so a key's history says which changes came from this command. */
-export const CLI_USER_AGENT = `apikey-cli (node ${process.version})`;
+/**
+ * Sent with every call, so a key's history says which changes came from this command: its (branded) name and
+ * version, `acme-keys/1.4.0 (node v24.1.0)`, as RFC 9110's product tokens.
+ */
+export const CLI_USER_AGENT = `${BRAND.command}/${VERSION} (node ${process.version})`;
 
 /** Told of the support-staff routes' 403: the token lacks the server's ADMIN_SCOPE. */
 export const ADMIN_FORBIDDEN_HINT = 'admin commands need a token with the ADMIN_SCOPE permission; log in as a support user';
@@ -42,6 +46,8 @@ interface Wording {
 /** The client's ApiError as the CLI says it: its words, the exit code, the hint of what to do next. */
 function cliErrorFor(error: unknown, wording: Wording = {}): unknown {
   if (!(error instanceof ApiError)) return error;
+  // An endpoint the token must not go to (plain http off this machine): a setting to fix, as settings.ts says it.
+  if (error.code === 'INSECURE_ENDPOINT') return new CliError(error.message, EXIT.usage, error.code);
   // A token no server would take (APIKEY_TOKEN pasted with a line break): nothing was sent.
   if (error.code === 'INVALID_CREDENTIAL') return new CliError(`${error.message} (run ${BRAND.command} login)`, EXIT.auth, error.code);
   // No answer (the network, a refused redirect), or one that is not the API's.
@@ -70,7 +76,12 @@ export class KeysApi {
   private readonly client: KeysClient;
 
   constructor(endpoint: string, accessToken: string, options: KeysApiOptions = {}) {
-    this.client = new KeysClient({ endpoint, accessToken, userAgent: CLI_USER_AGENT, ...options });
+    try {
+      this.client = new KeysClient({ endpoint, accessToken, userAgent: CLI_USER_AGENT, ...options });
+    } catch (error) {
+      // The client refuses an endpoint that would carry the token in cleartext (settings.ts refuses it first).
+      throw cliErrorFor(error);
+    }
   }
 
   /** One Idempotency-Key per call, kept across its retries: a lost answer never makes a second key. */

@@ -17,6 +17,9 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
       case 'LOGIN_REFUSED':
       case 'LOGIN_DENIED':
         throw new CliError(error.message, EXIT.auth, error.code);
+      case 'INSECURE_ENDPOINT':
+        // An identity provider the device code must not go to (plain http off this machine): a setting to fix.
+        throw new CliError(error.message, EXIT.usage, error.code);
       case 'LOGIN_FAILED':
         throw new CliError(error.message, error.status !== undefined && error.status >= 500 ? EXIT.server : EXIT.auth, error.code);
       default:

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { checkedUrl } from '../client/base-url';
+import { ApiError } from '../client/errors';
 import { BRAND, LOCAL_BRAND } from './brand';
 import { CliError, EXIT } from './errors';
 
@@ -51,22 +53,32 @@ export function configDirectory(env: Env): string {
   return join(given(env.XDG_CONFIG_HOME) ?? join(homedir(), '.config'), BRAND.command);
 }
 
-/** Plain http is allowed only to this machine: anywhere else it would carry the access token in cleartext. */
-const isLoopback = (url: URL) => url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-const safeScheme = (url: URL) => url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url));
+/**
+ * The client library's own rule (client/base-url.ts), so the CLI accepts exactly what its client will send to:
+ * https, or plain http to this machine only (anywhere else it would carry the token in cleartext); no
+ * user:password in the URL. Its refusal is a usage error (exit 1, INSECURE_ENDPOINT) in the client's words,
+ * which name the scheme and host only, then where the value came from.
+ */
+function checkedSetting(url: URL, what: string, carries: string, from?: string): void {
+  try {
+    checkedUrl(url, what, carries);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    throw new CliError(from === undefined ? error.message : `${error.message} (from ${from})`, EXIT.usage, error.code);
+  }
+}
 
 /** `example.eu.auth0.com` → `https://example.eu.auth0.com`; plain http only for this machine. */
-export function authUrlFrom(value: string): string {
+export function authUrlFrom(value: string, from?: string): string {
   const withScheme = /^[a-z]+:\/\//i.test(value) ? value : `https://${value}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new CliError(`Not a valid identity provider domain or URL: "${value}"`, EXIT.usage, 'BAD_SETTING');
+    const source = from === undefined ? '' : ` (from ${from})`;
+    throw new CliError(`Not a valid identity provider domain or URL: "${value}"${source}`, EXIT.usage, 'BAD_SETTING');
   }
-  if (!safeScheme(url)) {
-    throw new CliError(`The identity provider must use https (plain http only on this machine): "${value}"`, EXIT.usage, 'BAD_SETTING');
-  }
+  checkedSetting(url, 'identity provider', 'the device code and your access token', from);
   return url.origin;
 }
 
@@ -93,6 +105,7 @@ function describeOrigin(origin: Origin, source: SettingSource, configDir: string
 }
 
 const ENDPOINT_SOURCE: SettingSource = { flag: '--endpoint', env: 'APIKEY_ENDPOINT', fileKey: 'endpoint' };
+const AUTH_DOMAIN_SOURCE: SettingSource = { flag: '--auth-domain', env: 'APIKEY_AUTH_DOMAIN', fileKey: 'authDomain' };
 
 /**
  * The gateway URL without trailing slashes (scheme and host lowercased, default port dropped),
@@ -105,16 +118,7 @@ export function endpointFrom(value: string, from: string): string {
   } catch {
     throw new CliError(`Not a valid endpoint URL: "${value}" (from ${from})`, EXIT.usage, 'BAD_SETTING');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new CliError(`The endpoint must be an http(s) URL: "${value}" (from ${from})`, EXIT.usage, 'BAD_SETTING');
-  }
-  if (!safeScheme(url)) {
-    throw new CliError(
-      `The endpoint must use https; plain http only to 127.0.0.1, localhost or [::1], since it would carry your access token in cleartext: "${value}" (from ${from})`,
-      EXIT.usage,
-      'BAD_SETTING',
-    );
-  }
+  checkedSetting(url, 'endpoint', 'your access token', from);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -153,10 +157,16 @@ export function resolveSettings(flags: SettingFlags, env: Env): CliSettings {
   const pick = (flag: string | undefined, envName: string, fileKey: string, fallback: string): string =>
     pickWithOrigin(flag, envName, fileKey, fallback)[0];
   const [endpoint, endpointOrigin] = pickWithOrigin(flags.endpoint, ENDPOINT_SOURCE.env, ENDPOINT_SOURCE.fileKey, DEFAULTS.endpoint);
+  const [authDomain, authDomainOrigin] = pickWithOrigin(
+    flags.authDomain,
+    AUTH_DOMAIN_SOURCE.env,
+    AUTH_DOMAIN_SOURCE.fileKey,
+    DEFAULTS.authUrl,
+  );
   const token = env.APIKEY_TOKEN?.trim();
   return {
     endpoint: endpointFrom(endpoint, describeOrigin(endpointOrigin, ENDPOINT_SOURCE, configDir)),
-    authUrl: authUrlFrom(pick(flags.authDomain, 'APIKEY_AUTH_DOMAIN', 'authDomain', DEFAULTS.authUrl)),
+    authUrl: authUrlFrom(authDomain, describeOrigin(authDomainOrigin, AUTH_DOMAIN_SOURCE, configDir)),
     clientId: pick(flags.clientId, 'APIKEY_CLIENT_ID', 'clientId', DEFAULTS.clientId),
     audience: pick(flags.audience, 'APIKEY_AUDIENCE', 'audience', DEFAULTS.audience),
     ...(token ? { token } : {}),

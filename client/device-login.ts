@@ -1,3 +1,4 @@
+import { checkedBaseUrl } from './base-url';
 import { ApiError, type LoginErrorCode } from './errors';
 import { realSleep, send, type FetchLike, type HttpAnswer, type Transport } from './http';
 
@@ -11,7 +12,7 @@ export interface DevicePrompt {
 }
 
 export interface DeviceLoginOptions {
-  /** The identity provider's origin: `https://<tenant>.auth0.com` (or your custom domain). */
+  /** The identity provider's origin: `https://<tenant>.auth0.com` (or your custom domain); plain http only to this machine. */
   readonly authUrl: string;
   /** Your CLI's application in Auth0: a Native application with the Device Code grant. */
   readonly clientId: string;
@@ -70,16 +71,17 @@ function reason(answer: HttpAnswer): string {
  * show the user where to approve it (`onPrompt`), then poll the token endpoint, slowing down
  * when told to, until approved (the access token), denied or expired (an ApiError: LOGIN_DENIED,
  * LOGIN_EXPIRED, LOGIN_REFUSED, LOGIN_FAILED, or IDP_UNREACHABLE). No redirect is followed: the
- * device code is as good as a token to whoever holds it.
+ * device code is as good as a token to whoever holds it; for that reason too, an `authUrl` that is not
+ * https (plain http off this machine) is refused before any request (INSECURE_ENDPOINT).
  */
 export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLoginResult> {
+  const authUrl = checkedBaseUrl(options.authUrl, 'identity provider', 'the device code and the access token');
   const transport: Transport = {
     fetch: options.fetch ?? fetch,
     sleep: options.sleep ?? realSleep,
     now: () => new Date(),
     timeoutMs: 15_000,
   };
-  const authUrl = options.authUrl.replace(/\/+$/, '');
   const start = await post(transport, authUrl, '/oauth/device/code', {
     client_id: options.clientId,
     audience: options.audience,

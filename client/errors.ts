@@ -9,11 +9,23 @@ export type ServerErrorCode = ErrorCode | typeof INTERNAL_ERROR.code;
 
 /**
  * The client's own, when there is no usable answer: none at all, a redirect (never followed), or a body that is
- * not the API's; or no request at all: a token or key that cannot be sent in a header (INVALID_CREDENTIAL), or
- * another value fetch refuses (MALFORMED_REQUEST). Neither of the last two is worth retrying, and neither's message
- * holds the value.
+ * not the API's; or no request at all: a token or key that cannot be sent in a header (INVALID_CREDENTIAL),
+ * another value fetch refuses (MALFORMED_REQUEST), or a URL that is no place for a credential (INSECURE_ENDPOINT).
+ * None of the last three is worth retrying, and none's message holds the value.
  */
-export type TransportErrorCode = 'NETWORK_ERROR' | 'REDIRECT_REFUSED' | 'INVALID_RESPONSE' | 'INVALID_CREDENTIAL' | 'MALFORMED_REQUEST';
+export type TransportErrorCode =
+  | 'NETWORK_ERROR'
+  | 'REDIRECT_REFUSED'
+  | 'INVALID_RESPONSE'
+  | 'INVALID_CREDENTIAL'
+  | 'MALFORMED_REQUEST'
+  /**
+   * An endpoint or identity provider URL a token or key must not be sent to, refused before any request: plain
+   * http to a host that is not this machine (localhost, 127.0.0.0/8, [::1]), which would carry it in
+   * cleartext; a `user:password@` in it; not http(s), or not a URL at all. The message names the URL's scheme and
+   * host only, and says to use https. Not worth retrying: the URL must change.
+   */
+  | 'INSECURE_ENDPOINT';
 
 /** How a device login (`deviceLogin()`) failed. */
 export type LoginErrorCode = 'IDP_UNREACHABLE' | 'LOGIN_REFUSED' | 'LOGIN_EXPIRED' | 'LOGIN_DENIED' | 'LOGIN_FAILED';

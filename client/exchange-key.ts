@@ -1,9 +1,10 @@
+import { checkedBaseUrl } from './base-url';
 import { ApiError } from './errors';
 import { objectBody, realSleep, send, type FetchLike, type Transport } from './http';
 import type { TokenGrant } from './types';
 
 export interface ExchangeKeyOptions {
-  /** The API gateway's URL. */
+  /** The API gateway's URL: https, or plain http to this machine only (else INSECURE_ENDPOINT, before any request). */
   readonly endpoint: string;
   /** The whole key (`uak_<id>_<secret>`); for an imported Stormpath pair, its secret. */
   readonly key: string;
@@ -26,13 +27,13 @@ const NATIVE_KEY = /^[a-z0-9]{2,10}_([0-9A-Za-z]{22})_[0-9A-Za-z]{49}$/;
  * `invalid_scope`, `invalid_request`.
  */
 export async function exchangeKey(options: ExchangeKeyOptions): Promise<TokenGrant> {
+  const endpoint = checkedBaseUrl(options.endpoint, 'endpoint', 'the API key');
   const keyId = options.keyId ?? NATIVE_KEY.exec(options.key)?.[1];
   if (keyId === undefined) {
     // Said without echoing the value: it is a secret.
     throw new ApiError('The key is not one this API issues: give keyId with it', { code: 'invalid_client' });
   }
   const transport: Transport = { fetch: options.fetch ?? fetch, sleep: realSleep, now: () => new Date(), timeoutMs: 30_000 };
-  const endpoint = options.endpoint.replace(/\/+$/, '');
   // §2.3.1: each part form-encoded, then Basic.
   const basic = Buffer.from(`${encodeURIComponent(keyId)}:${encodeURIComponent(options.key)}`).toString('base64');
   const form = new URLSearchParams({ grant_type: 'client_credentials' });

@@ -1,3 +1,4 @@
+import { checkedUrl } from './base-url';
 import { ApiError, errorCodeOf, errorMessageOf } from './errors';
 import { retryAfterSeconds } from './retry-after';
 
@@ -80,6 +81,8 @@ type Attempt =
 
 /** A 2xx answer, parsed; anything else an ApiError. Retried first when the request allows it. */
 export async function send(transport: Transport, request: HttpRequest): Promise<HttpAnswer> {
+  // Each caller checks its base URL first, naming it; this checks the very URL fetch is given, whatever was appended.
+  checkedUrl(request.url, 'request URL');
   checkHeaders(request.headers);
   const retries = request.retry ? RETRY_POLICY.retries : 0;
   for (let attempt = 0; ; attempt += 1) {

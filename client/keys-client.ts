@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { checkedBaseUrl } from './base-url';
 import { ApiError } from './errors';
 import { checkCredential, objectBody, realSleep, send, type FetchLike, type HttpAnswer, type Transport } from './http';
 import type { AuditEventView, CreateKeyInput, CreatedKey, KeyChange, KeyStatus, KeyView, RotatedKey } from './types';
 
 export interface KeysClientOptions {
-  /** The API gateway's URL, e.g. `https://api.example.com`. */
+  /**
+   * The API gateway's URL, e.g. `https://api.example.com`: https, or plain http to this machine only (localhost,
+   * 127.0.0.0/8, [::1]); the constructor throws an ApiError (INSECURE_ENDPOINT) for anything else.
+   */
   readonly endpoint: string;
   /** The key owner's Auth0 access token (from `deviceLogin()`), or a function that gives the current one. */
   readonly accessToken: string | (() => string | Promise<string>);
@@ -32,7 +36,8 @@ export const DEFAULT_USER_AGENT = `user-api-keys-client (node ${process.version}
  * The key-management API, called as the key owner. Every method either returns the API's own
  * answer type or throws an ApiError. Creates and rotates carry an Idempotency-Key (a fresh UUID
  * unless given) and are retried with it when their answer is lost (RETRY_POLICY): a lost answer
- * never makes a second key. Nothing else is retried. Redirects are refused.
+ * never makes a second key. Nothing else is retried. Redirects are refused, and so is an endpoint that would
+ * carry the token in cleartext (INSECURE_ENDPOINT, from the constructor).
  */
 export class KeysClient {
   private readonly endpoint: string;
@@ -40,7 +45,7 @@ export class KeysClient {
   private readonly userAgent: string;
 
   constructor(private readonly options: KeysClientOptions) {
-    this.endpoint = options.endpoint.replace(/\/+$/, '');
+    this.endpoint = checkedBaseUrl(options.endpoint, 'endpoint', 'the access token');
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.transport = {
       fetch: options.fetch ?? fetch,

@@ -221,7 +221,7 @@ describe('apikey CLI end to end', () => {
       expect(event).toMatchObject({
         actor: 'auth0|alice',
         sourceIp: '127.0.0.1',
-        userAgent: expect.stringMatching(/^apikey-cli \(node v/),
+        userAgent: expect.stringMatching(/^apikey\/\d+\.\d+\.\d+\S* \(node v/),
       });
     }
     expect(events[0].details).toMatchObject({ replacedBy: successor });
@@ -241,7 +241,7 @@ describe('apikey CLI end to end', () => {
     ]);
     expect(lines[1]).toContain(`replaced by ${successor}`);
     expect(lines[2]).toContain('"lifecycle" → "lifecycle v2"');
-    expect(lines[4]).toMatch(/disable\s+auth0\|alice\s+127\.0\.0\.1\s+apikey-cli/);
+    expect(lines[4]).toMatch(/disable\s+auth0\|alice\s+127\.0\.0\.1\s+apikey\//);
   });
 
   it('refuses to change a revoked key with exit 5 (conflict), one line', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { saveLogin } from '../../../cli/credentials';
 import { deviceLogin } from '../../../cli/device-login';
 import { LOCAL_DEFAULTS } from '../../../cli/settings';
@@ -132,10 +134,11 @@ describe('apikey commands', () => {
     expect(revoke).toMatchObject({ code: 0, stdout: `Revoked ${created.id}.\n` });
   });
 
-  it('sends its own user agent, so a key’s history names the CLI', async () => {
+  it('sends its own user agent, its command name and version, so a key’s history names the CLI', async () => {
     const server = scriptedFetch([{ status: 200, body: { keys: [] } }]);
     await run(['list'], { ...loggedIn(), fetch: server.fetch });
-    expect((server.requests[0]!.init!.headers as Record<string, string>)['user-agent']).toMatch(/^apikey-cli \(node v\d+/);
+    const version = (JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+    expect((server.requests[0]!.init!.headers as Record<string, string>)['user-agent']).toBe(`apikey/${version} (node ${process.version})`);
   });
 
   it('uses APIKEY_TOKEN instead of a stored login', async () => {
@@ -359,7 +362,7 @@ describe('the device flow client', () => {
     const waits: number[] = [];
     const prompts: unknown[] = [];
     const result = await deviceLogin({
-      authUrl: 'http://idp',
+      authUrl: 'https://idp',
       clientId: 'cli',
       audience: 'aud',
       fetch: server.fetch,
@@ -372,7 +375,7 @@ describe('the device flow client', () => {
     expect(result).toEqual({ accessToken: 'tok', expiresInSeconds: 86400 });
     expect(waits).toEqual([5000, 5000, 10000]);
     expect(prompts).toEqual([{ verificationUri: 'http://idp/activate', userCode: 'ABCD-EFGH', expiresInSeconds: 600 }]);
-    expect(server.requests[0]!.url).toBe('http://idp/oauth/device/code');
+    expect(server.requests[0]!.url).toBe('https://idp/oauth/device/code');
     expect(server.requests[1]!.init!.body as string).toBe(
       'grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=dev&client_id=cli',
     );
@@ -385,7 +388,7 @@ describe('the device flow client', () => {
     const server = scriptedFetch([start, { status: 403, body: { error } }]);
     await expect(
       deviceLogin({
-        authUrl: 'http://idp',
+        authUrl: 'https://idp',
         clientId: 'cli',
         audience: 'aud',
         fetch: server.fetch,
@@ -399,7 +402,7 @@ describe('the device flow client', () => {
     const server = scriptedFetch([new TypeError('fetch failed')]);
     await expect(
       deviceLogin({
-        authUrl: 'http://idp',
+        authUrl: 'https://idp',
         clientId: 'cli',
         audience: 'aud',
         fetch: server.fetch,
@@ -414,7 +417,7 @@ describe('the device flow client', () => {
     const server = scriptedFetch([{ ...start, body: { ...start.body, expires_in: 20 } }, ...pending]);
     await expect(
       deviceLogin({
-        authUrl: 'http://idp',
+        authUrl: 'https://idp',
         clientId: 'cli',
         audience: 'aud',
         fetch: server.fetch,
@@ -423,5 +426,25 @@ describe('the device flow client', () => {
       }),
     ).rejects.toMatchObject({ exitCode: 2, code: 'LOGIN_EXPIRED' });
     expect(server.requests.length).toBeLessThan(30);
+  });
+
+  it('refuses a plain-http identity provider off this machine as a usage error (exit 1), before any request', async () => {
+    const server = scriptedFetch([]);
+    await expect(
+      deviceLogin({
+        authUrl: 'http://tenant.eu.auth0.com',
+        clientId: 'cli',
+        audience: 'aud',
+        fetch: server.fetch,
+        sleep: () => Promise.resolve(),
+        onPrompt: () => undefined,
+      }),
+    ).rejects.toMatchObject({
+      name: 'CliError',
+      exitCode: 1,
+      code: 'INSECURE_ENDPOINT',
+      message: expect.stringMatching(/^The identity provider must use https: http:\/\/tenant\.eu\.auth0\.com is plain http/),
+    });
+    expect(server.requests).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KeysApi } from '../../../cli/api-client';
 import { saveLogin } from '../../../cli/credentials';
 import { LOCAL_DEFAULTS, resolveSettings } from '../../../cli/settings';
 import { fakeToken, forbiddenFetch, freshConfigDir, run, scriptedFetch } from './cli-support';
@@ -26,24 +27,63 @@ describe('the endpoint must use https, or plain http to this machine only', () =
   const settingsFor = (flags: { endpoint?: string }, env: Record<string, string> = {}) =>
     resolveSettings(flags, { APIKEY_CONFIG_DIR: freshConfigDir(), ...env });
 
-  it.each(['http://127.0.0.1:3000', 'http://localhost:8080/prod', 'http://[::1]:3000', 'https://api.example.com/stage'])(
-    'accepts %s',
-    (endpoint) => {
-      expect(settingsFor({ endpoint }).endpoint).toBe(endpoint);
-    },
-  );
+  // The client library's own rule (client/base-url.ts): what the CLI accepts, its client sends to.
+  it.each([
+    'http://127.0.0.1:3000',
+    'http://127.0.0.2:3000',
+    'http://localhost:8080/prod',
+    'http://[::1]:3000',
+    'https://api.example.com/stage',
+  ])('accepts %s', (endpoint) => {
+    expect(settingsFor({ endpoint }).endpoint).toBe(endpoint);
+  });
 
   it.each([
-    'http://api.example.com',
-    'http://127.0.0.1.evil.example',
-    'http://localhost@evil.example',
-    'http://127.0.0.2:3000',
-    'http://0.0.0.0:3000',
-    'http://192.168.1.10:3000',
-  ])('refuses %s as a usage error naming the setting', (endpoint) => {
-    expect(() => settingsFor({ endpoint })).toThrow(expect.objectContaining({ code: 'BAD_SETTING', exitCode: 1 }) as Error);
-    expect(() => settingsFor({ endpoint })).toThrow(/must use https.*\(from --endpoint\)/);
-    expect(() => settingsFor({}, { APIKEY_ENDPOINT: endpoint })).toThrow(/\(from APIKEY_ENDPOINT\)/);
+    ['http://api.example.com', 'http://api.example.com'],
+    ['http://127.0.0.1.evil.example', 'http://127.0.0.1.evil.example'],
+    ['http://localhost@evil.example', 'http://evil.example'],
+    ['http://0.0.0.0:3000', 'http://0.0.0.0:3000'],
+    ['http://192.168.1.10:3000/stage', 'http://192.168.1.10:3000'],
+  ])('refuses %s as a usage error (exit 1, INSECURE_ENDPOINT) naming its host and the setting', (endpoint, origin) => {
+    expect(() => settingsFor({ endpoint })).toThrow(expect.objectContaining({ code: 'INSECURE_ENDPOINT', exitCode: 1 }) as Error);
+    expect(() => settingsFor({ endpoint })).toThrow(
+      `The endpoint must use https: ${origin} is plain http, which would carry your access token in cleartext`,
+    );
+    expect(() => settingsFor({ endpoint })).toThrow(/\(plain http only to this machine: .*\) \(from --endpoint\)$/);
+    expect(() => settingsFor({}, { APIKEY_ENDPOINT: endpoint })).toThrow(/\(from APIKEY_ENDPOINT\)$/);
+  });
+
+  it('refuses a user name or password in the endpoint, without repeating them', () => {
+    const refusal = (() => {
+      try {
+        settingsFor({ endpoint: 'https://me:hunter2@api.example.com' });
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(refusal).toMatchObject({ code: 'INSECURE_ENDPOINT', exitCode: 1 });
+    expect(refusal.message).toMatch(/^The endpoint must not hold a user name or password .* \(from --endpoint\)$/);
+    expect(refusal.message).not.toContain('hunter2');
+  });
+
+  it('refuses a plain-http identity provider off this machine the same way, naming the setting', () => {
+    expect(() => settingsFor({}, { APIKEY_AUTH_DOMAIN: 'http://tenant.eu.auth0.com' })).toThrow(
+      expect.objectContaining({ code: 'INSECURE_ENDPOINT', exitCode: 1 }) as Error,
+    );
+    expect(() => settingsFor({}, { APIKEY_AUTH_DOMAIN: 'http://tenant.eu.auth0.com' })).toThrow(
+      /^The identity provider must use https: http:\/\/tenant\.eu\.auth0\.com is plain http.* \(from APIKEY_AUTH_DOMAIN\)$/,
+    );
+    expect(() => settingsFor({}, { APIKEY_AUTH_DOMAIN: 'me:hunter2@tenant.eu.auth0.com' })).toThrow(
+      /must not hold a user name or password/,
+    );
+    expect(settingsFor({}, { APIKEY_AUTH_DOMAIN: 'http://127.0.0.1:3001' }).authUrl).toBe('http://127.0.0.1:3001');
+  });
+
+  it('maps the client’s own refusal to the same usage error, should an endpoint reach it unchecked', () => {
+    expect(() => new KeysApi('http://api.example.com', fakeToken({ sub: 'robot' }), { fetch: forbiddenFetch().fetch })).toThrow(
+      expect.objectContaining({ name: 'CliError', code: 'INSECURE_ENDPOINT', exitCode: 1 }) as Error,
+    );
   });
 
   it('names the config file and its key when the endpoint came from there', () => {
@@ -52,7 +92,7 @@ describe('the endpoint must use https, or plain http to this machine only', () =
     expect(() => resolveSettings({}, { APIKEY_CONFIG_DIR: dir })).toThrow(`(from "endpoint" in ${join(dir, 'config.json')})`);
   });
 
-  it('refuses before any request, with a token from APIKEY_TOKEN or a stored login (exit 1, BAD_SETTING)', async () => {
+  it('refuses before any request, with a token from APIKEY_TOKEN or a stored login (exit 1, INSECURE_ENDPOINT)', async () => {
     const server = forbiddenFetch();
     const withToken = await run(['list', '--endpoint', 'http://api.example.com', '--json'], {
       env: { APIKEY_CONFIG_DIR: freshConfigDir(), APIKEY_TOKEN: fakeToken({ sub: 'robot' }) },
@@ -60,7 +100,7 @@ describe('the endpoint must use https, or plain http to this machine only', () =
     });
     expect(withToken.code).toBe(1);
     expect(JSON.parse(withToken.stderr)).toEqual({
-      error: { code: 'BAD_SETTING', message: expect.stringContaining('--endpoint') },
+      error: { code: 'INSECURE_ENDPOINT', message: expect.stringContaining('(from --endpoint)') },
     });
     const { dir, accessToken } = loggedInFor('http://api.example.com');
     const withLogin = await run(['show', 'x'], {
