@@ -1,12 +1,12 @@
 import { ApiError } from '../client/errors';
 import { KeysClient } from '../client/keys-client';
-import type { AuditEventView, CreatedKey, KeyStatus, KeyView, RotatedKey } from '../client/types';
+import type { AdminUserKeys, AuditEventView, CreatedKey, KeyStatus, KeyView, RotatedKey } from '../client/types';
 import { BRAND } from './brand';
 import { CliError, EXIT, withRetryAfter, type ExitCode } from './errors';
 import { VERSION } from './version';
 
 // The API's own response types, through the client library: the CLI and the server cannot disagree on them.
-export type { AuditEventView, CreatedKey, KeyStatus, KeyView, RotatedKey };
+export type { AdminUserKeys, AuditEventView, CreatedKey, KeyStatus, KeyView, RotatedKey };
 export { RETRY_POLICY } from '../client/http';
 export { retryAfterSeconds } from '../client/retry-after';
 
@@ -125,7 +125,7 @@ export class KeysApi {
   }
 
   /** Support staff: every key of the user `sub` (only those in one of `statuses`, when given). */
-  adminList(sub: string, statuses?: readonly KeyStatus[]): Promise<KeyView[]> {
+  adminList(sub: string, statuses?: readonly KeyStatus[]): Promise<AdminUserKeys> {
     return this.run(() => this.client.adminListKeys(sub, statuses !== undefined ? { status: statuses } : {}), {
       forbiddenHint: ADMIN_FORBIDDEN_HINT,
     });

@@ -1,4 +1,5 @@
 import { createColors } from 'picocolors';
+import type { Auth0UserStatus } from '../client/types';
 import type { AuditEventView, CreatedKey, KeyView, RotatedKey } from './api-client';
 import { BRAND } from './brand';
 import { printable } from './terminal-text';
@@ -99,6 +100,18 @@ export function keyTable(keys: readonly KeyView[], now: Date, colors: Colors, st
     ]),
     colors,
   );
+}
+
+/**
+ * What Auth0 has reported about a user, for support staff, as a line above their keys: blocked, deleted (when);
+ * nothing when neither.
+ */
+export function auth0StatusLine(owner: string, auth0: Auth0UserStatus | undefined, now: Date): string | undefined {
+  const facts = [
+    ...(auth0?.blocked === true ? ['blocked'] : []),
+    ...(auth0?.deletedAt !== undefined ? [`deleted ${relativeTime(auth0.deletedAt, now)}`] : []),
+  ];
+  return facts.length === 0 ? undefined : `Auth0 reports ${owner} ${facts.join(', ')}.`;
 }
 
 /** How an import's source is named in words. */

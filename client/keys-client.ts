@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { checkedBaseUrl } from './base-url';
 import { ApiError } from './errors';
 import { checkCredential, objectBody, realSleep, send, type FetchLike, type HttpAnswer, type Transport } from './http';
-import type { AuditEventView, CreateKeyInput, CreatedKey, KeyChange, KeyStatus, KeyView, RotatedKey } from './types';
+import type {
+  AdminUserKeys,
+  Auth0UserStatus,
+  AuditEventView,
+  CreateKeyInput,
+  CreatedKey,
+  KeyChange,
+  KeyStatus,
+  KeyView,
+  RotatedKey,
+} from './types';
 
 export interface KeysClientOptions {
   /**
@@ -110,8 +120,13 @@ export class KeysClient {
   }
 
   /** Support staff (a token with the server's ADMIN_SCOPE): every key of the user `sub`, paged as listKeys is. */
-  adminListKeys(sub: string, options: { status?: readonly KeyStatus[] } = {}): Promise<KeyView[]> {
-    return this.allPages<KeyView>(`${adminUserPath(sub)}/keys`, statusFilter(options.status), 'keys');
+  async adminListKeys(sub: string, options: { status?: readonly KeyStatus[] } = {}): Promise<AdminUserKeys> {
+    let auth0: Auth0UserStatus | undefined;
+    const keys = await this.allPages<KeyView>(`${adminUserPath(sub)}/keys`, statusFilter(options.status), 'keys', (page, status) => {
+      // Every page says it; the first one's is kept.
+      auth0 ??= auth0StatusOf(page.auth0, status);
+    });
+    return { keys, ...(auth0 !== undefined ? { auth0 } : {}) };
   }
 
   /** Support staff: revoke every live key of the user `sub`; how many this call revoked. Not retried: a second call would count 0. */
@@ -120,7 +135,12 @@ export class KeysClient {
   }
 
   /** Follows `nextCursor`, collecting each page's `field` list: a filtered page may be short, or empty, and still have a cursor. */
-  private async allPages<T>(path: string, query: string, field: 'keys' | 'events'): Promise<T[]> {
+  private async allPages<T>(
+    path: string,
+    query: string,
+    field: 'keys' | 'events',
+    onPage?: (page: Record<string, unknown>, status: number) => void,
+  ): Promise<T[]> {
     const all: T[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
@@ -131,6 +151,7 @@ export class KeysClient {
       if (!Array.isArray(items) || (body.nextCursor !== undefined && typeof body.nextCursor !== 'string')) {
         throw new ApiError(`The answer (HTTP ${answer.status}) is not the API's`, { code: 'INVALID_RESPONSE', status: answer.status });
       }
+      onPage?.(body, answer.status);
       all.push(...(items as T[]));
       cursor = body.nextCursor;
       if (cursor === undefined) break;
@@ -169,3 +190,13 @@ const keyPath = (id: string) => `/keys/${encodeURIComponent(id)}`;
 
 /** Auth0 user ids hold `|` (auth0|abc), and may hold anything else: one path segment, encoded. */
 const adminUserPath = (sub: string) => `/admin/users/${encodeURIComponent(sub)}`;
+
+/** The admin page's `auth0`: absent from an older server; any other shape is not the API's. */
+function auth0StatusOf(value: unknown, status: number): Auth0UserStatus | undefined {
+  if (value === undefined) return undefined;
+  const { blocked, deletedAt } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof blocked !== 'boolean' || (deletedAt !== undefined && typeof deletedAt !== 'string')) {
+    throw new ApiError(`The answer (HTTP ${status}) is not the API's`, { code: 'INVALID_RESPONSE', status });
+  }
+  return { blocked, ...(deletedAt !== undefined ? { deletedAt } : {}) };
+}

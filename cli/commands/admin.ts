@@ -3,7 +3,7 @@ import { BRAND } from '../brand';
 import { canAsk, confirm } from '../confirm';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
-import { keyTable } from '../output';
+import { auth0StatusLine, keyTable } from '../output';
 import { printable } from '../terminal-text';
 import { examples } from './examples';
 import { collect, parseStatuses } from './keys';
@@ -44,8 +44,12 @@ export function registerAdminCommands(program: Command, context: CliContext): vo
     .action(async (sub: string, options: { status?: string[] }) => {
       const user = subjectOf(sub);
       const statuses = options.status !== undefined ? parseStatuses(options.status) : undefined;
-      const keys = await context.api().adminList(user, statuses);
-      emit({ keys }, (shown) => keyTable(shown.keys, now(), colors, statuses, printable(user)));
+      const listed = await context.api().adminList(user, statuses);
+      emit(listed, (shown) => {
+        const table = keyTable(shown.keys, now(), colors, statuses, printable(user));
+        const status = auth0StatusLine(printable(user), shown.auth0, now());
+        return status === undefined ? table : `${status}\n${table}`;
+      });
     });
 
   admin

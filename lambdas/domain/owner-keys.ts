@@ -13,6 +13,13 @@ const MAX_PASSES = 3;
 /** A key that keeps changing under a bulk change is read and tried again this many times, then the run fails (to be retried). */
 const KEY_ATTEMPTS = 3;
 
+/** What Auth0 has reported about a key owner (its Event Stream, through POST /auth0/events). */
+export interface Auth0UserStatus {
+  readonly blocked: boolean;
+  /** The latest deletion, ISO-8601; absent when none was reported. */
+  readonly deletedAt?: string;
+}
+
 export interface OwnerKeysOptions {
   readonly store: KeyStore;
   readonly policy: Pick<KeyPolicy, 'auditRetentionDays' | 'revokedRetentionDays'>;
@@ -57,7 +64,7 @@ export class OwnerKeys {
   }
 
   /** What Auth0 has reported about the owner, for support staff: blocked or not, and the latest deletion. */
-  async auth0Status(ownerId: string): Promise<{ readonly blocked: boolean; readonly deletedAt?: string }> {
+  async auth0Status(ownerId: string): Promise<Auth0UserStatus> {
     const { blocked, deletedAtMs } = await this.store.ownerStatus(ownerId);
     return { blocked: blocked === true, ...(deletedAtMs !== undefined ? { deletedAt: new Date(deletedAtMs).toISOString() } : {}) };
   }

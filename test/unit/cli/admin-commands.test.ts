@@ -60,6 +60,20 @@ describe('apikey admin list SUB', () => {
     expect(lines[2]).toMatch(/^K2\s+key K2\s+disabled\s/);
   });
 
+  it('says above the table what Auth0 reported about the user (blocked, deleted when), and gives it in --json', async () => {
+    const auth0 = { blocked: true, deletedAt: new Date(NOW.getTime() - 2 * 86_400_000).toISOString() };
+    const page = { status: 200, body: { keys: [view('K1')], auth0 } };
+    const human = await run(['admin', 'list', SUB], { ...loggedIn(), now: () => NOW, fetch: scriptedFetch([page]).fetch });
+    const lines = human.stdout.trim().split('\n');
+    expect(lines[0]).toBe('Auth0 reports auth0|abc blocked, deleted 2 days ago.');
+    expect(lines[1]).toMatch(/^ID\s+NAME/);
+    const json = await run(['admin', 'list', SUB, '--json'], { ...loggedIn(), now: () => NOW, fetch: scriptedFetch([page]).fetch });
+    expect(JSON.parse(json.stdout)).toEqual({ keys: [view('K1')], auth0 });
+    const quiet = { status: 200, body: { keys: [view('K1')], auth0: { blocked: false } } };
+    const active = await run(['admin', 'list', SUB], { ...loggedIn(), now: () => NOW, fetch: scriptedFetch([quiet]).fetch });
+    expect(active.stdout.split('\n')[0]).toMatch(/^ID\s+NAME/);
+  });
+
   it('takes --status as list does, prints { keys } with --json, and says when the user has none', async () => {
     const server = scriptedFetch([{ status: 200, body: { keys: [view('K1')] } }]);
     const json = await run(['admin', 'list', SUB, '--status', 'active', '--status', 'disabled,active', '--json'], {

@@ -97,7 +97,7 @@ describe('KeysClient requests', () => {
     ]);
     const { client } = clientFor(server);
     expect(await client.listEvents(ID)).toEqual([event]);
-    expect(await client.adminListKeys('auth0|a/b')).toEqual([view]);
+    expect(await client.adminListKeys('auth0|a/b')).toEqual({ keys: [view], auth0: { blocked: false } });
     expect(await client.adminRevokeAllKeys('auth0|a/b')).toEqual({ revoked: 3 });
     expect(server.requests.map((request) => `${request.init.method ?? ''} ${request.url}`)).toEqual([
       `GET ${ENDPOINT}/keys/${ID}/events?limit=100`,
@@ -296,5 +296,26 @@ describe('KeysClient with a token that cannot be sent', () => {
     const error = await rejection(client.listKeys());
     expect(error).toMatchObject({ code: 'INVALID_CREDENTIAL' });
     expect(leaks(error, 'secret-A')).toBe(false);
+  });
+});
+
+describe('adminListKeys', () => {
+  it('returns every page’s keys with what Auth0 reported about the user (the first page’s)', async () => {
+    const server = scriptedFetch([
+      { status: 200, body: { keys: [view], nextCursor: 'c1', auth0: { blocked: true, deletedAt: '2026-05-30T00:00:00.000Z' } } },
+      { status: 200, body: { keys: [{ ...view, id: 'K2' }], auth0: { blocked: true, deletedAt: '2026-05-30T00:00:00.000Z' } } },
+    ]);
+    const { client } = clientFor(server);
+    expect(await client.adminListKeys('auth0|bob', { status: ['active'] })).toEqual({
+      keys: [view, { ...view, id: 'K2' }],
+      auth0: { blocked: true, deletedAt: '2026-05-30T00:00:00.000Z' },
+    });
+  });
+
+  it('leaves auth0 out for an older server that does not send it, and refuses one of another shape', async () => {
+    const { client: older } = clientFor(scriptedFetch([{ status: 200, body: { keys: [view] } }]));
+    expect(await older.adminListKeys('auth0|bob')).toEqual({ keys: [view] });
+    const { client: odd } = clientFor(scriptedFetch([{ status: 200, body: { keys: [view], auth0: { blocked: 'yes' } } }]));
+    expect(await rejection(odd.adminListKeys('auth0|bob'))).toMatchObject({ code: 'INVALID_RESPONSE', status: 200 });
   });
 });
