@@ -1,5 +1,3 @@
-import { makeRoom } from '../../lambdas/domain/make-room';
-
 /** An entry that stops being valid at `expiresAt` (milliseconds since the epoch). */
 export interface Expiring {
   readonly expiresAt: number;
@@ -31,7 +29,11 @@ export class BoundedStore<V extends Expiring> {
   set(key: string, value: V, at: number): void {
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.dropExpired(at);
-    makeRoom(this.entries, this.maxEntries);
+    while (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.entries.delete(oldest.value);
+    }
     this.entries.set(key, value);
   }
 
