@@ -1,6 +1,7 @@
 import { ERROR_CODES, type ErrorCode } from '../lambdas/domain/errors';
 import type { OAuthErrorCode } from '../lambdas/domain/token-request';
 import type { INTERNAL_ERROR } from '../lambdas/http/error-status';
+import type { EdgeErrorCode as EdgeAnswerCode } from '../lambdas/openapi/edge-answers';
 
 export type { ErrorCode, OAuthErrorCode };
 
@@ -34,10 +35,10 @@ export type LoginErrorCode = 'IDP_UNREACHABLE' | 'LOGIN_REFUSED' | 'LOGIN_EXPIRE
 export type HttpStatusErrorCode = `HTTP_${number}`;
 
 /**
- * The optional edge's own (its WAF, lib/edge-firewall.ts, when deployed): a request the firewall refused (403).
- * Its rate limit answers `RATE_LIMITED`, a server code already.
+ * The optional edge's own (its WAF, lib/edge-firewall.ts, when deployed): a request the firewall refused (403,
+ * `REQUEST_BLOCKED`). Its rate limit answers `RATE_LIMITED`, a server code already.
  */
-export type EdgeErrorCode = 'REQUEST_BLOCKED';
+export type EdgeErrorCode = Exclude<EdgeAnswerCode, ServerErrorCode>;
 
 export type ApiErrorCode = ServerErrorCode | EdgeErrorCode | OAuthErrorCode | TransportErrorCode | LoginErrorCode | HttpStatusErrorCode;
 

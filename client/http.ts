@@ -218,7 +218,11 @@ function causeOf(error: unknown): string {
 export function objectBody<T extends object>(answer: HttpAnswer, fields: readonly (keyof T & string)[]): T {
   const { body, status } = answer;
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !fields.every((field) => field in body)) {
-    throw new ApiError(`The answer (HTTP ${status}) is not the API's`, { code: 'INVALID_RESPONSE', status });
+    throw notTheApis(status);
   }
   return body as T;
 }
+
+/** The error for a 2xx answer whose body is not what the API sends. */
+export const notTheApis = (status: number): ApiError =>
+  new ApiError(`The answer (HTTP ${status}) is not the API's`, { code: 'INVALID_RESPONSE', status });

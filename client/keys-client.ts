@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkedBaseUrl } from './base-url';
-import { ApiError } from './errors';
-import { checkCredential, objectBody, realSleep, send, type FetchLike, type HttpAnswer, type Transport } from './http';
+import { checkCredential, notTheApis, objectBody, realSleep, send, type FetchLike, type HttpAnswer, type Transport } from './http';
 import type {
   AdminUserKeys,
   Auth0UserStatus,
@@ -149,7 +148,7 @@ export class KeysClient {
       const body = objectBody<{ nextCursor?: unknown } & Record<typeof field, unknown>>(answer, [field]);
       const items = body[field];
       if (!Array.isArray(items) || (body.nextCursor !== undefined && typeof body.nextCursor !== 'string')) {
-        throw new ApiError(`The answer (HTTP ${answer.status}) is not the API's`, { code: 'INVALID_RESPONSE', status: answer.status });
+        throw notTheApis(answer.status);
       }
       onPage?.(body, answer.status);
       all.push(...(items as T[]));
@@ -196,7 +195,7 @@ function auth0StatusOf(value: unknown, status: number): Auth0UserStatus | undefi
   if (value === undefined) return undefined;
   const { blocked, deletedAt } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (typeof blocked !== 'boolean' || (deletedAt !== undefined && typeof deletedAt !== 'string')) {
-    throw new ApiError(`The answer (HTTP ${status}) is not the API's`, { code: 'INVALID_RESPONSE', status });
+    throw notTheApis(status);
   }
   return { blocked, ...(deletedAt !== undefined ? { deletedAt } : {}) };
 }

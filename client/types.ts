@@ -13,10 +13,6 @@ export type { Auth0UserStatus } from '../lambdas/domain/owner-keys';
 export type { CreatedKey, RotatedKey } from '../lambdas/domain/key-service';
 export type { TokenGrant } from '../lambdas/domain/token-exchange';
 
-/**
- * `POST /keys`'s body as sent (the server's schema, lambdas/domain/create-key-request.ts; a unit test holds
- * the two equal). `expiresAt` is ISO-8601 with a zone; without it, the server's default lifetime.
- */
 /** `GET /admin/users/{sub}/keys`, every page: the user's keys and what Auth0 has reported about the user. */
 export interface AdminUserKeys {
   readonly keys: KeyView[];
@@ -24,6 +20,10 @@ export interface AdminUserKeys {
   readonly auth0?: Auth0UserStatus | undefined;
 }
 
+/**
+ * `POST /keys`'s body as sent (the server's schema, lambdas/domain/create-key-request.ts; a unit test holds
+ * the two equal). `expiresAt` is ISO-8601 with a zone; without it, the server's default lifetime.
+ */
 export interface CreateKeyInput {
   readonly name: string;
   readonly scopes?: readonly string[] | undefined;

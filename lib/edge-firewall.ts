@@ -3,6 +3,7 @@ import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { EDGE_ANSWERS } from '../lambdas/openapi/edge-answers';
 import { strictRoutesStatement } from './edge-paths';
 import { logRetention } from './house-function';
 
@@ -24,11 +25,11 @@ export function protectedHeaders(keyHeader: string): string[] {
   return [...new Set(['authorization', keyHeader.toLowerCase()])];
 }
 
-/** Bodies WAF answers with instead of CloudFront's HTML error page; the same `{ code, message }` shape as the functions' errors. */
-export const EDGE_BLOCK_BODIES = {
-  'rate-limited': { code: 'RATE_LIMITED', message: 'Too many requests from this address; slow down and retry in a few minutes' },
-  blocked: { code: 'REQUEST_BLOCKED', message: 'The request was refused by the firewall' },
-} as const;
+/**
+ * Bodies WAF answers with instead of CloudFront's HTML error page; the same `{ code, message }` shape as the functions'
+ * errors. The OpenAPI document's own (lambdas/openapi/edge-answers.ts), so what is served and what is documented are one.
+ */
+export const EDGE_BLOCK_BODIES = { 'rate-limited': EDGE_ANSWERS[429].body, blocked: EDGE_ANSWERS[403].body } as const;
 
 /** The rules, by name and priority: a request is counted against both rate limits before the common rule set sees it. */
 export const EDGE_RULES = {

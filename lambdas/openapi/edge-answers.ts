@@ -3,8 +3,8 @@ import * as z from 'zod';
 /**
  * What the optional edge (CloudFront and its WAF web ACL, lib/edge-firewall.ts, with the `edge` setting on) answers
  * itself, on every path, before API Gateway sees the request: the per-IP rate rules' 429 and the AWS common rule
- * set's 403, each with a custom JSON body. A copy of lib/edge-firewall.ts's EDGE_BLOCK_BODIES (the served document
- * must not pull in the CDK); test/unit/openapi/document.test.ts holds the two equal.
+ * set's 403, each with a custom JSON body. Kept here, not in lib/, so the served document need not pull in the CDK;
+ * lib/edge-firewall.ts builds the web ACL's EDGE_BLOCK_BODIES from these.
  */
 export const EDGE_ANSWERS = {
   429: {
